@@ -1,0 +1,1 @@
+"""HTTP edge: app factory, router assembly, auth dependencies and error handlers."""

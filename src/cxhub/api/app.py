@@ -1,0 +1,75 @@
+"""The application factory. Nothing is built at import time; tests build their own apps."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from cxhub import __version__
+from cxhub.api.problems import install_problem_handlers
+from cxhub.core.runtime import Runtime, build_runtime
+from cxhub.core.settings import Settings
+from cxhub.customers.accounts.api import router as accounts_router
+from cxhub.customers.contacts.api import router as contacts_router
+from cxhub.customers.timeline.api import router as timeline_router
+from cxhub.people.api import router as people_router
+
+API_PREFIX = "/api/v1"
+
+log = logging.getLogger(__name__)
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    for domain_router in (people_router, accounts_router, contacts_router, timeline_router):
+        router.include_router(domain_router)
+    return router
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    """Build the app; when `runtime` is omitted the app owns (and closes) one built from settings."""
+    owns_runtime = runtime is None
+    active = runtime or build_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_runtime:
+            active.close()
+
+    app = FastAPI(
+        title="cxhub",
+        version=__version__,
+        summary="Customer Service + Customer Success = Customer Experience",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.runtime = active
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.include_router(api_router())
+
+    from cxhub.web.pages import install_web
+
+    install_web(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        try:
+            with active.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            log.warning("health check failed: %s", exc)
+            return JSONResponse(
+                {"status": "unavailable", "database": "unreachable"}, status_code=503
+            )
+        return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
+
+    return app

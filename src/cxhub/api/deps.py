@@ -1,0 +1,171 @@
+"""Dependencies every route shares: the unit of work, the caller, permissions and paging.
+
+The transaction edge (ADR 0002): `db_session` opens one session per request and
+`TransactionalRoute` commits it after the handler has produced its response and before that
+response is sent, so a client never sees success for a change that failed to commit. Events and
+jobs queued by services are released by the commit (core.events / core.jobs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from cxhub.core.errors import AuthenticationRequired, PermissionDenied
+from cxhub.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
+from cxhub.core.permissions import Permission, Role, role_allows
+from cxhub.core.runtime import Runtime
+from cxhub.people import service as people
+
+SESSION_COOKIE = "cxhub_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FORM_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    session = get_runtime(request).session_factory()
+    request.state.db_session = session
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        request.state.db_session = None
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(db_session)]
+
+
+class TransactionalRoute(APIRoute):
+    """Commits the request's session once the handler succeeded; rolls back otherwise."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run(request: Request) -> Response:
+            response = await handler(request)
+            session: Session | None = getattr(request.state, "db_session", None)
+            if session is not None:
+                if response.status_code < 400:
+                    await run_in_threadpool(session.commit)
+                else:
+                    await run_in_threadpool(session.rollback)
+            return response
+
+        return run
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, from which workspace, and how they proved it."""
+
+    user_id: int
+    workspace_id: int
+    role: Role
+    name: str
+    locale: str
+    via: str  # "token" | "session"
+    csrf_token: str | None = None
+
+    def can(self, permission: Permission) -> bool:
+        return role_allows(self.role, permission)
+
+
+def csrf_token_for(secret_key: str, session_secret: str) -> str:
+    """A CSRF token bound to one login session (HMAC of its secret)."""
+    return hmac.new(
+        secret_key.encode(), b"csrf:" + session_secret.encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def _principal_from_request(request: Request, session: Session) -> Principal | None:
+    runtime = get_runtime(request)
+    authorization = request.headers.get("authorization", "")
+    if authorization:
+        scheme, _, secret = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise AuthenticationRequired("use 'Authorization: Bearer <API token>'")
+        user = people.resolve_api_token(session, secret.strip())
+        if user is None:
+            raise AuthenticationRequired("the API token is unknown or revoked")
+        session.info["workspace_id"] = user.workspace_id
+        return Principal(user.id, user.workspace_id, user.role, user.name, user.locale, "token")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    found = people.resolve_web_session(session, cookie)
+    if found is None:
+        return None
+    user, _ = found
+    expected = csrf_token_for(runtime.settings.secret_key, cookie)
+    session.info["workspace_id"] = user.workspace_id
+    return Principal(
+        user.id, user.workspace_id, user.role, user.name, user.locale, "session", expected
+    )
+
+
+def optional_principal(request: Request, session: DbSession) -> Principal | None:
+    principal = _principal_from_request(request, session)
+    request.state.principal = principal
+    return principal
+
+
+def current_principal(request: Request, session: DbSession) -> Principal:
+    principal = optional_principal(request, session)
+    if principal is None:
+        raise AuthenticationRequired("sign in or send 'Authorization: Bearer <API token>'")
+    if principal.via == "session" and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent, principal.csrf_token or ""):
+            raise PermissionDenied(
+                "missing or wrong CSRF token; send the page's token in the X-CSRF-Token header",
+                reason="csrf",
+            )
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require(permission: Permission) -> Any:
+    """A dependency that admits only callers whose role grants `permission`."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if not principal.can(permission):
+            raise PermissionDenied(
+                f"the {principal.role.value} role may not {permission.value}",
+                required_permission=permission.value,
+            )
+        return principal
+
+    check.cxhub_permission = permission  # type: ignore[attr-defined]
+    return Depends(check)
+
+
+def page_request(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    sort: Annotated[
+        str | None, Query(description="Field to sort by; prefix with '-' for descending.")
+    ] = None,
+) -> PageRequest:
+    return PageRequest(limit=limit, cursor=cursor, sort=sort)
+
+
+PageParams = Annotated[PageRequest, Depends(page_request)]

@@ -1,0 +1,49 @@
+"""The `cxhub` command line: serve, manage workspaces and people, import and export data."""
+
+from __future__ import annotations
+
+import typer
+
+from cxhub.cli import admin, serve
+from cxhub.cli.context import cli_state
+
+app = typer.Typer(
+    name="cxhub",
+    help="cxhub: Customer Service + Customer Success = Customer Experience.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def root(
+    data_dir: str | None = typer.Option(
+        None,
+        "--data-dir",
+        envvar="CXHUB_DATA_DIR",
+        help="Directory for the SQLite database and files.",
+    ),
+    database_url: str | None = typer.Option(
+        None,
+        "--database-url",
+        envvar="CXHUB_DATABASE_URL",
+        help="SQLAlchemy URL (PostgreSQL in production).",
+    ),
+    config: str | None = typer.Option(
+        None, "--config", envvar="CXHUB_CONFIG", help="TOML config file."
+    ),
+) -> None:
+    cli_state.data_dir = data_dir
+    cli_state.database_url = database_url
+    cli_state.config = config
+
+
+app.command("serve")(serve.serve)
+app.add_typer(admin.db_app, name="db")
+app.add_typer(admin.workspace_app, name="workspace")
+app.add_typer(admin.user_app, name="user")
+app.add_typer(admin.token_app, name="token")
+
+def main() -> None:
+    app()

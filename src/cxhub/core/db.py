@@ -1,0 +1,202 @@
+"""Database engine, sessions and the declarative base shared by every domain.
+
+Sync SQLAlchemy 2.0 (ADR 0001). One session per request or job, committed at that edge (ADR 0002).
+Workspace isolation is enforced here, below every query, not left to each service (ADR 0006).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    create_engine,
+    event,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    declared_attr,
+    mapped_column,
+    sessionmaker,
+    with_loader_criteria,
+)
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT primary keys on PostgreSQL; SQLite only auto-increments a column declared INTEGER.
+IdType = BigInteger().with_variant(Integer(), "sqlite")
+JSONType = (
+    JSON().with_variant(postgresql.JSONB(), "postgresql").with_variant(sqlite.JSON(), "sqlite")
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; cxhub stores timezone-aware UTC datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType}
+
+
+class IdMixin:
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class WorkspaceScoped:
+    """Mixin for every row that belongs to a workspace; queries are filtered automatically."""
+
+    @declared_attr
+    def workspace_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy declared_attr signature
+        return mapped_column(
+            IdType, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+
+
+class WorkspaceNotSet(RuntimeError):
+    """A session touched workspace data before the edge said which workspace it serves."""
+
+
+SYSTEM_SCOPE = (
+    "system"  # session.info["workspace_id"] value that lifts the filter (CLI, migrations)
+)
+
+
+def workspace_session_info(workspace_id: int | str) -> dict[str, Any]:
+    return {"workspace_id": workspace_id}
+
+
+def _enforce_workspace_filter(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.execution_options.get("skip_workspace_filter"):
+        return
+    workspace_id = state.session.info.get("workspace_id")
+    if workspace_id == SYSTEM_SCOPE:
+        return
+    if workspace_id is None:
+        # Unscoped sessions may only read non-tenant tables (workspaces, auth lookups by hash).
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                WorkspaceScoped, lambda cls: cls.workspace_id == -1, include_aliases=True
+            )
+        )
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            WorkspaceScoped,
+            lambda cls: cls.workspace_id == workspace_id,
+            include_aliases=True,
+        )
+    )
+
+
+def _stamp_workspace(session: Session, flush_context: Any, instances: Any) -> None:
+    workspace_id = session.info.get("workspace_id")
+    for obj in session.new:
+        if not isinstance(obj, WorkspaceScoped):
+            continue
+        current = getattr(obj, "workspace_id", None)
+        if current is None:
+            if not isinstance(workspace_id, int):
+                raise WorkspaceNotSet(f"cannot infer workspace for new {type(obj).__name__}")
+            obj.workspace_id = workspace_id
+        elif isinstance(workspace_id, int) and current != workspace_id:
+            raise WorkspaceNotSet(
+                f"{type(obj).__name__} belongs to workspace {current}, session serves {workspace_id}"
+            )
+
+
+def install_session_hooks(factory: sessionmaker[Session]) -> None:
+    event.listen(factory, "do_orm_execute", _enforce_workspace_filter)
+    event.listen(factory, "before_flush", _stamp_workspace)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            from pathlib import Path
+
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    install_session_hooks(factory)
+    return factory
+
+
+@contextmanager
+def unit_of_work(
+    factory: sessionmaker[Session], workspace_id: int | str | None
+) -> Iterator[Session]:
+    """The edge for jobs and CLI commands: commit once on success, roll back on any error."""
+    session = factory(info=workspace_session_info(workspace_id) if workspace_id is not None else {})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

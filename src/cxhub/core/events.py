@@ -1,0 +1,86 @@
+"""A typed, in-process domain-event bus (ADR 0003).
+
+Services call `publish(session, event)`; nothing is delivered until that session commits, so a
+rolled-back request leaves no ghost reaction. Handlers run after the commit, each in its own
+unit of work, and a failing handler is logged without undoing the commit that raised the event.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+OUTBOX_KEY = "cxhub_pending_events"
+
+
+class DomainEvent(BaseModel):
+    """Base of every domain event. `name` is the stable, documented identifier (docs/events.md)."""
+
+    model_config = ConfigDict(frozen=True)
+    name: ClassVar[str] = "domain_event"
+    workspace_id: int
+
+
+E = TypeVar("E", bound=DomainEvent)
+Handler = Callable[[Any], None]
+
+_EVENT_TYPES: dict[str, type[DomainEvent]] = {}
+
+
+def domain_event(cls: type[E]) -> type[E]:
+    """Class decorator registering an event type so docs and tests can enumerate them."""
+    if cls.name in _EVENT_TYPES and _EVENT_TYPES[cls.name] is not cls:
+        raise ValueError(f"duplicate domain event name {cls.name!r}")
+    _EVENT_TYPES[cls.name] = cls
+    return cls
+
+
+def registered_event_types() -> dict[str, type[DomainEvent]]:
+    return dict(_EVENT_TYPES)
+
+
+def publish(session: Session, event: DomainEvent) -> None:
+    """Queue an event for delivery after `session` commits."""
+    session.info.setdefault(OUTBOX_KEY, []).append(event)
+
+
+class EventBus:
+    """Routes committed events to subscribers by event type (subclasses included)."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[type[DomainEvent], list[Handler]] = defaultdict(list)
+        self.delivered: int = 0
+
+    def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> None:
+        self._handlers[event_type].append(handler)
+
+    def deliver(self, event: DomainEvent) -> None:
+        for event_type in type(event).__mro__:
+            for handler in self._handlers.get(event_type, []):
+                try:
+                    handler(event)
+                except Exception:
+                    log.exception("handler %r failed for event %s", handler, event.name)
+        self.delivered += 1
+
+    def attach(self, factory: sessionmaker[Session]) -> None:
+        """Deliver events queued on sessions of `factory` after they commit; drop them on rollback."""
+
+        def after_commit(session: Session) -> None:
+            pending: list[DomainEvent] = session.info.pop(OUTBOX_KEY, [])
+            for queued in pending:
+                self.deliver(queued)
+
+        def after_rollback(session: Session) -> None:
+            session.info.pop(OUTBOX_KEY, None)
+
+        sa_event.listen(factory, "after_commit", after_commit)
+        sa_event.listen(factory, "after_rollback", after_rollback)

@@ -1,0 +1,164 @@
+"""One job interface for background work (ADR 0004).
+
+Jobs are named functions registered with `JobRegistry`. Services ask for work with
+`enqueue(session, name, workspace_id=..., payload=...)`; like events, the request is released only
+when the session commits. The default backend runs jobs on a worker thread in this process; the
+`sync` backend runs them inline right after the commit (tests, CLI). Each job runs in its own unit
+of work scoped to its workspace.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, sessionmaker
+
+from cxhub.core.db import unit_of_work
+
+log = logging.getLogger(__name__)
+
+OUTBOX_KEY = "cxhub_pending_jobs"
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    name: str
+    workspace_id: int
+    payload: dict[str, Any] = field(default_factory=dict)
+    attempt: int = 1
+
+
+JobFunction = Callable[[Session, dict[str, Any]], None]
+
+
+class JobRegistry:
+    def __init__(self) -> None:
+        self._jobs: dict[str, JobFunction] = {}
+
+    def register(self, name: str) -> Callable[[JobFunction], JobFunction]:
+        def decorator(func: JobFunction) -> JobFunction:
+            if name in self._jobs:
+                raise ValueError(f"job {name!r} registered twice")
+            self._jobs[name] = func
+            return func
+
+        return decorator
+
+    def get(self, name: str) -> JobFunction:
+        try:
+            return self._jobs[name]
+        except KeyError:
+            raise LookupError(f"no job named {name!r}") from None
+
+    def names(self) -> list[str]:
+        return sorted(self._jobs)
+
+
+def enqueue(
+    session: Session, name: str, *, workspace_id: int, payload: dict[str, Any] | None = None
+) -> None:
+    """Ask for a job to run once `session` commits."""
+    session.info.setdefault(OUTBOX_KEY, []).append(JobRequest(name, workspace_id, payload or {}))
+
+
+class JobQueue(Protocol):
+    def submit(self, request: JobRequest) -> None: ...
+    def drain(self, timeout: float = 30.0) -> None: ...
+    def shutdown(self) -> None: ...
+
+
+class _JobExecutor:
+    max_attempts = 3
+
+    def __init__(self, registry: JobRegistry, factory: sessionmaker[Session]) -> None:
+        self.registry = registry
+        self.factory = factory
+        self.completed = 0
+        self.failed = 0
+
+    def execute(self, request: JobRequest) -> JobRequest | None:
+        """Run one attempt; return the retry request when it should be tried again."""
+        try:
+            func = self.registry.get(request.name)
+            with unit_of_work(self.factory, request.workspace_id) as session:
+                func(session, request.payload)
+            self.completed += 1
+            return None
+        except Exception:
+            log.exception("job %s (attempt %d) failed", request.name, request.attempt)
+            if request.attempt < self.max_attempts and request.name in self.registry.names():
+                return JobRequest(
+                    request.name, request.workspace_id, request.payload, request.attempt + 1
+                )
+            self.failed += 1
+            return None
+
+
+class SyncJobQueue(_JobExecutor):
+    """Runs each job inline, immediately after the commit that released it."""
+
+    def submit(self, request: JobRequest) -> None:
+        retry: JobRequest | None = request
+        while retry is not None:
+            retry = self.execute(retry)
+
+    def drain(self, timeout: float = 30.0) -> None:
+        return None
+
+    def shutdown(self) -> None:
+        return None
+
+
+class InProcessJobQueue(_JobExecutor):
+    """A daemon worker thread fed by a FIFO queue."""
+
+    def __init__(self, registry: JobRegistry, factory: sessionmaker[Session]) -> None:
+        super().__init__(registry, factory)
+        self._queue: queue.Queue[JobRequest | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._work, name="cxhub-jobs", daemon=True)
+        self._thread.start()
+
+    def submit(self, request: JobRequest) -> None:
+        self._queue.put(request)
+
+    def _work(self) -> None:
+        while True:
+            request = self._queue.get()
+            try:
+                if request is None:
+                    return
+                retry = self.execute(request)
+                if retry is not None:
+                    self._queue.put(retry)
+            finally:
+                self._queue.task_done()
+
+    def drain(self, timeout: float = 30.0) -> None:
+        done = threading.Event()
+
+        def wait_for_queue() -> None:
+            self._queue.join()
+            done.set()
+
+        threading.Thread(target=wait_for_queue, daemon=True).start()
+        if not done.wait(timeout):
+            raise TimeoutError("background jobs did not finish in time")
+
+    def shutdown(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+
+def attach_job_outbox(factory: sessionmaker[Session], job_queue: JobQueue) -> None:
+    def after_commit(session: Session) -> None:
+        for request in session.info.pop(OUTBOX_KEY, []):
+            job_queue.submit(request)
+
+    sa_event.listen(factory, "after_commit", after_commit)
+    sa_event.listen(factory, "after_rollback", lambda s: s.info.pop(OUTBOX_KEY, None))

@@ -1,0 +1,122 @@
+"""Settings come from `CXHUB_*` environment variables and an optional TOML config file.
+
+Nothing is read at import time: `load_settings()` is called by the CLI or by tests, and the
+result is passed explicitly to `create_app` so two apps with different settings can coexist.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "change-me-dev-secret"  # noqa: S105 - a sentinel we refuse outside development
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when the settings are unsafe or inconsistent; the CLI prints it and exits non-zero."""
+
+
+class Settings(BaseSettings):
+    """Every knob of cxhub. Each field is documented in docs/configuration.md (a test checks)."""
+
+    model_config = SettingsConfigDict(env_prefix="CXHUB_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = Field(
+        default="development",
+        description="Deployment environment; production refuses unsafe defaults.",
+    )
+    data_dir: Path = Field(
+        default=Path("./cxhub-data"), description="Directory holding the SQLite file and exports."
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; when unset, SQLite at <data_dir>/cxhub.sqlite3.",
+    )
+    secret_key: str = Field(
+        default=DEFAULT_SECRET_KEY,
+        description="Signs CSRF tokens; must be changed outside development.",
+    )
+    session_max_age_seconds: int = Field(
+        default=14 * 24 * 3600, description="Lifetime of a web login session."
+    )
+    cookie_secure: bool = Field(
+        default=False, description="Send session cookies only over HTTPS (enable behind TLS)."
+    )
+    jobs_backend: Literal["inprocess", "sync"] = Field(
+        default="inprocess",
+        description="Where background jobs run: a worker thread in this process, or inline ('sync').",
+    )
+    log_level: str = Field(default="INFO", description="Python logging level.")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite:///{(self.data_dir / 'cxhub.sqlite3').resolve()}"
+
+    def check_safe_to_serve(self) -> None:
+        """Refuse to serve outside development with the well-known default secret."""
+        if self.environment != "development" and self.secret_key == DEFAULT_SECRET_KEY:
+            raise ConfigurationError(
+                "CXHUB_SECRET_KEY is the built-in default; set a long random value before serving "
+                f"in the {self.environment!r} environment."
+            )
+        if self.environment == "production" and len(self.secret_key) < 32:
+            raise ConfigurationError(
+                "CXHUB_SECRET_KEY must be at least 32 characters in production."
+            )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, file_secret_settings)
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common `postgresql://` spelling and route it to the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build settings: explicit overrides > environment > config file (`CXHUB_CONFIG`) > defaults."""
+    import os
+
+    path = config_file or (
+        Path(os.environ["CXHUB_CONFIG"]) if os.environ.get("CXHUB_CONFIG") else None
+    )
+    file_values: dict[str, Any] = {}
+    if path is not None:
+        try:
+            with path.open("rb") as handle:
+                raw = tomllib.load(handle)
+        except FileNotFoundError as exc:
+            raise ConfigurationError(f"config file not found: {path}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigurationError(f"config file {path} is not valid TOML: {exc}") from exc
+        file_values = raw.get("cxhub", raw)
+    env_names = {name for name in Settings.model_fields if f"CXHUB_{name.upper()}" in os.environ}
+    merged = {k: v for k, v in file_values.items() if k not in env_names}
+    merged.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**merged)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from exc

@@ -1,0 +1,1 @@
+"""The one customer record: accounts, contacts, identity resolution and the timeline."""

@@ -1,0 +1,318 @@
+"""Contact use cases: create, identify (resolve or create), read, search, update, delete.
+
+Identity resolution: every email, phone, social handle and external id is stored normalised and
+unique per workspace. `identify_contact` looks all given identifiers up; when any matches, the
+new identifiers attach to that contact (first match by trust: external id > email > phone >
+social) and blank profile fields are filled; otherwise a contact is created. Identifiers that
+belong to a *different* contact are reported, never silently moved: that is what merge is for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from cxhub.core.errors import Conflict, NotFound, ValidationFailed
+from cxhub.core.events import publish
+from cxhub.core.pagination import Page, PageRequest, paginate
+from cxhub.customers.accounts.service import accounts_for_domains, get_account
+from cxhub.customers.contacts.events import ContactCreated, ContactDeleted
+from cxhub.customers.contacts.identifiers import (
+    FREE_MAIL_DOMAINS,
+    RESOLUTION_PRIORITY,
+    InvalidIdentifier,
+    email_domain,
+    normalise,
+)
+from cxhub.customers.contacts.models import Contact, ContactIdentifier, IdentifierKind
+from cxhub.customers.contacts.schemas import (
+    ContactCreate,
+    ContactFields,
+    ContactIdentifiers,
+    ContactUpdate,
+)
+from cxhub.customers.search_keys import search_key, starts_with
+
+CONTACT_SORTS = {
+    "id": Contact.id,
+    "name": Contact.name_key,
+    "last_name": Contact.last_name_key,
+    "created_at": Contact.created_at,
+    "updated_at": Contact.updated_at,
+}
+
+Key = tuple[IdentifierKind, str]
+
+
+def normalise_identifiers(data: ContactIdentifiers) -> list[Key]:
+    keys: list[Key] = []
+    for kind, values in data.by_kind().items():
+        for value in values:
+            try:
+                keys.append((kind, normalise(kind, value)))
+            except InvalidIdentifier as exc:
+                raise ValidationFailed(str(exc), field=f"{kind.value}s") from None
+    return list(dict.fromkeys(keys))
+
+
+def owners_of(session: Session, keys: list[Key]) -> dict[Key, int]:
+    """Which contact already holds each identifier."""
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(ContactIdentifier.kind, ContactIdentifier.value, ContactIdentifier.contact_id).where(
+            tuple_(ContactIdentifier.kind, ContactIdentifier.value).in_(keys)
+        )
+    )
+    return {(row.kind, row.value): row.contact_id for row in rows}
+
+
+def refresh_search_keys(contact: Contact) -> None:
+    contact.name_key = search_key(contact.first_name, contact.last_name) or None
+    contact.last_name_key = search_key(contact.last_name) or None
+
+
+def _account_from_emails(session: Session, keys: list[Key]) -> int | None:
+    domains = {email_domain(v) for k, v in keys if k is IdentifierKind.EMAIL}
+    owned = accounts_for_domains(session, domains - FREE_MAIL_DOMAINS)
+    return next(iter(owned.values()), None)
+
+
+def _apply_fields(contact: Contact, data: ContactFields, *, only_blank: bool) -> None:
+    for name in ("first_name", "last_name", "locale", "time_zone", "country", "account_id"):
+        value = getattr(data, name)
+        if value is not None and (not only_blank or getattr(contact, name) is None):
+            setattr(contact, name, value)
+    if data.custom_attributes:
+        merged = dict(data.custom_attributes)
+        if only_blank:
+            merged.update(contact.custom_attributes or {})
+        else:
+            merged = {**(contact.custom_attributes or {}), **merged}
+        contact.custom_attributes = merged
+    refresh_search_keys(contact)
+
+
+def _attach(contact: Contact, keys: list[Key]) -> None:
+    held = {(i.kind, i.value) for i in contact.identifiers}
+    for kind, value in keys:
+        if (kind, value) not in held:
+            contact.identifiers.append(
+                ContactIdentifier(workspace_id=contact.workspace_id, kind=kind, value=value)
+            )
+
+
+def create_contact(session: Session, *, workspace_id: int, data: ContactCreate) -> Contact:
+    """Strict create: 409 when an identifier already belongs to someone (use identify instead)."""
+    keys = normalise_identifiers(data)
+    taken = owners_of(session, keys)
+    if taken:
+        (kind, value), owner = next(iter(taken.items()))
+        raise Conflict(f"{kind.value} {value} already belongs to contact {owner}", contact_id=owner)
+    if data.account_id is not None:
+        get_account(session, account_id=data.account_id)
+    contact = Contact(workspace_id=workspace_id, custom_attributes={})
+    contact.identifiers = []
+    _apply_fields(contact, data, only_blank=False)
+    if contact.account_id is None:
+        contact.account_id = _account_from_emails(session, keys)
+    _attach(contact, keys)
+    session.add(contact)
+    session.flush()
+    publish(session, ContactCreated(workspace_id=workspace_id, contact_id=contact.id))
+    return contact
+
+
+@dataclass
+class Identification:
+    contact: Contact
+    created: bool
+    matched_on: list[Key] = field(default_factory=list)
+    conflicting_contact_ids: list[int] = field(default_factory=list)
+
+
+def identify_contact(session: Session, *, workspace_id: int, data: ContactCreate) -> Identification:
+    """Resolve the person these identifiers describe, attaching new identifiers, or create them."""
+    keys = normalise_identifiers(data)
+    if not keys:
+        raise ValidationFailed(
+            "identify needs at least one email, phone, social handle or external id"
+        )
+    owners = owners_of(session, keys)
+    if not owners:
+        return Identification(
+            create_contact(session, workspace_id=workspace_id, data=data), created=True
+        )
+    rank = {kind: i for i, kind in enumerate(RESOLUTION_PRIORITY)}
+    best = min(owners, key=lambda key: (rank[key[0]], keys.index(key)))
+    contact = get_contact(session, contact_id=owners[best])
+    if data.account_id is not None:
+        get_account(session, account_id=data.account_id)
+    _apply_fields(contact, data, only_blank=True)
+    free = [key for key in keys if key not in owners]
+    _attach(contact, free)
+    if contact.account_id is None:
+        contact.account_id = _account_from_emails(session, keys)
+    session.flush()
+    return Identification(
+        contact=contact,
+        created=False,
+        matched_on=[key for key, owner in owners.items() if owner == contact.id],
+        conflicting_contact_ids=sorted({owner for owner in owners.values() if owner != contact.id}),
+    )
+
+
+def get_contact(session: Session, *, contact_id: int, follow_merges: bool = True) -> Contact:
+    """A contact by id; ids of merged duplicates resolve to the surviving contact."""
+    contact = session.scalar(select(Contact).where(Contact.id == contact_id))
+    if contact is None:
+        raise NotFound(f"contact {contact_id} not found")
+    if contact.merged_into_id is not None:
+        if not follow_merges:
+            raise NotFound(
+                f"contact {contact_id} was merged into {contact.merged_into_id}",
+                merged_into_id=contact.merged_into_id,
+            )
+        return get_contact(session, contact_id=contact.merged_into_id)
+    return contact
+
+
+def contact_search_condition(q: str) -> object | None:
+    """Prefix match on full name, last name, email, phone or exact external id."""
+    key = search_key(q)
+    if not key:
+        return None
+    identifier_match = select(ContactIdentifier.contact_id).where(
+        or_(
+            ContactIdentifier.kind == IdentifierKind.EMAIL,
+            ContactIdentifier.kind == IdentifierKind.SOCIAL,
+        ),
+        starts_with(ContactIdentifier.value, key),
+    )
+    conditions = [
+        starts_with(Contact.name_key, key),
+        starts_with(Contact.last_name_key, key),
+        Contact.id.in_(identifier_match),
+    ]
+    try:
+        phone = normalise(IdentifierKind.PHONE, q)
+        conditions.append(
+            Contact.id.in_(
+                select(ContactIdentifier.contact_id).where(
+                    ContactIdentifier.kind == IdentifierKind.PHONE,
+                    or_(
+                        starts_with(ContactIdentifier.value, phone),
+                        starts_with(ContactIdentifier.value, "+" + phone.lstrip("+")),
+                    ),
+                )
+            )
+        )
+    except InvalidIdentifier:
+        pass
+    conditions.append(
+        Contact.id.in_(
+            select(ContactIdentifier.contact_id).where(
+                ContactIdentifier.kind == IdentifierKind.EXTERNAL_ID,
+                ContactIdentifier.value == q.strip(),
+            )
+        )
+    )
+    return or_(*conditions)
+
+
+def list_contacts(
+    session: Session,
+    *,
+    page: PageRequest,
+    q: str | None = None,
+    account_id: int | None = None,
+    email: str | None = None,
+    locale: str | None = None,
+    country: str | None = None,
+) -> Page[Contact]:
+    statement: Select[Any] = select(Contact).where(Contact.merged_into_id.is_(None))
+    if q and (condition := contact_search_condition(q)) is not None:
+        statement = statement.where(condition)  # type: ignore[arg-type]
+    if account_id is not None:
+        statement = statement.where(Contact.account_id == account_id)
+    if email is not None:
+        statement = statement.where(
+            Contact.id.in_(
+                select(ContactIdentifier.contact_id).where(
+                    ContactIdentifier.kind == IdentifierKind.EMAIL,
+                    ContactIdentifier.value == email.strip().lower(),
+                )
+            )
+        )
+    if locale is not None:
+        statement = statement.where(Contact.locale == locale)
+    if country is not None:
+        statement = statement.where(Contact.country == country.upper())
+    return paginate(
+        session,
+        statement,
+        request=page,
+        sortable=CONTACT_SORTS,
+        id_column=Contact.id,
+        default_sort="name",
+    )
+
+
+def update_contact(session: Session, *, contact_id: int, data: ContactUpdate) -> Contact:
+    contact = get_contact(session, contact_id=contact_id)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("account_id") is not None:
+        get_account(session, account_id=changes["account_id"])
+    replaced = {
+        kind: changes.pop(name)
+        for kind, name in (
+            (IdentifierKind.EMAIL, "emails"),
+            (IdentifierKind.PHONE, "phones"),
+            (IdentifierKind.SOCIAL, "social_handles"),
+            (IdentifierKind.EXTERNAL_ID, "external_ids"),
+        )
+        if changes.get(name) is not None
+    }
+    for name in ("emails", "phones", "social_handles", "external_ids"):
+        changes.pop(name, None)
+    for name, value in changes.items():
+        setattr(contact, name, value if name != "custom_attributes" else (value or {}))
+    if replaced:
+        new_keys = normalise_identifiers(
+            ContactIdentifiers(
+                emails=replaced.get(IdentifierKind.EMAIL, []),
+                phones=replaced.get(IdentifierKind.PHONE, []),
+                social_handles=replaced.get(IdentifierKind.SOCIAL, []),
+                external_ids=replaced.get(IdentifierKind.EXTERNAL_ID, []),
+            )
+        )
+        clashes = {k: o for k, o in owners_of(session, new_keys).items() if o != contact.id}
+        if clashes:
+            (kind, value), owner = next(iter(clashes.items()))
+            raise Conflict(
+                f"{kind.value} {value} already belongs to contact {owner}", contact_id=owner
+            )
+        contact.identifiers = [
+            i
+            for i in contact.identifiers
+            if i.kind not in replaced or (i.kind, i.value) in new_keys
+        ]
+        session.flush()
+        _attach(contact, new_keys)
+    refresh_search_keys(contact)
+    session.flush()
+    return contact
+
+
+def delete_contact(session: Session, *, contact_id: int) -> None:
+    """Erase a person: identifiers and touchpoints go with them (right to erasure)."""
+    contact = get_contact(session, contact_id=contact_id, follow_merges=False)
+    workspace_id = contact.workspace_id
+    for tombstone in session.scalars(select(Contact).where(Contact.merged_into_id == contact.id)):
+        session.delete(tombstone)
+    session.delete(contact)
+    session.flush()
+    publish(session, ContactDeleted(workspace_id=workspace_id, contact_id=contact_id))

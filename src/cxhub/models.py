@@ -1,0 +1,27 @@
+"""Imports every table so `Base.metadata` is complete (Alembic, merge, schema tests)."""
+
+from __future__ import annotations
+
+from cxhub.core.audit import AuditEntry
+from cxhub.core.db import Base
+from cxhub.core.tenancy import Workspace
+from cxhub.customers.accounts.models import Account, AccountDomain
+from cxhub.customers.contacts.models import Contact, ContactIdentifier
+from cxhub.customers.timeline.models import Interaction
+from cxhub.people.models import ApiToken, Team, TeamMembership, User, WebSession
+
+__all__ = [
+    "Account",
+    "AccountDomain",
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "Contact",
+    "ContactIdentifier",
+    "Interaction",
+    "Team",
+    "TeamMembership",
+    "User",
+    "WebSession",
+    "Workspace",
+]

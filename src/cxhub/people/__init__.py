@@ -1,0 +1,1 @@
+"""People of a workspace: users, roles, teams, API tokens and web sessions."""

@@ -1,0 +1,109 @@
+"""Test fixtures: one fresh database per run (SQLite file or a new PostgreSQL database), built by
+running the migrations; every test works inside workspaces of its own, so tests never see each
+other's rows and nothing depends on what an earlier run left behind.
+
+Set CXHUB_TEST_DATABASE_URL=postgresql://user@host:port/db to run on PostgreSQL; the suite creates
+(and afterwards drops) a database of its own next to `db`.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
+
+from cxhub.api.app import create_app
+from cxhub.core.migrate import upgrade_database
+from cxhub.core.runtime import Runtime, build_runtime
+from cxhub.core.settings import Settings, normalise_database_url
+from tests.factories import Tenant, make_tenant
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def _create_postgres_database(base_url: str) -> tuple[str, str]:
+    import psycopg
+
+    url = make_url(normalise_database_url(base_url))
+    name = f"cxhub_test_{uuid.uuid4().hex[:12]}"
+    admin_dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return url.set(database=name).render_as_string(hide_password=False), admin_dsn
+
+
+def _drop_postgres_database(test_url: str, admin_dsn: str) -> None:
+    import psycopg
+
+    name = make_url(test_url).database
+    with psycopg.connect(admin_dsn, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base = os.environ.get("CXHUB_TEST_DATABASE_URL")
+    if base and not base.startswith("sqlite"):
+        url, admin_dsn = _create_postgres_database(base)
+        try:
+            upgrade_database(url)
+            yield url
+        finally:
+            _drop_postgres_database(url, admin_dsn)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'cxhub-test.sqlite3'}"
+        upgrade_database(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        data_dir=tmp_path_factory.mktemp("data"),
+        secret_key="test-secret-key-that-is-long-enough-0123456789",
+        jobs_backend="sync",
+    )
+
+
+@pytest.fixture(scope="session")
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    active = build_runtime(settings)
+    yield active
+    active.close()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, runtime: Runtime) -> FastAPI:
+    return create_app(settings, runtime)
+
+
+@pytest.fixture(scope="session")
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def tenant(runtime: Runtime) -> Tenant:
+    """A fresh workspace with one user (and API token) per role."""
+    return make_tenant(runtime)
+
+
+@pytest.fixture
+def other_tenant(runtime: Runtime) -> Tenant:
+    return make_tenant(runtime)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"public data sets not found at {SHARED_DATA}; the suite needs ../shared/data")
+    return SHARED_DATA
