@@ -196,3 +196,22 @@ def test_invalid_identifier_is_a_validation_problem(client: TestClient, tenant: 
     body = response.json()
     assert body["field"] == "emails"
     assert "not an email" in body["detail"]
+
+
+def test_merge_history_is_readable_by_admins_only(client: TestClient, tenant: Tenant) -> None:
+    winner = _create(client, tenant, emails=["keep@x.io"])
+    loser = _create(client, tenant, emails=["drop@x.io"])
+    client.post(
+        f"/api/v1/contacts/{winner['id']}/merge",
+        json={"loser_id": loser["id"]},
+        headers=tenant.admin,
+    )
+    params = {"target_type": "contact", "target_id": winner["id"]}
+    trail = client.get("/api/v1/audit", params=params, headers=tenant.admin)
+    assert trail.status_code == 200
+    entries = trail.json()["items"]
+    assert [e["action"] for e in entries] == ["contact.merged"]
+    assert entries[0]["detail"]["loser_snapshot"]["emails"] == ["drop@x.io"]
+    denied = client.get("/api/v1/audit", params=params, headers=tenant.headers(Role.AGENT))
+    assert denied.status_code == 403
+    assert denied.json()["required_permission"] == "audit:read"

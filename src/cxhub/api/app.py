@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from cxhub import __version__
+from cxhub.api.audit import router as audit_router
 from cxhub.api.problems import install_problem_handlers
 from cxhub.core.runtime import Runtime, build_runtime
 from cxhub.core.settings import Settings
@@ -26,7 +27,13 @@ log = logging.getLogger(__name__)
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
-    for domain_router in (people_router, accounts_router, contacts_router, timeline_router):
+    for domain_router in (
+        people_router,
+        accounts_router,
+        contacts_router,
+        timeline_router,
+        audit_router,
+    ):
         router.include_router(domain_router)
     return router
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cxhub.cli import admin, serve
+from cxhub.cli import data
 from cxhub.cli.context import cli_state
 
 app = typer.Typer(
@@ -44,6 +45,8 @@ app.add_typer(admin.db_app, name="db")
 app.add_typer(admin.workspace_app, name="workspace")
 app.add_typer(admin.user_app, name="user")
 app.add_typer(admin.token_app, name="token")
+app.command("import")(data.import_command)
+app.command("export")(data.export_command)
 
 def main() -> None:
     app()

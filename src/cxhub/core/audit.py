@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from cxhub.core.db import Base, IdMixin, IdType, WorkspaceScoped, utcnow
+from cxhub.core.pagination import Page, PageRequest, paginate
 
 
 class AuditEntry(IdMixin, WorkspaceScoped, Base):
@@ -49,3 +50,35 @@ def record_audit(
     )
     session.add(entry)
     return entry
+
+
+AUDIT_SORTS = {"id": AuditEntry.id, "occurred_at": AuditEntry.occurred_at}
+
+
+def list_audit_entries(
+    session: Session,
+    *,
+    page: PageRequest,
+    action: str | None = None,
+    target_type: str | None = None,
+    target_id: int | None = None,
+    actor_user_id: int | None = None,
+) -> Page[AuditEntry]:
+    """The trail for one object or action, newest first."""
+    statement = select(AuditEntry)
+    if action is not None:
+        statement = statement.where(AuditEntry.action == action)
+    if target_type is not None:
+        statement = statement.where(AuditEntry.target_type == target_type)
+    if target_id is not None:
+        statement = statement.where(AuditEntry.target_id == target_id)
+    if actor_user_id is not None:
+        statement = statement.where(AuditEntry.actor_user_id == actor_user_id)
+    return paginate(
+        session,
+        statement,
+        request=page,
+        sortable=AUDIT_SORTS,
+        id_column=AuditEntry.id,
+        default_sort="-id",
+    )

@@ -1,8 +1,10 @@
 """A typed, in-process domain-event bus (ADR 0003).
 
 Services call `publish(session, event)`; nothing is delivered until that session commits, so a
-rolled-back request leaves no ghost reaction. Handlers run after the commit, each in its own
-unit of work, and a failing handler is logged without undoing the commit that raised the event.
+rolled-back request leaves no ghost reaction. Handlers run after the commit, in the committing
+thread and outside any transaction; one that needs the database enqueues a job (core.jobs), which
+runs in its own unit of work. A failing handler is logged without undoing the commit that raised
+the event or stopping the other handlers.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +81,22 @@ class EventBus:
             for queued in pending:
                 self.deliver(queued)
 
-        def after_rollback(session: Session) -> None:
-            session.info.pop(OUTBOX_KEY, None)
-
         sa_event.listen(factory, "after_commit", after_commit)
-        sa_event.listen(factory, "after_rollback", after_rollback)
+        sa_event.listen(factory, "after_transaction_end", discard_when_uncommitted(OUTBOX_KEY))
+
+
+def discard_when_uncommitted(key: str) -> Callable[[Session, SessionTransaction], None]:
+    """Discard what is still queued under `key` when the *outermost* transaction ends.
+
+    After a commit the queue has already been released, so what remains belongs to a rollback (or
+    a session closed without committing). A savepoint that rolls back (`begin_nested` around an
+    expected IntegrityError) ends a nested transaction and must not drop what the enclosing
+    transaction queued: SQLAlchemy fires `after_rollback` for savepoints too, so that event cannot
+    be used here.
+    """
+
+    def after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None:
+            session.info.pop(key, None)
+
+    return after_transaction_end

@@ -20,6 +20,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub.core.db import unit_of_work
+from cxhub.core.events import discard_when_uncommitted
 
 log = logging.getLogger(__name__)
 
@@ -161,4 +162,5 @@ def attach_job_outbox(factory: sessionmaker[Session], job_queue: JobQueue) -> No
             job_queue.submit(request)
 
     sa_event.listen(factory, "after_commit", after_commit)
-    sa_event.listen(factory, "after_rollback", lambda s: s.info.pop(OUTBOX_KEY, None))
+    # Dropped when the outermost transaction ends uncommitted, not on a savepoint rollback.
+    sa_event.listen(factory, "after_transaction_end", discard_when_uncommitted(OUTBOX_KEY))

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cxhub.core.audit import record_audit
-from cxhub.core.db import utcnow
+from cxhub.core.db import SYSTEM_SCOPE, utcnow
 from cxhub.core.errors import Conflict, NotFound, ValidationFailed
 from cxhub.core.pagination import Page, PageRequest, paginate
 from cxhub.core.permissions import Role
@@ -97,8 +97,9 @@ def create_user(
 def get_user(session: Session, *, user_id: int) -> User:
     user = session.get(User, user_id)
     # session.get bypasses do_orm_execute when the row is already in the identity map, so the
-    # workspace is checked again explicitly.
-    if user is None or user.workspace_id != session.info.get("workspace_id"):
+    # workspace is checked again explicitly (SYSTEM_SCOPE sessions serve every workspace).
+    scope = session.info.get("workspace_id")
+    if user is None or (scope != SYSTEM_SCOPE and user.workspace_id != scope):
         raise NotFound(f"user {user_id} not found")
     return user
 
@@ -179,13 +180,16 @@ def _check_members(session: Session, member_ids: list[int]) -> None:
 
 def create_team(session: Session, *, workspace_id: int, data: TeamCreate) -> Team:
     _check_members(session, data.member_ids)
-    team = Team(workspace_id=workspace_id, name=data.name, description=data.description)
-    team.members = [
-        TeamMembership(workspace_id=workspace_id, user_id=uid) for uid in set(data.member_ids)
-    ]
-    session.add(team)
+    # The row is added inside the savepoint: begin_nested() first flushes what is already
+    # pending, outside the savepoint, where a duplicate would poison the whole transaction.
     try:
         with session.begin_nested():
+            team = Team(workspace_id=workspace_id, name=data.name, description=data.description)
+            team.members = [
+                TeamMembership(workspace_id=workspace_id, user_id=uid)
+                for uid in set(data.member_ids)
+            ]
+            session.add(team)
             session.flush()
     except IntegrityError:
         raise Conflict(f"a team named {data.name!r} already exists", field="name") from None
@@ -215,19 +219,21 @@ def list_teams(session: Session, *, page: PageRequest) -> Page[Team]:
 
 def update_team(session: Session, *, team_id: int, data: TeamUpdate) -> Team:
     team = get_team(session, team_id=team_id)
-    if data.name is not None:
-        team.name = data.name
-    if data.description is not None:
-        team.description = data.description
     if data.member_ids is not None:
         _check_members(session, data.member_ids)
-        wanted = set(data.member_ids)
-        team.members = [m for m in team.members if m.user_id in wanted] + [
-            TeamMembership(workspace_id=team.workspace_id, user_id=uid)
-            for uid in wanted - {m.user_id for m in team.members}
-        ]
+    # Changes are made inside the savepoint so a duplicate name rolls back only this change.
     try:
         with session.begin_nested():
+            if data.name is not None:
+                team.name = data.name
+            if data.description is not None:
+                team.description = data.description
+            if data.member_ids is not None:
+                wanted = set(data.member_ids)
+                team.members = [m for m in team.members if m.user_id in wanted] + [
+                    TeamMembership(workspace_id=team.workspace_id, user_id=uid)
+                    for uid in wanted - {m.user_id for m in team.members}
+                ]
             session.flush()
     except IntegrityError:
         raise Conflict(f"a team named {data.name!r} already exists", field="name") from None

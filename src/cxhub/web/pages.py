@@ -1,9 +1,55 @@
-"""Placeholder until the web shell lands."""
+"""Install the web shell: static files, templates, error pages and every domain's pages.
+
+Like `cxhub.api.app.api_router` for the API, this is the one place that lists which domains put
+pages in the shell; each domain's `pages.py` exposes `router` and `NAV` (and may expose
+`MESSAGES`), so adding a domain's pages is one line in `PAGE_MODULES`.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Mapping
+from types import ModuleType
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from cxhub.api.deps import Principal, TransactionalRoute, optional_principal
+from cxhub.web.errors import install_page_errors
+from cxhub.web.i18n import Catalogue
+from cxhub.web.shell import STATIC_DIR, NavItem, WebShell, build_environment
+
+
+def page_modules() -> list[ModuleType]:
+    """Domains with pages, imported when an app is built (never at import time of this module)."""
+    from cxhub.customers.accounts import pages as account_pages
+    from cxhub.customers.contacts import pages as contact_pages
+    from cxhub.people import pages as people_pages
+
+    return [people_pages, contact_pages, account_pages]
+
+
+root_router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+
+
+@root_router.get("/")
+def home(
+    request: Request, principal: Annotated[Principal | None, Depends(optional_principal)]
+) -> RedirectResponse:
+    """Signed-in people land on the shell's home page, everyone else on the login form."""
+    shell: WebShell = request.app.state.web_shell
+    return RedirectResponse(shell.home_path if principal else "/login", status_code=303)
 
 
 def install_web(app: FastAPI) -> None:
-    return None
+    shell = WebShell(env=build_environment())
+    app.state.web_shell = shell
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_page_errors(app)
+    app.include_router(root_router)
+    for module in page_modules():
+        router: APIRouter = module.router
+        nav: tuple[NavItem, ...] = getattr(module, "NAV", ())
+        messages: Mapping[str, Catalogue] | None = getattr(module, "MESSAGES", None)
+        shell.include(app, router, nav=nav, messages=messages)

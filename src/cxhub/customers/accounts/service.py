@@ -189,3 +189,10 @@ def accounts_for_domains(session: Session, domains: set[str]) -> dict[str, int]:
         )
     )
     return {row.domain: row.account_id for row in rows}
+
+
+def get_accounts(session: Session, *, account_ids: set[int]) -> dict[int, Account]:
+    """Several accounts in one query (for lists that show each row's account)."""
+    if not account_ids:
+        return {}
+    return {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(account_ids)))}

@@ -12,12 +12,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, or_, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    FunctionElement,
+    Select,
+    Subquery,
+    and_,
+    or_,
+    select,
+    tuple_,
+    union,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from cxhub.core.errors import Conflict, NotFound, ValidationFailed
 from cxhub.core.events import publish
-from cxhub.core.pagination import Page, PageRequest, paginate
+from cxhub.core.pagination import MAX_LIMIT, Page, PageRequest, decode_cursor, paginate
 from cxhub.customers.accounts.service import accounts_for_domains, get_account
 from cxhub.customers.contacts.events import ContactCreated, ContactDeleted
 from cxhub.customers.contacts.identifiers import (
@@ -180,47 +191,133 @@ def get_contact(session: Session, *, contact_id: int, follow_merges: bool = True
     return contact
 
 
-def contact_search_condition(q: str) -> object | None:
-    """Prefix match on full name, last name, email, phone or exact external id."""
+@dataclass(frozen=True)
+class SearchBranch:
+    """One way a query can match; `key` is the contact column its range scans, if any."""
+
+    condition: ColumnElement[bool]
+    key: InstrumentedAttribute[Any] | None = None
+    identifier: tuple[ColumnElement[bool], ...] = ()
+
+
+def contact_search_branches(q: str) -> list[SearchBranch]:
+    """Each way `q` can match a contact: prefix of the full name, last name, email or social handle,
+    a phone number, or an exact external id. A contact matches the search when any branch does."""
     key = search_key(q)
     if not key:
-        return None
-    identifier_match = select(ContactIdentifier.contact_id).where(
-        or_(
-            ContactIdentifier.kind == IdentifierKind.EMAIL,
-            ContactIdentifier.kind == IdentifierKind.SOCIAL,
+        return []
+
+    def identifier_match(*criteria: ColumnElement[bool]) -> SearchBranch:
+        condition = Contact.id.in_(select(ContactIdentifier.contact_id).where(*criteria))
+        return SearchBranch(condition, identifier=criteria)
+
+    branches = [
+        SearchBranch(starts_with(Contact.name_key, key), Contact.name_key),
+        SearchBranch(starts_with(Contact.last_name_key, key), Contact.last_name_key),
+        identifier_match(
+            ContactIdentifier.kind.in_([IdentifierKind.EMAIL, IdentifierKind.SOCIAL]),
+            starts_with(ContactIdentifier.value, key),
         ),
-        starts_with(ContactIdentifier.value, key),
-    )
-    conditions = [
-        starts_with(Contact.name_key, key),
-        starts_with(Contact.last_name_key, key),
-        Contact.id.in_(identifier_match),
     ]
     try:
         phone = normalise(IdentifierKind.PHONE, q)
-        conditions.append(
-            Contact.id.in_(
-                select(ContactIdentifier.contact_id).where(
-                    ContactIdentifier.kind == IdentifierKind.PHONE,
-                    or_(
-                        starts_with(ContactIdentifier.value, phone),
-                        starts_with(ContactIdentifier.value, "+" + phone.lstrip("+")),
-                    ),
-                )
-            )
-        )
     except InvalidIdentifier:
         pass
-    conditions.append(
-        Contact.id.in_(
-            select(ContactIdentifier.contact_id).where(
-                ContactIdentifier.kind == IdentifierKind.EXTERNAL_ID,
-                ContactIdentifier.value == q.strip(),
+    else:
+        for prefix in dict.fromkeys((phone, "+" + phone.lstrip("+"))):
+            branches.append(
+                identifier_match(
+                    ContactIdentifier.kind == IdentifierKind.PHONE,
+                    starts_with(ContactIdentifier.value, prefix),
+                )
             )
+    branches.append(
+        identifier_match(
+            ContactIdentifier.kind == IdentifierKind.EXTERNAL_ID,
+            ContactIdentifier.value == q.strip(),
         )
     )
-    return or_(*conditions)
+    return branches
+
+
+def contact_search_condition(q: str) -> ColumnElement[bool] | None:
+    """Prefix match on full name, last name, email, phone or exact external id."""
+    branches = contact_search_branches(q)
+    return or_(*(branch.condition for branch in branches)) if branches else None
+
+
+class sort_key_only(FunctionElement[Any]):  # noqa: N801 - reads as SQL in an ORDER BY
+    """A column used only as a sort key. SQLite, lacking statistics, walks any index that yields
+    the ORDER BY for free (here: every contact of the workspace in name order) rather than the
+    index that finds the few matching rows; `+column` removes that temptation. Others: `column`."""
+
+    inherit_cache = True
+
+
+@compiles(sort_key_only)
+def _sort_key_only(element: sort_key_only, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(sort_key_only, "sqlite")
+def _sort_key_only_sqlite(element: sort_key_only, compiler: Any, **kw: Any) -> str:
+    return "+" + str(compiler.process(element.clauses, **kw))
+
+
+def _after_cursor(
+    column: InstrumentedAttribute[Any], descending: bool, last_value: Any, last_id: int
+) -> ColumnElement[bool]:
+    """The rows after (last_value, last_id) in `paginate`'s order (NULLs last, then id)."""
+    if column is Contact.id:
+        return Contact.id < last_id if descending else Contact.id > last_id
+    next_id = Contact.id < last_id if descending else Contact.id > last_id
+    if last_value is None:
+        return and_(column.is_(None), next_id)
+    beyond = column < last_value if descending else column > last_value
+    return or_(beyond, and_(column == last_value, next_id), column.is_(None))
+
+
+def _search_candidates(
+    filters: list[ColumnElement[bool]], branches: list[SearchBranch], page: PageRequest
+) -> Subquery | None:
+    """The ids of the page's possible rows: the first `limit + 1` of each branch, in page order.
+
+    The first n rows of a union are among the first n of each of its parts, so this is exact.
+    One OR across name ranges and identifier subqueries defeats every index (SQLite scanned all
+    contacts, then sorted); each branch alone is one index range scan cut short by its LIMIT.
+    None when the sort is unknown: `paginate` then reports it.
+    """
+    sort = page.sort or "name"
+    descending = sort.startswith("-")
+    column = CONTACT_SORTS.get(sort.lstrip("-"))
+    if column is None:
+        return None
+    seek: list[ColumnElement[bool]] = []
+    if page.cursor:
+        last_value, last_id = decode_cursor(page.cursor, sort)
+        seek.append(_after_cursor(column, descending, last_value, last_id))
+    limit = max(1, min(page.limit, MAX_LIMIT)) + 1
+    parts = []
+    sort_columns: list[Any] = [] if column is Contact.id else [column]
+    for branch in branches:
+        order: list[Any] = [Contact.id.desc() if descending else Contact.id.asc()]
+        if column is not Contact.id:
+            key: Any = column if branch.key is column else sort_key_only(column)
+            order.insert(0, (key.desc() if descending else key.asc()).nulls_last())
+        if branch.identifier:
+            # Driven from the identifier index (as `id IN (...)`, SQLite may instead scan every
+            # contact of the workspace); DISTINCT: one contact can match on two identifiers.
+            part = (
+                select(Contact.id, *sort_columns)
+                .distinct()
+                .select_from(ContactIdentifier)
+                .join(Contact, Contact.id == ContactIdentifier.contact_id)
+                .where(*filters, *branch.identifier, *seek)
+            )
+        else:
+            part = select(Contact.id, *sort_columns).where(*filters, branch.condition, *seek)
+        parts.append(select(part.order_by(*order).limit(limit).subquery().c.id))
+    return union(*parts).subquery("search_candidates")
 
 
 def list_contacts(
@@ -233,13 +330,11 @@ def list_contacts(
     locale: str | None = None,
     country: str | None = None,
 ) -> Page[Contact]:
-    statement: Select[Any] = select(Contact).where(Contact.merged_into_id.is_(None))
-    if q and (condition := contact_search_condition(q)) is not None:
-        statement = statement.where(condition)  # type: ignore[arg-type]
+    filters: list[ColumnElement[bool]] = [Contact.merged_into_id.is_(None)]
     if account_id is not None:
-        statement = statement.where(Contact.account_id == account_id)
+        filters.append(Contact.account_id == account_id)
     if email is not None:
-        statement = statement.where(
+        filters.append(
             Contact.id.in_(
                 select(ContactIdentifier.contact_id).where(
                     ContactIdentifier.kind == IdentifierKind.EMAIL,
@@ -248,9 +343,18 @@ def list_contacts(
             )
         )
     if locale is not None:
-        statement = statement.where(Contact.locale == locale)
+        filters.append(Contact.locale == locale)
     if country is not None:
-        statement = statement.where(Contact.country == country.upper())
+        filters.append(Contact.country == country.upper())
+    statement: Select[Any] = select(Contact).where(*filters)
+    if q and (branches := contact_search_branches(q)):
+        candidates = _search_candidates(filters, branches, page)
+        if candidates is None:
+            statement = statement.where(or_(*(branch.condition for branch in branches)))
+        else:
+            # A join, not `id IN (...)`: SQLite would otherwise walk the name index of the whole
+            # workspace to avoid sorting the few candidate rows.
+            statement = statement.join(candidates, candidates.c.id == Contact.id)
     return paginate(
         session,
         statement,
@@ -316,3 +420,10 @@ def delete_contact(session: Session, *, contact_id: int) -> None:
     session.delete(contact)
     session.flush()
     publish(session, ContactDeleted(workspace_id=workspace_id, contact_id=contact_id))
+
+
+def get_contacts(session: Session, *, contact_ids: set[int]) -> dict[int, Contact]:
+    """Several contacts in one query, keyed by id (merged ids are not followed)."""
+    if not contact_ids:
+        return {}
+    return {c.id: c for c in session.scalars(select(Contact).where(Contact.id.in_(contact_ids)))}

@@ -425,7 +425,9 @@ def upgrade() -> None:
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.create_index("ix_contacts_account", ["workspace_id", "account_id"], unique=False)
         batch_op.create_index(
-            "ix_contacts_last_name_key", ["workspace_id", "last_name_key"], unique=False
+            "ix_contacts_last_name_key",
+            ["workspace_id", "last_name_key", "merged_into_id", "name_key"],
+            unique=False,
         )
         batch_op.create_index(
             batch_op.f("ix_contacts_merged_into_id"), ["merged_into_id"], unique=False
@@ -484,7 +486,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("contact_identifiers", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_contact_identifiers_contact", ["workspace_id", "contact_id"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_contact_identifiers_contact_id"), ["contact_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_contact_identifiers_search",
+            ["workspace_id", "kind", "value", "contact_id"],
+            unique=False,
         )
         batch_op.create_index(
             batch_op.f("ix_contact_identifiers_workspace_id"), ["workspace_id"], unique=False
@@ -596,7 +606,9 @@ def downgrade() -> None:
     op.drop_table("interactions")
     with op.batch_alter_table("contact_identifiers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contact_identifiers_workspace_id"))
+        batch_op.drop_index("ix_contact_identifiers_search")
         batch_op.drop_index(batch_op.f("ix_contact_identifiers_contact_id"))
+        batch_op.drop_index("ix_contact_identifiers_contact")
 
     op.drop_table("contact_identifiers")
     with op.batch_alter_table("contacts", schema=None) as batch_op:

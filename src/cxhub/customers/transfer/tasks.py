@@ -1,0 +1,98 @@
+"""The edge of a long import: one transaction per batch, so work survives a failing batch.
+
+A batch that the database rejects as a whole (a concurrent writer took an email between our
+lookup and our insert, a value PostgreSQL refuses) is rolled back and retried row by row, each
+row in its own transaction, so the good rows of that batch still land and the bad one is
+reported with the database's reason. Batches committed before stay committed.
+
+A dry run does everything in one transaction, with a savepoint per batch, and rolls it all back:
+rows later in the file then resolve against rows earlier in it exactly as a real run would, so
+the dry run's counts are the real run's counts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from itertools import islice
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from cxhub.core.db import unit_of_work, workspace_session_info
+from cxhub.customers.transfer.importer import ImportReport, RowImporter
+from cxhub.customers.transfer.outcomes import RowOutcome
+from cxhub.customers.transfer.readers import ReadError, SourceRow
+
+DEFAULT_BATCH_SIZE = 2000
+Progress = Callable[[int], None]
+
+
+def _database_reason(exc: SQLAlchemyError) -> str:
+    original = getattr(exc, "orig", None) or exc
+    return "database refused the row: " + (str(original).strip().splitlines() or ["?"])[0]
+
+
+def _batches(rows: Iterator[SourceRow], size: int) -> Iterator[list[SourceRow]]:
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
+def run_import(
+    factory: sessionmaker[Session],
+    *,
+    workspace_id: int,
+    importer: RowImporter,
+    rows: Iterator[SourceRow],
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    dry_run: bool = False,
+    on_batch: Progress | None = None,
+) -> ImportReport:
+    """Import `rows` batch by batch; `on_batch(rows_done)` is called after each batch."""
+    report = ImportReport(importer.entity, dry_run=dry_run)
+    shared = factory(info=workspace_session_info(workspace_id)) if dry_run else None
+    if shared is not None and shared.get_bind().dialect.name == "sqlite":
+        # pysqlite opens no transaction before a SAVEPOINT, so releasing the first savepoint
+        # would commit the dry run; an explicit BEGIN makes every savepoint nest inside it.
+        shared.connection().exec_driver_sql("BEGIN")
+
+    @contextmanager
+    def scope() -> Iterator[Session]:
+        if shared is None:
+            with unit_of_work(factory, workspace_id) as session:
+                yield session
+        else:
+            with shared.begin_nested():
+                yield shared
+
+    def attempt(
+        batch: list[SourceRow], open_scope: Callable[[], AbstractContextManager[Session]]
+    ) -> list[RowOutcome]:
+        with open_scope() as session:
+            return importer.import_batch(session, workspace_id=workspace_id, rows=batch)
+
+    try:
+        for batch in _batches(rows, batch_size):
+            started = time.perf_counter()
+            try:
+                outcomes = attempt(batch, scope)
+            except SQLAlchemyError:
+                outcomes = []
+                for row in batch:
+                    try:
+                        outcomes.extend(attempt([row], scope))
+                    except SQLAlchemyError as exc:
+                        outcomes.append(RowOutcome.failed(row.number, None, _database_reason(exc)))
+            report.add(outcomes, batch)
+            report.batch_seconds.append(time.perf_counter() - started)
+            if on_batch is not None:
+                on_batch(report.rows)
+    except ReadError as exc:  # e.g. undecodable bytes mid-file: keep what was imported, say so
+        report.aborted = str(exc)
+    finally:
+        if shared is not None:
+            shared.rollback()
+            shared.close()
+    report.extra_columns = list(importer.extra_columns)
+    return report

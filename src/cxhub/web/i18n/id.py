@@ -1,0 +1,118 @@
+"""Bahasa Indonesia."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, str] = {
+    "Skip to content": "Langsung ke konten",
+    "Main": "Utama",
+    "Search customers": "Cari pelanggan",
+    "Sign out": "Keluar",
+    "Search": "Cari",
+    "Move through results": "Telusuri hasil",
+    "Open": "Buka",
+    "Times are shown in {zone}.": "Waktu ditampilkan dalam {zone}.",
+    "Breadcrumb": "Navigasi jejak",
+    "More results": "Hasil lainnya",
+    "First page": "Halaman pertama",
+    "Admin": "Admin",
+    "Agent": "Agen",
+    "Customer success manager": "Manajer customer success",
+    "Analyst": "Analis",
+    "Viewer": "Pembaca",
+    "Sign in": "Masuk",
+    "Customer Service + Customer Success = Customer Experience": (
+        "Layanan Pelanggan + Customer Success = Pengalaman Pelanggan"
+    ),
+    "Email": "Email",
+    "Password": "Kata sandi",
+    "The email or password is not correct.": "Email atau kata sandi salah.",
+    "Your sign-in form expired. Please try again.": "Formulir masuk sudah kedaluwarsa. Coba lagi.",
+    "You are signed out.": "Anda telah keluar.",
+    "This request could not be understood": "Permintaan ini tidak dapat dipahami",
+    "You do not have access to this page": "Anda tidak memiliki akses ke halaman ini",
+    "Page not found": "Halaman tidak ditemukan",
+    "This action is not available here": "Tindakan ini tidak tersedia di sini",
+    "This change conflicts with existing data": "Perubahan ini bertentangan dengan data yang ada",
+    "Some values are not valid": "Beberapa nilai tidak valid",
+    "Something went wrong on our side": "Terjadi kesalahan di pihak kami",
+    "The database is not available right now": "Basis data sedang tidak tersedia",
+    "Check the address or go back and try again.": "Periksa alamatnya atau kembali dan coba lagi.",
+    "Ask an administrator if you need this access.": (
+        "Hubungi administrator jika Anda memerlukan akses ini."
+    ),
+    "The page or record does not exist, was deleted, or belongs to another workspace.": (
+        "Halaman atau data tidak ada, sudah dihapus, atau milik workspace lain."
+    ),
+    "The error has been logged. Please try again in a moment.": (
+        "Kesalahan telah dicatat. Silakan coba lagi sebentar lagi."
+    ),
+    "Please try again in a moment.": "Silakan coba lagi sebentar lagi.",
+    "This form has expired. Reload the page and try again.": (
+        "Formulir ini sudah kedaluwarsa. Muat ulang halaman dan coba lagi."
+    ),
+    "Go to customers": "Ke pelanggan",
+    "Customers": "Pelanggan",
+    "Accounts": "Akun perusahaan",
+    "Contacts": "Kontak",
+    "People at {account}": "Orang di {account}",
+    "Find a person or an account by name, email, phone or external id.": (
+        "Temukan orang atau akun perusahaan berdasarkan nama, email, telepon, atau ID eksternal."
+    ),
+    "Name, email, phone or external id": "Nama, email, telepon, atau ID eksternal",
+    "Results update as you type. Press / to search from anywhere, ↑ and ↓ to move through "
+    "results, Enter to open one.": (
+        "Hasil diperbarui saat Anda mengetik. Tekan / untuk mencari dari mana saja, ↑ dan ↓ "
+        "untuk menelusuri hasil, Enter untuk membukanya."
+    ),
+    "More contacts": "Kontak lainnya",
+    "No contacts match “{query}”.": "Tidak ada kontak yang cocok dengan “{query}”.",
+    "No contacts yet.": "Belum ada kontak.",
+    "The companies your customers belong to.": "Perusahaan tempat pelanggan Anda bernaung.",
+    "Search accounts": "Cari akun perusahaan",
+    "Account name": "Nama akun perusahaan",
+    "Name": "Nama",
+    "More accounts": "Akun lainnya",
+    "No accounts match “{query}”.": "Tidak ada akun yang cocok dengan “{query}”.",
+    "No accounts yet.": "Belum ada akun perusahaan.",
+    "Customer since {date}": "Pelanggan sejak {date}",
+    "Profile": "Profil",
+    "Emails": "Email",
+    "Phones": "Telepon",
+    "Social handles": "Akun media sosial",
+    "External ids": "ID eksternal",
+    "Language": "Bahasa",
+    "Time zone": "Zona waktu",
+    "Country": "Negara",
+    "Account": "Akun perusahaan",
+    "Domains": "Domain",
+    "Owner": "Penanggung jawab",
+    "Nobody yet": "Belum ada",
+    "Tier": "Tingkat",
+    "Industry": "Industri",
+    "External id": "ID eksternal",
+    "Custom attributes": "Atribut khusus",
+    "No custom attributes.": "Tidak ada atribut khusus.",
+    "People": "Orang",
+    "All people at {account}": "Semua orang di {account}",
+    "No people linked to this account yet.": "Belum ada orang yang terhubung dengan akun ini.",
+    "Timeline": "Linimasa",
+    "Newest first": "Terbaru lebih dulu",
+    "Back to the newest": "Kembali ke yang terbaru",
+    "Nothing has happened with this customer yet.": "Belum ada interaksi dengan pelanggan ini.",
+    "Load more": "Muat lebih banyak",
+    "You have reached the first touchpoint.": "Anda telah mencapai titik kontak pertama.",
+    "Web": "Web",
+    "Phone": "Telepon",
+    "Chat": "Obrolan",
+    "SMS": "SMS",
+    "Social": "Media sosial",
+    "In-app": "Dalam aplikasi",
+    "In person": "Tatap muka",
+    "API": "API",
+    "Other": "Lainnya",
+    "Positive": "Positif",
+    "Negative": "Negatif",
+    "Neutral": "Netral",
+    "Sentiment": "Sentimen",
+    "Journey stage": "Tahap perjalanan",
+}

@@ -1,0 +1,118 @@
+"""Italiano."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, str] = {
+    "Skip to content": "Vai al contenuto",
+    "Main": "Principale",
+    "Search customers": "Cerca clienti",
+    "Sign out": "Esci",
+    "Search": "Cerca",
+    "Move through results": "Scorri i risultati",
+    "Open": "Apri",
+    "Times are shown in {zone}.": "Gli orari sono indicati in {zone}.",
+    "Breadcrumb": "Percorso",
+    "More results": "Altri risultati",
+    "First page": "Prima pagina",
+    "Admin": "Amministratore",
+    "Agent": "Agente",
+    "Customer success manager": "Customer success manager",
+    "Analyst": "Analista",
+    "Viewer": "Lettore",
+    "Sign in": "Accedi",
+    "Customer Service + Customer Success = Customer Experience": (
+        "Assistenza clienti + Customer Success = Customer Experience"
+    ),
+    "Email": "Email",
+    "Password": "Password",
+    "The email or password is not correct.": "L'email o la password non sono corrette.",
+    "Your sign-in form expired. Please try again.": ("Il modulo di accesso è scaduto. Riprova."),
+    "You are signed out.": "Sei uscito.",
+    "This request could not be understood": "Questa richiesta non è comprensibile",
+    "You do not have access to this page": "Non hai accesso a questa pagina",
+    "Page not found": "Pagina non trovata",
+    "This action is not available here": "Questa azione non è disponibile qui",
+    "This change conflicts with existing data": "Questa modifica è in conflitto con dati esistenti",
+    "Some values are not valid": "Alcuni valori non sono validi",
+    "Something went wrong on our side": "Si è verificato un errore da parte nostra",
+    "The database is not available right now": "Il database non è disponibile in questo momento",
+    "Check the address or go back and try again.": "Controlla l'indirizzo o torna indietro e riprova.",
+    "Ask an administrator if you need this access.": (
+        "Chiedi a un amministratore se ti serve questo accesso."
+    ),
+    "The page or record does not exist, was deleted, or belongs to another workspace.": (
+        "La pagina o il record non esiste, è stato eliminato o appartiene a un altro workspace."
+    ),
+    "The error has been logged. Please try again in a moment.": (
+        "L'errore è stato registrato. Riprova tra poco."
+    ),
+    "Please try again in a moment.": "Riprova tra poco.",
+    "This form has expired. Reload the page and try again.": (
+        "Questo modulo è scaduto. Ricarica la pagina e riprova."
+    ),
+    "Go to customers": "Vai ai clienti",
+    "Customers": "Clienti",
+    "Accounts": "Aziende",
+    "Contacts": "Contatti",
+    "People at {account}": "Persone di {account}",
+    "Find a person or an account by name, email, phone or external id.": (
+        "Trova una persona o un'azienda per nome, email, telefono o ID esterno."
+    ),
+    "Name, email, phone or external id": "Nome, email, telefono o ID esterno",
+    "Results update as you type. Press / to search from anywhere, ↑ and ↓ to move through "
+    "results, Enter to open one.": (
+        "I risultati si aggiornano mentre scrivi. Premi / per cercare da qualsiasi pagina, ↑ e ↓ "
+        "per scorrere i risultati, Invio per aprirne uno."
+    ),
+    "More contacts": "Altri contatti",
+    "No contacts match “{query}”.": "Nessun contatto corrisponde a «{query}».",
+    "No contacts yet.": "Ancora nessun contatto.",
+    "The companies your customers belong to.": "Le aziende a cui appartengono i tuoi clienti.",
+    "Search accounts": "Cerca aziende",
+    "Account name": "Nome dell'azienda",
+    "Name": "Nome",
+    "More accounts": "Altre aziende",
+    "No accounts match “{query}”.": "Nessuna azienda corrisponde a «{query}».",
+    "No accounts yet.": "Ancora nessuna azienda.",
+    "Customer since {date}": "Cliente dal {date}",
+    "Profile": "Profilo",
+    "Emails": "Email",
+    "Phones": "Telefoni",
+    "Social handles": "Profili social",
+    "External ids": "ID esterni",
+    "Language": "Lingua",
+    "Time zone": "Fuso orario",
+    "Country": "Paese",
+    "Account": "Azienda",
+    "Domains": "Domini",
+    "Owner": "Responsabile",
+    "Nobody yet": "Nessuno per ora",
+    "Tier": "Livello",
+    "Industry": "Settore",
+    "External id": "ID esterno",
+    "Custom attributes": "Attributi personalizzati",
+    "No custom attributes.": "Nessun attributo personalizzato.",
+    "People": "Persone",
+    "All people at {account}": "Tutte le persone di {account}",
+    "No people linked to this account yet.": "Ancora nessuna persona collegata a questa azienda.",
+    "Timeline": "Cronologia",
+    "Newest first": "Dal più recente",
+    "Back to the newest": "Torna ai più recenti",
+    "Nothing has happened with this customer yet.": "Ancora nessuna interazione con questo cliente.",
+    "Load more": "Carica altri",
+    "You have reached the first touchpoint.": "Hai raggiunto il primo punto di contatto.",
+    "Web": "Web",
+    "Phone": "Telefono",
+    "Chat": "Chat",
+    "SMS": "SMS",
+    "Social": "Social",
+    "In-app": "In app",
+    "In person": "Di persona",
+    "API": "API",
+    "Other": "Altro",
+    "Positive": "Positivo",
+    "Negative": "Negativo",
+    "Neutral": "Neutro",
+    "Sentiment": "Sentiment",
+    "Journey stage": "Fase del percorso",
+}

@@ -1,0 +1,145 @@
+// cxhub web shell: small progressive enhancements. Every page works without this file.
+// - "/" focuses the search box; arrow keys move through results; Escape goes back.
+// - live search: the search form fetches its results fragment while you type (debounced).
+// - "Load more" on timelines fetches the next page fragment instead of a full page.
+// - cxhub.fetch(): fetch() that sends the page's CSRF token on state-changing requests.
+(function () {
+  "use strict";
+
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var SAFE = { GET: true, HEAD: true, OPTIONS: true };
+
+  function csrfFetch(url, options) {
+    var opts = Object.assign({ credentials: "same-origin" }, options || {});
+    var headers = new Headers(opts.headers || {});
+    headers.set("X-Requested-With", "fetch");
+    var method = (opts.method || "GET").toUpperCase();
+    if (!SAFE[method] && csrfMeta) headers.set("X-CSRF-Token", csrfMeta.content);
+    opts.headers = headers;
+    return fetch(url, opts).then(function (response) {
+      // A session that ended while the page was open: go to the login form.
+      if (response.redirected && new URL(response.url).pathname === "/login") {
+        window.location.assign(response.url);
+        throw new Error("signed out");
+      }
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response;
+    });
+  }
+  window.cxhub = { fetch: csrfFetch };
+
+  function isTyping(target) {
+    if (!target || !target.tagName) return false;
+    var tag = target.tagName.toLowerCase();
+    return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
+  }
+
+  // --- "/" focuses search ------------------------------------------------------------------
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
+    var box = document.querySelector("[data-search-primary]") || document.querySelector("[data-search-input]");
+    if (!box) return;
+    event.preventDefault();
+    box.focus();
+    box.select();
+  });
+
+  // --- arrow keys through results ------------------------------------------------------------
+  function resultLinks(container) {
+    return Array.prototype.slice.call(container.querySelectorAll("[data-result]"));
+  }
+
+  function bindResultKeys(input, container) {
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown") {
+        var links = resultLinks(container);
+        if (links.length) { event.preventDefault(); links[0].focus(); }
+      }
+    });
+    container.addEventListener("keydown", function (event) {
+      var links = resultLinks(container);
+      var index = links.indexOf(document.activeElement);
+      if (index < 0) return;
+      if (event.key === "ArrowDown" && index < links.length - 1) { event.preventDefault(); links[index + 1].focus(); }
+      else if (event.key === "ArrowUp") { event.preventDefault(); (index > 0 ? links[index - 1] : input).focus(); }
+      else if (event.key === "Escape") { event.preventDefault(); input.focus(); }
+    });
+  }
+
+  // --- live search ---------------------------------------------------------------------------
+  function bindLiveSearch(form) {
+    var input = form.querySelector("[data-search-input]");
+    var target = document.getElementById(form.getAttribute("data-results-target"));
+    var url = form.getAttribute("data-results-url");
+    if (!input || !target || !url) return;
+    bindResultKeys(input, target);
+    var timer = null;
+    var inflight = null;
+    var last = null;
+
+    function run() {
+      var params = new URLSearchParams(new FormData(form));
+      var query = params.toString();
+      if (query === last) return;
+      last = query;
+      if (inflight) inflight.abort();
+      inflight = new AbortController();
+      target.setAttribute("aria-busy", "true");
+      csrfFetch(url + "?" + query, { signal: inflight.signal })
+        .then(function (response) { return response.text(); })
+        .then(function (html) {
+          target.innerHTML = html;
+          target.removeAttribute("aria-busy");
+          history.replaceState(null, "", form.getAttribute("action") + (query ? "?" + query : ""));
+        })
+        .catch(function (error) {
+          if (error.name !== "AbortError") target.removeAttribute("aria-busy");
+        });
+    }
+
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(run, 180);
+    });
+    form.addEventListener("submit", function (event) {
+      // Enter in the box opens the only result, otherwise refreshes the results in place.
+      event.preventDefault();
+      clearTimeout(timer);
+      var links = resultLinks(target);
+      if (links.length === 1 && last === new URLSearchParams(new FormData(form)).toString()) {
+        window.location.assign(links[0].href);
+        return;
+      }
+      last = null;
+      run();
+    });
+    last = new URLSearchParams(new FormData(form)).toString();
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-live-search]"), bindLiveSearch);
+
+  // --- timeline "Load more" ------------------------------------------------------------------
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[data-fragment-url]") : null;
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    var block = link.closest("[data-load-more]");
+    var section = block && block.parentElement;
+    if (!section) return;
+    event.preventDefault();
+    link.setAttribute("aria-busy", "true");
+    csrfFetch(link.getAttribute("data-fragment-url"))
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        var fragment = document.createRange().createContextualFragment(html);
+        var list = section.querySelector("[data-timeline-list]");
+        var incoming = Array.prototype.slice.call(fragment.querySelectorAll("[data-timeline-item]"));
+        if (list) incoming.forEach(function (item) { list.appendChild(item); });
+        var nextBlock = fragment.querySelector("[data-load-more]");
+        if (nextBlock) block.replaceWith(nextBlock);
+        if (incoming.length) incoming[0].focus();
+      })
+      .catch(function () {
+        // Fall back to the plain link (a full page with ?cursor=).
+        window.location.assign(link.href);
+      });
+  });
+})();

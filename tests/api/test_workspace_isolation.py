@@ -1,0 +1,332 @@
+"""No query crosses workspaces (ADR 0006).
+
+Every route with a path parameter is called by workspace A's admin on an object of workspace B and
+must answer 404 (never 403, which would confirm the object exists, and never 200), leaving B's
+object as it was. Lists of A never show B's rows. Below the API, a session scoped to A can neither
+read B's rows nor write rows into B.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, inspect, select, update
+from sqlalchemy.orm import Session
+
+from cxhub.core.audit import AuditEntry
+from cxhub.core.db import WorkspaceNotSet, unit_of_work
+from cxhub.core.permissions import Role
+from cxhub.core.runtime import Runtime
+from cxhub.customers.accounts.models import Account
+from cxhub.customers.contacts.models import Contact, ContactIdentifier
+from cxhub.customers.timeline.models import Interaction
+from cxhub.people.models import ApiToken, Team, User
+from tests.api.problems import assert_problem
+from tests.api.routes import ServedRoute, served_routes
+from tests.factories import Tenant, unique
+
+Builder = Callable[[TestClient, Tenant], int]
+
+
+def _post(client: TestClient, tenant: Tenant, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = client.post(f"/api/v1{path}", json=body, headers=tenant.admin)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def build_account(client: TestClient, tenant: Tenant) -> int:
+    return int(_post(client, tenant, "/accounts", {"name": unique("Acct ")})["id"])
+
+
+def build_contact(client: TestClient, tenant: Tenant) -> int:
+    body = {"first_name": "Bo", "emails": [f"{unique('p')}@example.org"]}
+    return int(_post(client, tenant, "/contacts", body)["id"])
+
+
+def build_interaction(client: TestClient, tenant: Tenant) -> int:
+    body = {
+        "kind": "call",
+        "channel": "phone",
+        "occurred_at": "2026-03-01T10:00:00Z",
+        "contact_id": build_contact(client, tenant),
+    }
+    return int(_post(client, tenant, "/interactions", body)["id"])
+
+
+def build_user(client: TestClient, tenant: Tenant) -> int:
+    body = {"email": f"{unique('u')}@example.org", "name": "Someone", "role": "viewer"}
+    return int(_post(client, tenant, "/users", body)["id"])
+
+
+def build_team(client: TestClient, tenant: Tenant) -> int:
+    return int(_post(client, tenant, "/teams", {"name": unique("team ")})["id"])
+
+
+def build_token(client: TestClient, tenant: Tenant) -> int:
+    return int(_post(client, tenant, "/me/tokens", {"name": "isolation"})["id"])
+
+
+# One builder per path parameter name: a new route with a new parameter fails below until its
+# object can be built here, so no route escapes the isolation check.
+BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
+    "account_id": (build_account, Account),
+    "contact_id": (build_contact, Contact),
+    "interaction_id": (build_interaction, Interaction),
+    "user_id": (build_user, User),
+    "team_id": (build_team, Team),
+    "token_id": (build_token, ApiToken),
+}
+
+# Bodies that would change B's object if the route let A through; other routes send `{}`.
+WRITE_BODIES: dict[str, dict[str, Any]] = {
+    "PATCH /api/v1/accounts/{account_id}": {"name": "hijacked", "tier": "free"},
+    "PATCH /api/v1/contacts/{contact_id}": {"first_name": "hijacked", "emails": ["h@evil.io"]},
+    "PATCH /api/v1/interactions/{interaction_id}": {"summary": "hijacked"},
+    "PATCH /api/v1/users/{user_id}": {"role": "admin", "name": "hijacked"},
+    "PATCH /api/v1/teams/{team_id}": {"name": "hijacked"},
+}
+
+
+def _snapshot(tenant: Tenant, model: type[Any], object_id: int) -> dict[str, Any]:
+    with tenant.session() as session:
+        row = session.get(model, object_id)
+        assert row is not None, f"{model.__name__} {object_id} vanished from workspace B"
+        return {attr.key: getattr(row, attr.key) for attr in inspect(model).column_attrs}
+
+
+def _routes_with_path_params(app: FastAPI) -> list[ServedRoute]:
+    return [route for route in served_routes(app) if route.path_params]
+
+
+def test_every_path_parameter_has_a_builder(app: FastAPI) -> None:
+    params = {p for route in _routes_with_path_params(app) for p in route.path_params}
+    assert params, "no route with a path parameter found: the route walk is broken"
+    assert params <= set(BUILDERS), f"add builders for {sorted(params - set(BUILDERS))}"
+
+
+def test_other_workspace_objects_are_not_found_on_every_route(
+    app: FastAPI, client: TestClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    routes = _routes_with_path_params(app)
+    assert len(routes) >= 15
+    failures = []
+    for route in routes:
+        ids: dict[str, int] = {}
+        for param in route.path_params:
+            ids[param] = BUILDERS[param][0](client, other_tenant)
+        before = {p: _snapshot(other_tenant, BUILDERS[p][1], i) for p, i in ids.items()}
+        body = WRITE_BODIES.get(str(route), {})
+        if str(route) == "POST /api/v1/contacts/{contact_id}/merge":
+            body = {"loser_id": build_contact(client, tenant)}
+        url = route.path.format(**ids)
+        response = client.request(route.method, url, json=body, headers=tenant.admin)
+        if response.status_code != 404:
+            failures.append(f"{route}: {response.status_code} {response.text[:200]}")
+            continue
+        assert_problem(response, 404, "not-found")
+        after = {p: _snapshot(other_tenant, BUILDERS[p][1], i) for p, i in ids.items()}
+        if after != before:
+            failures.append(f"{route}: answered 404 but changed workspace B's object")
+    assert failures == []
+
+
+def test_merge_cannot_pull_a_contact_out_of_another_workspace(
+    client: TestClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    winner = build_contact(client, tenant)
+    foreign = build_contact(client, other_tenant)
+    before = _snapshot(other_tenant, Contact, foreign)
+    response = client.post(
+        f"/api/v1/contacts/{winner}/merge", json={"loser_id": foreign}, headers=tenant.admin
+    )
+    assert_problem(response, 404, "not-found")
+    assert _snapshot(other_tenant, Contact, foreign) == before
+
+
+def test_references_in_bodies_cannot_point_into_another_workspace(
+    client: TestClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    foreign_contact = build_contact(client, other_tenant)
+    foreign_account = build_account(client, other_tenant)
+    foreign_user = build_user(client, other_tenant)
+    touchpoint = {"kind": "call", "channel": "phone", "occurred_at": "2026-03-01T10:00:00Z"}
+    response = client.post(
+        "/api/v1/interactions",
+        json={**touchpoint, "contact_id": foreign_contact},
+        headers=tenant.admin,
+    )
+    assert_problem(response, 404, "not-found")
+    response = client.post(
+        "/api/v1/interactions",
+        json={**touchpoint, "account_id": foreign_account},
+        headers=tenant.admin,
+    )
+    assert_problem(response, 404, "not-found")
+    response = client.post(
+        "/api/v1/contacts",
+        json={"first_name": "X", "account_id": foreign_account},
+        headers=tenant.admin,
+    )
+    assert_problem(response, 404, "not-found")
+    response = client.post(
+        "/api/v1/accounts", json={"name": "X", "owner_id": foreign_user}, headers=tenant.admin
+    )
+    assert_problem(response, 422, "validation-error")
+    response = client.post(
+        "/api/v1/teams",
+        json={"name": unique("t"), "member_ids": [foreign_user]},
+        headers=tenant.admin,
+    )
+    assert_problem(response, 422, "validation-error")
+
+
+def test_identifiers_and_external_ids_are_unique_per_workspace_only(
+    client: TestClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    email = f"{unique('same')}@example.org"
+    a = _post(client, tenant, "/contacts", {"emails": [email]})
+    b = _post(client, other_tenant, "/contacts", {"emails": [email]})
+    assert a["id"] != b["id"]
+    found = client.post("/api/v1/contacts/identify", json={"emails": [email]}, headers=tenant.admin)
+    assert found.status_code == 200
+    assert found.json()["contact"]["id"] == a["id"]
+    touchpoint = {
+        "kind": "email.received",
+        "channel": "email",
+        "occurred_at": "2026-03-01T10:00:00Z",
+        "external_id": "msg-1",
+    }
+    first = _post(client, tenant, "/interactions", {**touchpoint, "contact_id": a["id"]})
+    second = _post(client, other_tenant, "/interactions", {**touchpoint, "contact_id": b["id"]})
+    assert first["id"] != second["id"]
+    domain = f"{unique('d')}.example.com"
+    _post(client, tenant, "/accounts", {"name": "A", "domains": [domain]})
+    _post(client, other_tenant, "/accounts", {"name": "B", "domains": [domain]})
+
+
+# Which rows each list shows; a new list route fails until it is named here.
+LISTED_MODELS: dict[str, type[Any] | None] = {
+    "/api/v1/accounts": Account,
+    "/api/v1/contacts": Contact,
+    "/api/v1/interactions": Interaction,
+    "/api/v1/users": User,
+    "/api/v1/teams": Team,
+    "/api/v1/me/tokens": ApiToken,
+    "/api/v1/audit": AuditEntry,
+    "/api/v1/me": None,  # one object, the caller
+}
+
+
+def _ids(session: Session, model: type[Any]) -> set[int]:
+    return set(session.scalars(select(model.id)))
+
+
+def test_lists_never_show_another_workspace(
+    app: FastAPI, client: TestClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    for workspace in (tenant, other_tenant):
+        for builder, _model in BUILDERS.values():
+            builder(client, workspace)
+    lists = [r for r in served_routes(app) if r.method == "GET" and not r.path_params]
+    unnamed = sorted({r.path for r in lists} - set(LISTED_MODELS))
+    assert unnamed == [], f"name the model each of these lists shows in LISTED_MODELS: {unnamed}"
+    for route in lists:
+        model = LISTED_MODELS[route.path]
+        response = client.get(route.path, params={"limit": 500}, headers=tenant.admin)
+        assert response.status_code == 200, f"{route}: {response.text}"
+        if model is None:
+            continue
+        body = response.json()
+        items = body if isinstance(body, list) else body["items"]
+        shown = {item["id"] for item in items}
+        with other_tenant.session() as session:
+            foreign = _ids(session, model)
+        with tenant.session() as session:
+            own = _ids(session, model)
+        assert foreign, f"{route}: workspace B has no {model.__name__} rows to leak"
+        assert shown, f"{route}: workspace A sees nothing, so the check proves nothing"
+        assert not shown & foreign, f"{route} shows workspace B's rows"
+        assert shown <= own
+
+
+def test_me_is_the_caller(client: TestClient, tenant: Tenant) -> None:
+    response = client.get("/api/v1/me", headers=tenant.admin)
+    assert response.status_code == 200
+    assert response.json()["id"] == tenant.user_ids[Role.ADMIN]
+
+
+# --- below the API: the session itself -------------------------------------------------------
+
+
+@pytest.fixture
+def foreign_contact(client: TestClient, other_tenant: Tenant) -> int:
+    return build_contact(client, other_tenant)
+
+
+def test_scoped_session_cannot_read_another_workspace(
+    runtime: Runtime, client: TestClient, tenant: Tenant, foreign_contact: int
+) -> None:
+    own = build_contact(client, tenant)
+    with unit_of_work(runtime.session_factory, tenant.workspace_id) as session:
+        assert set(session.scalars(select(Contact.id))) == {own}
+        assert session.scalar(select(Contact).where(Contact.id == foreign_contact)) is None
+        assert session.get(Contact, foreign_contact) is None
+        # joins and relationship loads are filtered too
+        joined = session.scalars(
+            select(ContactIdentifier.id).join(Contact).where(Contact.id == foreign_contact)
+        )
+        assert list(joined) == []
+
+
+def test_scoped_session_cannot_change_another_workspace(
+    runtime: Runtime, tenant: Tenant, other_tenant: Tenant, foreign_contact: int
+) -> None:
+    before = _snapshot(other_tenant, Contact, foreign_contact)
+    with unit_of_work(runtime.session_factory, tenant.workspace_id) as session:
+        updated = session.execute(
+            update(Contact).where(Contact.id == foreign_contact).values(first_name="hijacked")
+        )
+        deleted = session.execute(delete(Contact).where(Contact.id == foreign_contact))
+        assert updated.rowcount == 0  # type: ignore[attr-defined]
+        assert deleted.rowcount == 0  # type: ignore[attr-defined]
+    assert _snapshot(other_tenant, Contact, foreign_contact) == before
+
+
+def _add_and_flush(runtime: Runtime, workspace_id: int | None, row: Any) -> None:
+    with unit_of_work(runtime.session_factory, workspace_id) as session:
+        session.add(row)
+        session.flush()
+
+
+def test_scoped_session_cannot_write_rows_into_another_workspace(
+    runtime: Runtime, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    smuggled_row = Contact(workspace_id=other_tenant.workspace_id, first_name="Smuggled")
+    with pytest.raises(WorkspaceNotSet, match="session serves"):
+        _add_and_flush(runtime, tenant.workspace_id, smuggled_row)
+    with other_tenant.session() as session:
+        smuggled = session.scalars(select(Contact).where(Contact.first_name == "Smuggled"))
+        assert list(smuggled) == []
+
+
+def test_new_rows_are_stamped_with_the_session_workspace(runtime: Runtime, tenant: Tenant) -> None:
+    with unit_of_work(runtime.session_factory, tenant.workspace_id) as session:
+        contact = Contact(first_name="Stamped")
+        session.add(contact)
+        session.flush()
+        assert contact.workspace_id == tenant.workspace_id
+
+
+def test_unscoped_session_sees_no_tenant_rows_and_cannot_write(
+    runtime: Runtime, tenant: Tenant, foreign_contact: int
+) -> None:
+    with unit_of_work(runtime.session_factory, None) as session:
+        assert session.scalar(select(Contact).where(Contact.id == foreign_contact)) is None
+        assert list(session.scalars(select(User.id))) == []
+    with pytest.raises(WorkspaceNotSet, match="cannot infer workspace"):
+        _add_and_flush(runtime, None, Contact(first_name="Nowhere"))

@@ -1,0 +1,1 @@
+"""Tests of the web shell and the pages domains put in it."""

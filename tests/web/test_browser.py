@@ -1,0 +1,174 @@
+"""The shell in a real browser: log in, live search, open a contact, load more, log out.
+
+Runs the app under uvicorn on a free local port and drives Debian's Chromium through
+Playwright's sync API (never a downloaded browser). Without /usr/bin/chromium the tests skip
+locally and fail in CI, so a CI image that lost its browser cannot pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.factories import Tenant, unique
+from tests.web.conftest import MakeUser, api
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 10_000
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} is not installed; browser tests need Debian's chromium package"
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def live_server(app: FastAPI) -> Iterator[str]:
+    _require_chromium()
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def test_sign_in_search_open_contact_load_more_sign_out(
+    live_server: str, browser: Any, client: TestClient, tenant: Tenant, make_user: MakeUser
+) -> None:
+    from playwright.sync_api import expect
+
+    user = make_user(tenant, name="Bea Browser")
+    surname = unique("Zephyr").capitalize()
+    contact = api(
+        client,
+        tenant,
+        "POST",
+        "/contacts",
+        first_name="Nora",
+        last_name=surname,
+        emails=[f"nora@{unique('shop')}.example"],
+    )
+    for day in range(1, 26):
+        api(
+            client,
+            tenant,
+            "POST",
+            "/interactions",
+            kind="chat.message",
+            channel="chat",
+            occurred_at=f"2026-04-{day:02d}T08:00:00Z",
+            contact_id=contact["id"],
+            summary=f"browser touchpoint {day:02d}",
+        )
+
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{live_server}/")
+        expect(page).to_have_url(f"{live_server}/login")
+        page.get_by_label("Email").fill(user.email)
+        page.get_by_label("Password").fill(user.password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page).to_have_url(f"{live_server}/customers")
+
+        search = page.get_by_role("searchbox", name="Search customers").first
+        expect(search).to_be_focused()  # autofocus on the search page
+        search.press_sequentially(surname[:8].lower(), delay=20)
+        result = page.locator("#results [data-result]", has_text=f"Nora {surname}")
+        expect(result).to_have_count(1)
+        expect(page).to_have_url(f"{live_server}/customers?q={surname[:8].lower()}")
+
+        search.press("ArrowDown")
+        expect(result).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(f"{live_server}/contacts/{contact['id']}")
+        expect(page.get_by_role("heading", name=f"Nora {surname}")).to_be_visible()
+
+        items = page.locator("[data-timeline-item]")
+        expect(items).to_have_count(20)
+        expect(items.first).to_contain_text("browser touchpoint 25")
+        page.get_by_role("link", name="Load more").click()
+        expect(items).to_have_count(25)
+        expect(items.last).to_contain_text("browser touchpoint 01")
+        expect(page.get_by_role("link", name="Load more")).to_have_count(0)
+        expect(page).to_have_url(f"{live_server}/contacts/{contact['id']}")  # no full reload
+
+        page.get_by_role("button", name="Sign out").click()
+        expect(page).to_have_url(f"{live_server}/login")
+        expect(page.get_by_text("You are signed out.")).to_be_visible()
+        page.goto(f"{live_server}/contacts/{contact['id']}")
+        expect(page).to_have_url(f"{live_server}/login?next=/contacts/{contact['id']}")
+    finally:
+        context.close()
+
+
+def test_slash_focuses_search_from_any_page(
+    live_server: str, browser: Any, tenant: Tenant, make_user: MakeUser
+) -> None:
+    from playwright.sync_api import expect
+
+    user = make_user(tenant)
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{live_server}/login?next=/accounts")
+        page.get_by_label("Email").fill(user.email)
+        page.get_by_label("Password").fill(user.password)
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(f"{live_server}/accounts")
+        page.locator("h1").click()
+        page.keyboard.press("/")
+        expect(page.locator("#account-q")).to_be_focused()
+    finally:
+        context.close()
