@@ -190,13 +190,6 @@ def test_owner_must_be_a_user_of_the_workspace(
     assert cleared.json()["owner_id"] is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=Exception,
-    reason="bug: update_account sets attributes before `with session.begin_nested()`, which "
-    "flushes them outside the savepoint; the IntegrityError kills the transaction and reading "
-    "account.external_id for the Conflict message raises PendingRollbackError (a 500)",
-)
 def test_external_id_conflict_on_update_names_the_field(client: TestClient, tenant: Tenant) -> None:
     _create(client, tenant, name="One", external_id="ext-1")
     two = _create(client, tenant, name="Two", external_id="ext-2")
@@ -206,12 +199,6 @@ def test_external_id_conflict_on_update_names_the_field(client: TestClient, tena
     assert assert_problem(response, 409, "conflict")["field"] == "external_id"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: create_account adds the account before _set_domains runs a query, so autoflush "
-    "inserts it outside the savepoint and the duplicate external_id surfaces as the generic "
-    "IntegrityError problem without `field` (and aborts the transaction on PostgreSQL)",
-)
 def test_external_id_conflict_on_create_names_the_field(client: TestClient, tenant: Tenant) -> None:
     _create(client, tenant, name="One", external_id="dup-ext")
     response = client.post(

@@ -96,12 +96,6 @@ def test_invalid_phones(bad: str) -> None:
     assert raised.value.kind is IdentifierKind.PHONE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: normalise_phone keeps non-ASCII digits (Python's \\d also matches the "
-    "full-width digits U+FF10-U+FF19 common in Chinese input), so a number typed that way never "
-    "matches the same number typed in ASCII",
-)
 def test_full_width_digits_become_ascii() -> None:
     full_width = "".join(chr(0xFF10 + int(d)) if d.isdigit() else d for d in "138 0013 8000")
     assert normalise_phone(full_width) == "13800138000"
@@ -126,11 +120,6 @@ def test_invalid_social_handles(bad: str) -> None:
         normalise_social(bad)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the network name needs 2+ characters, so handles on X (formerly Twitter), "
-    "written 'x:@handle', are refused",
-)
 def test_single_letter_network() -> None:
     assert normalise_social("x:@Jack") == "x:jack"
 

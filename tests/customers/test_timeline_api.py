@@ -234,11 +234,6 @@ def test_timestamps_are_stored_and_read_back_in_utc(client: TestClient, tenant: 
     assert returned.utcoffset() == timedelta(0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: POST /interactions echoes occurred_at with the client's offset (+07:00) while "
-    "every later read returns UTC; the write response should be normalised like the reads",
-)
 def test_write_response_is_in_utc_too(client: TestClient, tenant: Tenant) -> None:
     contact = _contact(client, tenant, first_name="Echo")
     local = datetime(2026, 3, 1, 16, 0, tzinfo=ZoneInfo("Asia/Jakarta"))

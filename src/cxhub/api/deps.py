@@ -37,7 +37,9 @@ def get_runtime(request: Request) -> Runtime:
 
 
 def db_session(request: Request) -> Iterator[Session]:
-    session = get_runtime(request).session_factory()
+    runtime = get_runtime(request)
+    read_only = request.method in SAFE_METHODS
+    session = runtime.read_session() if read_only else runtime.session_factory()
     request.state.db_session = session
     try:
         yield session

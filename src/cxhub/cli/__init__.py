@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cxhub.cli import admin, serve
-from cxhub.cli import data
+from cxhub.cli import admin, data, serve
 from cxhub.cli.context import cli_state
 
 app = typer.Typer(
@@ -47,6 +46,7 @@ app.add_typer(admin.user_app, name="user")
 app.add_typer(admin.token_app, name="token")
 app.command("import")(data.import_command)
 app.command("export")(data.export_command)
+
 
 def main() -> None:
     app()

@@ -62,7 +62,7 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
         except OperationalError as exc:
             raise fail(f"database error: {exc.orig}") from None
         except FileNotFoundError as exc:
-            raise fail(f"file not found: {exc.filename}") from None
+            raise fail(f"file not found: {exc.filename}", code=2) from None
 
     return wrapper
 
@@ -89,7 +89,10 @@ def workspace_session(runtime: Runtime, slug: str | None) -> Iterator[tuple[Sess
 
     with unit_of_work(runtime.session_factory, SYSTEM_SCOPE) as lookup:
         if slug:
-            workspace_id = people.get_workspace_by_slug(lookup, slug).id
+            try:
+                workspace_id = people.get_workspace_by_slug(lookup, slug).id
+            except DomainError as exc:
+                raise fail(str(exc), code=2) from None
         else:
             workspaces = people.list_workspaces(lookup)
             if len(workspaces) != 1:

@@ -158,13 +158,36 @@ def install_session_hooks(factory: sessionmaker[Session]) -> None:
     event.listen(factory, "before_flush", _stamp_workspace)
 
 
+SQLITE_WRITER_OPTION = "cxhub_sqlite_writer"
+
+
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    # Let SQLAlchemy, not pysqlite, decide when transactions begin (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """Start SQLite transactions explicitly, so SELECTs and SAVEPOINTs run inside them.
+
+    pysqlite on its own begins a transaction only before DML: reads run outside it and a
+    SAVEPOINT opened first becomes the outer transaction, whose RELEASE commits. Writers (the
+    default) take the write lock up front with BEGIN IMMEDIATE, which waits on busy_timeout
+    instead of failing when two read-then-write transactions collide; read-only request
+    sessions use a plain deferred BEGIN so they never wait for a writer (WAL).
+    """
+    writer = connection.get_execution_options().get(SQLITE_WRITER_OPTION, True)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
+def reader_bind(engine: Engine) -> Engine:
+    """The engine for read-only units of work (GET requests): deferred transactions on SQLite."""
+    return engine.execution_options(**{SQLITE_WRITER_OPTION: False})
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -176,6 +199,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 

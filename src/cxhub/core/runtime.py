@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from cxhub.core.db import make_engine, make_session_factory
+from cxhub.core.db import make_engine, make_session_factory, reader_bind
 from cxhub.core.events import EventBus
 from cxhub.core.jobs import (
     InProcessJobQueue,
@@ -27,7 +27,12 @@ class Runtime:
     events: EventBus
     jobs: JobRegistry
     job_queue: JobQueue
+    read_engine: Engine | None = None
     closed: bool = field(default=False)
+
+    def read_session(self) -> Session:
+        """A session for read-only work; on SQLite it never waits for the write lock."""
+        return self.session_factory(bind=self.read_engine or reader_bind(self.engine))
 
     def close(self) -> None:
         if not self.closed:
@@ -48,4 +53,4 @@ def build_runtime(settings: Settings) -> Runtime:
         else InProcessJobQueue(registry, factory)
     )
     attach_job_outbox(factory, job_queue)
-    return Runtime(settings, engine, factory, events, registry, job_queue)
+    return Runtime(settings, engine, factory, events, registry, job_queue, reader_bind(engine))

@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cxhub.core.errors import Conflict, NotFound, ValidationFailed
@@ -70,19 +69,24 @@ def _check_owner(session: Session, owner_id: int | None) -> None:
             ) from None
 
 
-def _flush(session: Session, account: Account) -> None:
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
+def _check_external_id(session: Session, external_id: str | None, account_id: int | None) -> None:
+    """Duplicate external ids are refused up front with a Conflict naming the field; the unique
+    constraint stays as the backstop for concurrent writers (a generic 409 at the edge)."""
+    if external_id is None:
+        return
+    with session.no_autoflush:
+        owner = session.scalar(select(Account.id).where(Account.external_id == external_id))
+    if owner is not None and owner != account_id:
         raise Conflict(
-            f"an account with external_id {account.external_id!r} already exists",
+            f"an account with external_id {external_id!r} already exists",
             field="external_id",
-        ) from None
+            account_id=owner,
+        )
 
 
 def create_account(session: Session, *, workspace_id: int, data: AccountCreate) -> Account:
     _check_owner(session, data.owner_id)
+    _check_external_id(session, data.external_id, None)
     account = Account(
         workspace_id=workspace_id,
         name=data.name.strip(),
@@ -95,9 +99,10 @@ def create_account(session: Session, *, workspace_id: int, data: AccountCreate) 
         custom_attributes=data.custom_attributes or {},
     )
     account.domains = []
+    with session.no_autoflush:
+        _set_domains(session, account, data.domains)
     session.add(account)
-    _set_domains(session, account, data.domains)
-    _flush(session, account)
+    session.flush()
     publish(session, AccountCreated(workspace_id=workspace_id, account_id=account.id))
     return account
 
@@ -152,6 +157,8 @@ def update_account(session: Session, *, account_id: int, data: AccountUpdate) ->
     changes = data.model_dump(exclude_unset=True)
     if "owner_id" in changes:
         _check_owner(session, changes["owner_id"])
+    if "external_id" in changes:
+        _check_external_id(session, changes["external_id"], account.id)
     if "domains" in changes and changes["domains"] is not None:
         _set_domains(session, account, changes.pop("domains"))
     changes.pop("domains", None)
@@ -164,7 +171,7 @@ def update_account(session: Session, *, account_id: int, data: AccountUpdate) ->
         changes["custom_attributes"] = changes["custom_attributes"] or {}
     for key, value in changes.items():
         setattr(account, key, value)
-    _flush(session, account)
+    session.flush()
     return account
 
 

@@ -8,12 +8,13 @@ external product ids are kept verbatim apart from surrounding whitespace.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from cxhub.customers.contacts.models import IdentifierKind
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE_ALLOWED = re.compile(r"^[+\d\s().\-/]+$")
-_SOCIAL_RE = re.compile(r"^([a-z][a-z0-9_.-]{1,30}):@?([\w.\-]{1,100})$", re.IGNORECASE)
+_PHONE_ALLOWED = re.compile(r"^[+0-9\s().\-/]+$")
+_SOCIAL_RE = re.compile(r"^([a-z][a-z0-9_.-]{0,30}):@?([\w.\-]{1,100})$", re.IGNORECASE)
 
 
 class InvalidIdentifier(ValueError):
@@ -23,20 +24,25 @@ class InvalidIdentifier(ValueError):
         self.value = value
 
 
+def _fold(value: str) -> str:
+    """NFKC folds full-width forms (U+FF10-U+FF19 digits, U+FF20 at sign) typed in CJK input."""
+    return unicodedata.normalize("NFKC", value).strip()
+
+
 def normalise_email(value: str) -> str:
-    email = value.strip().lower()
+    email = _fold(value).lower()
     if not _EMAIL_RE.match(email) or len(email) > 320:
         raise InvalidIdentifier(IdentifierKind.EMAIL, value, "not an email address")
     return email
 
 
 def normalise_phone(value: str) -> str:
-    raw = value.strip()
+    raw = _fold(value)
     if not raw or not _PHONE_ALLOWED.match(raw):
         raise InvalidIdentifier(
             IdentifierKind.PHONE, value, "only digits, spaces, + ( ) . - / allowed"
         )
-    digits = re.sub(r"\D", "", raw)
+    digits = re.sub(r"[^0-9]", "", raw)
     international = raw.startswith("+") or raw.startswith("00")
     if raw.startswith("00"):
         digits = digits[2:]
@@ -46,7 +52,7 @@ def normalise_phone(value: str) -> str:
 
 
 def normalise_social(value: str) -> str:
-    match = _SOCIAL_RE.match(value.strip())
+    match = _SOCIAL_RE.match(_fold(value))
     if not match:
         raise InvalidIdentifier(
             IdentifierKind.SOCIAL, value, "expected network:handle, e.g. twitter:@acme"

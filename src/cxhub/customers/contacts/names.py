@@ -29,7 +29,9 @@ def full_name(first_name: str | None, last_name: str | None) -> str:
     return " ".join(part for part in (first, last) if part)
 
 
-def name_search_keys(first_name: str | None, last_name: str | None) -> tuple[str | None, str | None]:
+def name_search_keys(
+    first_name: str | None, last_name: str | None
+) -> tuple[str | None, str | None]:
     """(name_key, last_name_key) for a contact row."""
     return (
         search_key(full_name(first_name, last_name)) or None,

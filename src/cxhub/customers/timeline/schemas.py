@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from cxhub.customers.contacts.schemas import ContactIdentifiers
+from cxhub.customers.contacts.schemas import ContactCreate
 from cxhub.customers.timeline.models import Channel
 
 
@@ -19,10 +19,10 @@ class InteractionCreate(BaseModel):
     occurred_at: AwareDatetime
     contact_id: int | None = None
     account_id: int | None = None
-    contact: ContactIdentifiers | None = Field(
+    contact: ContactCreate | None = Field(
         default=None,
-        description="Identify the contact by email/phone/handle/external id instead of contact_id; "
-        "unknown people are created.",
+        description="Identify the contact by email/phone/handle/external id instead of contact_id "
+        "(as POST /contacts/identify: unknown people are created, blank profile fields filled).",
     )
     journey_stage: str | None = Field(default=None, max_length=64, examples=["onboarding"])
     summary: str = Field(default="", max_length=10_000)

@@ -6,7 +6,7 @@ in `source_type`/`source_id`, so the timeline never needs to know what a ticket 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +16,6 @@ from cxhub.core.errors import NotFound
 from cxhub.core.events import publish
 from cxhub.core.pagination import Page, PageRequest, paginate
 from cxhub.customers.accounts.service import get_account
-from cxhub.customers.contacts.schemas import ContactCreate
 from cxhub.customers.contacts.service import get_contact, identify_contact
 from cxhub.customers.timeline.events import InteractionRecorded
 from cxhub.customers.timeline.models import Channel, Interaction
@@ -38,9 +37,7 @@ def record_interaction(
     contact_id = data.contact_id
     account_id = data.account_id
     if data.contact is not None:
-        identified = identify_contact(
-            session, workspace_id=workspace_id, data=ContactCreate(**data.contact.model_dump())
-        )
+        identified = identify_contact(session, workspace_id=workspace_id, data=data.contact)
         contact_id = identified.contact.id
     if contact_id is not None:
         contact = get_contact(session, contact_id=contact_id)
@@ -53,7 +50,7 @@ def record_interaction(
         workspace_id=workspace_id,
         kind=data.kind,
         channel=data.channel,
-        occurred_at=data.occurred_at,
+        occurred_at=data.occurred_at.astimezone(UTC),
         contact_id=contact_id,
         account_id=account_id,
         journey_stage=data.journey_stage,
@@ -64,10 +61,10 @@ def record_interaction(
         source_id=data.source_id,
         external_id=data.external_id,
     )
-    session.add(interaction)
+    session.flush()  # pending work (e.g. an identified contact) lands outside the savepoint
     try:
         with session.begin_nested():
-            session.flush()
+            session.add(interaction)
     except IntegrityError:
         # A concurrent request stored the same external id first.
         existing = session.scalar(

@@ -52,10 +52,6 @@ def run_import(
     """Import `rows` batch by batch; `on_batch(rows_done)` is called after each batch."""
     report = ImportReport(importer.entity, dry_run=dry_run)
     shared = factory(info=workspace_session_info(workspace_id)) if dry_run else None
-    if shared is not None and shared.get_bind().dialect.name == "sqlite":
-        # pysqlite opens no transaction before a SAVEPOINT, so releasing the first savepoint
-        # would commit the dry run; an explicit BEGIN makes every savepoint nest inside it.
-        shared.connection().exec_driver_sql("BEGIN")
 
     @contextmanager
     def scope() -> Iterator[Session]:
