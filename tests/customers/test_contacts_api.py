@@ -215,3 +215,14 @@ def test_merge_history_is_readable_by_admins_only(client: TestClient, tenant: Te
     denied = client.get("/api/v1/audit", params=params, headers=tenant.headers(Role.AGENT))
     assert denied.status_code == 403
     assert denied.json()["required_permission"] == "audit:read"
+
+
+def test_chinese_names_show_and_search_family_name_first(
+    client: TestClient, tenant: Tenant
+) -> None:
+    made = _create(client, tenant, first_name="伟", last_name="王", emails=["wangwei@corp.cn"])
+    assert made["name"] == "王伟"
+    found = client.get("/api/v1/contacts", params={"q": "王伟"}, headers=tenant.admin).json()
+    assert [c["id"] for c in found["items"]] == [made["id"]]
+    western = _create(client, tenant, first_name="Wei", last_name="Wang")
+    assert western["name"] == "Wei Wang"

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.problems import assert_problem
@@ -106,11 +105,6 @@ def test_account_timeline_includes_its_contacts_touchpoints(
     assert [i["id"] for i in body["items"]] == [via_person["id"], direct["id"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an interaction's account_id is copied from its contact when recorded, so "
-    "touchpoints recorded before the contact joined the account never reach the account timeline",
-)
 def test_account_timeline_includes_touchpoints_from_before_the_contact_joined(
     client: TestClient, tenant: Tenant
 ) -> None:

@@ -22,6 +22,7 @@ from cxhub.core.tenancy import Workspace
 from cxhub.customers.accounts.models import Account
 from cxhub.customers.contacts.identifiers import normalise
 from cxhub.customers.contacts.models import Contact, ContactIdentifier, IdentifierKind
+from cxhub.customers.contacts.names import name_search_keys
 from cxhub.customers.search_keys import search_key
 from cxhub.customers.timeline.models import Interaction
 from cxhub.demo.dataset import build_dataset
@@ -155,8 +156,7 @@ def test_search_keys_and_identifiers_match_the_services_rules(
         accounts = list(session.execute(select(Account.name, Account.name_key)))
         identifiers = list(session.execute(select(ContactIdentifier.kind, ContactIdentifier.value)))
     for first, last, name_key, last_name_key in contacts:
-        assert name_key == (search_key(first, last) or None)
-        assert last_name_key == (search_key(last) or None)
+        assert (name_key, last_name_key) == name_search_keys(first, last)
     assert all(key == search_key(name) for name, key in accounts)
     assert all(normalise(kind, value) == value for kind, value in identifiers)
     assert {kind for kind, _ in identifiers} == set(IdentifierKind)

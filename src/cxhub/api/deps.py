@@ -84,6 +84,7 @@ class Principal:
     locale: str
     via: str  # "token" | "session"
     csrf_token: str | None = None
+    time_zone: str = "UTC"
 
     def can(self, permission: Permission) -> bool:
         return role_allows(self.role, permission)
@@ -107,7 +108,15 @@ def _principal_from_request(request: Request, session: Session) -> Principal | N
         if user is None:
             raise AuthenticationRequired("the API token is unknown or revoked")
         session.info["workspace_id"] = user.workspace_id
-        return Principal(user.id, user.workspace_id, user.role, user.name, user.locale, "token")
+        return Principal(
+            user.id,
+            user.workspace_id,
+            user.role,
+            user.name,
+            user.locale,
+            "token",
+            time_zone=user.time_zone,
+        )
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
@@ -118,7 +127,14 @@ def _principal_from_request(request: Request, session: Session) -> Principal | N
     expected = csrf_token_for(runtime.settings.secret_key, cookie)
     session.info["workspace_id"] = user.workspace_id
     return Principal(
-        user.id, user.workspace_id, user.role, user.name, user.locale, "session", expected
+        user.id,
+        user.workspace_id,
+        user.role,
+        user.name,
+        user.locale,
+        "session",
+        expected,
+        time_zone=user.time_zone,
     )
 
 

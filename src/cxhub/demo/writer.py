@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from cxhub.customers.accounts.models import Account, AccountDomain
 from cxhub.customers.contacts.identifiers import normalise
 from cxhub.customers.contacts.models import Contact, ContactIdentifier, IdentifierKind
+from cxhub.customers.contacts.names import name_search_keys
 from cxhub.customers.search_keys import search_key
 from cxhub.customers.timeline.models import Channel, Interaction
 from cxhub.demo.dataset import DemoDataset
@@ -114,8 +115,8 @@ def write_contacts(
             "workspace_id": workspace_id,
             "first_name": c.first_name,
             "last_name": c.last_name,
-            "name_key": search_key(c.first_name, c.last_name) or None,
-            "last_name_key": search_key(c.last_name) or None,
+            "name_key": name_search_keys(c.first_name, c.last_name)[0],
+            "last_name_key": name_search_keys(c.first_name, c.last_name)[1],
             "locale": c.locale,
             "time_zone": c.time_zone,
             "country": c.country,

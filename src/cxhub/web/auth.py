@@ -23,9 +23,8 @@ from cxhub.api.deps import (
     csrf_token_for,
     optional_principal,
 )
-from cxhub.core.errors import NotFound, PermissionDenied
+from cxhub.core.errors import PermissionDenied
 from cxhub.core.permissions import Permission
-from cxhub.people import service as people
 from cxhub.web.shell import Viewer, shell_of
 
 LOGIN_PATH = "/login"
@@ -83,12 +82,7 @@ def page_viewer(
     """The signed-in viewer with their time zone; signed-out visitors go to the login form."""
     if principal is None:
         raise SignInRequired(_requested_path(request))
-    time_zone = "UTC"
-    try:
-        time_zone = people.get_user(session, user_id=principal.user_id).time_zone
-    except NotFound:
-        raise SignInRequired(_requested_path(request)) from None
-    viewer = shell_of(request).viewer(request, principal, time_zone=time_zone)
+    viewer = shell_of(request).viewer(request, principal, time_zone=principal.time_zone)
     request.state.viewer = viewer
     return viewer
 

@@ -21,7 +21,11 @@ from cxhub.core.events import publish
 from cxhub.customers.contacts.events import ContactsMerged
 from cxhub.customers.contacts.models import Contact
 from cxhub.customers.contacts.schemas import ContactOut
-from cxhub.customers.contacts.service import get_contact, refresh_search_keys
+from cxhub.customers.contacts.service import (
+    attribute_touchpoints_to_account,
+    get_contact,
+    refresh_search_keys,
+)
 
 _PROFILE_FIELDS = ("first_name", "last_name", "locale", "time_zone", "country", "account_id")
 
@@ -76,6 +80,7 @@ def merge_contacts(
     if tombstones.rowcount:
         moved["contacts.merged_into_id"] = tombstones.rowcount
 
+    attribute_touchpoints_to_account(session, winner)
     loser.merged_into_id = winner.id
     loser.merged_at = utcnow()
     loser.name_key = None

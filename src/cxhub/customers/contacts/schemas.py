@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 
 from cxhub.customers.contacts.models import Contact, IdentifierKind
+from cxhub.customers.contacts.names import full_name
 
 
 class ContactFields(BaseModel):
@@ -99,7 +100,7 @@ class ContactOut(BaseModel):
 
 
 def display_name(contact: Contact) -> str:
-    name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
+    name = full_name(contact.first_name, contact.last_name)
     if name:
         return name
     for identifier in contact.identifiers:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CursorResult,
     FunctionElement,
     Select,
     Subquery,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     select,
     tuple_,
     union,
+    update,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -39,6 +41,7 @@ from cxhub.customers.contacts.identifiers import (
     normalise,
 )
 from cxhub.customers.contacts.models import Contact, ContactIdentifier, IdentifierKind
+from cxhub.customers.contacts.names import name_search_keys
 from cxhub.customers.contacts.schemas import (
     ContactCreate,
     ContactFields,
@@ -46,6 +49,7 @@ from cxhub.customers.contacts.schemas import (
     ContactUpdate,
 )
 from cxhub.customers.search_keys import search_key, starts_with
+from cxhub.customers.timeline.models import Interaction
 
 CONTACT_SORTS = {
     "id": Contact.id,
@@ -81,9 +85,28 @@ def owners_of(session: Session, keys: list[Key]) -> dict[Key, int]:
     return {(row.kind, row.value): row.contact_id for row in rows}
 
 
+def attribute_touchpoints_to_account(session: Session, contact: Contact) -> int:
+    """Give the contact's unattributed touchpoints to the account they now belong to.
+
+    A touchpoint records the account at the time it happened, so history stays with the
+    company where it took place when someone moves on; but touchpoints that had no account
+    (recorded before the person was linked to one) join the account's timeline once they are.
+    """
+    if contact.account_id is None:
+        return 0
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(Interaction)
+        .where(Interaction.contact_id == contact.id, Interaction.account_id.is_(None))
+        .values(account_id=contact.account_id)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
 def refresh_search_keys(contact: Contact) -> None:
-    contact.name_key = search_key(contact.first_name, contact.last_name) or None
-    contact.last_name_key = search_key(contact.last_name) or None
+    contact.name_key, contact.last_name_key = name_search_keys(
+        contact.first_name, contact.last_name
+    )
 
 
 def _account_from_emails(session: Session, keys: list[Key]) -> int | None:
@@ -168,6 +191,7 @@ def identify_contact(session: Session, *, workspace_id: int, data: ContactCreate
     if contact.account_id is None:
         contact.account_id = _account_from_emails(session, keys)
     session.flush()
+    attribute_touchpoints_to_account(session, contact)
     return Identification(
         contact=contact,
         created=False,
@@ -408,6 +432,8 @@ def update_contact(session: Session, *, contact_id: int, data: ContactUpdate) ->
         _attach(contact, new_keys)
     refresh_search_keys(contact)
     session.flush()
+    if changes.get("account_id") is not None:
+        attribute_touchpoints_to_account(session, contact)
     return contact
 
 
