@@ -17,6 +17,7 @@ from sqlalchemy import (
     CursorResult,
     FunctionElement,
     Select,
+    String,
     Subquery,
     and_,
     or_,
@@ -271,9 +272,12 @@ def contact_search_condition(q: str) -> ColumnElement[bool] | None:
 
 
 class sort_key_only(FunctionElement[Any]):  # noqa: N801 - reads as SQL in an ORDER BY
-    """A column used only as a sort key. SQLite, lacking statistics, walks any index that yields
-    the ORDER BY for free (here: every contact of the workspace in name order) rather than the
-    index that finds the few matching rows; `+column` removes that temptation. Others: `column`."""
+    """A column used only as a sort key, in a form no index can provide.
+
+    Without it the database may walk an index that yields the ORDER BY for free (every contact of
+    the workspace in name order, filtering as it goes) instead of the index that finds the few
+    matching rows: SQLite for lack of statistics, PostgreSQL when matches cluster late in name
+    order. `+column` on SQLite, `column || ''` for text on PostgreSQL; elsewhere the column."""
 
     inherit_cache = True
 
@@ -286,6 +290,14 @@ def _sort_key_only(element: sort_key_only, compiler: Any, **kw: Any) -> str:
 @compiles(sort_key_only, "sqlite")
 def _sort_key_only_sqlite(element: sort_key_only, compiler: Any, **kw: Any) -> str:
     return "+" + str(compiler.process(element.clauses, **kw))
+
+
+@compiles(sort_key_only, "postgresql")
+def _sort_key_only_postgresql(element: sort_key_only, compiler: Any, **kw: Any) -> str:
+    column = str(compiler.process(element.clauses, **kw))
+    (clause,) = element.clauses
+    # Concatenation keeps the column's collation (C), so the order is unchanged.
+    return f"({column} || '')" if isinstance(clause.type, String) else column
 
 
 def _after_cursor(
@@ -322,24 +334,25 @@ def _search_candidates(
         seek.append(_after_cursor(column, descending, last_value, last_id))
     limit = max(1, min(page.limit, MAX_LIMIT)) + 1
     parts = []
-    sort_columns: list[Any] = [] if column is Contact.id else [column]
     for branch in branches:
-        order: list[Any] = [Contact.id.desc() if descending else Contact.id.asc()]
+        # The sort key is selected too: PostgreSQL wants DISTINCT's ORDER BY in the select list.
+        keys: list[Any] = []
         if column is not Contact.id:
-            key: Any = column if branch.key is column else sort_key_only(column)
-            order.insert(0, (key.desc() if descending else key.asc()).nulls_last())
+            keys.append(column if branch.key is column else sort_key_only(column))
+        order = [(k.desc() if descending else k.asc()).nulls_last() for k in keys]
+        order.append(Contact.id.desc() if descending else Contact.id.asc())
         if branch.identifier:
             # Driven from the identifier index (as `id IN (...)`, SQLite may instead scan every
             # contact of the workspace); DISTINCT: one contact can match on two identifiers.
             part = (
-                select(Contact.id, *sort_columns)
+                select(Contact.id, *keys)
                 .distinct()
                 .select_from(ContactIdentifier)
                 .join(Contact, Contact.id == ContactIdentifier.contact_id)
                 .where(*filters, *branch.identifier, *seek)
             )
         else:
-            part = select(Contact.id, *sort_columns).where(*filters, branch.condition, *seek)
+            part = select(Contact.id, *keys).where(*filters, branch.condition, *seek)
         parts.append(select(part.order_by(*order).limit(limit).subquery().c.id))
     return union(*parts).subquery("search_candidates")
 

@@ -426,7 +426,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_contacts_account", ["workspace_id", "account_id"], unique=False)
         batch_op.create_index(
             "ix_contacts_last_name_key",
-            ["workspace_id", "last_name_key", "merged_into_id", "name_key"],
+            ["workspace_id", "last_name_key", "merged_into_id", "name_key", "id"],
             unique=False,
         )
         batch_op.create_index(
