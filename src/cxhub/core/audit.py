@@ -18,6 +18,7 @@ from cxhub.core.pagination import Page, PageRequest, paginate
 
 class AuditEntry(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "audit_entries"
+    __workspace_index__ = False
     __table_args__ = (Index("ix_audit_entries_target", "workspace_id", "target_type", "target_id"),)
 
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -13,6 +13,7 @@ from cxhub.customers.search_keys import SearchKeyType
 
 class Account(IdMixin, WorkspaceScoped, TimestampMixin, Base):
     __tablename__ = "accounts"
+    __workspace_index__ = False
     __table_args__ = (
         UniqueConstraint("workspace_id", "external_id"),
         Index("ix_accounts_search", "workspace_id", "name_key"),
@@ -40,6 +41,7 @@ class AccountDomain(IdMixin, WorkspaceScoped, Base):
     """A web domain owned by an account; contacts with emails there are linked to it."""
 
     __tablename__ = "account_domains"
+    __workspace_index__ = False
     __table_args__ = (UniqueConstraint("workspace_id", "domain"),)
 
     account_id: Mapped[int] = mapped_column(

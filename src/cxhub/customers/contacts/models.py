@@ -23,6 +23,7 @@ class IdentifierKind(StrEnum):
 
 class Contact(IdMixin, WorkspaceScoped, TimestampMixin, Base):
     __tablename__ = "contacts"
+    __workspace_index__ = False
     __table_args__ = (
         Index("ix_contacts_name_key", "workspace_id", "name_key"),
         # Search by last name is sorted by full name: the range, the live-contact test, the sort
@@ -69,6 +70,7 @@ class ContactIdentifier(IdMixin, WorkspaceScoped, Base):
     """One normalised email, phone, social handle or product user id; unique per workspace."""
 
     __tablename__ = "contact_identifiers"
+    __workspace_index__ = False
     __table_args__ = (
         UniqueConstraint("workspace_id", "kind", "value"),
         # Loading the identifiers of a page of contacts (the workspace filter is always there).

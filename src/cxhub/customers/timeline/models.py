@@ -28,6 +28,7 @@ class Channel(StrEnum):
 
 class Interaction(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "interactions"
+    __workspace_index__ = False
     __table_args__ = (
         UniqueConstraint("workspace_id", "external_id"),
         Index(
