@@ -181,3 +181,19 @@ def test_usage_errors_exit_2_with_one_line(
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_file_of_many_batches_imports_the_same_with_the_reader_process(
+    cxhub: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = ["Email,Phone,First Name"]
+    lines += [f"p{n % 40}@example.com,+39 06 {n:07d},Name{n}" for n in range(120)]
+    lines.insert(50, "broken,12,Bad")  # one bad row, reported with its line number
+    source = _write(tmp_path / "contacts.csv", "\n".join(lines) + "\n")
+    monkeypatch.setattr("cxhub.customers.transfer.tasks.pipeline_enabled", lambda: True)
+    result = cxhub("import", "contacts", str(source), "--batch-size", "25")  # type: ignore[operator]
+    assert result.exit_code == 1, result.output
+    assert "contacts: 121 rows: 40 created, 80 updated, 0 unchanged, 1 failed" in result.stdout
+    assert "51" in result.output  # the bad row's number
+    again = cxhub("import", "contacts", str(source), "--batch-size", "25")  # type: ignore[operator]
+    assert "0 created, 0 updated, 120 unchanged, 1 failed" in again.stdout

@@ -9,23 +9,25 @@ SQLite needs two departures, both measured with cProfile on 100,000 contacts:
   known by construction; if another writer takes one of those ids first, the INSERT fails on the
   primary key (never a wrong mapping) and `tasks.run_import` retries the batch row by row.
 - Core's per-row parameter processing cost more than SQLite's own work, so the statement is
-  compiled once and the rows go to the driver's `executemany` as tuples, converted by the
-  columns' own bind processors (UTC datetimes, JSON, enums), so what is stored is identical.
+  written once (qmark style, names quoted by the dialect) and the rows go to the driver's `executemany` as tuples, converted by the
+  columns' own bind processors (UTC datetimes, JSON, enums), so what is stored is identical;
+  callers on the hot path (contacts) hand over tuples directly (`insert_tuples`), and values
+  that repeat (an enum member, an empty JSON object) are converted once per batch.
 Python-side column defaults (`created_at`, `updated_at`, `custom_attributes`) are filled in
 here for the same reason, evaluated once per batch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select
+from sqlalchemy import JSON, Connection, Enum, Table, func, insert, select
 
 from cxhub.core.db import Base
 
 
-def _defaults(table: Table, present: dict[str, Any]) -> dict[str, Any]:
+def _defaults(table: Table, present: Collection[str]) -> dict[str, Any]:
     """Python-side defaults for the columns the rows lack, evaluated once for the whole batch.
 
     Sharing one default value between the rows of a batch is safe: each is serialised at once.
@@ -42,35 +44,67 @@ def _defaults(table: Table, present: dict[str, Any]) -> dict[str, Any]:
     return defaults
 
 
-def _sqlite_executemany(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+def _fast_processor(column_type: Any, process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The column's bind processor, remembering results for the values that repeat row after
+    row (an enum member, an empty JSON object), so each is converted once per batch."""
+    if isinstance(column_type, Enum):
+        memo: dict[Any, Any] = {}
+
+        def enum_value(value: Any) -> Any:
+            try:
+                return memo[value]
+            except KeyError:
+                memo[value] = result = process(value)
+                return result
+
+        return enum_value
+    if isinstance(column_type, JSON):
+        empty = process({})
+
+        def json_value(value: Any) -> Any:
+            return empty if type(value) is dict and not value else process(value)
+
+        return json_value
+    return process
+
+
+def _sqlite_insert(
+    connection: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """INSERT `rows` (tuples in `names` order) with the driver's executemany."""
     dialect = connection.dialect
-    constants = _defaults(table, rows[0])
-    names = [c.name for c in table.columns if c.name in rows[0] or c.name in constants]
-    compiled = (
-        insert(table).values({name: bindparam(name) for name in names}).compile(dialect=dialect)
-    )
-    order: list[str] = list(compiled.positiontup or names)
-    processors: dict[str, Callable[[Any], Any] | None] = {
+    constants = _defaults(table, names)
+    order = [*names, *constants]
+    # In the caller's column order (Core would use the table's); only quoted names, no values.
+    quote = dialect.identifier_preparer.quote
+    table_name = dialect.identifier_preparer.format_table(table)
+    columns = ", ".join(quote(name) for name in order)
+    marks = ", ".join("?" * len(order))
+    statement = f"INSERT INTO {table_name} ({columns}) VALUES ({marks})"  # noqa: S608
+    processors = {
         name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order
     }
-    for name, value in constants.items():
-        process = processors[name]
-        constants[name] = process(value) if process else value
-    varying = [name for name in order if name not in constants]
-    template = [constants.get(name) for name in order]
-    plain = [(order.index(name), name) for name in varying if not processors[name]]
+    tail = tuple(
+        process(value) if (process := processors[name]) else value
+        for name, value in constants.items()
+    )
     converted = [
-        (order.index(name), name, process) for name in varying if (process := processors[name])
+        (index, _fast_processor(table.c[name].type.dialect_impl(dialect), process))
+        for index, name in enumerate(names)
+        if (process := processors[name])
     ]
-    parameters: list[tuple[Any, ...]] = []
-    for row in rows:
-        values = template.copy()
-        for index, name in plain:
-            values[index] = row[name]
-        for index, name, process in converted:
-            values[index] = process(row[name])
-        parameters.append(tuple(values))
-    connection.exec_driver_sql(compiled.string, parameters)
+    parameters: list[tuple[Any, ...]]
+    if not converted:
+        parameters = [row + tail for row in rows] if tail else rows
+    else:
+        parameters = []
+        append = parameters.append
+        for row in rows:
+            values = list(row)
+            for index, convert in converted:
+                values[index] = convert(values[index])
+            append((*values, *tail))
+    connection.exec_driver_sql(statement, parameters)
 
 
 def table_of(model: type[Base]) -> Table:
@@ -80,11 +114,47 @@ def table_of(model: type[Base]) -> Table:
     return table
 
 
+def insert_tuples(
+    connection: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert `rows`, each a tuple of values for `names`; Python-side defaults fill the rest."""
+    if not rows:
+        return
+    if connection.dialect.name == "sqlite":
+        _sqlite_insert(connection, table, names, rows)
+    else:
+        connection.execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])
+
+
+def insert_tuples_returning_ids(
+    connection: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]
+) -> list[int]:
+    """`insert_tuples` that returns the new primary keys, in the order of `rows`."""
+    if not rows:
+        return []
+    id_column = table.c.id
+    if connection.dialect.name == "sqlite":
+        start = connection.execute(select(func.coalesce(func.max(id_column), 0))).scalar_one()
+        ids = range(start + 1, start + 1 + len(rows))
+        _sqlite_insert(
+            connection, table, ("id", *names), [(i, *row) for i, row in zip(ids, rows, strict=True)]
+        )
+        return list(ids)
+    statement = insert(table).returning(id_column, sort_by_parameter_order=True)
+    parameters = [dict(zip(names, row, strict=True)) for row in rows]
+    return [row.id for row in connection.execute(statement, parameters)]
+
+
+def _as_tuples(rows: list[dict[str, Any]]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    names = list(rows[0])
+    return names, [tuple(row[name] for name in names) for row in rows]
+
+
 def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     if connection.dialect.name == "sqlite":
-        _sqlite_executemany(connection, table, rows)
+        _sqlite_insert(connection, table, *_as_tuples(rows))
     else:
         connection.execute(insert(table), rows)
 
@@ -95,13 +165,7 @@ def insert_returning_ids(
     """Insert `rows`; returns their new primary keys in the same order."""
     if not rows:
         return []
-    id_column = table.c.id
     if connection.dialect.name == "sqlite":
-        start = connection.execute(select(func.coalesce(func.max(id_column), 0))).scalar_one()
-        ids = list(range(start + 1, start + 1 + len(rows)))
-        for row, new_id in zip(rows, ids, strict=True):
-            row["id"] = new_id
-        _sqlite_executemany(connection, table, rows)
-        return ids
-    statement = insert(table).returning(id_column, sort_by_parameter_order=True)
+        return insert_tuples_returning_ids(connection, table, *_as_tuples(rows))
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     return [row.id for row in connection.execute(statement, rows)]

@@ -39,9 +39,13 @@ from cxhub.customers.contacts.identifiers import (
 )
 from cxhub.customers.contacts.models import Contact, ContactIdentifier, IdentifierKind
 from cxhub.customers.transfer.accounts_import import find_accounts
-from cxhub.customers.transfer.bulk import insert_returning_ids, insert_rows, table_of
+from cxhub.customers.transfer.bulk import (
+    insert_tuples,
+    insert_tuples_returning_ids,
+    table_of,
+)
 from cxhub.customers.transfer.outcomes import RowOutcome, RowStatus
-from cxhub.customers.transfer.records import ContactRecord, Key, name_keys
+from cxhub.customers.transfer.records import ContactRecord, Key, name_key_pair, name_keys
 
 PROFILE_FIELDS = ("first_name", "last_name", "locale", "time_zone", "country")
 _RANK = {kind: rank for rank, kind in enumerate(RESOLUTION_PRIORITY)}
@@ -57,7 +61,7 @@ class PersonRequest:
     account_id: int | None = None
 
 
-@dataclass(eq=False)  # identity: two new people with equal fields are still two people
+@dataclass(eq=False, slots=True)  # identity: two new people with equal fields are two people
 class _Person:
     contact_id: int | None
     values: dict[str, Any]
@@ -111,37 +115,66 @@ def resolve_people(
     key_owner: dict[Key, _Person] = {
         key: loaded[cid] for key, cid in owners.items() if cid in loaded
     }
+    email = IdentifierKind.EMAIL
     domains = {
-        email_domain(value)
-        for r in requests
-        for kind, value in r.keys
-        if kind is IdentifierKind.EMAIL
+        email_domain(value) for r in requests for kind, value in r.keys if kind is email
     } - FREE_MAIL_DOMAINS
     domain_accounts = accounts_for_domains(session, domains)
     created: list[_Person] = []
     resolved: list[tuple[RowStatus, _Person]] = []
     for request in requests:
-        matches = [(key, key_owner[key]) for key in request.keys if key in key_owner]
+        keys = request.keys
+        matches = [(key, key_owner[key]) for key in keys if key in key_owner]
         if matches:
-            person = min(matches, key=lambda m: (_RANK[m[0][0]], request.keys.index(m[0])))[1]
-            status = RowStatus.UNCHANGED
-        else:
-            blank = dict.fromkeys((*PROFILE_FIELDS, "account_id"))
-            person = _Person(None, blank | {"custom_attributes": {}}, existing=False)
-            created.append(person)
-            status = RowStatus.CREATED
-        changed = _fill(person, request, domain_accounts)
-        for key in request.keys:
+            if len(matches) == 1:
+                person = matches[0][1]
+            else:
+                person = min(matches, key=lambda m: (_RANK[m[0][0]], keys.index(m[0])))[1]
+            changed = _fill(person, request, domain_accounts)
+            for key in keys:
+                if key not in key_owner:
+                    key_owner[key] = person
+                    person.new_keys.append(key)
+                    changed = True
+            person.dirty = person.dirty or (changed and person.existing)
+            resolved.append((RowStatus.UPDATED if changed else RowStatus.UNCHANGED, person))
+            continue
+        # A new person: what _fill would make of a blank one, without comparing field by field.
+        account_id = request.account_id
+        if account_id is None and domain_accounts:
+            account_id = _domain_account(keys, domain_accounts)
+        person = _Person(
+            None,
+            {
+                **_BLANK,
+                **request.fields,
+                "account_id": account_id,
+                "custom_attributes": dict(request.attributes),
+            },
+            existing=False,
+        )
+        person.new_keys = new_keys = []
+        for key in keys:
             if key not in key_owner:
                 key_owner[key] = person
-                person.new_keys.append(key)
-                changed = True
-        if status is RowStatus.UNCHANGED and changed:
-            status = RowStatus.UPDATED
-        person.dirty = person.dirty or (changed and person.existing)
-        resolved.append((status, person))
+                new_keys.append(key)
+        created.append(person)
+        resolved.append((RowStatus.CREATED, person))
     _write(session, workspace_id, created, [p for p in loaded.values() if p.dirty or p.new_keys])
     return [(status, person.contact_id) for status, person in resolved]  # type: ignore[misc]
+
+
+_BLANK: dict[str, Any] = dict.fromkeys(PROFILE_FIELDS)
+
+
+def _domain_account(keys: list[Key], domain_accounts: dict[str, int]) -> int | None:
+    """The account of the first email whose web domain an account claims."""
+    for kind, value in keys:
+        if kind is IdentifierKind.EMAIL:
+            account_id = domain_accounts.get(email_domain(value))
+            if account_id is not None:
+                return account_id
+    return None
 
 
 def _fill(person: _Person, request: PersonRequest, domain_accounts: dict[str, int]) -> bool:
@@ -154,16 +187,8 @@ def _fill(person: _Person, request: PersonRequest, domain_accounts: dict[str, in
             changed = True
     if values["account_id"] is None:
         account_id = request.account_id
-        if account_id is None:
-            account_id = next(
-                (
-                    domain_accounts[domain]
-                    for kind, value in request.keys
-                    if kind is IdentifierKind.EMAIL
-                    and (domain := email_domain(value)) in domain_accounts
-                ),
-                None,
-            )
+        if account_id is None and domain_accounts:
+            account_id = _domain_account(request.keys, domain_accounts)
         if account_id is not None:
             values["account_id"] = account_id
             changed = True
@@ -175,16 +200,29 @@ def _fill(person: _Person, request: PersonRequest, domain_accounts: dict[str, in
     return changed
 
 
+_INSERTED = (*PROFILE_FIELDS, "account_id", "custom_attributes")
+_CONTACT_COLUMNS = ("workspace_id", *_INSERTED, "name_key", "last_name_key")
+_IDENTIFIER_COLUMNS = ("workspace_id", "contact_id", "kind", "value")
+
+
 def _write(
     session: Session, workspace_id: int, created: list[_Person], updated: list[_Person]
 ) -> None:
     connection = session.connection()
     contacts = table_of(Contact)
     if created:
-        rows = [{"workspace_id": workspace_id, **p.values, **name_keys(p.values)} for p in created]
-        for person, new_id in zip(
-            created, insert_returning_ids(connection, contacts, rows), strict=True
-        ):
+        rows = []
+        for person in created:
+            values = person.values
+            rows.append(
+                (
+                    workspace_id,
+                    *[values[name] for name in _INSERTED],
+                    *name_key_pair(values.get("first_name"), values.get("last_name")),
+                )
+            )
+        new_ids = insert_tuples_returning_ids(connection, contacts, _CONTACT_COLUMNS, rows)
+        for person, new_id in zip(created, new_ids, strict=True):
             person.contact_id = new_id
     dirty = [p for p in updated if p.dirty]
     if dirty:
@@ -195,15 +233,18 @@ def _write(
             [{"_id": p.contact_id, **p.values, **name_keys(p.values)} for p in dirty],
         )
     identifier_rows = [
-        {"workspace_id": workspace_id, "contact_id": p.contact_id, "kind": kind, "value": value}
+        (workspace_id, p.contact_id, kind, value)
         for p in [*created, *updated]
         for kind, value in p.new_keys
     ]
-    if identifier_rows:
-        insert_rows(connection, table_of(ContactIdentifier), identifier_rows)
+    insert_tuples(connection, table_of(ContactIdentifier), _IDENTIFIER_COLUMNS, identifier_rows)
     for person in created:
         assert person.contact_id is not None
-        publish(session, ContactCreated(workspace_id=workspace_id, contact_id=person.contact_id))
+        # Trusted ints from the insert just made: no need to validate them one by one.
+        publish(
+            session,
+            ContactCreated.model_construct(workspace_id=workspace_id, contact_id=person.contact_id),
+        )
 
 
 def import_contact_batch(

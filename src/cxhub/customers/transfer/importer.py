@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cxhub.customers.transfer.accounts_import import import_account_batch
+from cxhub.customers.transfer.contact_prep import ContactPreparer
 from cxhub.customers.transfer.contacts_import import import_contact_batch
 from cxhub.customers.transfer.interaction_records import interaction_record
 from cxhub.customers.transfer.interactions_import import import_interaction_batch
@@ -28,7 +29,7 @@ from cxhub.customers.transfer.mapping import (
 )
 from cxhub.customers.transfer.outcomes import RowOutcome, RowStatus
 from cxhub.customers.transfer.readers import SourceRow
-from cxhub.customers.transfer.records import RowInvalid, account_record, contact_record, map_row
+from cxhub.customers.transfer.records import RowInvalid, account_record, map_row
 
 _MAX_PLANS = 64  # JSON Lines rows may differ in keys; plans are cached per key set
 
@@ -69,9 +70,15 @@ class ImportReport:
         return self.counts[RowStatus.FAILED]
 
     def add(self, outcomes: Sequence[RowOutcome], rows: Sequence[SourceRow]) -> None:
+        counts = self.counts
+        failed = False
+        for outcome in outcomes:
+            counts[outcome.status] += 1
+            failed = failed or outcome.status is RowStatus.FAILED
+        if not failed:
+            return
         values = {row.number: row.values for row in rows}
         for outcome in outcomes:
-            self.counts[outcome.status] += 1
             if outcome.status is RowStatus.FAILED:
                 self.failures.append(
                     FailedRow(
@@ -110,6 +117,7 @@ class RowImporter:
         self.mapping = mapping or {}
         self.naive_timezone = naive_timezone
         self._plans: dict[tuple[str, ...], ColumnPlan] = {}
+        self._contact_preparers: dict[int, ContactPreparer] = {}
         self.extra_columns: dict[str, None] = {}
         if columns is not None:  # CSV: check --map against the header before reading rows
             self._plan(tuple(columns), check_sources=True)
@@ -125,19 +133,36 @@ class RowImporter:
             self.extra_columns.update(dict.fromkeys(plan.extras))
         return plan
 
+    def _contact_preparer(self, plan: ColumnPlan) -> ContactPreparer:
+        preparer = self._contact_preparers.get(id(plan))
+        if preparer is None or preparer.plan is not plan:
+            preparer = ContactPreparer(plan)
+            if len(self._contact_preparers) < _MAX_PLANS:
+                self._contact_preparers[id(plan)] = preparer
+        return preparer
+
     def prepare(self, rows: Sequence[SourceRow]) -> tuple[list[Any], list[RowOutcome]]:
-        """Validate rows into records (pure); rows that cannot be records become failures."""
+        """Validate rows into records (pure); rows that cannot be records become failures.
+
+        A batch prepared ahead in another process (`pipeline.PreparedBatch`) carries the result.
+        """
+        prepared = getattr(rows, "prepared", None)
+        if prepared is not None:
+            return prepared  # type: ignore[no-any-return]
         records: list[Any] = []
         failures: list[RowOutcome] = []
+        contacts = self.entity is Entity.CONTACTS
         for row in rows:
             if row.error is not None:
                 failures.append(RowOutcome.failed(row.number, None, row.error))
                 continue
             try:
-                mapped = map_row(self._plan(tuple(row.values)), row.values)
-                if self.entity is Entity.CONTACTS:
-                    records.append(contact_record(row.number, mapped))
-                elif self.entity is Entity.ACCOUNTS:
+                plan = self._plan(tuple(row.values))
+                if contacts:
+                    records.append(self._contact_preparer(plan)(row.number, row.values))
+                    continue
+                mapped = map_row(plan, row.values)
+                if self.entity is Entity.ACCOUNTS:
                     records.append(account_record(row.number, mapped))
                 else:
                     records.append(
@@ -156,8 +181,11 @@ class RowImporter:
         records, failures = self.prepare(rows)
         written = _WRITERS[self.entity](session, workspace_id=workspace_id, records=records)
         session.flush()
+        if not failures and len(written) == len(rows):  # writers answer in record = row order
+            return written
         by_number = {o.number: o for o in [*failures, *written]}
-        return [by_number[row.number] for row in rows]
+        numbers = getattr(rows, "numbers", None) or [row.number for row in rows]
+        return [by_number[number] for number in numbers]
 
     @property
     def extra_target(self) -> str:

@@ -16,7 +16,7 @@ import codecs
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -56,6 +56,8 @@ class SourceFile:
     delimiter: str | None = None
     columns: list[str] = field(default_factory=list)
     _raw: IO[bytes] | None = None
+    # Set when another process reads the file (tasks' pipeline): how far that reader has got.
+    read_position: int | None = None
 
     @property
     def size(self) -> int:
@@ -63,9 +65,15 @@ class SourceFile:
 
     @property
     def position(self) -> int:
+        if self.read_position is not None:
+            return self.read_position
         return self._raw.tell() if self._raw is not None and not self._raw.closed else self.size
 
-    def rows(self) -> Iterator[SourceRow]:
+    def rows(self) -> SourceRows:
+        """The rows, streamed; the iterator remembers its file, so it can be read elsewhere."""
+        return SourceRows(self)
+
+    def read_rows(self) -> Iterator[SourceRow]:
         with self.path.open("rb") as raw:
             self._raw = raw
             text = io.TextIOWrapper(raw, encoding=self.encoding, newline="")
@@ -122,6 +130,31 @@ class SourceFile:
                 yield SourceRow(number, {"line": line.rstrip("\r\n")}, "line is not a JSON object")
                 continue
             yield SourceRow(number, value)
+
+
+class SourceRows(Iterator[SourceRow]):
+    """`SourceFile.rows()`: an iterator that, until its first row is taken, can hand its file to
+    another process instead (`tasks.run_import` reads and validates there while it writes)."""
+
+    def __init__(self, source: SourceFile) -> None:
+        self.source = source
+        self._rows: Iterator[SourceRow] | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._rows is not None
+
+    def __next__(self) -> SourceRow:
+        if self._rows is None:
+            self._rows = self.source.read_rows()
+        return next(self._rows)
+
+    def close(self) -> None:
+        """Stop reading (closes the file); a closed iterator is exhausted."""
+        if self._rows is None:
+            self._rows = iter(())
+        elif isinstance(self._rows, Generator):
+            self._rows.close()
 
 
 def format_from_path(path: Path) -> FileFormat | None:

@@ -45,7 +45,7 @@ class RowInvalid(Exception):
 
 
 @cache
-def _time_zones() -> frozenset[str]:
+def time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
@@ -179,7 +179,7 @@ def contact_record(number: int, row: MappedRow) -> ContactRecord:
             RowProblem(row.column("locale"), f"locale {locale!r} is not a BCP 47 tag")
         )
     time_zone = row.text("time_zone", 64)
-    if time_zone and time_zone not in _time_zones():
+    if time_zone and time_zone not in time_zones():
         row.problems.append(RowProblem(row.column("time_zone"), f"unknown time zone {time_zone!r}"))
     record = ContactRecord(
         number=number,
@@ -214,6 +214,9 @@ def contact_record(number: int, row: MappedRow) -> ContactRecord:
 @lru_cache(maxsize=1 << 16)
 def _cached_name_keys(first: str | None, last: str | None) -> tuple[str | None, str | None]:
     return name_search_keys(first, last)
+
+
+name_key_pair = _cached_name_keys  # (name_key, last_name_key) of (first_name, last_name)
 
 
 def name_keys(fields: dict[str, Any]) -> dict[str, str | None]:

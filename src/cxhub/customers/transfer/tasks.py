@@ -8,12 +8,16 @@ reported with the database's reason. Batches committed before stay committed.
 A dry run does everything in one transaction, with a savepoint per batch, and rolls it all back:
 rows later in the file then resolve against rows earlier in it exactly as a real run would, so
 the dry run's counts are the real run's counts.
+
+On two cores, a real run of a whole file reads and validates the next batch in a worker process
+while this one writes the current batch (see pipeline); the transactions, retries and report
+are the same.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from itertools import islice
 
@@ -23,7 +27,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from cxhub.core.db import unit_of_work, workspace_session_info
 from cxhub.customers.transfer.importer import ImportReport, RowImporter
 from cxhub.customers.transfer.outcomes import RowOutcome
-from cxhub.customers.transfer.readers import ReadError, SourceRow
+from cxhub.customers.transfer.pipeline import pipeline_enabled, pipelined_batches
+from cxhub.customers.transfer.readers import ReadError, SourceRow, SourceRows
 
 DEFAULT_BATCH_SIZE = 2000
 Progress = Callable[[int], None]
@@ -37,6 +42,15 @@ def _database_reason(exc: SQLAlchemyError) -> str:
 def _batches(rows: Iterator[SourceRow], size: int) -> Iterator[list[SourceRow]]:
     while batch := list(islice(rows, size)):
         yield batch
+
+
+def _batches_of(
+    rows: Iterator[SourceRow], importer: RowImporter, size: int, *, dry_run: bool
+) -> Iterator[Sequence[SourceRow]]:
+    """Batches prepared ahead in a worker process when `rows` are a whole file (see pipeline)."""
+    if isinstance(rows, SourceRows) and not rows.started and not dry_run and pipeline_enabled():
+        return pipelined_batches(rows.source, rows, importer, size)
+    return _batches(rows, size)
 
 
 def run_import(
@@ -63,14 +77,16 @@ def run_import(
                 yield shared
 
     def attempt(
-        batch: list[SourceRow], open_scope: Callable[[], AbstractContextManager[Session]]
+        batch: Sequence[SourceRow], open_scope: Callable[[], AbstractContextManager[Session]]
     ) -> list[RowOutcome]:
         with open_scope() as session:
             return importer.import_batch(session, workspace_id=workspace_id, rows=batch)
 
+    batches = _batches_of(rows, importer, batch_size, dry_run=dry_run)
     try:
-        for batch in _batches(rows, batch_size):
-            started = time.perf_counter()
+        # A batch's time runs from asking for it (reading, or waiting for the worker) to commit.
+        started = time.perf_counter()
+        for batch in batches:
             try:
                 outcomes = attempt(batch, scope)
             except SQLAlchemyError:
@@ -84,9 +100,13 @@ def run_import(
             report.batch_seconds.append(time.perf_counter() - started)
             if on_batch is not None:
                 on_batch(report.rows)
+            started = time.perf_counter()
     except ReadError as exc:  # e.g. undecodable bytes mid-file: keep what was imported, say so
         report.aborted = str(exc)
     finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()  # stops the worker process, if any, whatever happened
         if shared is not None:
             shared.rollback()
             shared.close()
