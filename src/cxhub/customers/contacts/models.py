@@ -73,9 +73,12 @@ class ContactIdentifier(IdMixin, WorkspaceScoped, Base):
     __workspace_index__ = False
     __table_args__ = (
         # Also serves identity lookups and prefix search (kind, value ranges). Each extra index
-        # here costs every imported contact three more index writes, so there are no others
-        # beyond contact_id (identifier loading, cascades).
+        # costs every imported contact three more index writes, so a covering search index is
+        # left out.
         UniqueConstraint("workspace_id", "kind", "value"),
+        # Loading a page's identifiers: with only the unique index and `contact_id`, SQLite
+        # (no statistics) walks the unique index's workspace prefix, i.e. every identifier.
+        Index("ix_contact_identifiers_contact", "workspace_id", "contact_id"),
     )
 
     contact_id: Mapped[int] = mapped_column(

@@ -474,6 +474,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("contact_identifiers", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_contact_identifiers_contact", ["workspace_id", "contact_id"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_contact_identifiers_contact_id"), ["contact_id"], unique=False
         )
 
@@ -579,6 +582,7 @@ def downgrade() -> None:
     op.drop_table("interactions")
     with op.batch_alter_table("contact_identifiers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contact_identifiers_contact_id"))
+        batch_op.drop_index("ix_contact_identifiers_contact")
 
     op.drop_table("contact_identifiers")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
