@@ -39,6 +39,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from cxhub.core.migrate import upgrade_database
+from cxhub.customers.contacts.service import MIN_ADDRESS_PREFIX
 from cxhub.customers.search_keys import prefix_successor, search_key
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -807,7 +808,8 @@ class HandWrittenSql:
             hi = prefix_successor(key)
             by_name(" AND c.name_key >= ? AND c.name_key < ?", [key, hi])
             by_name(" AND c.last_name_key >= ? AND c.last_name_key < ?", [key, hi], sort_key)
-            by_identifier("IN ('email', 'social') AND i.value >= ? AND i.value < ?", [key, hi])
+            if len(key) >= MIN_ADDRESS_PREFIX or "@" in key or ":" in key:  # as the service
+                by_identifier("IN ('email', 'social') AND i.value >= ? AND i.value < ?", [key, hi])
             try:
                 phone = normalise_phone(query.q)
             except ValueError:
