@@ -39,7 +39,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from cxhub.core.migrate import upgrade_database
-from cxhub.customers.contacts.service import MIN_ADDRESS_PREFIX
+from cxhub.customers.contacts.search import MIN_ADDRESS_PREFIX
 from cxhub.customers.search_keys import prefix_successor, search_key
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -634,7 +634,7 @@ class ServiceLayer:
 
     def search_cursor(self, query: Query) -> str | None:
         from cxhub.core.pagination import PageRequest
-        from cxhub.customers.contacts.service import list_contacts
+        from cxhub.customers.contacts.search import list_contacts
 
         cursor = None
         for _ in range(query.page - 1):
@@ -664,7 +664,7 @@ class ServiceLayer:
 
     def search_case(self, query: Query, cursor: str | None) -> Case:
         from cxhub.core.pagination import PageRequest
-        from cxhub.customers.contacts.service import list_contacts
+        from cxhub.customers.contacts.search import list_contacts
 
         def run() -> int:
             with self.session() as session:

@@ -14,6 +14,7 @@ from cxhub.core.pagination import PageRequest
 from cxhub.core.permissions import Permission
 from cxhub.customers.accounts import service
 from cxhub.customers.accounts.models import Account
+from cxhub.customers.contacts import search as contact_search
 from cxhub.customers.contacts import service as contacts
 from cxhub.customers.contacts.pages import contact_rows
 from cxhub.customers.contacts.schemas import display_name
@@ -94,7 +95,7 @@ def account_page(
     cursor: Cursor = None,
 ) -> HTMLResponse:
     account = service.get_account(session, account_id=account_id)
-    people_page = contacts.list_contacts(
+    people_page = contact_search.list_contacts(
         session, page=PageRequest(limit=ACCOUNT_CONTACTS), account_id=account.id
     )
     context: dict[str, object] = {

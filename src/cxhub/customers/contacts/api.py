@@ -13,7 +13,7 @@ from cxhub.api.deps import (
 )
 from cxhub.api.schemas import PageOut
 from cxhub.core.permissions import Permission
-from cxhub.customers.contacts import service
+from cxhub.customers.contacts import search, service
 from cxhub.customers.contacts.merge import merge_contacts
 from cxhub.customers.contacts.schemas import (
     ContactCreate,
@@ -40,7 +40,7 @@ def list_contacts(
 ) -> PageOut[ContactOut]:
     """Contacts sorted by name; `q` matches the start of the full name, last name, email or
     social handle, a phone number, or an exact external id."""
-    result = service.list_contacts(
+    result = search.list_contacts(
         session, page=page, q=q, account_id=account_id, email=email, locale=locale, country=country
     )
     return PageOut(items=[ContactOut.of(c) for c in result.items], next_cursor=result.next_cursor)

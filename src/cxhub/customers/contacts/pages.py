@@ -19,7 +19,7 @@ from cxhub.core.pagination import PageRequest
 from cxhub.core.permissions import Permission
 from cxhub.customers.accounts import service as accounts
 from cxhub.customers.accounts.models import Account
-from cxhub.customers.contacts import service
+from cxhub.customers.contacts import search, service
 from cxhub.customers.contacts.models import Contact
 from cxhub.customers.contacts.schemas import ContactOut
 from cxhub.customers.timeline import service as timeline
@@ -78,7 +78,7 @@ def _search_context(
 ) -> dict[str, object]:
     query = q.strip()
     account = accounts.get_account(session, account_id=account_id) if account_id else None
-    found = service.list_contacts(
+    found = search.list_contacts(
         session,
         page=PageRequest(limit=SEARCH_PAGE_SIZE, cursor=cursor),
         q=query or None,
