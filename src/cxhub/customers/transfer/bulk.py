@@ -20,6 +20,7 @@ here for the same reason, evaluated once per batch.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Enum, Table, func, insert, select
@@ -44,28 +45,16 @@ def _defaults(table: Table, present: Collection[str]) -> dict[str, Any]:
     return defaults
 
 
-def _fast_processor(column_type: Any, process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """The column's bind processor, remembering results for the values that repeat row after
-    row (an enum member, an empty JSON object), so each is converted once per batch."""
+def _convert_column(column_type: Any, process: Callable[[Any], Any], values: Any) -> list[Any]:
+    """One column of a batch through its bind processor; values that repeat row after row (an
+    enum member, an empty JSON object) are converted once per batch."""
     if isinstance(column_type, Enum):
-        memo: dict[Any, Any] = {}
-
-        def enum_value(value: Any) -> Any:
-            try:
-                return memo[value]
-            except KeyError:
-                memo[value] = result = process(value)
-                return result
-
-        return enum_value
+        converted = {value: process(value) for value in set(values)}
+        return list(map(converted.__getitem__, values))
     if isinstance(column_type, JSON):
         empty = process({})
-
-        def json_value(value: Any) -> Any:
-            return empty if type(value) is dict and not value else process(value)
-
-        return json_value
-    return process
+        return [empty if type(value) is dict and not value else process(value) for value in values]
+    return list(map(process, values))
 
 
 def _sqlite_insert(
@@ -89,21 +78,19 @@ def _sqlite_insert(
         for name, value in constants.items()
     )
     converted = [
-        (index, _fast_processor(table.c[name].type.dialect_impl(dialect), process))
+        (index, table.c[name].type.dialect_impl(dialect), process)
         for index, name in enumerate(names)
         if (process := processors[name])
     ]
     parameters: list[tuple[Any, ...]]
     if not converted:
         parameters = [row + tail for row in rows] if tail else rows
-    else:
-        parameters = []
-        append = parameters.append
-        for row in rows:
-            values = list(row)
-            for index, convert in converted:
-                values[index] = convert(values[index])
-            append((*values, *tail))
+    else:  # column by column: the transpositions run in C, the conversions once per column
+        by_column: list[Any] = list(zip(*rows, strict=True))
+        for index, column_type, process in converted:
+            by_column[index] = _convert_column(column_type, process, by_column[index])
+        by_column.extend(repeat(value, len(rows)) for value in tail)
+        parameters = list(zip(*by_column, strict=True))
     connection.exec_driver_sql(statement, parameters)
 
 

@@ -17,13 +17,16 @@ Writes are Core `executemany` statements (INSERT ... RETURNING for new contacts,
 all new identifiers, one UPDATE for completed contacts) because building an ORM object per row
 costs more than the rest of the import together. They carry `workspace_id` explicitly; reads go
 through the ORM so the workspace filter of core.db still applies to them.
+
+With the pipeline on SQLite, the owners of a batch's identifiers arrive looked up by the worker
+process (`snapshot`, see owner_snapshot) instead of being queried here.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -46,6 +49,9 @@ from cxhub.customers.transfer.bulk import (
 )
 from cxhub.customers.transfer.outcomes import RowOutcome, RowStatus
 from cxhub.customers.transfer.records import ContactRecord, Key, name_key_pair, name_keys
+
+if TYPE_CHECKING:
+    from cxhub.customers.transfer.owner_snapshot import KnownOwners, Snapshot
 
 PROFILE_FIELDS = ("first_name", "last_name", "locale", "time_zone", "country")
 _RANK = {kind: rank for rank, kind in enumerate(RESOLUTION_PRIORITY)}
@@ -107,10 +113,24 @@ def _load_people(session: Session, contact_ids: set[int]) -> dict[int, _Person]:
 
 
 def resolve_people(
-    session: Session, *, workspace_id: int, requests: list[PersonRequest]
+    session: Session,
+    *,
+    workspace_id: int,
+    requests: list[PersonRequest],
+    snapshot: Snapshot | None = None,
+    known: KnownOwners | None = None,
 ) -> list[tuple[RowStatus, int]]:
-    """Find or create the contact of every request; returns (status, contact id) in order."""
-    owners = owners_of_keys(session, {key for r in requests for key in r.keys})
+    """Find or create the contact of every request; returns (status, contact id) in order.
+
+    `snapshot`: the owners of the requests' keys as the pipeline's worker found them, used
+    instead of a lookup here, corrected by the keys `known` says this import committed since
+    (see owner_snapshot); `known` also learns the keys written here.
+    """
+    wanted = {key for r in requests for key in r.keys}
+    if snapshot is None or known is None:
+        owners = owners_of_keys(session, wanted)
+    else:
+        owners = known.owners(snapshot, wanted)
     loaded = _load_people(session, set(owners.values()))
     key_owner: dict[Key, _Person] = {
         key: loaded[cid] for key, cid in owners.items() if cid in loaded
@@ -160,7 +180,9 @@ def resolve_people(
                 new_keys.append(key)
         created.append(person)
         resolved.append((RowStatus.CREATED, person))
-    _write(session, workspace_id, created, [p for p in loaded.values() if p.dirty or p.new_keys])
+    _write(
+        session, workspace_id, created, [p for p in loaded.values() if p.dirty or p.new_keys], known
+    )
     return [(status, person.contact_id) for status, person in resolved]  # type: ignore[misc]
 
 
@@ -206,7 +228,11 @@ _IDENTIFIER_COLUMNS = ("workspace_id", "contact_id", "kind", "value")
 
 
 def _write(
-    session: Session, workspace_id: int, created: list[_Person], updated: list[_Person]
+    session: Session,
+    workspace_id: int,
+    created: list[_Person],
+    updated: list[_Person],
+    known: KnownOwners | None,
 ) -> None:
     connection = session.connection()
     contacts = table_of(Contact)
@@ -238,17 +264,26 @@ def _write(
         for kind, value in p.new_keys
     ]
     insert_tuples(connection, table_of(ContactIdentifier), _IDENTIFIER_COLUMNS, identifier_rows)
+    if known is not None:
+        known.wrote({(kind, value): cid for _, cid, kind, value in identifier_rows})  # type: ignore[misc]
     for person in created:
         assert person.contact_id is not None
-        # Trusted ints from the insert just made: no need to validate them one by one.
-        publish(
-            session,
-            ContactCreated.model_construct(workspace_id=workspace_id, contact_id=person.contact_id),
-        )
+        publish(session, contact_created(workspace_id, person.contact_id))
+
+
+def contact_created(workspace_id: int, contact_id: int) -> ContactCreated:
+    """One event per created contact; the ids come from the insert just made, so there is
+    nothing to validate (`model_construct` skips validation)."""
+    return ContactCreated.model_construct(workspace_id=workspace_id, contact_id=contact_id)
 
 
 def import_contact_batch(
-    session: Session, *, workspace_id: int, records: list[ContactRecord]
+    session: Session,
+    *,
+    workspace_id: int,
+    records: list[ContactRecord],
+    snapshot: Snapshot | None = None,
+    known: KnownOwners | None = None,
 ) -> list[RowOutcome]:
     """Resolve or create the contacts of a batch; returns one outcome per record, in order."""
     refs = find_accounts(
@@ -268,7 +303,9 @@ def import_contact_batch(
             continue
         requests.append(PersonRequest(record.keys, record.fields, record.attributes, account))
         accepted.append(record)
-    results = resolve_people(session, workspace_id=workspace_id, requests=requests)
+    results = resolve_people(
+        session, workspace_id=workspace_id, requests=requests, snapshot=snapshot, known=known
+    )
     for record, (status, _) in zip(accepted, results, strict=True):
         outcomes[record.number] = RowOutcome(record.number, status)
     return [outcomes[r.number] for r in records]

@@ -28,6 +28,7 @@ from cxhub.customers.transfer.mapping import (
     plan_columns,
 )
 from cxhub.customers.transfer.outcomes import RowOutcome, RowStatus
+from cxhub.customers.transfer.owner_snapshot import KnownOwners
 from cxhub.customers.transfer.readers import SourceRow
 from cxhub.customers.transfer.records import RowInvalid, account_record, map_row
 
@@ -119,6 +120,8 @@ class RowImporter:
         self._plans: dict[tuple[str, ...], ColumnPlan] = {}
         self._contact_preparers: dict[int, ContactPreparer] = {}
         self.extra_columns: dict[str, None] = {}
+        # Set by the pipeline while its worker looks up identifier owners (owner_snapshot).
+        self.known_owners: KnownOwners | None = None
         if columns is not None:  # CSV: check --map against the header before reading rows
             self._plan(tuple(columns), check_sources=True)
 
@@ -179,13 +182,32 @@ class RowImporter:
     ) -> list[RowOutcome]:
         """Import one batch inside the caller's transaction; one outcome per row, in row order."""
         records, failures = self.prepare(rows)
-        written = _WRITERS[self.entity](session, workspace_id=workspace_id, records=records)
+        snapshot = getattr(rows, "owners", None)
+        if self.entity is Entity.CONTACTS and self.known_owners is not None:
+            written = import_contact_batch(
+                session,
+                workspace_id=workspace_id,
+                records=records,
+                snapshot=snapshot,
+                known=self.known_owners,
+            )
+        else:
+            written = _WRITERS[self.entity](session, workspace_id=workspace_id, records=records)
         session.flush()
         if not failures and len(written) == len(rows):  # writers answer in record = row order
             return written
         by_number = {o.number: o for o in [*failures, *written]}
         numbers = getattr(rows, "numbers", None) or [row.number for row in rows]
         return [by_number[number] for number in numbers]
+
+    def batch_committed(self) -> None:
+        """The edge committed the last batch: what it wrote is now visible to everyone."""
+        if self.known_owners is not None:
+            self.known_owners.committed()
+
+    def batch_rolled_back(self) -> None:
+        if self.known_owners is not None:
+            self.known_owners.rolled_back()
 
     @property
     def extra_target(self) -> str:
