@@ -197,3 +197,29 @@ def test_a_file_of_many_batches_imports_the_same_with_the_reader_process(
     assert "51" in result.output  # the bad row's number
     again = cxhub("import", "contacts", str(source), "--batch-size", "25")  # type: ignore[operator]
     assert "0 created, 0 updated, 120 unchanged, 1 failed" in again.stdout
+
+
+def test_usage_errors_found_in_review_exit_2_without_traceback(
+    cxhub: object, tmp_path: Path
+) -> None:
+    source = _write(tmp_path / "c.csv", "email\nada@example.com\n")
+    bad_delimiter = cxhub("import", "contacts", str(source), "--delimiter", ";;")  # type: ignore[operator]
+    assert bad_delimiter.exit_code == 2
+    assert "one character" in bad_delimiter.output
+    assert "Traceback" not in bad_delimiter.output
+    into_directory = cxhub("export", "contacts", "-o", str(tmp_path))  # type: ignore[operator]
+    assert into_directory.exit_code == 2
+    assert "is a directory" in into_directory.output
+
+
+def test_out_of_range_times_fail_their_row_only(cxhub: object, tmp_path: Path) -> None:
+    source = _write(
+        tmp_path / "touchpoints.csv",
+        "external_id,contact_email,kind,channel,occurred_at\n"
+        "t-1,ok@example.com,call,phone,2026-01-02T03:04:05Z\n"
+        "t-2,ok@example.com,call,phone,0001-01-01T00:00:00+14:00\n",
+    )
+    result = cxhub("import", "interactions", str(source))  # type: ignore[operator]
+    assert result.exit_code == 1
+    assert "1 created" in result.stdout
+    assert "1 failed" in result.stdout

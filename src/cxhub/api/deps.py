@@ -90,6 +90,13 @@ class Principal:
         return role_allows(self.role, permission)
 
 
+def same_secret(sent: str, expected: str) -> bool:
+    """Constant-time comparison of two tokens; any text (non-ASCII included) is simply unequal."""
+    return hmac.compare_digest(
+        sent.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )
+
+
 def csrf_token_for(secret_key: str, session_secret: str) -> str:
     """A CSRF token bound to one login session (HMAC of its secret)."""
     return hmac.new(
@@ -150,7 +157,7 @@ def current_principal(request: Request, session: DbSession) -> Principal:
         raise AuthenticationRequired("sign in or send 'Authorization: Bearer <API token>'")
     if principal.via == "session" and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
-        if not hmac.compare_digest(sent, principal.csrf_token or ""):
+        if not same_secret(sent, principal.csrf_token or ""):
             raise PermissionDenied(
                 "missing or wrong CSRF token; send the page's token in the X-CSRF-Token header",
                 reason="csrf",

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cxhub.core.errors import PROBLEM_BASE, DomainError
@@ -101,6 +101,28 @@ def install_problem_handlers(app: FastAPI) -> None:
             slug="conflict",
             title="Conflict",
             detail="the change conflicts with existing data (a duplicate or a missing reference)",
+        )
+
+    @app.exception_handler(OverflowError)
+    async def value_out_of_range(request: Request, exc: OverflowError) -> JSONResponse:
+        # Ids beyond 64 bits, datetimes beyond year 1..9999 after a time-zone shift.
+        return problem(
+            request,
+            status=422,
+            slug="value-out-of-range",
+            title="Value out of range",
+            detail="a number or date in the request is outside the range cxhub can store",
+        )
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> JSONResponse:
+        log.info("data error on %s: %s", request.url.path, exc.orig)
+        return problem(
+            request,
+            status=422,
+            slug="invalid-value",
+            title="Invalid value",
+            detail="a value in the request cannot be stored (out of range, or a NUL character)",
         )
 
     @app.exception_handler(OperationalError)

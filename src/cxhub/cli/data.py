@@ -207,6 +207,8 @@ def _output(target: str) -> Iterator[IO[str]]:
         sys.stdout.flush()
         return
     path = Path(target)
+    if path.is_dir():
+        raise fail(f"{target} is a directory; give a file name", USAGE_ERROR)
     partial = path.with_name(path.name + ".part")
     try:
         handle = partial.open("w", encoding="utf-8", newline="")

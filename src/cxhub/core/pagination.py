@@ -45,8 +45,10 @@ def _encode(value: Any) -> Any:
 
 
 def _decode(value: Any) -> Any:
-    if isinstance(value, dict) and "dt" in value:
-        return datetime.fromisoformat(value["dt"])
+    if isinstance(value, dict):
+        return datetime.fromisoformat(value["dt"])  # KeyError/TypeError: malformed
+    if isinstance(value, list):
+        raise ValueError("a cursor value is a scalar")
     return value
 
 
@@ -55,17 +57,48 @@ def encode_cursor(sort: str, last_value: Any, last_id: int) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
+MAX_ID = 2**63 - 1
+
+
+def _python_type(column: InstrumentedAttribute[Any] | None) -> type | None:
+    try:
+        return column.property.columns[0].type.python_type if column is not None else None
+    except (AttributeError, IndexError, NotImplementedError):
+        return None
+
+
+def _valid_value(value: Any, expected: type | None) -> bool:
+    """A cursor is client input: its value must have the sort column's type before it reaches SQL."""
+    if value is None:
+        return True
+    if expected is datetime:
+        return isinstance(value, datetime) and value.tzinfo is not None
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_ID
+    if expected is str:
+        return isinstance(value, str) and "\x00" not in value
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
+def decode_cursor(
+    cursor: str, sort: str, column: InstrumentedAttribute[Any] | None = None
+) -> tuple[Any, int]:
+    """The (last value, last id) a cursor carries; InvalidCursor for anything malformed,
+    including a well-formed cursor whose value does not fit the sort column."""
+    malformed = InvalidCursor("the cursor is malformed; restart from the first page")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        issued_sort, last_value, last_id = json.loads(base64.urlsafe_b64decode(padded))
-        if not isinstance(last_id, int):
-            raise ValueError
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
-        raise InvalidCursor("the cursor is malformed; restart from the first page") from None
+        issued_sort, raw_value, last_id = json.loads(base64.urlsafe_b64decode(padded))
+        last_value = _decode(raw_value)
+    except (ValueError, TypeError, KeyError, binascii.Error, json.JSONDecodeError, OverflowError):
+        raise malformed from None
+    if not isinstance(last_id, int) or isinstance(last_id, bool) or not 0 <= last_id <= MAX_ID:
+        raise malformed
     if issued_sort != sort:
         raise InvalidCursor(f"the cursor was issued for sort={issued_sort!r}, not sort={sort!r}")
-    return _decode(last_value), last_id
+    if not _valid_value(last_value, _python_type(column)):
+        raise malformed
+    return last_value, last_id
 
 
 def _is_nullable(column: InstrumentedAttribute[Any]) -> bool:
@@ -95,7 +128,7 @@ def paginate(
     column = sortable[field]
     nullable = _is_nullable(column)
     if request.cursor:
-        last_value, last_id = decode_cursor(request.cursor, sort)
+        last_value, last_id = decode_cursor(request.cursor, sort, column)
         if column is id_column:
             statement = statement.where(id_column < last_id if descending else id_column > last_id)
         elif last_value is None:

@@ -7,7 +7,6 @@ Pages reuse `cxhub.api.deps` (the same cookie session, the same CSRF token as th
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -22,6 +21,7 @@ from cxhub.api.deps import (
     Principal,
     csrf_token_for,
     optional_principal,
+    same_secret,
 )
 from cxhub.core.errors import PermissionDenied
 from cxhub.core.permissions import Permission
@@ -116,7 +116,7 @@ async def require_csrf(request: Request, viewer: PageViewer) -> None:
         form = await request.form()
         value = form.get(CSRF_FORM_FIELD, "")
         sent = value if isinstance(value, str) else ""
-    if not sent or not hmac.compare_digest(sent, principal.csrf_token or ""):
+    if not sent or not same_secret(sent, principal.csrf_token or ""):
         raise CsrfRejected()
 
 
@@ -155,7 +155,7 @@ def login_token_valid(request: Request, sent: str) -> bool:
     if not nonce or not sent:
         return False
     expected = csrf_token_for(str(request.app.state.settings.secret_key), "login:" + nonce)
-    return hmac.compare_digest(sent, expected)
+    return same_secret(sent, expected)
 
 
 # --- the session cookie ---------------------------------------------------------------------------

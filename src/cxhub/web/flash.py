@@ -17,6 +17,8 @@ from typing import Literal
 
 from fastapi import Request, Response
 
+from cxhub.api.deps import same_secret
+
 FLASH_COOKIE = "cxhub_flash"
 FlashLevel = Literal["info", "success", "error"]
 _LEVELS = frozenset({"info", "success", "error"})
@@ -51,7 +53,7 @@ def add_flash(
 def read_flashes(request: Request) -> list[tuple[str, str]]:
     raw = request.cookies.get(FLASH_COOKIE, "")
     payload, _, signature = raw.rpartition(".")
-    if not payload or not hmac.compare_digest(signature, _sign(_secret(request), payload)):
+    if not payload or not same_secret(signature, _sign(_secret(request), payload)):
         return []
     try:
         items = json.loads(base64.urlsafe_b64decode(payload.encode()))

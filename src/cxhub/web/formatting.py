@@ -50,7 +50,10 @@ class LocalFormat:
 
     def local(self, moment: datetime) -> datetime:
         aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-        return aware.astimezone(self.time_zone)
+        try:
+            return aware.astimezone(self.time_zone)
+        except OverflowError:  # year 1 or 9999 shifted past the calendar's edge: show it in UTC
+            return aware.astimezone(UTC)
 
     def moment(self, moment: datetime | None) -> str:
         """Medium date and short time, joined by the locale's own pattern."""

@@ -165,7 +165,7 @@ def _search_candidates(
         return None
     seek: list[ColumnElement[bool]] = []
     if page.cursor:
-        last_value, last_id = decode_cursor(page.cursor, sort)
+        last_value, last_id = decode_cursor(page.cursor, sort, column)
         seek.append(_after_cursor(column, descending, last_value, last_id))
     limit = max(1, min(page.limit, MAX_LIMIT)) + 1
     parts = []

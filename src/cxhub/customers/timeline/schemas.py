@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cxhub.customers.contacts.schemas import ContactCreate
 from cxhub.customers.timeline.models import Channel
+
+# Touchpoints outside these years are typos (0001-01-01) that would break local-time display.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2200
 
 
 class InteractionCreate(BaseModel):
@@ -35,6 +39,13 @@ class InteractionCreate(BaseModel):
         max_length=200,
         description="Your id for this touchpoint; re-sending is a no-op.",
     )
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _plausible_moment(cls, value: datetime) -> datetime:
+        if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+            raise ValueError(f"occurred_at must fall between {EARLIEST_YEAR} and {LATEST_YEAR}")
+        return value
 
     @model_validator(mode="after")
     def _needs_a_customer(self) -> InteractionCreate:

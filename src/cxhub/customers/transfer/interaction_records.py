@@ -56,7 +56,11 @@ def _parse_instant(row: MappedRow, naive_timezone: tzinfo | None) -> datetime | 
             )
             return None
         moment = moment.replace(tzinfo=naive_timezone)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        row.problems.append(RowProblem(column, f"occurred_at {text!r} is out of range"))
+        return None
 
 
 def _integer(row: MappedRow, name: str) -> int | None:

@@ -219,6 +219,8 @@ def open_source(
         first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
         if not first_line.strip():
             raise ReadError(f"{path} has no header row")
+        if delimiter is not None and len(delimiter) != 1:
+            raise ReadError(f"the delimiter must be one character, not {delimiter!r}")
         source.delimiter = delimiter or sniff_delimiter(first_line)
         source.columns = next(csv.reader([first_line], delimiter=source.delimiter))
         if len(set(source.columns)) != len(source.columns):
