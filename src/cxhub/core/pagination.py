@@ -77,6 +77,8 @@ def _valid_value(value: Any, expected: type | None) -> bool:
         return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_ID
     if expected is str:
         return isinstance(value, str) and "\x00" not in value
+    if isinstance(value, datetime):
+        return value.tzinfo is not None
     return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 
