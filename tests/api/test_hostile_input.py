@@ -75,3 +75,26 @@ def test_non_ascii_csrf_token_is_refused_not_crashed(client: TestClient, tenant:
 
     assert same_secret("é", "abc") is False
     assert same_secret("abc", "abc") is True
+
+
+def test_time_zones_and_locales_are_validated(client: TestClient, tenant: Tenant) -> None:
+    bad_zone = client.post(
+        "/api/v1/contacts",
+        json={"emails": ["tz@x.io"], "time_zone": "Bad/Zone"},
+        headers=tenant.admin,
+    )
+    assert bad_zone.status_code == 422
+    assert "unknown time zone" in bad_zone.json()["detail"]
+    bad_locale = client.post(
+        "/api/v1/contacts",
+        json={"emails": ["tz@x.io"], "locale": "zz-ZZ-bad!"},
+        headers=tenant.admin,
+    )
+    assert bad_locale.status_code == 422
+    good = client.post(
+        "/api/v1/contacts",
+        json={"emails": ["tz@x.io"], "time_zone": "Asia/Jakarta", "locale": "id-ID"},
+        headers=tenant.admin,
+    )
+    assert good.status_code == 201
+    assert good.json()["time_zone"] == "Asia/Jakarta"

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from cxhub.core.locales import LocaleTag, TimeZoneName
 from cxhub.core.permissions import Role
 
 
@@ -14,15 +15,15 @@ class UserCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     role: Role
     password: str | None = Field(default=None, min_length=10, max_length=200)
-    locale: str = Field(default="en", max_length=16)
-    time_zone: str = Field(default="UTC", max_length=64)
+    locale: LocaleTag = Field(default="en", max_length=16)
+    time_zone: TimeZoneName = Field(default="UTC", max_length=64)
 
 
 class UserUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     role: Role | None = None
-    locale: str | None = Field(default=None, max_length=16)
-    time_zone: str | None = Field(default=None, max_length=64)
+    locale: LocaleTag | None = Field(default=None, max_length=16)
+    time_zone: TimeZoneName | None = Field(default=None, max_length=64)
     is_active: bool | None = None
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from cxhub.core.locales import LocaleTag, TimeZoneName
 from cxhub.customers.contacts.models import Contact, IdentifierKind
 from cxhub.customers.contacts.names import full_name
 
@@ -14,8 +15,8 @@ from cxhub.customers.contacts.names import full_name
 class ContactFields(BaseModel):
     first_name: str | None = Field(default=None, max_length=120)
     last_name: str | None = Field(default=None, max_length=120)
-    locale: str | None = Field(default=None, max_length=16, examples=["it-IT"])
-    time_zone: str | None = Field(default=None, max_length=64, examples=["Europe/Rome"])
+    locale: LocaleTag | None = Field(default=None, max_length=16, examples=["it-IT"])
+    time_zone: TimeZoneName | None = Field(default=None, max_length=64, examples=["Europe/Rome"])
     country: str | None = Field(default=None, min_length=2, max_length=2)
     account_id: int | None = None
     custom_attributes: dict[str, Any] | None = None
