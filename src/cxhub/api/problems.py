@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -59,6 +60,54 @@ def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
     return cleaned
 
 
+# Errors the database or the driver raise on input the schemas let through, with the problem
+# each becomes and the log level it deserves (a 503 is the operator's concern, the rest the
+# client's).
+_STORAGE_ERRORS: dict[type[Exception], tuple[int, str, str, str, int]] = {
+    IntegrityError: (
+        409,
+        "conflict",
+        "Conflict",
+        "the change conflicts with existing data (a duplicate or a missing reference)",
+        logging.INFO,
+    ),
+    # Ids beyond 64 bits, datetimes beyond year 1..9999 after a time-zone shift.
+    OverflowError: (
+        422,
+        "value-out-of-range",
+        "Value out of range",
+        "a number or date in the request is outside the range cxhub can store",
+        logging.INFO,
+    ),
+    DataError: (
+        422,
+        "invalid-value",
+        "Invalid value",
+        "a value in the request cannot be stored (out of range, or a NUL character)",
+        logging.INFO,
+    ),
+    OperationalError: (
+        503,
+        "database-unavailable",
+        "Database unavailable",
+        "the database could not complete the request; retry shortly",
+        logging.ERROR,
+    ),
+}
+
+
+def _storage_handler(
+    status: int, slug: str, title: str, detail: str, level: int
+) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
+        log.log(
+            level, "%s on %s: %s", type(exc).__name__, request.url.path, getattr(exc, "orig", exc)
+        )
+        return problem(request, status=status, slug=slug, title=title, detail=detail)
+
+    return handle
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
@@ -92,49 +141,8 @@ def install_problem_handlers(app: FastAPI) -> None:
             request, status=exc.status_code, slug=slug, title=title, detail=str(exc.detail)
         )
 
-    @app.exception_handler(IntegrityError)
-    async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
-        log.info("integrity error on %s: %s", request.url.path, exc.orig)
-        return problem(
-            request,
-            status=409,
-            slug="conflict",
-            title="Conflict",
-            detail="the change conflicts with existing data (a duplicate or a missing reference)",
-        )
-
-    @app.exception_handler(OverflowError)
-    async def value_out_of_range(request: Request, exc: OverflowError) -> JSONResponse:
-        # Ids beyond 64 bits, datetimes beyond year 1..9999 after a time-zone shift.
-        return problem(
-            request,
-            status=422,
-            slug="value-out-of-range",
-            title="Value out of range",
-            detail="a number or date in the request is outside the range cxhub can store",
-        )
-
-    @app.exception_handler(DataError)
-    async def data_error(request: Request, exc: DataError) -> JSONResponse:
-        log.info("data error on %s: %s", request.url.path, exc.orig)
-        return problem(
-            request,
-            status=422,
-            slug="invalid-value",
-            title="Invalid value",
-            detail="a value in the request cannot be stored (out of range, or a NUL character)",
-        )
-
-    @app.exception_handler(OperationalError)
-    async def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
-        log.error("database error on %s: %s", request.url.path, exc.orig)
-        return problem(
-            request,
-            status=503,
-            slug="database-unavailable",
-            title="Database unavailable",
-            detail="the database could not complete the request; retry shortly",
-        )
+    for error_type, (status, slug, title, detail, level) in _STORAGE_ERRORS.items():
+        app.add_exception_handler(error_type, _storage_handler(status, slug, title, detail, level))
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -21,10 +21,6 @@ class DomainError(Exception):
         self.detail = detail
         self.extensions = extensions
 
-    @property
-    def type_uri(self) -> str:
-        return PROBLEM_BASE + self.type_slug
-
 
 class NotFound(DomainError):
     status = 404

@@ -21,7 +21,3 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return bool(_hasher.verify(password_hash, password))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
-
-
-def needs_rehash(password_hash: str) -> bool:
-    return bool(_hasher.check_needs_rehash(password_hash))

@@ -6,7 +6,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -346,17 +346,3 @@ def end_web_session(session: Session, secret: str) -> None:
     found = resolve_web_session(session, secret)
     if found is not None:
         session.delete(found[1])
-
-
-def session_expired_before(session: Session, moment: datetime) -> int:
-    """Delete sessions that expired before `moment`; returns how many were removed."""
-    stale = list(
-        session.scalars(
-            select(WebSession)
-            .where(WebSession.expires_at < moment)
-            .execution_options(skip_workspace_filter=True)
-        )
-    )
-    for row in stale:
-        session.delete(row)
-    return len(stale)

@@ -182,11 +182,6 @@ def delete_account(session: Session, *, account_id: int) -> None:
     publish(session, AccountDeleted(workspace_id=account.workspace_id, account_id=account_id))
 
 
-def account_for_domain(session: Session, domain: str) -> int | None:
-    """The account owning a web domain, used to link contacts by their email address."""
-    return session.scalar(select(AccountDomain.account_id).where(AccountDomain.domain == domain))
-
-
 def accounts_for_domains(session: Session, domains: set[str]) -> dict[str, int]:
     if not domains:
         return {}

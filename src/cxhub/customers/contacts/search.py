@@ -100,12 +100,6 @@ def contact_search_branches(q: str) -> list[SearchBranch]:
     return branches
 
 
-def contact_search_condition(q: str) -> ColumnElement[bool] | None:
-    """Prefix match on full name, last name, email, phone or exact external id."""
-    branches = contact_search_branches(q)
-    return or_(*(branch.condition for branch in branches)) if branches else None
-
-
 class sort_key_only(FunctionElement[Any]):  # noqa: N801 - reads as SQL in an ORDER BY
     """A column used only as a sort key, in a form no index can provide.
 
