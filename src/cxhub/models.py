@@ -9,6 +9,14 @@ from cxhub.customers.accounts.models import Account, AccountDomain
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.people.models import ApiToken, Team, TeamMembership, User, WebSession
+from cxhub.service.tickets.models import (
+    Ticket,
+    TicketAttachment,
+    TicketCounter,
+    TicketFollower,
+    TicketMessage,
+    TicketTag,
+)
 
 __all__ = [
     "Account",
@@ -21,6 +29,12 @@ __all__ = [
     "Interaction",
     "Team",
     "TeamMembership",
+    "Ticket",
+    "TicketAttachment",
+    "TicketCounter",
+    "TicketFollower",
+    "TicketMessage",
+    "TicketTag",
     "User",
     "WebSession",
     "Workspace",

@@ -54,6 +54,16 @@ def _touchpoint(client: TestClient, tenant: Tenant) -> Call:
 
 
 # A representative route per permission, with what a successful call answers.
+def _spam(client: TestClient, tenant: Tenant) -> Call:
+    ticket = _create(
+        client,
+        tenant,
+        "/tickets",
+        {"subject": "s", "description": "d", "requester": {"emails": ["r@example.com"]}},
+    )
+    return Call("POST", f"/api/v1/tickets/{ticket}/spam")
+
+
 REPRESENTATIVE: dict[Permission, tuple[Prepare, int]] = {
     Permission.CUSTOMERS_READ: (lambda c, t: Call("GET", "/api/v1/accounts"), 200),
     Permission.CUSTOMERS_WRITE: (
@@ -76,6 +86,16 @@ REPRESENTATIVE: dict[Permission, tuple[Prepare, int]] = {
     ),
     Permission.TOKENS_OWN: (lambda c, t: Call("GET", "/api/v1/me/tokens"), 200),
     Permission.AUDIT_READ: (lambda c, t: Call("GET", "/api/v1/audit"), 200),
+    Permission.TICKETS_READ: (lambda c, t: Call("GET", "/api/v1/tickets"), 200),
+    Permission.TICKETS_WRITE: (
+        lambda c, t: Call(
+            "POST",
+            "/api/v1/tickets",
+            {"subject": "s", "description": "d", "requester": {"emails": ["r@example.com"]}},
+        ),
+        201,
+    ),
+    Permission.TICKETS_MANAGE: (_spam, 200),
 }
 
 

@@ -25,6 +25,7 @@ from cxhub.customers.accounts.models import Account
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.people.models import ApiToken, Team, User
+from cxhub.service.tickets.models import Ticket, TicketAttachment
 from tests.api.problems import assert_problem
 from tests.api.routes import ServedRoute, served_routes
 from tests.factories import Tenant, unique
@@ -71,6 +72,19 @@ def build_token(client: TestClient, tenant: Tenant) -> int:
     return int(_post(client, tenant, "/me/tokens", {"name": "isolation"})["id"])
 
 
+def build_ticket(client: TestClient, tenant: Tenant) -> int:
+    body = {"subject": "s", "description": "d", "requester_id": build_contact(client, tenant)}
+    return int(_post(client, tenant, "/tickets", body)["id"])
+
+
+def build_attachment(client: TestClient, tenant: Tenant) -> int:
+    response = client.post(
+        "/api/v1/attachments", files={"file": ("a.txt", b"secret")}, headers=tenant.admin
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
 # One builder per path parameter name: a new route with a new parameter fails below until its
 # object can be built here, so no route escapes the isolation check.
 BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
@@ -80,6 +94,8 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "user_id": (build_user, User),
     "team_id": (build_team, Team),
     "token_id": (build_token, ApiToken),
+    "ticket_id": (build_ticket, Ticket),
+    "attachment_id": (build_attachment, TicketAttachment),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
@@ -89,6 +105,9 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
     "PATCH /api/v1/interactions/{interaction_id}": {"summary": "hijacked"},
     "PATCH /api/v1/users/{user_id}": {"role": "admin", "name": "hijacked"},
     "PATCH /api/v1/teams/{team_id}": {"name": "hijacked"},
+    "PATCH /api/v1/tickets/{ticket_id}": {"subject": "hijacked", "status": "solved"},
+    "POST /api/v1/tickets/{ticket_id}/messages": {"body": "hijacked"},
+    "POST /api/v1/tickets/{ticket_id}/merge": {"source_ids": [1]},
 }
 
 
@@ -219,6 +238,7 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/me/tokens": ApiToken,
     "/api/v1/audit": AuditEntry,
     "/api/v1/me": None,  # one object, the caller
+    "/api/v1/tickets": Ticket,
 }
 
 

@@ -108,6 +108,9 @@ def _storage_handler(
     return handle
 
 
+_RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "slug", "request"})
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
@@ -117,7 +120,8 @@ def install_problem_handlers(app: FastAPI) -> None:
             slug=exc.type_slug,
             title=exc.title,
             detail=exc.detail,
-            **exc.extensions,
+            # An extension can never replace a member RFC 9457 defines.
+            **{k: v for k, v in exc.extensions.items() if k not in _RESERVED_MEMBERS},
         )
 
     @app.exception_handler(RequestValidationError)

@@ -30,6 +30,10 @@ class Permission(StrEnum):
     DATA_EXPORT = "data:export"
     DATA_IMPORT = "data:import"
     AUDIT_READ = "audit:read"
+    TICKETS_READ = "tickets:read"
+    TICKETS_WRITE = "tickets:write"
+    TICKETS_MANAGE = "tickets:manage"
+    SERVICE_CONFIGURE = "service:configure"
 
 
 _READ = {
@@ -37,13 +41,20 @@ _READ = {
     Permission.INTERACTIONS_READ,
     Permission.PEOPLE_READ,
     Permission.TOKENS_OWN,
+    Permission.TICKETS_READ,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.AGENT: frozenset(
         _READ
-        | {Permission.CUSTOMERS_WRITE, Permission.CUSTOMERS_MERGE, Permission.INTERACTIONS_WRITE}
+        | {
+            Permission.CUSTOMERS_WRITE,
+            Permission.CUSTOMERS_MERGE,
+            Permission.INTERACTIONS_WRITE,
+            Permission.TICKETS_WRITE,
+            Permission.TICKETS_MANAGE,
+        }
     ),
     Role.CSM: frozenset(
         _READ
@@ -51,6 +62,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CUSTOMERS_WRITE,
             Permission.CUSTOMERS_MERGE,
             Permission.INTERACTIONS_WRITE,
+            Permission.TICKETS_WRITE,
             Permission.DATA_EXPORT,
         }
     ),

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         description="Where background jobs run: a worker thread in this process, or inline ('sync').",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    attachment_max_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        description="Largest attachment accepted on a ticket message (bytes).",
+    )
 
     @field_validator("data_dir")
     @classmethod

@@ -1,0 +1,1 @@
+"""Customer Service: the helpdesk."""

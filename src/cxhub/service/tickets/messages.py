@@ -1,0 +1,237 @@
+"""A ticket's thread: public replies and internal notes, and what each does to the ticket.
+
+A customer writing on a solved ticket reopens it; on a closed ticket it starts a follow-up
+(closed tickets are final so reporting on them never changes). The first public agent reply
+stamps `first_replied_at`, which first-reply-time metrics and SLAs read.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cxhub.core.db import utcnow
+from cxhub.core.errors import ValidationFailed
+from cxhub.core.events import publish
+from cxhub.core.pagination import Page, PageRequest, paginate
+from cxhub.customers.timeline.models import Channel
+from cxhub.service.tickets.actors import Actor
+from cxhub.service.tickets.events import TicketMessageAdded
+from cxhub.service.tickets.models import (
+    AuthorKind,
+    DeliveryStatus,
+    Ticket,
+    TicketAttachment,
+    TicketMessage,
+    TicketStatus,
+)
+from cxhub.service.tickets.schemas import MessageCreate
+from cxhub.service.tickets.service import change_status, get_ticket, put_on_timeline
+
+MESSAGE_SORTS = {"created_at": TicketMessage.created_at, "id": TicketMessage.id}
+
+
+def _bind_attachments(
+    session: Session, *, message: TicketMessage, attachment_ids: list[int]
+) -> None:
+    if not attachment_ids:
+        return
+    found = list(
+        session.scalars(
+            select(TicketAttachment).where(
+                TicketAttachment.id.in_(attachment_ids), TicketAttachment.message_id.is_(None)
+            )
+        )
+    )
+    missing = set(attachment_ids) - {a.id for a in found}
+    if missing:
+        raise ValidationFailed(
+            "unknown or already used attachment ids", field="attachment_ids", ids=sorted(missing)
+        )
+    for attachment in found:
+        attachment.message_id = message.id
+    message.attachments.extend(found)
+
+
+def _store_message(
+    session: Session,
+    *,
+    ticket: Ticket,
+    body: str,
+    actor: Actor,
+    public: bool,
+    channel: Channel,
+    body_html: str | None = None,
+    email_message_id: str | None = None,
+    attachment_ids: list[int] | None = None,
+    delivery_status: DeliveryStatus | None = None,
+) -> TicketMessage:
+    now = utcnow()
+    message = TicketMessage(
+        workspace_id=ticket.workspace_id,
+        ticket_id=ticket.id,
+        author_kind=actor.kind,
+        author_user_id=actor.user_id,
+        author_contact_id=actor.contact_id
+        if actor.contact_id is not None
+        else (ticket.requester_id if actor.kind == AuthorKind.CUSTOMER else None),
+        is_public=public,
+        channel=channel,
+        body_text=body,
+        body_html=body_html,
+        email_message_id=email_message_id,
+        delivery_status=delivery_status,
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    _bind_attachments(session, message=message, attachment_ids=attachment_ids or [])
+    kind = "ticket.note" if not public else f"ticket.{actor.kind.value}_message"
+    put_on_timeline(
+        session,
+        ticket=ticket,
+        kind=kind,
+        summary=" ".join(body.split())[:300],
+        occurred_at=now,
+        payload={"message_id": message.id, "public": public},
+        channel=channel,
+    )
+    publish(
+        session,
+        TicketMessageAdded(
+            workspace_id=ticket.workspace_id,
+            ticket_id=ticket.id,
+            message_id=message.id,
+            author_kind=actor.kind.value,
+            public=public,
+            channel=channel.value,
+        ),
+    )
+    return message
+
+
+def add_first_message(
+    session: Session,
+    *,
+    ticket: Ticket,
+    body: str,
+    actor: Actor,
+    attachment_ids: list[int] | None = None,
+    body_html: str | None = None,
+    email_message_id: str | None = None,
+) -> TicketMessage:
+    """The description: written by the requester (an agent opening a ticket on a customer's
+    behalf still records the customer's words as the customer's)."""
+    author = actor if actor.kind == AuthorKind.CUSTOMER else Actor.customer(ticket.requester_id)
+    return _store_message(
+        session,
+        ticket=ticket,
+        body=body,
+        actor=author,
+        public=True,
+        channel=ticket.channel,
+        body_html=body_html,
+        email_message_id=email_message_id,
+        attachment_ids=attachment_ids,
+    )
+
+
+def record_customer_message(
+    session: Session,
+    *,
+    ticket: Ticket,
+    body: str,
+    channel: Channel,
+    body_html: str | None = None,
+    email_message_id: str | None = None,
+    attachment_ids: list[int] | None = None,
+) -> TicketMessage:
+    """A customer wrote on an existing, not-closed ticket: store it and wake the ticket up."""
+    if ticket.status == TicketStatus.CLOSED:
+        raise ValidationFailed("closed tickets take no messages; start a follow-up")
+    message = _store_message(
+        session,
+        ticket=ticket,
+        body=body,
+        actor=Actor.customer(ticket.requester_id),
+        public=True,
+        channel=channel,
+        body_html=body_html,
+        email_message_id=email_message_id,
+        attachment_ids=attachment_ids,
+    )
+    ticket.last_customer_message_at = message.created_at
+    ticket.updated_at = message.created_at
+    if ticket.status in (TicketStatus.PENDING, TicketStatus.ON_HOLD, TicketStatus.SOLVED):
+        change_status(session, ticket=ticket, status=TicketStatus.OPEN)
+    session.flush()
+    return message
+
+
+def add_message(
+    session: Session, *, ticket_id: int, data: MessageCreate, actor: Actor
+) -> TicketMessage:
+    """Add to a ticket's thread from the API or the agent workspace."""
+    ticket = get_ticket(session, ticket_id=ticket_id)
+    if ticket.merged_into_id is not None:
+        raise ValidationFailed(
+            f"ticket {ticket.id} was merged into {ticket.merged_into_id}",
+            merged_into_id=ticket.merged_into_id,
+        )
+    if ticket.status == TicketStatus.CLOSED:
+        raise ValidationFailed(
+            "closed tickets take no messages; start a follow-up", ticket_status=ticket.status.value
+        )
+    if data.as_customer:
+        message = record_customer_message(
+            session,
+            ticket=ticket,
+            body=data.body,
+            channel=ticket.channel,
+            attachment_ids=data.attachment_ids,
+        )
+        if data.status is not None:
+            change_status(session, ticket=ticket, status=data.status)
+        return message
+    message = _store_message(
+        session,
+        ticket=ticket,
+        body=data.body,
+        actor=actor,
+        public=data.public,
+        channel=Channel.EMAIL if data.public and ticket.channel == Channel.EMAIL else Channel.WEB,
+        attachment_ids=data.attachment_ids,
+        delivery_status=DeliveryStatus.QUEUED
+        if data.public and ticket.channel == Channel.EMAIL
+        else None,
+    )
+    now = message.created_at
+    ticket.updated_at = now
+    if data.public and actor.kind == AuthorKind.AGENT:
+        ticket.first_replied_at = ticket.first_replied_at or now
+        ticket.last_agent_reply_at = now
+        ticket.agent_reply_count += 1
+    target = data.status
+    if target is None and data.public and ticket.status == TicketStatus.NEW:
+        target = TicketStatus.OPEN
+    if target is not None:
+        change_status(session, ticket=ticket, status=target)
+    session.flush()
+    return message
+
+
+def list_messages(
+    session: Session, *, ticket_id: int, page: PageRequest, public_only: bool = False
+) -> Page[TicketMessage]:
+    ticket = get_ticket(session, ticket_id=ticket_id)
+    statement = select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
+    if public_only:
+        statement = statement.where(TicketMessage.is_public.is_(True))
+    return paginate(
+        session,
+        statement,
+        request=page,
+        sortable=MESSAGE_SORTS,
+        id_column=TicketMessage.id,
+        default_sort="created_at",
+    )
