@@ -1,0 +1,1 @@
+"""Tests of the pure SLA modules: calendars, the clock and policy selection."""
