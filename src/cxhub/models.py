@@ -9,6 +9,12 @@ from cxhub.customers.accounts.models import Account, AccountDomain
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.people.models import ApiToken, Team, TeamMembership, User, WebSession
+from cxhub.service.sla.models import (
+    BusinessCalendarRecord,
+    SlaEvent,
+    SlaPolicy,
+    TicketSlaTarget,
+)
 from cxhub.service.tickets.models import (
     Ticket,
     TicketAttachment,
@@ -24,9 +30,12 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Base",
+    "BusinessCalendarRecord",
     "Contact",
     "ContactIdentifier",
     "Interaction",
+    "SlaEvent",
+    "SlaPolicy",
     "Team",
     "TeamMembership",
     "Ticket",
@@ -34,6 +43,7 @@ __all__ = [
     "TicketCounter",
     "TicketFollower",
     "TicketMessage",
+    "TicketSlaTarget",
     "TicketTag",
     "User",
     "WebSession",

@@ -96,6 +96,14 @@ REPRESENTATIVE: dict[Permission, tuple[Prepare, int]] = {
         201,
     ),
     Permission.TICKETS_MANAGE: (_spam, 200),
+    Permission.SERVICE_CONFIGURE: (
+        lambda c, t: Call(
+            "POST",
+            "/api/v1/business-calendars",
+            {"name": "c", "time_zone": "UTC", "weekly_hours": {"mon": [["09:00", "17:00"]]}},
+        ),
+        201,
+    ),
 }
 
 

@@ -25,6 +25,7 @@ from cxhub.customers.accounts.models import Account
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.people.models import ApiToken, Team, User
+from cxhub.service.sla.models import BusinessCalendarRecord, SlaPolicy
 from cxhub.service.tickets.models import Ticket, TicketAttachment
 from tests.api.problems import assert_problem
 from tests.api.routes import ServedRoute, served_routes
@@ -85,6 +86,16 @@ def build_attachment(client: TestClient, tenant: Tenant) -> int:
     return int(response.json()["id"])
 
 
+def build_calendar(client: TestClient, tenant: Tenant) -> int:
+    body = {"name": "c", "time_zone": "UTC", "weekly_hours": {"mon": [["09:00", "17:00"]]}}
+    return int(_post(client, tenant, "/business-calendars", body)["id"])
+
+
+def build_policy(client: TestClient, tenant: Tenant) -> int:
+    body = {"name": "p", "targets": {"first_reply": 60}, "active": False}
+    return int(_post(client, tenant, "/sla-policies", body)["id"])
+
+
 # One builder per path parameter name: a new route with a new parameter fails below until its
 # object can be built here, so no route escapes the isolation check.
 BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
@@ -96,6 +107,8 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "token_id": (build_token, ApiToken),
     "ticket_id": (build_ticket, Ticket),
     "attachment_id": (build_attachment, TicketAttachment),
+    "calendar_id": (build_calendar, BusinessCalendarRecord),
+    "policy_id": (build_policy, SlaPolicy),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
@@ -108,6 +121,12 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
     "PATCH /api/v1/tickets/{ticket_id}": {"subject": "hijacked", "status": "solved"},
     "POST /api/v1/tickets/{ticket_id}/messages": {"body": "hijacked"},
     "POST /api/v1/tickets/{ticket_id}/merge": {"source_ids": [1]},
+    "PUT /api/v1/business-calendars/{calendar_id}": {
+        "name": "hijacked",
+        "time_zone": "UTC",
+        "weekly_hours": {"tue": [["09:00", "10:00"]]},
+    },
+    "PUT /api/v1/sla-policies/{policy_id}": {"name": "hijacked", "targets": {"resolution": 1}},
 }
 
 
@@ -239,6 +258,8 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/audit": AuditEntry,
     "/api/v1/me": None,  # one object, the caller
     "/api/v1/tickets": Ticket,
+    "/api/v1/business-calendars": BusinessCalendarRecord,
+    "/api/v1/sla-policies": SlaPolicy,
 }
 
 

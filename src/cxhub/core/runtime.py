@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,7 +18,14 @@ from cxhub.core.jobs import (
     SyncJobQueue,
     attach_job_outbox,
 )
+from cxhub.core.scheduler import Scheduler
 from cxhub.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: Entry-point group through which domains register their jobs, subscribers and periodic
+#: tasks (`install(runtime)`), so the core never imports a domain (see docs/architecture.md).
+INSTALLER_GROUP = "cxhub.domains"
 
 
 @dataclass
@@ -28,6 +37,7 @@ class Runtime:
     jobs: JobRegistry
     job_queue: JobQueue
     read_engine: Engine | None = None
+    scheduler: Scheduler | None = None
     closed: bool = field(default=False)
 
     def read_session(self) -> Session:
@@ -36,6 +46,8 @@ class Runtime:
 
     def close(self) -> None:
         if not self.closed:
+            if self.scheduler is not None:
+                self.scheduler.stop()
             self.job_queue.shutdown()
             self.engine.dispose()
             self.closed = True
@@ -53,4 +65,15 @@ def build_runtime(settings: Settings) -> Runtime:
         else InProcessJobQueue(registry, factory)
     )
     attach_job_outbox(factory, job_queue)
-    return Runtime(settings, engine, factory, events, registry, job_queue, reader_bind(engine))
+    runtime = Runtime(settings, engine, factory, events, registry, job_queue, reader_bind(engine))
+    runtime.scheduler = Scheduler(factory, job_queue)
+    install_domains(runtime)
+    return runtime
+
+
+def install_domains(runtime: Runtime) -> None:
+    """Let every installed domain register its jobs, event subscribers and periodic tasks."""
+    for entry in sorted(entry_points(group=INSTALLER_GROUP), key=lambda e: e.name):
+        installer = entry.load()
+        installer(runtime)
+        log.debug("installed domain %s", entry.name)

@@ -120,6 +120,8 @@ def test_customer_reply_reopens_pending_and_solved(client: TestClient, tenant: T
     assert reopened["status"] == "open"
     assert reopened["solved_at"] is None
     assert reopened["reopen_count"] == 1
+    thread = _thread(client, tenant, ticket["id"])
+    assert [(m["author_kind"], m["body"]) for m in thread][1:] == [("customer", "Still broken")]
 
 
 def test_illegal_transition_is_a_409_problem_and_changes_nothing(

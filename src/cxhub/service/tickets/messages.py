@@ -17,6 +17,7 @@ from cxhub.core.pagination import Page, PageRequest, paginate
 from cxhub.customers.timeline.models import Channel
 from cxhub.service.tickets.actors import Actor
 from cxhub.service.tickets.events import TicketMessageAdded
+from cxhub.service.tickets.hooks import TicketChange, after_ticket_change, capture
 from cxhub.service.tickets.models import (
     AuthorKind,
     DeliveryStatus,
@@ -145,10 +146,12 @@ def record_customer_message(
     body_html: str | None = None,
     email_message_id: str | None = None,
     attachment_ids: list[int] | None = None,
+    status: TicketStatus | None = None,
 ) -> TicketMessage:
     """A customer wrote on an existing, not-closed ticket: store it and wake the ticket up."""
     if ticket.status == TicketStatus.CLOSED:
         raise ValidationFailed("closed tickets take no messages; start a follow-up")
+    before = capture(ticket)
     message = _store_message(
         session,
         ticket=ticket,
@@ -164,7 +167,15 @@ def record_customer_message(
     ticket.updated_at = message.created_at
     if ticket.status in (TicketStatus.PENDING, TicketStatus.ON_HOLD, TicketStatus.SOLVED):
         change_status(session, ticket=ticket, status=TicketStatus.OPEN)
-    session.flush()
+    if status is not None:
+        change_status(session, ticket=ticket, status=status)
+    after_ticket_change(
+        session,
+        ticket=ticket,
+        change=TicketChange(
+            "customer_replied", before=before, at=message.created_at, message=message
+        ),
+    )
     return message
 
 
@@ -183,16 +194,15 @@ def add_message(
             "closed tickets take no messages; start a follow-up", ticket_status=ticket.status.value
         )
     if data.as_customer:
-        message = record_customer_message(
+        return record_customer_message(
             session,
             ticket=ticket,
             body=data.body,
             channel=ticket.channel,
             attachment_ids=data.attachment_ids,
+            status=data.status,
         )
-        if data.status is not None:
-            change_status(session, ticket=ticket, status=data.status)
-        return message
+    before = capture(ticket)
     message = _store_message(
         session,
         ticket=ticket,
@@ -216,7 +226,10 @@ def add_message(
         target = TicketStatus.OPEN
     if target is not None:
         change_status(session, ticket=ticket, status=target)
-    session.flush()
+    event = "note_added" if not data.public else f"{actor.kind.value}_replied"
+    after_ticket_change(
+        session, ticket=ticket, change=TicketChange(event, before=before, at=now, message=message)
+    )
     return message
 
 

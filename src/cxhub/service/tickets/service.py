@@ -28,6 +28,7 @@ from cxhub.service.tickets.events import (
     TicketSolved,
     TicketStatusChanged,
 )
+from cxhub.service.tickets.hooks import TicketChange, after_ticket_change, capture
 from cxhub.service.tickets.models import (
     Ticket,
     TicketCounter,
@@ -200,6 +201,9 @@ def create_ticket(
         actor=actor,
         attachment_ids=data.attachment_ids,
     )
+    after_ticket_change(
+        session, ticket=ticket, change=TicketChange("ticket_created", before=None, at=now)
+    )
     publish(
         session,
         TicketCreated(
@@ -281,6 +285,7 @@ def update_ticket(session: Session, *, ticket_id: int, data: TicketUpdate, actor
             merged_into_id=ticket.merged_into_id,
         )
     fields = data.model_dump(exclude_unset=True)
+    before = capture(ticket)
     if ticket.status == TicketStatus.CLOSED and set(fields) - {"follower_ids"}:
         raise ValidationFailed("a closed ticket cannot be changed; create a follow-up")
     assignment_before = (ticket.assignee_id, ticket.team_id)
@@ -316,6 +321,11 @@ def update_ticket(session: Session, *, ticket_id: int, data: TicketUpdate, actor
     elif ticket.status == TicketStatus.NEW and ticket.assignee_id is not None:
         change_status(session, ticket=ticket, status=TicketStatus.OPEN)
     ticket.updated_at = utcnow()
+    after_ticket_change(
+        session,
+        ticket=ticket,
+        change=TicketChange("ticket_updated", before=before, at=ticket.updated_at),
+    )
     if (ticket.assignee_id, ticket.team_id) != assignment_before:
         publish(
             session,

@@ -1,0 +1,92 @@
+"""Periodic work (SLA checks, outbound mail retries, time-based automations).
+
+A periodic task is a job name plus an interval. `Scheduler.tick(now)` enqueues, for every
+workspace, each task whose interval has elapsed; a daemon thread calls it in `cxhub serve`.
+Tests and the CLI call `run_due(...)` directly, so time can be controlled.
+
+Only one process should tick: with several web workers, set `CXHUB_SCHEDULER=off` on all but one
+(issue 7 adds a Redis lock so this is automatic).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from cxhub.core.db import SYSTEM_SCOPE, unit_of_work, utcnow
+from cxhub.core.jobs import JobQueue, JobRequest
+from cxhub.core.tenancy import Workspace
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    job_name: str
+    every_seconds: float
+
+
+class Scheduler:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        job_queue: JobQueue,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.factory = factory
+        self.job_queue = job_queue
+        self.clock = clock
+        self.tasks: list[PeriodicTask] = []
+        self._last_run: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def every(self, seconds: float, job_name: str) -> None:
+        self.tasks.append(PeriodicTask(job_name, seconds))
+
+    def workspace_ids(self) -> list[int]:
+        with unit_of_work(self.factory, SYSTEM_SCOPE) as session:
+            return list(session.scalars(select(Workspace.id).order_by(Workspace.id)))
+
+    def run_due(self, *, monotonic_now: float | None = None, force: bool = False) -> list[str]:
+        """Submit every task whose interval has elapsed (all of them with `force`)."""
+        now = time.monotonic() if monotonic_now is None else monotonic_now
+        due = [
+            task
+            for task in self.tasks
+            if force or now - self._last_run.get(task.job_name, -1e18) >= task.every_seconds
+        ]
+        if not due:
+            return []
+        workspaces = self.workspace_ids()
+        for task in due:
+            self._last_run[task.job_name] = now
+            for workspace_id in workspaces:
+                self.job_queue.submit(
+                    JobRequest(task.job_name, workspace_id, {"at": self.clock().isoformat()})
+                )
+        return [task.job_name for task in due]
+
+    def start(self, *, tick_seconds: float = 5.0) -> None:
+        def loop() -> None:
+            while not self._stop.wait(tick_seconds):
+                try:
+                    self.run_due()
+                except Exception:
+                    log.exception("scheduler tick failed")
+
+        self._thread = threading.Thread(target=loop, name="cxhub-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)

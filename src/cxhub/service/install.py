@@ -1,0 +1,11 @@
+"""The service domain's installer (entry point `cxhub.domains: service`): registers jobs,
+periodic tasks and event subscribers on a runtime."""
+
+from __future__ import annotations
+
+from cxhub.core.runtime import Runtime
+from cxhub.service.sla import tasks as sla_tasks
+
+
+def install(runtime: Runtime) -> None:
+    sla_tasks.install(runtime)

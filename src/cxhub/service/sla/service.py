@@ -1,0 +1,292 @@
+"""Running SLA clocks on tickets.
+
+After every ticket change `refresh_ticket_sla` (called from `tickets.hooks`) keeps the ticket's
+targets in step: it picks the policy, starts, pauses, resumes and fulfils targets, writes an
+`SlaEvent` for each step, recomputes deadlines with the pure `SlaClock`, and denormalises the
+nearest deadline into `Ticket.next_sla_due_at`. Breaches are found by the periodic
+`sla.check_breaches` job (`check_breaches`), and also when a target is fulfilled late.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cxhub.core.events import publish
+from cxhub.customers.accounts.service import get_account
+from cxhub.service.sla.calendars import calendar_of
+from cxhub.service.sla.clock import SlaClock, SlaPause
+from cxhub.service.sla.events import SlaBreached
+from cxhub.service.sla.models import BusinessCalendarRecord, SlaEvent, SlaPolicy, TicketSlaTarget
+from cxhub.service.sla.policy_match import PolicyConditions, SlaMetric, TicketFacts, select_policy
+from cxhub.service.tickets.hooks import TicketChange
+from cxhub.service.tickets.models import Ticket, TicketStatus
+from cxhub.service.tickets.status import DEFAULT_PAUSING
+
+SOLVED = frozenset({TicketStatus.SOLVED, TicketStatus.CLOSED})
+
+
+def _facts(session: Session, ticket: Ticket) -> TicketFacts:
+    tier = None
+    if ticket.account_id is not None:
+        tier = get_account(session, account_id=ticket.account_id).tier
+    return TicketFacts(
+        priority=ticket.priority.value,
+        channel=ticket.channel.value,
+        account_tier=tier,
+        ticket_type=ticket.ticket_type,
+        tags=frozenset(ticket.tags),
+    )
+
+
+def policy_for(session: Session, ticket: Ticket) -> SlaPolicy | None:
+    policies = session.scalars(
+        select(SlaPolicy)
+        .where(SlaPolicy.active.is_(True))
+        .order_by(SlaPolicy.position, SlaPolicy.id)
+    ).all()
+    if not policies:
+        return None
+    candidates = [(p, PolicyConditions(**p.conditions)) for p in policies]
+    return select_policy(candidates, _facts(session, ticket))
+
+
+def _event(session: Session, target: TicketSlaTarget, kind: str, at: datetime) -> None:
+    session.add(
+        SlaEvent(
+            workspace_id=target.workspace_id,
+            ticket_id=target.ticket_id,
+            target_id=target.id,
+            metric=target.metric,
+            kind=kind,
+            occurred_at=at,
+        )
+    )
+
+
+def _start(
+    session: Session, ticket: Ticket, policy: SlaPolicy, metric: SlaMetric, at: datetime
+) -> TicketSlaTarget | None:
+    minutes = policy.targets.get(metric.value)
+    if not minutes:
+        return None
+    target = TicketSlaTarget(
+        workspace_id=ticket.workspace_id,
+        ticket_id=ticket.id,
+        policy_id=policy.id,
+        metric=metric.value,
+        target_minutes=int(minutes),
+        started_at=at,
+        pauses=[],
+    )
+    session.add(target)
+    session.flush()
+    _event(session, target, "activated", at)
+    return target
+
+
+def _close(
+    session: Session,
+    ticket: Ticket,
+    policy: SlaPolicy | None,
+    target: TicketSlaTarget,
+    at: datetime,
+    *,
+    cancelled: bool,
+) -> None:
+    if target.paused_at is not None:
+        target.pauses = [*target.pauses, [target.paused_at.isoformat(), at.isoformat()]]
+        target.paused_at = None
+    target.closed = True
+    target.cancelled = cancelled
+    if cancelled:
+        _event(session, target, "cancelled", at)
+        return
+    target.fulfilled_at = at
+    _event(session, target, "fulfilled", at)
+    clock = _clock(target, policy, session)
+    target.due_at = clock.due_at()
+    crossed = clock.breached_at()
+    if crossed is not None and target.breached_at is None:
+        _mark_breached(session, ticket, target, crossed)
+
+
+def _clock(target: TicketSlaTarget, policy: SlaPolicy | None, session: Session) -> SlaClock:
+    record = (
+        session.get(BusinessCalendarRecord, policy.calendar_id)
+        if policy is not None and policy.calendar_id is not None
+        else None
+    )
+    pauses = [
+        SlaPause(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in target.pauses
+    ]
+    if target.paused_at is not None:
+        pauses.append(SlaPause(target.paused_at))
+    return SlaClock(
+        calendar=calendar_of(record),
+        target=timedelta(minutes=target.target_minutes),
+        started_at=target.started_at,
+        pauses=pauses,
+        fulfilled_at=target.fulfilled_at,
+    )
+
+
+def _open_targets(session: Session, ticket: Ticket) -> list[TicketSlaTarget]:
+    return list(
+        session.scalars(
+            select(TicketSlaTarget)
+            .where(TicketSlaTarget.ticket_id == ticket.id, TicketSlaTarget.closed.is_(False))
+            .order_by(TicketSlaTarget.id)
+        )
+    )
+
+
+def _initial_targets(session: Session, ticket: Ticket, policy: SlaPolicy, at: datetime) -> None:
+    if ticket.status in SOLVED:
+        return
+    if ticket.first_replied_at is None:
+        _start(session, ticket, policy, SlaMetric.FIRST_REPLY, ticket.created_at)
+    elif (ticket.last_customer_message_at or ticket.created_at) > (
+        ticket.last_agent_reply_at or ticket.created_at
+    ):
+        _start(session, ticket, policy, SlaMetric.NEXT_REPLY, ticket.last_customer_message_at or at)
+    else:
+        _start(session, ticket, policy, SlaMetric.PERIODIC_UPDATE, ticket.last_agent_reply_at or at)
+    _start(session, ticket, policy, SlaMetric.RESOLUTION, ticket.created_at)
+
+
+def refresh_ticket_sla(session: Session, *, ticket: Ticket, change: TicketChange) -> None:
+    at = change.at
+    policy = policy_for(session, ticket)
+    targets = _open_targets(session, ticket)
+    policy_id = policy.id if policy is not None else None
+    if policy_id != ticket.sla_policy_id or (policy is not None and change.before is None):
+        old_policy = session.get(SlaPolicy, ticket.sla_policy_id) if ticket.sla_policy_id else None
+        for target in targets:
+            _close(session, ticket, old_policy, target, at, cancelled=True)
+        ticket.sla_policy_id = policy_id
+        if policy is not None:
+            _initial_targets(session, ticket, policy, at)
+    elif policy is not None:
+        _advance(session, ticket, policy, targets, change)
+    _recompute(session, ticket, policy)
+
+
+def _advance(
+    session: Session,
+    ticket: Ticket,
+    policy: SlaPolicy,
+    targets: list[TicketSlaTarget],
+    change: TicketChange,
+) -> None:
+    at = change.at
+    by_metric = {t.metric: t for t in targets}
+    message = change.message
+    if change.event == "agent_replied" and message is not None and message.is_public:
+        for metric in (SlaMetric.FIRST_REPLY, SlaMetric.NEXT_REPLY, SlaMetric.PERIODIC_UPDATE):
+            if metric.value in by_metric:
+                _close(session, ticket, policy, by_metric.pop(metric.value), at, cancelled=False)
+        if ticket.status not in SOLVED:
+            started = _start(session, ticket, policy, SlaMetric.PERIODIC_UPDATE, at)
+            if started is not None:
+                by_metric[started.metric] = started
+    elif (
+        change.event == "customer_replied"
+        and ticket.first_replied_at is not None
+        and SlaMetric.NEXT_REPLY.value not in by_metric
+        and ticket.status not in SOLVED
+    ):
+        started = _start(session, ticket, policy, SlaMetric.NEXT_REPLY, at)
+        if started is not None:
+            by_metric[started.metric] = started
+    before = change.before.status if change.before is not None else None
+    if before is None or before == ticket.status:
+        return
+    if ticket.status in SOLVED:
+        for target in by_metric.values():
+            cancel = target.metric != SlaMetric.RESOLUTION.value
+            _close(session, ticket, policy, target, at, cancelled=cancel)
+        return
+    if before in SOLVED:  # reopened: a new resolution cycle (and a reply is owed)
+        _start(session, ticket, policy, SlaMetric.RESOLUTION, at)
+        if change.event != "customer_replied":
+            _start(session, ticket, policy, SlaMetric.NEXT_REPLY, at)
+        return
+    pausing = frozenset(TicketStatus(s) for s in policy.pause_statuses) or DEFAULT_PAUSING
+    if ticket.status in pausing and before not in pausing:
+        for target in by_metric.values():
+            if target.paused_at is None:
+                target.paused_at = at
+                _event(session, target, "paused", at)
+    elif ticket.status not in pausing and before in pausing:
+        for target in by_metric.values():
+            if target.paused_at is not None:
+                target.pauses = [*target.pauses, [target.paused_at.isoformat(), at.isoformat()]]
+                target.paused_at = None
+                _event(session, target, "resumed", at)
+
+
+def _recompute(session: Session, ticket: Ticket, policy: SlaPolicy | None) -> None:
+    session.flush()
+    nearest: datetime | None = None
+    for target in _open_targets(session, ticket):
+        target.due_at = _clock(target, policy, session).due_at()
+        if target.due_at is not None and target.paused_at is None:
+            nearest = target.due_at if nearest is None else min(nearest, target.due_at)
+    ticket.next_sla_due_at = nearest
+
+
+def _mark_breached(session: Session, ticket: Ticket, target: TicketSlaTarget, at: datetime) -> None:
+    target.breached_at = at
+    ticket.sla_breached = True
+    _event(session, target, "breached", at)
+    publish(
+        session,
+        SlaBreached(
+            workspace_id=ticket.workspace_id,
+            ticket_id=ticket.id,
+            account_id=ticket.account_id,
+            metric=target.metric,
+            due_at=at,
+        ),
+    )
+
+
+def check_breaches(session: Session, *, now: datetime) -> int:
+    """Mark every running target whose deadline has passed; returns how many."""
+    overdue = session.scalars(
+        select(TicketSlaTarget).where(
+            TicketSlaTarget.closed.is_(False),
+            TicketSlaTarget.breached_at.is_(None),
+            TicketSlaTarget.paused_at.is_(None),
+            TicketSlaTarget.due_at <= now,
+        )
+    ).all()
+    for target in overdue:
+        ticket = session.get(Ticket, target.ticket_id)
+        if ticket is not None and target.due_at is not None:
+            _mark_breached(session, ticket, target, target.due_at)
+    session.flush()
+    return len(overdue)
+
+
+def ticket_targets(session: Session, *, ticket_id: int) -> list[TicketSlaTarget]:
+    return list(
+        session.scalars(
+            select(TicketSlaTarget)
+            .where(TicketSlaTarget.ticket_id == ticket_id)
+            .order_by(TicketSlaTarget.started_at, TicketSlaTarget.id)
+        )
+    )
+
+
+def ticket_sla_events(session: Session, *, ticket_id: int) -> list[SlaEvent]:
+    return list(
+        session.scalars(
+            select(SlaEvent)
+            .where(SlaEvent.ticket_id == ticket_id)
+            .order_by(SlaEvent.occurred_at, SlaEvent.id)
+        )
+    )

@@ -1,0 +1,60 @@
+"""What runs inside the same transaction after any ticket change: SLA clocks (and, as they
+land, triggers). One entry point, so every door (API, e-mail, web form, automations, bulk
+actions) gets the same reactions and none can forget one.
+
+Cross-domain reactions (success, experience) do not belong here: they subscribe to the domain
+events published by the ticket services, after the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from cxhub.service.tickets.models import Ticket, TicketMessage, TicketPriority, TicketStatus
+
+
+@dataclass(frozen=True)
+class TicketState:
+    """The fields rules compare before and after a change."""
+
+    status: TicketStatus
+    priority: TicketPriority
+    ticket_type: str | None
+    assignee_id: int | None
+    team_id: int | None
+    tags: frozenset[str]
+    subject: str
+    custom_fields: dict[str, object]
+
+
+def capture(ticket: Ticket) -> TicketState:
+    return TicketState(
+        status=ticket.status,
+        priority=ticket.priority,
+        ticket_type=ticket.ticket_type,
+        assignee_id=ticket.assignee_id,
+        team_id=ticket.team_id,
+        tags=frozenset(ticket.tags),
+        subject=ticket.subject,
+        custom_fields=dict(ticket.custom_fields),
+    )
+
+
+@dataclass(frozen=True)
+class TicketChange:
+    """`event`: ticket_created, ticket_updated, customer_replied, agent_replied, note_added."""
+
+    event: str
+    before: TicketState | None
+    at: datetime
+    message: TicketMessage | None = None
+
+
+def after_ticket_change(session: Session, *, ticket: Ticket, change: TicketChange) -> None:
+    from cxhub.service.sla.service import refresh_ticket_sla
+
+    session.flush()
+    refresh_ticket_sla(session, ticket=ticket, change=change)
