@@ -9,6 +9,7 @@ from cxhub.customers.accounts.models import Account, AccountDomain
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.people.models import ApiToken, Team, TeamMembership, User, WebSession
+from cxhub.service.csat.models import CsatSurvey
 from cxhub.service.sla.models import (
     BusinessCalendarRecord,
     SlaEvent,
@@ -33,6 +34,7 @@ __all__ = [
     "BusinessCalendarRecord",
     "Contact",
     "ContactIdentifier",
+    "CsatSurvey",
     "Interaction",
     "SlaEvent",
     "SlaPolicy",

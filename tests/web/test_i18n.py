@@ -16,6 +16,7 @@ from cxhub.people import pages as people_pages
 from cxhub.web import errors
 from cxhub.web.formatting import LocalFormat, babel_locale, zone
 from cxhub.web.i18n import Catalogues, builtin_catalogues, negotiate_language
+from cxhub.web.pages import page_modules
 from cxhub.web.shell import TEMPLATES_DIR
 from tests.factories import Tenant
 from tests.web.conftest import MakeUser, api, sign_in
@@ -40,6 +41,8 @@ def test_every_language_translates_every_message_with_the_same_placeholders() ->
 
 def test_every_message_the_ui_uses_is_in_the_english_catalogue() -> None:
     english = set(builtin_catalogues()["en"])
+    for module in page_modules():
+        english |= set(getattr(module, "MESSAGES", {}).get("en", {}))
     used = set()
     for template in Path(TEMPLATES_DIR).rglob("*.html"):
         for match in TEMPLATE_MESSAGE.finditer(template.read_text()):

@@ -6,7 +6,6 @@ value — text analytics and sentiment charts then show something coherent. Plac
 `{feature}` (a product feature), `{csm}` (the account's CSM) and `{vendor}`.
 """
 
-# ruff: noqa: RUF001 - Chinese text is written with full-width punctuation, on purpose
 from __future__ import annotations
 
 import random

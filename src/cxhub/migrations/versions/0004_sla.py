@@ -1,8 +1,8 @@
-"""sla
+"""sla and csat
 
 Revision ID: 0004
 Revises: 0002
-Create Date: 2026-11-26 10:05:06.920321
+Create Date: 2026-11-26 10:08:35.131121
 """
 
 from __future__ import annotations
@@ -123,6 +123,66 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_sla_policies_workspace_id"), ["workspace_id"], unique=False
         )
+
+    op.create_table(
+        "csat_surveys",
+        sa.Column(
+            "ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "contact_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column(
+            "assignee_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("token_sha256", sa.String(length=64), nullable=False),
+        sa.Column("requested_at", cxhub.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("score", sa.Integer(), nullable=True),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("rated_at", cxhub.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "workspace_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["assignee_id"],
+            ["users.id"],
+            name=op.f("fk_csat_surveys_assignee_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_csat_surveys_contact_id_contacts"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"],
+            ["tickets.id"],
+            name=op.f("fk_csat_surveys_ticket_id_tickets"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_csat_surveys_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_csat_surveys")),
+        sa.UniqueConstraint("ticket_id", name=op.f("uq_csat_surveys_ticket_id")),
+        sa.UniqueConstraint("token_sha256", name=op.f("uq_csat_surveys_token_sha256")),
+    )
+    with op.batch_alter_table("csat_surveys", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_csat_surveys_contact", ["workspace_id", "contact_id", "requested_at"], unique=False
+        )
+        batch_op.create_index("ix_csat_surveys_rated", ["workspace_id", "rated_at"], unique=False)
 
     op.create_table(
         "ticket_sla_targets",
@@ -246,6 +306,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_ticket_sla_targets_due")
 
     op.drop_table("ticket_sla_targets")
+    with op.batch_alter_table("csat_surveys", schema=None) as batch_op:
+        batch_op.drop_index("ix_csat_surveys_rated")
+        batch_op.drop_index("ix_csat_surveys_contact")
+
+    op.drop_table("csat_surveys")
     with op.batch_alter_table("sla_policies", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sla_policies_workspace_id"))
 

@@ -1,7 +1,5 @@
 """简体中文 (Simplified Chinese). Full-width punctuation is correct Chinese typography."""
 
-# ruff: noqa: RUF001
-
 from __future__ import annotations
 
 MESSAGES: dict[str, str] = {

@@ -1,0 +1,1 @@
+"""CSAT: the one-question satisfaction survey sent when a ticket is solved."""
