@@ -9,6 +9,7 @@ from cxhub.customers.accounts.models import Account, AccountDomain
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.people.models import ApiToken, Team, TeamMembership, User, WebSession
+from cxhub.service.assignment.models import AgentProfile, TeamAssignmentSettings
 from cxhub.service.tickets.models import (
     Ticket,
     TicketAttachment,
@@ -17,17 +18,21 @@ from cxhub.service.tickets.models import (
     TicketMessage,
     TicketTag,
 )
+from cxhub.service.views.models import SavedView
 
 __all__ = [
     "Account",
     "AccountDomain",
+    "AgentProfile",
     "ApiToken",
     "AuditEntry",
     "Base",
     "Contact",
     "ContactIdentifier",
     "Interaction",
+    "SavedView",
     "Team",
+    "TeamAssignmentSettings",
     "TeamMembership",
     "Ticket",
     "TicketAttachment",
