@@ -96,6 +96,14 @@ REPRESENTATIVE: dict[Permission, tuple[Prepare, int]] = {
         201,
     ),
     Permission.TICKETS_MANAGE: (_spam, 200),
+    Permission.SERVICE_CONFIGURE: (
+        lambda c, t: Call(
+            "PUT",
+            f"/api/v1/teams/{_create(c, t, '/teams', {'name': unique('team ')})}/assignment",
+            {"mode": "round_robin"},
+        ),
+        200,
+    ),
 }
 
 

@@ -26,6 +26,7 @@ from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.people.models import ApiToken, Team, User
 from cxhub.service.tickets.models import Ticket, TicketAttachment
+from cxhub.service.views.models import SavedView
 from tests.api.problems import assert_problem
 from tests.api.routes import ServedRoute, served_routes
 from tests.factories import Tenant, unique
@@ -85,6 +86,10 @@ def build_attachment(client: TestClient, tenant: Tenant) -> int:
     return int(response.json()["id"])
 
 
+def build_view(client: TestClient, tenant: Tenant) -> int:
+    return int(_post(client, tenant, "/views", {"name": unique("view "), "shared": True})["id"])
+
+
 # One builder per path parameter name: a new route with a new parameter fails below until its
 # object can be built here, so no route escapes the isolation check.
 BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
@@ -96,6 +101,7 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "token_id": (build_token, ApiToken),
     "ticket_id": (build_ticket, Ticket),
     "attachment_id": (build_attachment, TicketAttachment),
+    "view_id": (build_view, SavedView),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
@@ -108,6 +114,9 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
     "PATCH /api/v1/tickets/{ticket_id}": {"subject": "hijacked", "status": "solved"},
     "POST /api/v1/tickets/{ticket_id}/messages": {"body": "hijacked"},
     "POST /api/v1/tickets/{ticket_id}/merge": {"source_ids": [1]},
+    "PATCH /api/v1/views/{view_id}": {"name": "hijacked", "conditions": {"assignee": "me"}},
+    "PUT /api/v1/teams/{team_id}/assignment": {"mode": "round_robin"},
+    "PUT /api/v1/agents/{user_id}/profile": {"max_open_tickets": 0, "available": False},
 }
 
 
@@ -239,6 +248,7 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/audit": AuditEntry,
     "/api/v1/me": None,  # one object, the caller
     "/api/v1/tickets": Ticket,
+    "/api/v1/views": SavedView,  # ids are strings; built-in views belong to no workspace
 }
 
 
@@ -263,7 +273,7 @@ def test_lists_never_show_another_workspace(
             continue
         body = response.json()
         items = body if isinstance(body, list) else body["items"]
-        shown = {item["id"] for item in items}
+        shown = {int(item["id"]) for item in items if not item.get("builtin")}
         with other_tenant.session() as session:
             foreign = _ids(session, model)
         with tenant.session() as session:

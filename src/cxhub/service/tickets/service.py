@@ -21,6 +21,7 @@ from cxhub.customers.timeline.models import Channel
 from cxhub.customers.timeline.schemas import InteractionCreate
 from cxhub.customers.timeline.service import record_interaction
 from cxhub.people.service import get_team, get_user
+from cxhub.service.assignment.service import assign_ticket_automatically
 from cxhub.service.tickets.actors import Actor
 from cxhub.service.tickets.events import (
     TicketAssigned,
@@ -194,6 +195,12 @@ def create_ticket(
         actor=actor,
         attachment_ids=data.attachment_ids,
     )
+    if ticket.team_id is not None and ticket.assignee_id is None:
+        # The team's mode decides (None for manual teams); as if created with that assignee.
+        chosen = assign_ticket_automatically(session, ticket=ticket)
+        if chosen is not None:
+            ticket.assignee_id = chosen
+            ticket.status = TicketStatus.OPEN
     publish(
         session,
         TicketCreated(
