@@ -9,6 +9,7 @@ from cxhub.customers.accounts.models import Account, AccountDomain
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.people.models import ApiToken, Team, TeamMembership, User, WebSession
+from cxhub.service.assignment.models import AgentProfile, TeamAssignmentSettings
 from cxhub.service.csat.models import CsatSurvey
 from cxhub.service.sla.models import (
     BusinessCalendarRecord,
@@ -24,10 +25,12 @@ from cxhub.service.tickets.models import (
     TicketMessage,
     TicketTag,
 )
+from cxhub.service.views.models import SavedView
 
 __all__ = [
     "Account",
     "AccountDomain",
+    "AgentProfile",
     "ApiToken",
     "AuditEntry",
     "Base",
@@ -36,9 +39,11 @@ __all__ = [
     "ContactIdentifier",
     "CsatSurvey",
     "Interaction",
+    "SavedView",
     "SlaEvent",
     "SlaPolicy",
     "Team",
+    "TeamAssignmentSettings",
     "TeamMembership",
     "Ticket",
     "TicketAttachment",

@@ -27,6 +27,7 @@ from cxhub.customers.timeline.models import Interaction
 from cxhub.people.models import ApiToken, Team, User
 from cxhub.service.sla.models import BusinessCalendarRecord, SlaPolicy
 from cxhub.service.tickets.models import Ticket, TicketAttachment
+from cxhub.service.views.models import SavedView
 from tests.api.problems import assert_problem
 from tests.api.routes import ServedRoute, served_routes
 from tests.factories import Tenant, unique
@@ -96,6 +97,10 @@ def build_policy(client: TestClient, tenant: Tenant) -> int:
     return int(_post(client, tenant, "/sla-policies", body)["id"])
 
 
+def build_view(client: TestClient, tenant: Tenant) -> int:
+    return int(_post(client, tenant, "/views", {"name": unique("view "), "shared": True})["id"])
+
+
 # One builder per path parameter name: a new route with a new parameter fails below until its
 # object can be built here, so no route escapes the isolation check.
 BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
@@ -109,6 +114,7 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "attachment_id": (build_attachment, TicketAttachment),
     "calendar_id": (build_calendar, BusinessCalendarRecord),
     "policy_id": (build_policy, SlaPolicy),
+    "view_id": (build_view, SavedView),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
@@ -128,6 +134,9 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
         "weekly_hours": {"tue": [["09:00", "10:00"]]},
     },
     "PUT /api/v1/sla-policies/{policy_id}": {"name": "hijacked", "targets": {"resolution": 1}},
+    "PATCH /api/v1/views/{view_id}": {"name": "hijacked", "conditions": {"assignee": "me"}},
+    "PUT /api/v1/teams/{team_id}/assignment": {"mode": "round_robin"},
+    "PUT /api/v1/agents/{user_id}/profile": {"max_open_tickets": 0, "available": False},
 }
 
 
@@ -261,6 +270,7 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/tickets": Ticket,
     "/api/v1/business-calendars": BusinessCalendarRecord,
     "/api/v1/sla-policies": SlaPolicy,
+    "/api/v1/views": SavedView,  # ids are strings; built-in views belong to no workspace
 }
 
 
@@ -285,7 +295,7 @@ def test_lists_never_show_another_workspace(
             continue
         body = response.json()
         items = body if isinstance(body, list) else body["items"]
-        shown = {item["id"] for item in items}
+        shown = {int(item["id"]) for item in items if not item.get("builtin")}
         with other_tenant.session() as session:
             foreign = _ids(session, model)
         with tenant.session() as session:

@@ -19,9 +19,11 @@ from cxhub.customers.accounts.api import router as accounts_router
 from cxhub.customers.contacts.api import router as contacts_router
 from cxhub.customers.timeline.api import router as timeline_router
 from cxhub.people.api import router as people_router
+from cxhub.service.assignment.api import router as assignment_router
 from cxhub.service.csat.api import router as csat_router
 from cxhub.service.sla.api import router as sla_router
 from cxhub.service.tickets.api import router as tickets_router
+from cxhub.service.views.api import router as views_router
 
 API_PREFIX = "/api/v1"
 
@@ -38,6 +40,8 @@ def api_router() -> APIRouter:
         tickets_router,
         sla_router,
         csat_router,
+        views_router,
+        assignment_router,
         audit_router,
     ):
         router.include_router(domain_router)

@@ -1,7 +1,7 @@
 """sla and csat
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-26 10:08:35.131121
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 import cxhub.core.db
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -29,6 +29,7 @@ from cxhub.service.tickets.schemas import (
     TicketOut,
     TicketUpdate,
 )
+from cxhub.service.tickets.search_text import MAX_QUERY_CHARS
 
 router = APIRouter(route_class=TransactionalRoute, tags=["tickets"])
 
@@ -50,10 +51,19 @@ def list_tickets(
     account_id: int | None = None,
     tag: str | None = None,
     channel: Channel | None = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_QUERY_CHARS,
+            description="Full-text search of subject and thread: words (all must match), "
+            '`print*` prefixes, `"quoted phrases"`.',
+        ),
+    ] = None,
     _: Principal = require(Permission.TICKETS_READ),
 ) -> PageOut[TicketOut]:
     """Tickets, newest activity first (`sort=-updated_at`); repeat `status`/`priority` to match
-    any of several values. Merged tickets and spam are left out."""
+    any of several values; `q` searches (sorted like the list, not by relevance). Merged
+    tickets and spam are left out."""
     result = service.list_tickets(
         session,
         page=page,
@@ -66,6 +76,7 @@ def list_tickets(
         account_id=account_id,
         tag=tag,
         channel=channel,
+        q=q,
     )
     return PageOut(items=[TicketOut.of(t) for t in result.items], next_cursor=result.next_cursor)
 

@@ -18,6 +18,7 @@ from cxhub.service.tickets.actors import Actor
 from cxhub.service.tickets.events import TicketMarkedSpam, TicketsMerged
 from cxhub.service.tickets.messages import _store_message
 from cxhub.service.tickets.models import Ticket, TicketMessage, TicketStatus
+from cxhub.service.tickets.search import drop_from_index, reindex_ticket
 from cxhub.service.tickets.service import _set_tags, get_ticket
 
 
@@ -81,7 +82,12 @@ def merge_tickets(
         )
     session.flush()
     session.expire_all()
-    return get_ticket(session, ticket_id=target.id)
+    merged = get_ticket(session, ticket_id=target.id)
+    # The sources' threads and subjects now belong to the target's document.
+    for source in sources:
+        drop_from_index(session, ticket_id=source.id)
+    reindex_ticket(session, ticket=merged)
+    return merged
 
 
 def mark_spam(session: Session, *, ticket_id: int, actor: Actor) -> Ticket:
@@ -90,6 +96,7 @@ def mark_spam(session: Session, *, ticket_id: int, actor: Actor) -> Ticket:
     ticket.is_spam = True
     if ticket.status != TicketStatus.CLOSED:
         ticket.status = TicketStatus.CLOSED
+    drop_from_index(session, ticket_id=ticket.id)
     record_audit(
         session,
         workspace_id=ticket.workspace_id,

@@ -27,6 +27,7 @@ from cxhub.service.tickets.models import (
     TicketStatus,
 )
 from cxhub.service.tickets.schemas import MessageCreate
+from cxhub.service.tickets.search import reindex_ticket
 from cxhub.service.tickets.service import change_status, get_ticket, put_on_timeline
 
 MESSAGE_SORTS = {"created_at": TicketMessage.created_at, "id": TicketMessage.id}
@@ -87,6 +88,7 @@ def _store_message(
     session.add(message)
     session.flush()
     _bind_attachments(session, message=message, attachment_ids=attachment_ids or [])
+    reindex_ticket(session, ticket=ticket)
     kind = "ticket.note" if not public else f"ticket.{actor.kind.value}_message"
     put_on_timeline(
         session,

@@ -9,18 +9,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cxhub.core.db import utcnow
 from cxhub.core.errors import NotFound, ValidationFailed
 from cxhub.core.events import publish
-from cxhub.core.pagination import Page, PageRequest, paginate
+from cxhub.core.pagination import Page, PageRequest
 from cxhub.customers.contacts.service import get_contact, identify_contact
 from cxhub.customers.timeline.models import Channel
 from cxhub.customers.timeline.schemas import InteractionCreate
 from cxhub.customers.timeline.service import record_interaction
 from cxhub.people.service import get_team, get_user
+from cxhub.service.assignment.service import assign_ticket_automatically
 from cxhub.service.tickets.actors import Actor
 from cxhub.service.tickets.events import (
     TicketAssigned,
@@ -28,6 +29,7 @@ from cxhub.service.tickets.events import (
     TicketSolved,
     TicketStatusChanged,
 )
+from cxhub.service.tickets.filters import TicketFilter, filtered_tickets
 from cxhub.service.tickets.hooks import TicketChange, after_ticket_change, capture
 from cxhub.service.tickets.models import (
     Ticket,
@@ -38,15 +40,8 @@ from cxhub.service.tickets.models import (
     TicketTag,
 )
 from cxhub.service.tickets.schemas import TicketCreate, TicketUpdate
+from cxhub.service.tickets.search import reindex_ticket
 from cxhub.service.tickets.status import check_transition
-
-TICKET_SORTS = {
-    "id": Ticket.id,
-    "number": Ticket.number,
-    "created_at": Ticket.created_at,
-    "updated_at": Ticket.updated_at,
-    "next_sla_due_at": Ticket.next_sla_due_at,
-}
 
 
 def next_ticket_number(session: Session, *, workspace_id: int) -> int:
@@ -201,6 +196,12 @@ def create_ticket(
         actor=actor,
         attachment_ids=data.attachment_ids,
     )
+    if ticket.team_id is not None and ticket.assignee_id is None:
+        # The team's mode decides (None for manual teams); as if created with that assignee.
+        chosen = assign_ticket_automatically(session, ticket=ticket)
+        if chosen is not None:
+            ticket.assignee_id = chosen
+            ticket.status = TicketStatus.OPEN
     after_ticket_change(
         session, ticket=ticket, change=TicketChange("ticket_created", before=None, at=now)
     )
@@ -298,6 +299,8 @@ def update_ticket(session: Session, *, ticket_id: int, data: TicketUpdate, actor
     for name in ("subject", "ticket_type", "language"):
         if name in fields:
             setattr(ticket, name, fields[name])
+    if "subject" in fields:
+        reindex_ticket(session, ticket=ticket)
     if data.priority is not None:
         ticket.priority = TicketPriority(data.priority)
     if data.tags is not None:
@@ -355,37 +358,21 @@ def list_tickets(
     channel: Channel | None = None,
     sla_due_before: datetime | None = None,
     include_spam: bool = False,
+    q: str | None = None,
 ) -> Page[Ticket]:
-    statement: Select[Any] = select(Ticket).where(Ticket.merged_into_id.is_(None))
-    if not include_spam:
-        statement = statement.where(Ticket.is_spam.is_(False))
-    if statuses:
-        statement = statement.where(Ticket.status.in_(statuses))
-    if priorities:
-        statement = statement.where(Ticket.priority.in_(priorities))
-    if unassigned:
-        statement = statement.where(Ticket.assignee_id.is_(None))
-    elif assignee_id is not None:
-        statement = statement.where(Ticket.assignee_id == assignee_id)
-    if team_id is not None:
-        statement = statement.where(Ticket.team_id == team_id)
-    if requester_id is not None:
-        statement = statement.where(Ticket.requester_id == requester_id)
-    if account_id is not None:
-        statement = statement.where(Ticket.account_id == account_id)
-    if channel is not None:
-        statement = statement.where(Ticket.channel == channel)
-    if tag is not None:
-        statement = statement.where(
-            Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.tag == tag))
-        )
-    if sla_due_before is not None:
-        statement = statement.where(Ticket.next_sla_due_at < sla_due_before)
-    return paginate(
-        session,
-        statement,
-        request=page,
-        sortable=TICKET_SORTS,
-        id_column=Ticket.id,
-        default_sort="-updated_at",
+    """The ticket list; `q` adds a full-text search (all its words, see tickets/search.py)."""
+    filters = TicketFilter(
+        statuses=statuses or [],
+        priorities=priorities or [],
+        assignee_ids=[assignee_id] if assignee_id is not None else [],
+        unassigned=unassigned,
+        team_ids=[team_id] if team_id is not None else [],
+        requester_ids=[requester_id] if requester_id is not None else [],
+        account_ids=[account_id] if account_id is not None else [],
+        tags_any=[tag] if tag is not None else [],
+        channel=channel,
+        sla_due_before=sla_due_before,
+        include_spam=include_spam,
+        q=q,
     )
+    return filtered_tickets(session, filters=filters, page=page)

@@ -1,0 +1,1 @@
+"""Automatic ticket assignment: per-team modes, agent capacity and languages."""

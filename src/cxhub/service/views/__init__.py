@@ -1,0 +1,1 @@
+"""Saved ticket views: named filters with capped counts, personal or shared."""

@@ -1,0 +1,62 @@
+"""Search text analysis without a database: folding, CJK bigrams, query parsing and quoting."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxhub.service.tickets.search_text import (
+    MAX_QUERY_CHARS,
+    QueryError,
+    Term,
+    fts5_query,
+    index_document,
+    parse_query,
+    tokens,
+    tsquery,
+)
+
+
+def test_words_are_folded_and_split_on_punctuation() -> None:
+    assert tokens("Café CRÈME, e-mail_x Straße") == ["cafe", "creme", "e", "mail", "x", "strasse"]
+
+
+def test_cjk_runs_become_bigrams_and_mixed_words_split() -> None:
+    assert tokens("打印机坏了") == ["打印", "印机", "机坏", "坏了"]
+    assert tokens("iPhone手机") == ["iphone", "手机"]
+    assert tokens("好") == ["好"]
+
+
+def test_document_lists_each_cjk_character_once_at_the_end() -> None:
+    assert index_document(["打印机", "机器"]) == "打印 印机 机器 打 印 机 器"
+
+
+def test_query_terms() -> None:
+    assert parse_query('print* "out of paper" e-mail 打印机') == [
+        Term(("print",), prefix=True),
+        Term(("out", "of", "paper")),
+        Term(("e", "mail")),
+        Term(("打印", "印机")),
+    ]
+
+
+def test_short_prefix_is_a_word_and_unclosed_quote_runs_to_the_end() -> None:
+    assert parse_query('a* "broken screen') == [Term(("a",)), Term(("broken", "screen"))]
+
+
+@pytest.mark.parametrize("query", ['"', "*", "-", '""', "*** --- ?", "(:)"])
+def test_queries_without_words_are_rejected(query: str) -> None:
+    with pytest.raises(QueryError):
+        parse_query(query)
+
+
+def test_long_queries_are_rejected() -> None:
+    with pytest.raises(QueryError):
+        parse_query("a" * (MAX_QUERY_CHARS + 1))
+    with pytest.raises(QueryError):
+        parse_query(" ".join(f"w{i}" for i in range(40)))
+
+
+def test_engine_syntax_is_quoted() -> None:
+    terms = parse_query('NEAR( AND OR "x" -y col:z')
+    assert fts5_query(terms) == '"near" AND "and" AND "or" AND "x" AND "y" AND "col z"'
+    assert tsquery(parse_query("it's print*")) == "('it' <-> 's') & ('print':*)"
