@@ -26,8 +26,9 @@ def page_modules() -> list[ModuleType]:
     from cxhub.customers.accounts import pages as account_pages
     from cxhub.customers.contacts import pages as contact_pages
     from cxhub.people import pages as people_pages
+    from cxhub.service.tickets import pages as ticket_pages
 
-    return [people_pages, contact_pages, account_pages]
+    return [people_pages, ticket_pages, contact_pages, account_pages]
 
 
 root_router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
