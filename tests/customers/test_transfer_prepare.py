@@ -1,6 +1,5 @@
 """The fast contact preparation equals the definition it stands in for, on varied rows."""
 
-# ruff: noqa: RUF001  (full-width letters and digits are the point of several cases)
 
 from __future__ import annotations
 
