@@ -1,6 +1,5 @@
 """The fast contact preparation equals the definition it stands in for, on varied rows."""
 
-
 from __future__ import annotations
 
 from typing import Any
