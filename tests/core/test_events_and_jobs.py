@@ -132,6 +132,25 @@ def test_a_rolled_back_savepoint_keeps_the_events_of_the_transaction(
     assert [e.detail for e in received] == ["kept"]
 
 
+def test_a_released_savepoint_delivers_nothing_before_the_commit(
+    wiring: Wiring, tenant: Tenant
+) -> None:
+    """SQLAlchemy fires `after_commit` on RELEASE SAVEPOINT too; a later rollback must win."""
+    received = _listen(wiring.bus)
+
+    def failing_request() -> None:
+        with unit_of_work(wiring.factory, tenant.workspace_id) as session:
+            publish(session, SomethingHappened(workspace_id=tenant.workspace_id, detail="early"))
+            with session.begin_nested():
+                publish(session, SomethingHappened(workspace_id=tenant.workspace_id, detail="in"))
+            assert received == []
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        failing_request()
+    assert received == []
+
+
 def test_subscribers_of_a_base_type_receive_subtypes(wiring: Wiring, tenant: Tenant) -> None:
     general = _listen(wiring.bus, SomethingHappened)
     specific = _listen(wiring.bus, SomethingSpecific)

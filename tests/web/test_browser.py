@@ -172,3 +172,53 @@ def test_slash_focuses_search_from_any_page(
         expect(page.locator("#account-q")).to_be_focused()
     finally:
         context.close()
+
+
+def test_agent_works_a_ticket_from_the_inbox_with_the_keyboard(
+    live_server: str, browser: Any, client: TestClient, tenant: Tenant, make_user: MakeUser
+) -> None:
+    from playwright.sync_api import expect
+
+    user = make_user(tenant, name="Kim Keys")
+    subject = f"Router blinking {unique('b')}"
+    ticket = api(
+        client,
+        tenant,
+        "POST",
+        "/tickets",
+        subject=subject,
+        description="The light keeps blinking.",
+        requester={"emails": [f"{unique('cust')}@example.org"], "first_name": "Rui"},
+        assignee_id=user.user_id,
+    )
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{live_server}/login")
+        page.get_by_label("Email").fill(user.email)
+        page.get_by_label("Password").fill(user.password)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("link", name="Tickets").click()
+        expect(page).to_have_url(f"{live_server}/tickets")
+        row = page.locator("[data-ticket-row]", has_text=subject)
+        expect(row).to_have_count(1)
+
+        page.keyboard.press("j")
+        expect(row).to_be_focused()
+        page.keyboard.press("x")
+        expect(row.locator("[data-select]")).to_be_checked()
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(f"{live_server}/tickets/{ticket['number']}")
+        expect(page.get_by_role("heading", name=subject)).to_be_visible()
+
+        page.get_by_label("Message").fill("Please restart it.\nThen tell me.")
+        page.get_by_label("Submit as").select_option("pending")
+        page.get_by_role("button", name="Submit", exact=True).click()
+
+        expect(page).to_have_url(f"{live_server}/tickets/{ticket['number']}")
+        expect(page.get_by_text("Reply sent.")).to_be_visible()
+        expect(page.locator("[data-message]").last).to_contain_text("Please restart it.")
+        expect(page.locator(".ticket-head .status")).to_have_text("pending")
+    finally:
+        context.close()

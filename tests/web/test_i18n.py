@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from cxhub.customers.accounts.pages import NAV as ACCOUNT_NAV
 from cxhub.customers.contacts.pages import NAV as CONTACT_NAV
 from cxhub.people import pages as people_pages
+from cxhub.service.tickets import pages as ticket_pages
 from cxhub.web import errors
 from cxhub.web.formatting import LocalFormat, babel_locale, zone
 from cxhub.web.i18n import Catalogues, builtin_catalogues, negotiate_language
@@ -47,7 +48,9 @@ def test_every_message_the_ui_uses_is_in_the_english_catalogue() -> None:
     for template in Path(TEMPLATES_DIR).rglob("*.html"):
         for match in TEMPLATE_MESSAGE.finditer(template.read_text()):
             used.add(match.group(1) or match.group(2))
-    used |= {item.label for item in (*CONTACT_NAV, *ACCOUNT_NAV)}
+    used |= {item.label for item in (*CONTACT_NAV, *ACCOUNT_NAV, *ticket_pages.NAV)}
+    used |= {tab.label for tab in ticket_pages.inbox_tabs(None, None)}  # type: ignore[arg-type]
+    used |= set(ticket_pages.FLASH_MESSAGES)
     used |= set(errors._TITLES.values()) | set(errors._DETAILS.values())
     used |= {people_pages.WRONG_CREDENTIALS, people_pages.FORM_EXPIRED, people_pages.SIGNED_OUT}
     assert len(used) > 50

@@ -77,6 +77,8 @@ class EventBus:
         """Deliver events queued on sessions of `factory` after they commit; drop them on rollback."""
 
         def after_commit(session: Session) -> None:
+            if session.in_nested_transaction():
+                return  # SQLAlchemy fires after_commit for a RELEASE SAVEPOINT too: not yet
             pending: list[DomainEvent] = session.info.pop(OUTBOX_KEY, [])
             for queued in pending:
                 self.deliver(queued)

@@ -158,6 +158,8 @@ class InProcessJobQueue(_JobExecutor):
 
 def attach_job_outbox(factory: sessionmaker[Session], job_queue: JobQueue) -> None:
     def after_commit(session: Session) -> None:
+        if session.in_nested_transaction():
+            return  # a released savepoint is not the commit: jobs wait for the real one
         for request in session.info.pop(OUTBOX_KEY, []):
             job_queue.submit(request)
 

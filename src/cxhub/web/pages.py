@@ -27,8 +27,9 @@ def page_modules() -> list[ModuleType]:
     from cxhub.customers.contacts import pages as contact_pages
     from cxhub.people import pages as people_pages
     from cxhub.service.csat import pages as csat_pages
+    from cxhub.service.tickets import pages as ticket_pages
 
-    return [people_pages, contact_pages, account_pages, csat_pages]
+    return [people_pages, ticket_pages, contact_pages, account_pages, csat_pages]
 
 
 root_router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)

@@ -17,11 +17,14 @@ from cxhub.api.deps import (
 from cxhub.api.schemas import PageOut
 from cxhub.core.permissions import Permission
 from cxhub.customers.timeline.models import Channel
-from cxhub.service.tickets import attachments, merge, messages, service
+from cxhub.service.tickets import attachments, bulk, merge, messages, service
 from cxhub.service.tickets.actors import Actor
 from cxhub.service.tickets.models import TicketPriority, TicketStatus
 from cxhub.service.tickets.schemas import (
     AttachmentOut,
+    BulkFailureOut,
+    BulkUpdateOut,
+    BulkUpdateRequest,
     MergeTicketsRequest,
     MessageCreate,
     MessageOut,
@@ -99,6 +102,31 @@ def create_ticket(
     if not created:
         response.status_code = status.HTTP_200_OK
     return TicketOut.of(ticket)
+
+
+# Declared before the `/tickets/{ticket_id}` routes so "bulk" is never read as a ticket id.
+@router.post("/tickets/bulk", response_model=BulkUpdateOut)
+def bulk_update(
+    data: BulkUpdateRequest,
+    session: DbSession,
+    principal: Principal = require(Permission.TICKETS_WRITE),
+) -> BulkUpdateOut:
+    """Apply the same `changes` (a ticket update) to up to 100 tickets. Each ticket succeeds or
+    fails on its own: failures (an illegal status move, a closed ticket, an unknown id) are
+    listed in `failed` with their problem type, and the other tickets keep their change."""
+    result = bulk.bulk_update_tickets(
+        session,
+        ticket_ids=data.ticket_ids,
+        data=data.changes,
+        actor=Actor.agent(principal.user_id),
+    )
+    return BulkUpdateOut(
+        updated=result.updated,
+        failed=[
+            BulkFailureOut(ticket_id=f.ticket_id, type=f.type, detail=f.detail)
+            for f in result.failed
+        ],
+    )
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)

@@ -105,6 +105,22 @@ class TicketUpdate(BaseModel):
     _tags = field_validator("tags", "add_tags", "remove_tags")(_clean_tags)
 
 
+class BulkUpdateRequest(BaseModel):
+    ticket_ids: list[int] = Field(min_length=1, max_length=100)
+    changes: TicketUpdate
+
+
+class BulkFailureOut(BaseModel):
+    ticket_id: int
+    type: str = Field(description="The problem type slug, e.g. `illegal-status-transition`.")
+    detail: str
+
+
+class BulkUpdateOut(BaseModel):
+    updated: list[int]
+    failed: list[BulkFailureOut]
+
+
 class MessageCreate(BaseModel):
     body: str = Field(min_length=1, max_length=MAX_BODY_CHARS)
     public: bool = Field(default=True, description="False for an internal note (agents only).")

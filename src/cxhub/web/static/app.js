@@ -2,6 +2,7 @@
 // - "/" focuses the search box; arrow keys move through results; Escape goes back.
 // - live search: the search form fetches its results fragment while you type (debounced).
 // - "Load more" on timelines fetches the next page fragment instead of a full page.
+// - ticket lists: j/k move between tickets, Enter opens the current one, x selects it.
 // - cxhub.fetch(): fetch() that sends the page's CSRF token on state-changing requests.
 (function () {
   "use strict";
@@ -31,6 +32,7 @@
   function isTyping(target) {
     if (!target || !target.tagName) return false;
     var tag = target.tagName.toLowerCase();
+    if (tag === "input" && (target.type === "checkbox" || target.type === "radio")) return false;
     return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
   }
 
@@ -142,4 +144,45 @@
         window.location.assign(link.href);
       });
   });
+  // --- ticket lists: j / k / Enter / x --------------------------------------------------------
+  var ticketList = document.querySelector("[data-ticket-list]");
+  if (ticketList) {
+    var rows = Array.prototype.slice.call(ticketList.querySelectorAll("[data-ticket-row]"));
+    var current = -1;
+
+    function moveTo(index) {
+      if (!rows.length) return;
+      index = Math.max(0, Math.min(rows.length - 1, index));
+      if (current >= 0 && rows[current]) rows[current].removeAttribute("data-current");
+      current = index;
+      rows[current].setAttribute("data-current", "");
+      rows[current].focus();
+    }
+
+    ticketList.addEventListener("focusin", function (event) {
+      var row = event.target.closest ? event.target.closest("[data-ticket-row]") : null;
+      var index = rows.indexOf(row);
+      if (index >= 0 && index !== current) {
+        if (current >= 0 && rows[current]) rows[current].removeAttribute("data-current");
+        current = index;
+        row.setAttribute("data-current", "");
+      }
+    });
+
+    document.addEventListener("keydown", function (event) {
+      if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
+      if (event.target.tagName && event.target.tagName.toLowerCase() === "select") return;
+      var key = event.key;
+      if (key === "j") { event.preventDefault(); moveTo(current + 1); }
+      else if (key === "k") { event.preventDefault(); moveTo(current < 0 ? 0 : current - 1); }
+      else if (current >= 0 && key === "x") {
+        event.preventDefault();
+        var box = rows[current].querySelector("[data-select]");
+        if (box) box.click();
+      } else if (current >= 0 && key === "Enter" && event.target === rows[current]) {
+        event.preventDefault();
+        window.location.assign(rows[current].getAttribute("data-href"));
+      }
+    });
+  }
 })();
