@@ -9,6 +9,14 @@ from cxhub.customers.accounts.models import Account, AccountDomain
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.people.models import ApiToken, Team, TeamMembership, User, WebSession
+from cxhub.service.automations.models import (
+    AutomationFiring,
+    AutomationRecord,
+    MacroRecord,
+    TicketRuleRun,
+    TriggerRecord,
+    UserNotification,
+)
 from cxhub.service.sla.models import (
     BusinessCalendarRecord,
     SlaEvent,
@@ -29,11 +37,14 @@ __all__ = [
     "AccountDomain",
     "ApiToken",
     "AuditEntry",
+    "AutomationFiring",
+    "AutomationRecord",
     "Base",
     "BusinessCalendarRecord",
     "Contact",
     "ContactIdentifier",
     "Interaction",
+    "MacroRecord",
     "SlaEvent",
     "SlaPolicy",
     "Team",
@@ -43,9 +54,12 @@ __all__ = [
     "TicketCounter",
     "TicketFollower",
     "TicketMessage",
+    "TicketRuleRun",
     "TicketSlaTarget",
     "TicketTag",
+    "TriggerRecord",
     "User",
+    "UserNotification",
     "WebSession",
     "Workspace",
 ]
