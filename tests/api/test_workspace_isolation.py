@@ -25,6 +25,7 @@ from cxhub.customers.accounts.models import Account
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.people.models import ApiToken, Team, User
+from cxhub.service.automations.models import AutomationRecord, MacroRecord, TriggerRecord
 from cxhub.service.sla.models import BusinessCalendarRecord, SlaPolicy
 from cxhub.service.tickets.models import Ticket, TicketAttachment
 from tests.api.problems import assert_problem
@@ -96,6 +97,35 @@ def build_policy(client: TestClient, tenant: Tenant) -> int:
     return int(_post(client, tenant, "/sla-policies", body)["id"])
 
 
+TRIGGER_BODY: dict[str, Any] = {
+    "name": "t",
+    "all": [{"field": "event", "op": "is", "value": "ticket_created"}],
+    "actions": [{"type": "add_tags", "tags": ["isolated"]}],
+}
+AUTOMATION_BODY: dict[str, Any] = {
+    "name": "a",
+    "all": [
+        {"field": "status", "op": "is", "value": "solved"},
+        {"field": "hours_since_solved", "op": "gte", "value": 96},
+    ],
+    "actions": [{"type": "set_status", "status": "closed"}],
+}
+MACRO_BODY: dict[str, Any] = {"name": "m", "actions": [{"type": "set_priority", "priority": "low"}]}
+
+
+def build_trigger(client: TestClient, tenant: Tenant) -> int:
+    # inactive, so it does not change the other tickets the test builds in that workspace
+    return int(_post(client, tenant, "/triggers", {**TRIGGER_BODY, "active": False})["id"])
+
+
+def build_automation(client: TestClient, tenant: Tenant) -> int:
+    return int(_post(client, tenant, "/automations", AUTOMATION_BODY)["id"])
+
+
+def build_macro(client: TestClient, tenant: Tenant) -> int:
+    return int(_post(client, tenant, "/macros", MACRO_BODY)["id"])
+
+
 # One builder per path parameter name: a new route with a new parameter fails below until its
 # object can be built here, so no route escapes the isolation check.
 BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
@@ -109,6 +139,9 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "attachment_id": (build_attachment, TicketAttachment),
     "calendar_id": (build_calendar, BusinessCalendarRecord),
     "policy_id": (build_policy, SlaPolicy),
+    "trigger_id": (build_trigger, TriggerRecord),
+    "automation_id": (build_automation, AutomationRecord),
+    "macro_id": (build_macro, MacroRecord),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
@@ -127,6 +160,9 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
         "weekly_hours": {"tue": [["09:00", "10:00"]]},
     },
     "PUT /api/v1/sla-policies/{policy_id}": {"name": "hijacked", "targets": {"resolution": 1}},
+    "PUT /api/v1/triggers/{trigger_id}": {**TRIGGER_BODY, "name": "hijacked"},
+    "PUT /api/v1/automations/{automation_id}": {**AUTOMATION_BODY, "name": "hijacked"},
+    "PUT /api/v1/macros/{macro_id}": {**MACRO_BODY, "name": "hijacked"},
 }
 
 
@@ -260,6 +296,10 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/tickets": Ticket,
     "/api/v1/business-calendars": BusinessCalendarRecord,
     "/api/v1/sla-policies": SlaPolicy,
+    "/api/v1/triggers": TriggerRecord,
+    "/api/v1/automations": AutomationRecord,
+    "/api/v1/macros": MacroRecord,
+    "/api/v1/me/notifications": None,  # the caller's own rows (user_id filter)
 }
 
 
