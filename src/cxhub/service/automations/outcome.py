@@ -122,6 +122,11 @@ def apply_as_system(
     skipped: list[Skip] = []
     actor = Actor.system()
     with applying_rules(session):
+        # Texts first: "closed automatically" must land before the ticket is closed (a closed
+        # ticket takes no messages); they were rendered against the final ticket anyway.
+        for effect in side_effects:
+            if isinstance(effect, PublicReply | InternalNote):
+                skipped += _post_message(session, ticket, effect, actor)
         update = field_update(current, target)
         followers = [e for e in side_effects if isinstance(e, FollowerAdded)]
         new_followers: list[int] = []
@@ -146,9 +151,7 @@ def apply_as_system(
             except (ValidationError, DomainError) as error:
                 skipped.append((None, f"field changes skipped: {error}"))
         for effect in side_effects:
-            if isinstance(effect, PublicReply | InternalNote):
-                skipped += _post_message(session, ticket, effect, actor)
-            elif isinstance(effect, Notification):
+            if isinstance(effect, Notification):
                 skipped += notify(session, ticket=ticket, notification=effect)
     return skipped
 
