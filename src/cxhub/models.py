@@ -10,6 +10,14 @@ from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.people.models import ApiToken, Team, TeamMembership, User, WebSession
 from cxhub.service.assignment.models import AgentProfile, TeamAssignmentSettings
+from cxhub.service.automations.models import (
+    AutomationFiring,
+    AutomationRecord,
+    MacroRecord,
+    TicketRuleRun,
+    TriggerRecord,
+    UserNotification,
+)
 from cxhub.service.csat.models import CsatSurvey
 from cxhub.service.sla.models import (
     BusinessCalendarRecord,
@@ -33,12 +41,15 @@ __all__ = [
     "AgentProfile",
     "ApiToken",
     "AuditEntry",
+    "AutomationFiring",
+    "AutomationRecord",
     "Base",
     "BusinessCalendarRecord",
     "Contact",
     "ContactIdentifier",
     "CsatSurvey",
     "Interaction",
+    "MacroRecord",
     "SavedView",
     "SlaEvent",
     "SlaPolicy",
@@ -50,9 +61,12 @@ __all__ = [
     "TicketCounter",
     "TicketFollower",
     "TicketMessage",
+    "TicketRuleRun",
     "TicketSlaTarget",
     "TicketTag",
+    "TriggerRecord",
     "User",
+    "UserNotification",
     "WebSession",
     "Workspace",
 ]

@@ -25,6 +25,7 @@ from cxhub.customers.accounts.models import Account
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.people.models import ApiToken, Team, User
+from cxhub.service.automations.models import AutomationRecord, MacroRecord, TriggerRecord
 from cxhub.service.sla.models import BusinessCalendarRecord, SlaPolicy
 from cxhub.service.tickets.models import Ticket, TicketAttachment
 from cxhub.service.views.models import SavedView
@@ -101,6 +102,35 @@ def build_view(client: TestClient, tenant: Tenant) -> int:
     return int(_post(client, tenant, "/views", {"name": unique("view "), "shared": True})["id"])
 
 
+TRIGGER_BODY: dict[str, Any] = {
+    "name": "t",
+    "all": [{"field": "event", "op": "is", "value": "ticket_created"}],
+    "actions": [{"type": "add_tags", "tags": ["isolated"]}],
+}
+AUTOMATION_BODY: dict[str, Any] = {
+    "name": "a",
+    "all": [
+        {"field": "status", "op": "is", "value": "solved"},
+        {"field": "hours_since_solved", "op": "gte", "value": 96},
+    ],
+    "actions": [{"type": "set_status", "status": "closed"}],
+}
+MACRO_BODY: dict[str, Any] = {"name": "m", "actions": [{"type": "set_priority", "priority": "low"}]}
+
+
+def build_trigger(client: TestClient, tenant: Tenant) -> int:
+    # inactive, so it does not change the other tickets the test builds in that workspace
+    return int(_post(client, tenant, "/triggers", {**TRIGGER_BODY, "active": False})["id"])
+
+
+def build_automation(client: TestClient, tenant: Tenant) -> int:
+    return int(_post(client, tenant, "/automations", AUTOMATION_BODY)["id"])
+
+
+def build_macro(client: TestClient, tenant: Tenant) -> int:
+    return int(_post(client, tenant, "/macros", MACRO_BODY)["id"])
+
+
 # One builder per path parameter name: a new route with a new parameter fails below until its
 # object can be built here, so no route escapes the isolation check.
 BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
@@ -115,6 +145,9 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "calendar_id": (build_calendar, BusinessCalendarRecord),
     "policy_id": (build_policy, SlaPolicy),
     "view_id": (build_view, SavedView),
+    "trigger_id": (build_trigger, TriggerRecord),
+    "automation_id": (build_automation, AutomationRecord),
+    "macro_id": (build_macro, MacroRecord),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
@@ -137,6 +170,9 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
     "PATCH /api/v1/views/{view_id}": {"name": "hijacked", "conditions": {"assignee": "me"}},
     "PUT /api/v1/teams/{team_id}/assignment": {"mode": "round_robin"},
     "PUT /api/v1/agents/{user_id}/profile": {"max_open_tickets": 0, "available": False},
+    "PUT /api/v1/triggers/{trigger_id}": {**TRIGGER_BODY, "name": "hijacked"},
+    "PUT /api/v1/automations/{automation_id}": {**AUTOMATION_BODY, "name": "hijacked"},
+    "PUT /api/v1/macros/{macro_id}": {**MACRO_BODY, "name": "hijacked"},
 }
 
 
@@ -271,6 +307,10 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/business-calendars": BusinessCalendarRecord,
     "/api/v1/sla-policies": SlaPolicy,
     "/api/v1/views": SavedView,  # ids are strings; built-in views belong to no workspace
+    "/api/v1/triggers": TriggerRecord,
+    "/api/v1/automations": AutomationRecord,
+    "/api/v1/macros": MacroRecord,
+    "/api/v1/me/notifications": None,  # the caller's own rows (user_id filter)
 }
 
 

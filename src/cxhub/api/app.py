@@ -20,6 +20,7 @@ from cxhub.customers.contacts.api import router as contacts_router
 from cxhub.customers.timeline.api import router as timeline_router
 from cxhub.people.api import router as people_router
 from cxhub.service.assignment.api import router as assignment_router
+from cxhub.service.automations.api import router as automations_router
 from cxhub.service.csat.api import router as csat_router
 from cxhub.service.sla.api import router as sla_router
 from cxhub.service.tickets.api import router as tickets_router
@@ -42,6 +43,7 @@ def api_router() -> APIRouter:
         csat_router,
         views_router,
         assignment_router,
+        automations_router,
         audit_router,
     ):
         router.include_router(domain_router)

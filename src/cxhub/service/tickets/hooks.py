@@ -1,5 +1,4 @@
-"""What runs inside the same transaction after any ticket change: SLA clocks (and, as they
-land, triggers). One entry point, so every door (API, e-mail, web form, automations, bulk
+"""What runs inside the same transaction after any ticket change: triggers, then SLA clocks. One entry point, so every door (API, e-mail, web form, automations, bulk
 actions) gets the same reactions and none can forget one.
 
 Cross-domain reactions (success, experience) do not belong here: they subscribe to the domain
@@ -28,6 +27,7 @@ class TicketState:
     tags: frozenset[str]
     subject: str
     custom_fields: dict[str, object]
+    sla_breached: bool = False
 
 
 def capture(ticket: Ticket) -> TicketState:
@@ -40,6 +40,7 @@ def capture(ticket: Ticket) -> TicketState:
         tags=frozenset(ticket.tags),
         subject=ticket.subject,
         custom_fields=dict(ticket.custom_fields),
+        sla_breached=ticket.sla_breached,
     )
 
 
@@ -54,7 +55,11 @@ class TicketChange:
 
 
 def after_ticket_change(session: Session, *, ticket: Ticket, change: TicketChange) -> None:
+    """Triggers first (their changes go through the ticket services with triggers switched off,
+    so they cannot start another run), then the SLA refresh, which sees the final ticket."""
+    from cxhub.service.automations.triggers import run_ticket_triggers
     from cxhub.service.sla.service import refresh_ticket_sla
 
     session.flush()
+    run_ticket_triggers(session, ticket=ticket, change=change)
     refresh_ticket_sla(session, ticket=ticket, change=change)

@@ -1,0 +1,103 @@
+"""Triggers inside the ticket transaction, called by `tickets.hooks.after_ticket_change`.
+
+The ticket as it is now and as it was before the change become snapshots, `run_triggers`
+decides, and `outcome.apply_as_system` writes the result through the ticket services with the
+`APPLYING_RULES` flag set, so those nested changes refresh SLAs but never run triggers again.
+Each fired trigger leaves a `ticket_rule_runs` row, so agents can see why a field changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cxhub.service.automations import config
+from cxhub.service.automations.conditions import TRIGGER_EVENTS
+from cxhub.service.automations.engine import changed_fields, run_triggers
+from cxhub.service.automations.models import TicketRuleRun
+from cxhub.service.automations.outcome import Skip, apply_as_system, rules_are_being_applied
+from cxhub.service.automations.rules import Automation, Trigger
+from cxhub.service.automations.snapshots import snapshot_before, snapshot_of
+from cxhub.service.tickets.hooks import TicketChange
+from cxhub.service.tickets.models import Ticket
+
+log = logging.getLogger(__name__)
+
+
+def run_ticket_triggers(session: Session, *, ticket: Ticket, change: TicketChange) -> None:
+    if rules_are_being_applied(session) or change.event not in TRIGGER_EVENTS:
+        return
+    triggers = config.active_triggers(session)
+    if not triggers:
+        return
+    after = snapshot_of(session, ticket)
+    before = snapshot_before(after, change.before) if change.before is not None else None
+    run = run_triggers(
+        triggers,
+        event=change.event,
+        before=before,
+        after=after,
+        message_text=change.message.body_text if change.message is not None else None,
+    )
+    if not run.fired:
+        return
+    if run.capped:
+        log.warning("trigger run on ticket %s hit the firing cap", ticket.id)
+    skipped = apply_as_system(
+        session, ticket=ticket, current=after, target=run.ticket, side_effects=run.side_effects
+    )
+    by_id = {trigger.id: trigger for trigger in triggers}
+    record_rule_runs(
+        session,
+        ticket=ticket,
+        kind="trigger",
+        event=change.event,
+        fired=[by_id[i] for i in run.fired],
+        changed=changed_fields(after, run.ticket),
+        skipped=skipped,
+    )
+
+
+def record_rule_runs(
+    session: Session,
+    *,
+    ticket: Ticket,
+    kind: str,
+    event: str,
+    fired: Sequence[Trigger | Automation],
+    changed: Sequence[str],
+    skipped: Sequence[Skip],
+) -> None:
+    """One audit row per fired rule. Field changes of a run are merged by the engine, so the
+    run's changed fields and run-wide skips are recorded on its last rule."""
+    for index, rule in enumerate(fired):
+        last = index == len(fired) - 1
+        reasons = [reason for rule_id, reason in skipped if rule_id == rule.id]
+        if last:
+            reasons = [reason for rule_id, reason in skipped if rule_id is None] + reasons
+        session.add(
+            TicketRuleRun(
+                workspace_id=ticket.workspace_id,
+                ticket_id=ticket.id,
+                rule_kind=kind,
+                rule_id=rule.id,
+                rule_name=rule.name,
+                event=event,
+                changed_fields=list(changed) if last else [],
+                skipped=reasons,
+            )
+        )
+    session.flush()
+
+
+def ticket_rule_runs(session: Session, *, ticket_id: int) -> list[TicketRuleRun]:
+    return list(
+        session.scalars(
+            select(TicketRuleRun)
+            .where(TicketRuleRun.ticket_id == ticket_id)
+            .order_by(TicketRuleRun.id)
+        )
+    )
