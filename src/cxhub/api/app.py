@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from cxhub import __version__
+from cxhub.analytics.api import router as metrics_router
 from cxhub.api.audit import router as audit_router
 from cxhub.api.problems import install_problem_handlers
 from cxhub.core.runtime import Runtime, build_runtime
@@ -44,6 +45,7 @@ def api_router() -> APIRouter:
         views_router,
         assignment_router,
         automations_router,
+        metrics_router,
         audit_router,
     ):
         router.include_router(domain_router)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from cxhub.core.events import publish
 from cxhub.customers.accounts.service import get_account
+from cxhub.service.sla.calendar import business_time_between
 from cxhub.service.sla.calendars import calendar_of
 from cxhub.service.sla.clock import SlaClock, SlaPause
 from cxhub.service.sla.events import SlaBreached
@@ -228,7 +229,32 @@ def _advance(
                 _event(session, target, "resumed", at)
 
 
+def _stamp_business_times(session: Session, ticket: Ticket, policy: SlaPolicy | None) -> None:
+    """Business-time first reply and resolution, on the policy's calendar (24/7 without one)."""
+    needs_reply = (
+        ticket.first_replied_at is not None and ticket.first_reply_business_seconds is None
+    )
+    if ticket.solved_at is None:
+        ticket.resolution_business_seconds = None
+    needs_resolution = ticket.solved_at is not None and ticket.resolution_business_seconds is None
+    if not (needs_reply or needs_resolution):
+        return
+    record = (
+        session.get(BusinessCalendarRecord, policy.calendar_id)
+        if policy is not None and policy.calendar_id is not None
+        else None
+    )
+    calendar = calendar_of(record)
+    if needs_reply and ticket.first_replied_at is not None:
+        elapsed = business_time_between(calendar, ticket.created_at, ticket.first_replied_at)
+        ticket.first_reply_business_seconds = int(elapsed.total_seconds())
+    if needs_resolution and ticket.solved_at is not None:
+        elapsed = business_time_between(calendar, ticket.created_at, ticket.solved_at)
+        ticket.resolution_business_seconds = int(elapsed.total_seconds())
+
+
 def _recompute(session: Session, ticket: Ticket, policy: SlaPolicy | None) -> None:
+    _stamp_business_times(session, ticket, policy)
     session.flush()
     nearest: datetime | None = None
     for target in _open_targets(session, ticket):

@@ -117,6 +117,7 @@ class Ticket(IdMixin, WorkspaceScoped, Base):
     last_customer_message_at: Mapped[datetime | None] = mapped_column()
     last_agent_reply_at: Mapped[datetime | None] = mapped_column()
     solved_at: Mapped[datetime | None] = mapped_column()
+    first_solved_at: Mapped[datetime | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     agent_reply_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -124,6 +125,10 @@ class Ticket(IdMixin, WorkspaceScoped, Base):
     next_sla_due_at: Mapped[datetime | None] = mapped_column()
     sla_policy_id: Mapped[int | None] = mapped_column(IdType)
     sla_breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Business time of the SLA calendar (24/7 without a policy), stamped when the first reply
+    # and the (latest) solve happen, so reports never recompute calendars per ticket.
+    first_reply_business_seconds: Mapped[int | None] = mapped_column(Integer)
+    resolution_business_seconds: Mapped[int | None] = mapped_column(Integer)
 
     tag_rows: Mapped[list[TicketTag]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="TicketTag.tag"

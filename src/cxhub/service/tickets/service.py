@@ -242,9 +242,11 @@ def change_status(session: Session, *, ticket: Ticket, status: TicketStatus) -> 
     ticket.updated_at = now
     if status == TicketStatus.SOLVED:
         ticket.solved_at = now
+        ticket.first_solved_at = ticket.first_solved_at or now
     elif status == TicketStatus.CLOSED:
         ticket.closed_at = now
         ticket.solved_at = ticket.solved_at or now
+        ticket.first_solved_at = ticket.first_solved_at or now
     elif previous == TicketStatus.SOLVED:
         ticket.solved_at = None
         ticket.reopen_count += 1

@@ -1,0 +1,75 @@
+"""Metric formulas on plain values: the definitions of docs/metrics.md, tested by hand.
+
+A ratio with an empty denominator is undefined (None), never 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+
+def ratio(part: int, whole: int) -> float | None:
+    return None if whole == 0 else part / whole
+
+
+def percent(part: int, whole: int) -> float | None:
+    value = ratio(part, whole)
+    return None if value is None else 100.0 * value
+
+
+def csat_percent(scores: Iterable[int]) -> float | None:
+    """CSAT = ratings of 4–5 ÷ all ratings (1–5 scale), as a percentage."""
+    values = list(scores)
+    for score in values:
+        if not 1 <= score <= 5:
+            raise ValueError(f"a CSAT rating is 1–5, got {score}")
+    return percent(sum(1 for s in values if s >= 4), len(values))
+
+
+def nps(scores: Iterable[int]) -> float | None:
+    """NPS = % promoters (9–10) − % detractors (0–6), from −100 to +100."""
+    values = list(scores)
+    for score in values:
+        if not 0 <= score <= 10:
+            raise ValueError(f"an NPS answer is 0–10, got {score}")
+    if not values:
+        return None
+    promoters = sum(1 for s in values if s >= 9)
+    detractors = sum(1 for s in values if s <= 6)
+    return 100.0 * (promoters - detractors) / len(values)
+
+
+def ces(scores: Iterable[int]) -> float | None:
+    """CES = mean answer on the 1–7 scale (higher = easier)."""
+    values = list(scores)
+    for score in values:
+        if not 1 <= score <= 7:
+            raise ValueError(f"a CES answer is 1–7, got {score}")
+    return None if not values else sum(values) / len(values)
+
+
+def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
+    """Linear-interpolated percentile (numpy's default) of already sorted values."""
+    if not sorted_values:
+        return None
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError("fraction must be within 0..1")
+    position = (len(sorted_values) - 1) * fraction
+    low = math.floor(position)
+    high = math.ceil(position)
+    if low == high:
+        return float(sorted_values[low])
+    weight = position - low
+    return float(sorted_values[low]) * (1 - weight) + float(sorted_values[high]) * weight
+
+
+def duration_summary(seconds: Iterable[float]) -> dict[str, float | int | None]:
+    """Count, mean, median and 90th percentile of durations (seconds)."""
+    values = sorted(seconds)
+    return {
+        "count": len(values),
+        "mean": None if not values else sum(values) / len(values),
+        "median": percentile(values, 0.5),
+        "p90": percentile(values, 0.9),
+    }
