@@ -19,6 +19,8 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     MetaData,
+    Select,
+    Table,
     create_engine,
     event,
 )
@@ -131,6 +133,37 @@ def workspace_session_info(workspace_id: int | str) -> dict[str, Any]:
     return {"workspace_id": workspace_id}
 
 
+_SCOPED_TABLES: dict[int, frozenset[Any]] = {}
+
+
+def _scoped_tables() -> frozenset[Any]:
+    mappers = Base.registry.mappers
+    cached = _SCOPED_TABLES.get(len(mappers))
+    if cached is None:
+        cached = frozenset(
+            mapper.local_table for mapper in mappers if issubclass(mapper.class_, WorkspaceScoped)
+        )
+        _SCOPED_TABLES.clear()
+        _SCOPED_TABLES[len(mappers)] = cached
+    return cached
+
+
+def _scope_plain_froms(statement: Any, workspace_id: int) -> Any:
+    """Add `workspace_id = …` for every tenant table the SELECT reads directly.
+
+    `with_loader_criteria` finds the entities of a statement from its columns and joins; an
+    aggregate whose columns name no entity (`select(func.count()).where(and_(…))`) can slip
+    through it. Plain FROM tables are filtered here as well (a WHERE on a joined table would
+    turn an outer join inner, so joins are left to the loader criteria)."""
+    if not isinstance(statement, Select):
+        return statement
+    scoped = _scoped_tables()
+    for from_clause in statement.get_final_froms():
+        if isinstance(from_clause, Table) and from_clause in scoped:
+            statement = statement.where(from_clause.c.workspace_id == workspace_id)
+    return statement
+
+
 def _enforce_workspace_filter(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
@@ -141,12 +174,14 @@ def _enforce_workspace_filter(state: ORMExecuteState) -> None:
         return
     if workspace_id is None:
         # Unscoped sessions may only read non-tenant tables (workspaces, auth lookups by hash).
-        state.statement = state.statement.options(
+        state.statement = _scope_plain_froms(state.statement, -1).options(
             with_loader_criteria(
                 WorkspaceScoped, lambda cls: cls.workspace_id == -1, include_aliases=True
             )
         )
         return
+    if state.is_select:
+        state.statement = _scope_plain_froms(state.statement, workspace_id)
     state.statement = state.statement.options(
         with_loader_criteria(
             WorkspaceScoped,
