@@ -9,6 +9,7 @@ from cxhub.customers.accounts.models import Account, AccountDomain
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.people.models import ApiToken, Team, TeamMembership, User, WebSession
+from cxhub.service.mail.models import InboundEmail, Mailbox, OutboundEmail
 from cxhub.service.sla.models import (
     BusinessCalendarRecord,
     SlaEvent,
@@ -33,7 +34,10 @@ __all__ = [
     "BusinessCalendarRecord",
     "Contact",
     "ContactIdentifier",
+    "InboundEmail",
     "Interaction",
+    "Mailbox",
+    "OutboundEmail",
     "SlaEvent",
     "SlaPolicy",
     "Team",

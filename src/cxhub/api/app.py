@@ -19,6 +19,7 @@ from cxhub.customers.accounts.api import router as accounts_router
 from cxhub.customers.contacts.api import router as contacts_router
 from cxhub.customers.timeline.api import router as timeline_router
 from cxhub.people.api import router as people_router
+from cxhub.service.mail.api import router as mail_router
 from cxhub.service.sla.api import router as sla_router
 from cxhub.service.tickets.api import router as tickets_router
 
@@ -36,6 +37,7 @@ def api_router() -> APIRouter:
         timeline_router,
         tickets_router,
         sla_router,
+        mail_router,
         audit_router,
     ):
         router.include_router(domain_router)

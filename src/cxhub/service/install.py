@@ -4,8 +4,10 @@ periodic tasks and event subscribers on a runtime."""
 from __future__ import annotations
 
 from cxhub.core.runtime import Runtime
+from cxhub.service.mail import tasks as mail_tasks
 from cxhub.service.sla import tasks as sla_tasks
 
 
 def install(runtime: Runtime) -> None:
     sla_tasks.install(runtime)
+    mail_tasks.install(runtime)
