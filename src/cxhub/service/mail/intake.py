@@ -48,8 +48,9 @@ log = logging.getLogger(__name__)
 _EMBEDDED_MESSAGE_ID = re.compile(
     rb"^(?:message-id|original-message-id)[ \t]*:[ \t]*<?([^<>\s]+)>?", re.IGNORECASE | re.MULTILINE
 )
-_DIAGNOSTIC = re.compile(
-    rb"^(?:diagnostic-code|status)[ \t]*:[ \t]*([^\r\n]+)", re.IGNORECASE | re.MULTILINE
+_DIAGNOSTICS = tuple(
+    re.compile(rb"^" + name + rb"[ \t]*:[ \t]*([^\r\n]+)", re.IGNORECASE | re.MULTILINE)
+    for name in (rb"diagnostic-code", rb"status")
 )
 _MAX_MERGE_HOPS = 20
 
@@ -138,7 +139,9 @@ def _handle_bounce(session: Session, raw: bytes, parsed: ParsedEmail) -> str:
     )
     candidates.discard(parsed.message_id)
     candidates.discard("")
-    diagnostic = _DIAGNOSTIC.search(raw)
+    diagnostic = next(
+        (found for pattern in _DIAGNOSTICS if (found := pattern.search(raw)) is not None), None
+    )
     detail = (
         diagnostic.group(1).decode("utf-8", errors="replace").strip()
         if diagnostic
