@@ -61,7 +61,7 @@ def test_mail_serve_receives_into_the_database(tmp_path: Path) -> None:
         port = _free_port()
         env = {**os.environ, "CXHUB_DATA_DIR": str(tmp_path), "CXHUB_MAIL_PORT": str(port)}
         env.pop("CXHUB_DATABASE_URL", None)
-        process = subprocess.Popen(
+        process = subprocess.Popen(  # noqa: S603 - our own console script
             [str(Path(sys.executable).with_name("cxhub")), "mail", "serve"],
             env=env,
             stdout=subprocess.PIPE,

@@ -96,7 +96,8 @@ def test_chinese_gb2312_mail_is_decoded(desk: Desk, support_smtp: MailboxReceive
     assert "我的订单还没有到" in _messages(desk, ticket.id)[0].body_text
     with desk.tenant.session() as session:
         requester = session.get(Contact, ticket.requester_id)
-        assert requester is not None and requester.first_name == "王秀英"
+        assert requester is not None
+        assert requester.first_name == "王秀英"
 
 
 def test_reply_goes_out_threaded_and_the_answer_threads_back(
@@ -233,7 +234,8 @@ def test_auto_replies_and_bounces_make_no_ticket_and_no_reply(
     assert "marked 1 outbound" in (bounce_row.reason or "")
     with desk.tenant.session() as session:
         outbound = session.scalar(select(OutboundEmail))
-        assert outbound is not None and outbound.status == OutboundStatus.FAILED
+        assert outbound is not None
+        assert outbound.status == OutboundStatus.FAILED
     agent_message = _messages(desk, ticket.id)[-1]
     assert agent_message.delivery_status == DeliveryStatus.FAILED
     assert "550 5.1.1" in (agent_message.delivery_error or "")

@@ -114,7 +114,7 @@ def test_without_a_relay_the_reply_fails_at_once_and_can_be_resent(
     runtime, client = no_relay
     desk, ticket_id = _desk_with_ticket(runtime, client)
     message_id = _reply(client, desk, ticket_id)
-    message, row = _state(desk, message_id)
+    message, _row = _state(desk, message_id)
     assert (message.delivery_status, message.delivery_error) == (DeliveryStatus.FAILED, NO_RELAY)
     resent = client.post(
         f"/api/v1/tickets/{ticket_id}/messages/{message_id}/resend", headers=desk.tenant.admin
