@@ -13,6 +13,7 @@ from cxhub.core.runtime import Runtime
 from cxhub.core.settings import Settings
 from cxhub.service.mail.inbound import PROCESS_INBOUND, PROCESS_PENDING, pending_inbound_ids
 from cxhub.service.mail.intake import IntakeOptions, process_inbound
+from cxhub.service.mail.listener import intake_gate
 from cxhub.service.mail.outbound import (
     DELIVER,
     RETRY_DUE,
@@ -92,12 +93,21 @@ def install(runtime: Runtime) -> None:
     factory = runtime.session_factory
     options = intake_options(settings)
 
+    gate = intake_gate(factory)
+
+    # Processing yields to pending stores (listener.IntakeGate), so it runs in a unit of work
+    # of its own inside the gate and leaves the job's session unused.
     def run_process_inbound(session: Session, payload: dict[str, Any]) -> None:
-        process_inbound(session, int(payload["inbound_id"]), options=options)
+        with gate.processing(), unit_of_work(factory, _workspace_of(session)) as own:
+            process_inbound(own, int(payload["inbound_id"]), options=options)
 
     def run_process_pending(session: Session, payload: dict[str, Any]) -> None:
-        for inbound_id in pending_inbound_ids(session):
-            process_inbound(session, inbound_id, options=options)
+        workspace_id = _workspace_of(session)
+        with unit_of_work(factory, workspace_id) as lookup:
+            pending = pending_inbound_ids(lookup)
+        for inbound_id in pending:
+            with gate.processing(), unit_of_work(factory, workspace_id) as own:
+                process_inbound(own, inbound_id, options=options)
 
     # The delivery jobs leave their own session unused: sending must not hold a transaction
     # (on SQLite, the write lock) open for the length of an SMTP conversation.
