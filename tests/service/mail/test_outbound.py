@@ -156,3 +156,10 @@ def test_a_reply_without_a_mailbox_fails_with_the_reason(
     )
     assert reply.json()["delivery_status"] == "failed"
     assert reply.json()["delivery_error"] == "no support mailbox configured"
+
+
+def test_the_sweeps_are_scheduled_every_30_seconds(runtime: Runtime) -> None:
+    assert runtime.scheduler is not None
+    periodic = {task.job_name: task.every_seconds for task in runtime.scheduler.tasks}
+    assert periodic["mail.process_pending"] == 30
+    assert periodic["mail.retry_due"] == 30
