@@ -19,6 +19,7 @@ from cxhub.service.automations.models import (
     UserNotification,
 )
 from cxhub.service.csat.models import CsatSurvey
+from cxhub.service.mail.models import InboundEmail, Mailbox, OutboundEmail
 from cxhub.service.sla.models import (
     BusinessCalendarRecord,
     SlaEvent,
@@ -48,8 +49,11 @@ __all__ = [
     "Contact",
     "ContactIdentifier",
     "CsatSurvey",
+    "InboundEmail",
     "Interaction",
     "MacroRecord",
+    "Mailbox",
+    "OutboundEmail",
     "SavedView",
     "SlaEvent",
     "SlaPolicy",

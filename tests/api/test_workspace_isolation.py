@@ -26,8 +26,9 @@ from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.people.models import ApiToken, Team, User
 from cxhub.service.automations.models import AutomationRecord, MacroRecord, TriggerRecord
+from cxhub.service.mail.models import InboundEmail, Mailbox
 from cxhub.service.sla.models import BusinessCalendarRecord, SlaPolicy
-from cxhub.service.tickets.models import Ticket, TicketAttachment
+from cxhub.service.tickets.models import Ticket, TicketAttachment, TicketMessage
 from cxhub.service.views.models import SavedView
 from tests.api.problems import assert_problem
 from tests.api.routes import ServedRoute, served_routes
@@ -131,6 +132,32 @@ def build_macro(client: TestClient, tenant: Tenant) -> int:
     return int(_post(client, tenant, "/macros", MACRO_BODY)["id"])
 
 
+def build_message(client: TestClient, tenant: Tenant) -> int:
+    ticket = build_ticket(client, tenant)
+    response = client.get(f"/api/v1/tickets/{ticket}/messages", headers=tenant.admin)
+    assert response.status_code == 200, response.text
+    return int(response.json()["items"][0]["id"])
+
+
+def build_mailbox(client: TestClient, tenant: Tenant) -> int:
+    body = {"address": f"{unique('support')}@{unique('d')}.example.com", "display_name": "S"}
+    return int(_post(client, tenant, "/mailboxes", body)["id"])
+
+
+def build_inbound(client: TestClient, tenant: Tenant) -> int:
+    raw = (
+        f"From: Ann <{unique('ann')}@example.org>\r\nTo: support@example.com\r\n"
+        f"Subject: isolation\r\nMessage-ID: <{unique('m')}@example.org>\r\n\r\nHello\r\n"
+    ).encode()
+    response = client.post(
+        "/api/v1/mail/inbound",
+        content=raw,
+        headers={**tenant.admin, "Content-Type": "message/rfc822"},
+    )
+    assert response.status_code == 202, response.text
+    return int(response.json()["id"])
+
+
 # One builder per path parameter name: a new route with a new parameter fails below until its
 # object can be built here, so no route escapes the isolation check.
 BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
@@ -148,6 +175,9 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "trigger_id": (build_trigger, TriggerRecord),
     "automation_id": (build_automation, AutomationRecord),
     "macro_id": (build_macro, MacroRecord),
+    "message_id": (build_message, TicketMessage),
+    "mailbox_id": (build_mailbox, Mailbox),
+    "inbound_id": (build_inbound, InboundEmail),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
@@ -312,6 +342,8 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/automations": AutomationRecord,
     "/api/v1/macros": MacroRecord,
     "/api/v1/me/notifications": None,  # the caller's own rows (user_id filter)
+    "/api/v1/mailboxes": Mailbox,
+    "/api/v1/mail/inbound": InboundEmail,
 }
 
 

@@ -23,6 +23,7 @@ from cxhub.people.api import router as people_router
 from cxhub.service.assignment.api import router as assignment_router
 from cxhub.service.automations.api import router as automations_router
 from cxhub.service.csat.api import router as csat_router
+from cxhub.service.mail.api import router as mail_router
 from cxhub.service.sla.api import router as sla_router
 from cxhub.service.tickets.api import router as tickets_router
 from cxhub.service.views.api import router as views_router
@@ -46,6 +47,7 @@ def api_router() -> APIRouter:
         assignment_router,
         automations_router,
         metrics_router,
+        mail_router,
         audit_router,
     ):
         router.include_router(domain_router)

@@ -57,6 +57,26 @@ class Settings(BaseSettings):
         description="Largest attachment accepted on a ticket message (bytes).",
     )
 
+    mail_host: str = Field(
+        default="127.0.0.1", description="Interface `cxhub mail serve` listens on for inbound SMTP."
+    )
+    mail_port: int = Field(default=2525, ge=0, le=65535, description="Inbound SMTP port.")
+    mail_max_message_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        ge=1024,
+        description="Largest inbound email accepted (SMTP SIZE and the raw-MIME endpoint).",
+    )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP relay for outbound mail; unset means replies fail."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP relay port.")
+    smtp_username: str | None = Field(default=None, description="SMTP relay login (optional).")
+    smtp_password: str | None = Field(default=None, description="SMTP relay password.")
+    smtp_security: Literal["none", "starttls", "ssl"] = Field(
+        default="starttls", description="TLS mode towards the relay: none, starttls or ssl."
+    )
+    smtp_timeout: float = Field(default=30.0, gt=0, description="SMTP relay timeout in seconds.")
+
     @field_validator("data_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from cxhub.core.runtime import Runtime
 from cxhub.service.automations import tasks as automation_tasks
 from cxhub.service.csat import tasks as csat_tasks
+from cxhub.service.mail import tasks as mail_tasks
 from cxhub.service.sla import tasks as sla_tasks
 
 
@@ -13,3 +14,4 @@ def install(runtime: Runtime) -> None:
     sla_tasks.install(runtime)
     csat_tasks.install(runtime)
     automation_tasks.install(runtime)
+    mail_tasks.install(runtime)

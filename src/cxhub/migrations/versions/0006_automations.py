@@ -1,7 +1,7 @@
 """automations
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-26 10:10:05.389095
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 import cxhub.core.db
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,4 +1,5 @@
-"""What runs inside the same transaction after any ticket change: triggers, then SLA clocks. One entry point, so every door (API, e-mail, web form, automations, bulk
+"""What runs inside the same transaction after any ticket change: triggers, SLA clocks, and
+queuing a public reply as e-mail. One entry point, so every door (API, e-mail, web form, automations, bulk
 actions) gets the same reactions and none can forget one.
 
 Cross-domain reactions (success, experience) do not belong here: they subscribe to the domain
@@ -12,7 +13,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from cxhub.service.tickets.models import Ticket, TicketMessage, TicketPriority, TicketStatus
+from cxhub.service.tickets.models import (
+    DeliveryStatus,
+    Ticket,
+    TicketMessage,
+    TicketPriority,
+    TicketStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -63,3 +70,13 @@ def after_ticket_change(session: Session, *, ticket: Ticket, change: TicketChang
     session.flush()
     run_ticket_triggers(session, ticket=ticket, change=change)
     refresh_ticket_sla(session, ticket=ticket, change=change)
+    message = change.message
+    if (
+        change.event in ("agent_replied", "system_replied")
+        and message is not None
+        and message.delivery_status == DeliveryStatus.QUEUED
+    ):
+        # the reply goes out by e-mail: composed and queued in this same transaction
+        from cxhub.service.mail.outbound import queue_reply
+
+        queue_reply(session, ticket=ticket, message=message)

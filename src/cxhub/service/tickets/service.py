@@ -6,6 +6,7 @@ consistent whichever door (API, e-mail, web form, automation) the change came th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -139,10 +140,22 @@ def put_on_timeline(
 
 
 def create_ticket(
-    session: Session, *, workspace_id: int, data: TicketCreate, actor: Actor
+    session: Session,
+    *,
+    workspace_id: int,
+    data: TicketCreate,
+    actor: Actor,
+    body_html: str | None = None,
+    email_message_id: str | None = None,
+    follow_up_of_id: int | None = None,
+    extra_attachment_ids: Sequence[int] = (),
 ) -> tuple[Ticket, bool]:
     """Open a ticket with its first message; returns (ticket, created). A re-sent external id
-    returns the ticket it created the first time."""
+    returns the ticket it created the first time.
+
+    The e-mail channel also passes the first message's sanitised `body_html` and
+    `email_message_id`, `follow_up_of_id` for a follow-up to a closed ticket, and
+    `extra_attachment_ids` (a mail may carry more files than the API's limit)."""
     from cxhub.service.tickets.messages import add_first_message
 
     if data.external_id is not None:
@@ -173,6 +186,7 @@ def create_ticket(
         custom_fields=data.custom_fields,
         language=data.language or contact.locale,
         external_id=data.external_id,
+        follow_up_of_id=follow_up_of_id,
         created_at=now,
         updated_at=now,
         status_changed_at=now,
@@ -194,7 +208,9 @@ def create_ticket(
         ticket=ticket,
         body=data.description,
         actor=actor,
-        attachment_ids=data.attachment_ids,
+        attachment_ids=[*data.attachment_ids, *extra_attachment_ids],
+        body_html=body_html,
+        email_message_id=email_message_id,
     )
     if ticket.team_id is not None and ticket.assignee_id is None:
         # The team's mode decides (None for manual teams); as if created with that assignee.
