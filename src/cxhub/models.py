@@ -18,6 +18,7 @@ from cxhub.service.automations.models import (
     TriggerRecord,
     UserNotification,
 )
+from cxhub.service.channels.models import ChannelReceipt, ChannelSource, ChannelThread
 from cxhub.service.csat.models import CsatSurvey
 from cxhub.service.sla.models import (
     BusinessCalendarRecord,
@@ -45,6 +46,9 @@ __all__ = [
     "AutomationRecord",
     "Base",
     "BusinessCalendarRecord",
+    "ChannelReceipt",
+    "ChannelSource",
+    "ChannelThread",
     "Contact",
     "ContactIdentifier",
     "CsatSurvey",
