@@ -25,8 +25,8 @@ from cxhub.customers.accounts.models import Account
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.people.models import ApiToken, Team, User
-from cxhub.service.channels.models import ChannelSource
 from cxhub.service.automations.models import AutomationRecord, MacroRecord, TriggerRecord
+from cxhub.service.channels.models import ChannelSource
 from cxhub.service.sla.models import BusinessCalendarRecord, SlaPolicy
 from cxhub.service.tickets.models import Ticket, TicketAttachment
 from cxhub.service.views.models import SavedView
