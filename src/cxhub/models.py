@@ -18,6 +18,7 @@ from cxhub.service.automations.models import (
     TriggerRecord,
     UserNotification,
 )
+from cxhub.service.channels.models import ChannelReceipt, ChannelSource, ChannelThread
 from cxhub.service.csat.models import CsatSurvey
 from cxhub.service.mail.models import InboundEmail, Mailbox, OutboundEmail
 from cxhub.service.sla.models import (
@@ -46,6 +47,9 @@ __all__ = [
     "AutomationRecord",
     "Base",
     "BusinessCalendarRecord",
+    "ChannelReceipt",
+    "ChannelSource",
+    "ChannelThread",
     "Contact",
     "ContactIdentifier",
     "CsatSurvey",

@@ -12,7 +12,14 @@ PERMISSIONS_DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md
 
 # Routes anyone may call without a permission rule. Keep this empty unless a route is truly public
 # (a health probe, a login form): each entry is a deliberate decision, reviewed like code.
-PUBLIC_ROUTES: frozenset[str] = frozenset()
+PUBLIC_ROUTES: frozenset[str] = frozenset(
+    {
+        # authenticated by the channel's HMAC signature, not a token (docs/channels.md)
+        "POST /api/v1/channels/{channel_id}/inbound",
+        # a site's own contact form: anonymous by design, rate-limited per client
+        "POST /api/v1/public/{workspace_slug}/tickets",
+    }
+)
 
 
 def test_the_api_has_routes(app: FastAPI) -> None:

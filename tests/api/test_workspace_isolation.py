@@ -26,12 +26,14 @@ from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.people.models import ApiToken, Team, User
 from cxhub.service.automations.models import AutomationRecord, MacroRecord, TriggerRecord
+from cxhub.service.channels.models import ChannelSource
 from cxhub.service.mail.models import InboundEmail, Mailbox
 from cxhub.service.sla.models import BusinessCalendarRecord, SlaPolicy
 from cxhub.service.tickets.models import Ticket, TicketAttachment, TicketMessage
 from cxhub.service.views.models import SavedView
 from tests.api.problems import assert_problem
 from tests.api.routes import ServedRoute, served_routes
+from tests.api.test_route_permissions import PUBLIC_ROUTES
 from tests.factories import Tenant, unique
 
 Builder = Callable[[TestClient, Tenant], int]
@@ -119,6 +121,10 @@ AUTOMATION_BODY: dict[str, Any] = {
 MACRO_BODY: dict[str, Any] = {"name": "m", "actions": [{"type": "set_priority", "priority": "low"}]}
 
 
+def build_channel(client: TestClient, tenant: Tenant) -> int:
+    return int(_post(client, tenant, "/channels", {"name": unique("chat "), "kind": "chat"})["id"])
+
+
 def build_trigger(client: TestClient, tenant: Tenant) -> int:
     # inactive, so it does not change the other tickets the test builds in that workspace
     return int(_post(client, tenant, "/triggers", {**TRIGGER_BODY, "active": False})["id"])
@@ -178,6 +184,7 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "message_id": (build_message, TicketMessage),
     "mailbox_id": (build_mailbox, Mailbox),
     "inbound_id": (build_inbound, InboundEmail),
+    "channel_id": (build_channel, ChannelSource),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
@@ -203,6 +210,7 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
     "PUT /api/v1/triggers/{trigger_id}": {**TRIGGER_BODY, "name": "hijacked"},
     "PUT /api/v1/automations/{automation_id}": {**AUTOMATION_BODY, "name": "hijacked"},
     "PUT /api/v1/macros/{macro_id}": {**MACRO_BODY, "name": "hijacked"},
+    "PATCH /api/v1/channels/{channel_id}": {"name": "hijacked", "active": False},
 }
 
 
@@ -214,7 +222,14 @@ def _snapshot(tenant: Tenant, model: type[Any], object_id: int) -> dict[str, Any
 
 
 def _routes_with_path_params(app: FastAPI) -> list[ServedRoute]:
-    return [route for route in served_routes(app) if route.path_params]
+    """Token-authenticated routes with a path parameter. Public routes (PUBLIC_ROUTES) ignore
+    the caller's token: their workspace comes from the path object itself (a channel's
+    signature, a workspace's public form), checked by `test_public_routes_ignore_tokens`."""
+    return [
+        route
+        for route in served_routes(app)
+        if route.path_params and str(route) not in PUBLIC_ROUTES
+    ]
 
 
 def test_every_path_parameter_has_a_builder(app: FastAPI) -> None:
@@ -247,6 +262,21 @@ def test_other_workspace_objects_are_not_found_on_every_route(
         if after != before:
             failures.append(f"{route}: answered 404 but changed workspace B's object")
     assert failures == []
+
+
+def test_public_routes_ignore_tokens(
+    client: TestClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    """A's token opens nothing of B's on the signature-authenticated inbound route."""
+    assert "POST /api/v1/channels/{channel_id}/inbound" in PUBLIC_ROUTES
+    foreign = build_channel(client, other_tenant)
+    before = _snapshot(other_tenant, ChannelSource, foreign)
+    body = {"thread_id": "t", "message_id": "m", "author": {"email": "x@example.com"}, "text": "hi"}
+    response = client.post(f"/api/v1/channels/{foreign}/inbound", json=body, headers=tenant.admin)
+    assert_problem(response, 401, "unauthenticated")
+    assert _snapshot(other_tenant, ChannelSource, foreign) == before
+    with other_tenant.session() as session:
+        assert session.scalars(select(Ticket.id)).all() == []
 
 
 def test_merge_cannot_pull_a_contact_out_of_another_workspace(
@@ -344,6 +374,7 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/me/notifications": None,  # the caller's own rows (user_id filter)
     "/api/v1/mailboxes": Mailbox,
     "/api/v1/mail/inbound": InboundEmail,
+    "/api/v1/channels": ChannelSource,
 }
 
 

@@ -22,6 +22,7 @@ from cxhub.customers.timeline.api import router as timeline_router
 from cxhub.people.api import router as people_router
 from cxhub.service.assignment.api import router as assignment_router
 from cxhub.service.automations.api import router as automations_router
+from cxhub.service.channels.api import router as channels_router
 from cxhub.service.csat.api import router as csat_router
 from cxhub.service.mail.api import router as mail_router
 from cxhub.service.sla.api import router as sla_router
@@ -43,6 +44,7 @@ def api_router() -> APIRouter:
         tickets_router,
         sla_router,
         csat_router,
+        channels_router,
         views_router,
         assignment_router,
         automations_router,

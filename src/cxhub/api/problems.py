@@ -114,7 +114,7 @@ _RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", 
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(
+        response = problem(
             request,
             status=exc.status,
             slug=exc.type_slug,
@@ -123,6 +123,10 @@ def install_problem_handlers(app: FastAPI) -> None:
             # An extension can never replace a member RFC 9457 defines.
             **{k: v for k, v in exc.extensions.items() if k not in _RESERVED_MEMBERS},
         )
+        retry_after = exc.extensions.get("retry_after")
+        if exc.status in (429, 503) and isinstance(retry_after, int):
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -26,10 +26,11 @@ def page_modules() -> list[ModuleType]:
     from cxhub.customers.accounts import pages as account_pages
     from cxhub.customers.contacts import pages as contact_pages
     from cxhub.people import pages as people_pages
+    from cxhub.service.channels import pages as channel_pages
     from cxhub.service.csat import pages as csat_pages
     from cxhub.service.tickets import pages as ticket_pages
 
-    return [people_pages, ticket_pages, contact_pages, account_pages, csat_pages]
+    return [people_pages, ticket_pages, contact_pages, account_pages, csat_pages, channel_pages]
 
 
 root_router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)

@@ -1,0 +1,1 @@
+"""Non-email channels: the one inbound interface, webhook channels, phone calls, the web form."""
