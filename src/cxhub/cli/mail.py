@@ -51,7 +51,7 @@ def serve(
             receiver.start()
         except OSError as exc:
             raise fail(f"cannot listen on {bind_host}:{bind_port}: {exc}") from None
-        if runtime.scheduler is not None:
+        if settings.scheduler and runtime.scheduler is not None:
             runtime.scheduler.start()
         typer.echo(
             f"cxhub mail is receiving on {bind_host}:{receiver.port} "

@@ -44,6 +44,8 @@ def serve(
         typer.echo(f"API token: {credentials.token}")
     typer.echo(f"cxhub is serving at {url} (database: {settings.effective_database_url})")
     app = create_app(settings, runtime)
+    if settings.scheduler and runtime.scheduler is not None:
+        runtime.scheduler.start()
     try:
         uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
     except OSError as exc:

@@ -51,6 +51,15 @@ class Settings(BaseSettings):
         description="Where background jobs run: a worker thread in this process, or inline ('sync').",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    scheduler: bool = Field(
+        default=True,
+        description="Run periodic jobs (SLA breach checks, mail sweeps, time-based automations) "
+        "in this process; turn off on all but one process of a multi-worker deployment.",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The address customers reach cxhub at; links in e-mails (CSAT) use it.",
+    )
     attachment_max_bytes: int = Field(
         default=20 * 1024 * 1024,
         ge=1024,

@@ -124,8 +124,9 @@ def upgrade() -> None:
         sa.Column(
             "ticket_message_id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            nullable=False,
+            nullable=True,
         ),
+        sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("envelope_from", sa.String(length=320), nullable=False),
         sa.Column("to", sa.String(length=320), nullable=False),
         sa.Column("subject", sa.String(length=1000), nullable=False),

@@ -85,9 +85,11 @@ class OutboundEmail(IdMixin, WorkspaceScoped, Base):
     )
 
     ticket_id: Mapped[int] = mapped_column(IdType, ForeignKey("tickets.id", ondelete="CASCADE"))
-    ticket_message_id: Mapped[int] = mapped_column(
+    # Null for mail that is not a thread message (CSAT requests, notifications).
+    ticket_message_id: Mapped[int | None] = mapped_column(
         IdType, ForeignKey("ticket_messages.id", ondelete="CASCADE")
     )
+    kind: Mapped[str] = mapped_column(String(32), default="reply")
     envelope_from: Mapped[str] = mapped_column(String(320))
     to: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(1000))

@@ -65,12 +65,18 @@ def _fail_message(message: TicketMessage, error: str) -> None:
     message.delivery_error = error
 
 
+def _thread_message(session: Session, row: OutboundEmail) -> TicketMessage | None:
+    if row.ticket_message_id is None:
+        return None
+    return session.get(TicketMessage, row.ticket_message_id)
+
+
 def mark_outbound_failed(session: Session, row: OutboundEmail, error: str) -> None:
     """Give up on `row` and say why on its ticket message (also used for bounces)."""
     row.status = OutboundStatus.FAILED
     row.last_error = error
     row.next_attempt_at = None
-    message = session.get(TicketMessage, row.ticket_message_id)
+    message = _thread_message(session, row)
     if message is not None:
         _fail_message(message, error)
     session.flush()
@@ -155,6 +161,55 @@ def queue_reply(
     return row
 
 
+def queue_ticket_email(
+    session: Session,
+    *,
+    ticket: Ticket,
+    kind: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    to: str | None = None,
+) -> OutboundEmail | None:
+    """Queue a system e-mail about a ticket that is not a thread message (a CSAT request, a
+    notification): sent from the default mailbox with `Auto-Submitted` set, so the customer's
+    auto-responder never answers it. None when there is no mailbox or no address."""
+    mailbox = default_mailbox(session)
+    recipient = to or requester_address(session, ticket)
+    if mailbox is None or recipient is None:
+        return None
+    mime = compose_reply(
+        from_address=mailbox.address,
+        from_name=mailbox.display_name,
+        to=recipient,
+        subject=subject,
+        text=text,
+        html=html,
+        message_id_domain=mailbox.address.rpartition("@")[2],
+        ticket_number=ticket.number,
+        auto_generated=True,
+    )
+    now = utcnow()
+    row = OutboundEmail(
+        workspace_id=ticket.workspace_id,
+        ticket_id=ticket.id,
+        ticket_message_id=None,
+        kind=kind,
+        envelope_from=mailbox.address,
+        to=recipient[:320],
+        subject=str(mime["Subject"])[:1000],
+        message_id=normalise_message_id(str(mime["Message-ID"])),
+        raw=mime.as_bytes(),
+        status=OutboundStatus.QUEUED,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    enqueue(session, DELIVER, workspace_id=ticket.workspace_id, payload={"outbound_id": row.id})
+    return row
+
+
 @dataclass(frozen=True)
 class ClaimedDelivery:
     """One attempt's worth of what to send, read inside the claiming transaction."""
@@ -177,7 +232,7 @@ def claim_delivery(session: Session, *, outbound_id: int, now: datetime) -> Clai
         return None
     row.attempts += 1
     row.next_attempt_at = now + SEND_LEASE
-    message = session.get(TicketMessage, row.ticket_message_id)
+    message = _thread_message(session, row)
     if message is not None:
         message.delivery_attempts = row.attempts
     session.flush()
@@ -195,7 +250,7 @@ def record_delivery(
     )
     if row is None or row.status != OutboundStatus.QUEUED:
         return row
-    message = session.get(TicketMessage, row.ticket_message_id)
+    message = _thread_message(session, row)
     if error is None:
         row.status = OutboundStatus.SENT
         row.sent_at = now
