@@ -61,3 +61,43 @@ def test_solving_mails_a_one_click_csat_request_in_italian(
         f"/api/v1/tickets/{ticket['id']}/csat", headers=desk.tenant.admin
     ).json()
     assert rated["score"] == 5
+
+
+def test_a_trigger_notification_to_an_address_goes_out_by_mail(
+    mail_client: TestClient, desk: Desk, customer_mx: Mx
+) -> None:
+    oncall = f"{unique('oncall')}@example.com"
+    trigger = mail_client.post(
+        "/api/v1/triggers",
+        json={
+            "name": "outage alert",
+            "all": [
+                {"field": "event", "op": "is", "value": "ticket_created"},
+                {"field": "subject", "op": "contains", "value": "outage"},
+            ],
+            "actions": [
+                {
+                    "type": "notify",
+                    "recipients": [oncall],
+                    "subject": "Outage on #{{ ticket.number }}",
+                    "body": "{{ requester.name }} reported an outage.",
+                }
+            ],
+        },
+        headers=desk.tenant.admin,
+    )
+    assert trigger.status_code == 201, trigger.text
+    ticket = mail_client.post(
+        "/api/v1/tickets",
+        json={
+            "subject": "Total outage in Milan",
+            "description": "Nothing works.",
+            "requester": {"emails": [f"{unique('r')}@customer.test"], "first_name": "Rosa"},
+        },
+        headers=desk.tenant.admin,
+    ).json()
+    message = _wait_for(customer_mx, oncall)
+    assert message["Subject"].startswith(f"Outage on #{ticket['number']}")
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    assert "Rosa reported an outage." in body.get_content()

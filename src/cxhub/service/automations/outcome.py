@@ -26,6 +26,7 @@ from cxhub.service.automations.effects import (
 )
 from cxhub.service.automations.models import UserNotification
 from cxhub.service.automations.rules import TicketSnapshot
+from cxhub.service.mail.outbound import queue_ticket_email
 from cxhub.service.tickets.actors import Actor
 from cxhub.service.tickets.messages import add_message
 from cxhub.service.tickets.models import Ticket, TicketStatus
@@ -211,5 +212,20 @@ def notify(session: Session, *, ticket: Ticket, notification: Notification) -> l
                 body=notification.body,
             )
         )
+        # Addresses outside the team get the notification by e-mail (from the support mailbox).
+        if (
+            queue_ticket_email(
+                session,
+                ticket=ticket,
+                kind="notification",
+                subject=notification.subject,
+                text=notification.body,
+                to=email,
+            )
+            is None
+        ):
+            skipped.append(
+                (notification.rule_id, f"notify {email}: no support mailbox to send from")
+            )
     session.flush()
     return skipped
