@@ -237,3 +237,22 @@ def test_breach_report_survives_unrelated_time(client: TestClient, tenant: Tenan
         assert row is not None
         assert row.next_sla_due_at == _at(ticket["created_at"]) + timedelta(minutes=1)
     assert datetime.now(UTC) < _at(ticket["created_at"]) + timedelta(minutes=1)
+
+
+def test_at_risk_after_eighty_percent(client: TestClient, tenant: Tenant) -> None:
+    _policy(client, tenant, conditions={"tags_any": ["risky"]}, targets={"first_reply": 10})
+    ticket = _ticket(client, tenant, tags=["risky"])
+    assert _sla(client, tenant, ticket["id"])["at_risk"] is False
+    with tenant.session() as session:
+        row = session.scalar(select(Ticket).where(Ticket.id == ticket["id"]))
+        assert row is not None
+        from cxhub.service.sla.models import TicketSlaTarget
+
+        target = session.scalar(select(TicketSlaTarget).where(TicketSlaTarget.ticket_id == row.id))
+        assert target is not None
+        # 9 of 10 minutes used: move the clock's start back.
+        target.started_at = target.started_at - timedelta(minutes=9)
+    sla = _sla(client, tenant, ticket["id"])
+    assert sla["at_risk"] is True
+    assert sla["targets"][0]["at_risk"] is True
+    assert sla["breached"] is False

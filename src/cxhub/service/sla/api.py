@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from cxhub.api.deps import DbSession, Principal, TransactionalRoute, require
+from cxhub.core.db import utcnow
 from cxhub.core.permissions import Permission
 from cxhub.service.sla import config, service
 from cxhub.service.sla.schemas import (
@@ -124,11 +125,16 @@ def ticket_sla(
     """Every SLA target of the ticket (running, paused, fulfilled, breached) and the metric
     events they were built from."""
     ticket = get_ticket(session, ticket_id=ticket_id)
+    risky = service.at_risk_target_ids(session, ticket=ticket, now=utcnow())
     return TicketSlaOut(
         ticket_id=ticket.id,
         policy_id=ticket.sla_policy_id,
         next_due_at=ticket.next_sla_due_at,
         breached=ticket.sla_breached,
-        targets=[SlaTargetOut.of(t) for t in service.ticket_targets(session, ticket_id=ticket.id)],
+        at_risk=bool(risky),
+        targets=[
+            SlaTargetOut.of(t, at_risk=t.id in risky)
+            for t in service.ticket_targets(session, ticket_id=ticket.id)
+        ],
         events=[SlaEventOut.of(e) for e in service.ticket_sla_events(session, ticket_id=ticket.id)],
     )

@@ -124,9 +124,10 @@ class SlaTargetOut(BaseModel):
     breached_at: datetime | None
     cancelled: bool
     state: str
+    at_risk: bool = Field(default=False, description="80 % of the target used, not breached.")
 
     @classmethod
-    def of(cls, target: TicketSlaTarget) -> SlaTargetOut:
+    def of(cls, target: TicketSlaTarget, *, at_risk: bool = False) -> SlaTargetOut:
         if target.cancelled:
             state = "cancelled"
         elif target.breached_at is not None:
@@ -149,6 +150,7 @@ class SlaTargetOut(BaseModel):
             breached_at=target.breached_at,
             cancelled=target.cancelled,
             state=state,
+            at_risk=at_risk,
         )
 
 
@@ -173,5 +175,6 @@ class TicketSlaOut(BaseModel):
     policy_id: int | None
     next_due_at: datetime | None
     breached: bool
+    at_risk: bool = Field(description="Some running target has used 80 % of its time.")
     targets: list[SlaTargetOut]
     events: list[SlaEventOut]

@@ -316,3 +316,15 @@ def ticket_sla_events(session: Session, *, ticket_id: int) -> list[SlaEvent]:
             .order_by(SlaEvent.occurred_at, SlaEvent.id)
         )
     )
+
+
+def at_risk_target_ids(
+    session: Session, *, ticket: Ticket, now: datetime, threshold: float = 0.8
+) -> set[int]:
+    """Running (or paused) targets that have used `threshold` of their time, unbreached."""
+    policy = session.get(SlaPolicy, ticket.sla_policy_id) if ticket.sla_policy_id else None
+    return {
+        target.id
+        for target in _open_targets(session, ticket)
+        if target.breached_at is None and _clock(target, policy, session).at_risk(now, threshold)
+    }
