@@ -174,13 +174,16 @@ def _enforce_workspace_filter(state: ORMExecuteState) -> None:
         return
     if workspace_id is None:
         # Unscoped sessions may only read non-tenant tables (workspaces, auth lookups by hash).
-        state.statement = _scope_plain_froms(state.statement, -1).options(
+        if state.is_select and not state.all_mappers:
+            state.statement = _scope_plain_froms(state.statement, -1)
+        state.statement = state.statement.options(
             with_loader_criteria(
                 WorkspaceScoped, lambda cls: cls.workspace_id == -1, include_aliases=True
             )
         )
         return
-    if state.is_select:
+    if state.is_select and not state.all_mappers:
+        # No entity among the columns: the loader criteria below may not see the tables.
         state.statement = _scope_plain_froms(state.statement, workspace_id)
     state.statement = state.statement.options(
         with_loader_criteria(
