@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam, insert, text, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from cxhub.customers.accounts.models import Account, AccountDomain
@@ -66,12 +66,33 @@ def _chunks(rows: list[T], size: int = BATCH) -> Iterator[list[T]]:
         yield rows[start : start + size]
 
 
+def _allocate_ids(session: Session, table: Table, count: int) -> list[int]:
+    """`count` fresh primary keys of `table`, in order. PostgreSQL draws them from the column's
+    sequence; on SQLite the seeding transaction holds the write lock, so the keys after the
+    current maximum are ours."""
+    if not count:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        sequence = session.execute(
+            text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table.name}
+        ).scalar_one()
+        return list(
+            session.execute(
+                text("SELECT nextval(CAST(:sequence AS regclass)) FROM generate_series(1, :n)"),
+                {"sequence": sequence, "n": count},
+            ).scalars()
+        )
+    start = int(session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
+    return list(range(start + 1, start + 1 + count))
+
+
 def _insert_returning_ids(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert rows and return their new ids in the order given (both SQLite and PostgreSQL)."""
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    ids: list[int] = []
-    for chunk in _chunks(rows):
-        ids.extend(session.execute(statement, chunk).scalars())
+    """Insert rows with pre-allocated ids and return them in the order given. Plain executemany
+    inserts are several times faster than INSERT … RETURNING sorted by parameter order."""
+    ids = _allocate_ids(session, table, len(rows))
+    statement = insert(table)
+    for chunk in _chunks([{**row, "id": id_} for row, id_ in zip(rows, ids, strict=True)]):
+        session.execute(statement, chunk)
     return ids
 
 
