@@ -15,23 +15,42 @@ from cxhub.demo.phrases import MESSAGE_KINDS, PHRASES, polarity_of
 from cxhub.demo.records import JOURNEY_STAGES, Lifecycle
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
+TICKETS = 200
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture(scope="module")
 def dataset() -> DemoDataset:
-    return build_dataset(seed=7, now=NOW)
+    return build_dataset(seed=7, now=NOW, tickets=TICKETS)
 
 
 def test_same_seed_gives_identical_records(dataset: DemoDataset) -> None:
-    again = build_dataset(seed=7, now=NOW)
+    again = build_dataset(seed=7, now=NOW, tickets=TICKETS)
     assert again.accounts == dataset.accounts
     assert again.contacts == dataset.contacts
     assert again.touchpoints == dataset.touchpoints
+    assert _tickets(again) == _tickets(dataset)
+
+
+def _tickets(dataset: DemoDataset) -> list[tuple[object, ...]]:
+    return [
+        (
+            t.number,
+            t.subject,
+            t.status,
+            t.created_at,
+            t.solved_at,
+            t.sla_breached,
+            [(m.at, m.author, m.body) for m in t.messages],
+            [(x.metric, x.due_at, x.breached_at) for x in t.sla_targets],
+            (t.csat.score, t.csat.rated_at) if t.csat else None,
+        )
+        for t in dataset.tickets
+    ]
 
 
 def test_another_seed_gives_other_people(dataset: DemoDataset) -> None:
-    other = build_dataset(seed=8, now=NOW)
+    other = build_dataset(seed=8, now=NOW, tickets=TICKETS)
     assert [c.emails for c in other.contacts[:50]] != [c.emails for c in dataset.contacts[:50]]
 
 

@@ -33,6 +33,7 @@ from cxhub.people.models import Team, User
 SEED = 42
 NOW = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
 REFERENCE = datetime(2026, 6, 1, tzinfo=UTC)
+TICKETS = 300  # the full demo has thousands; the helpdesk shape is tested in test_helpdesk.py
 CHANNELS = {"email", "web", "phone", "chat", "sms", "social", "in_app", "in_person", "api"}
 
 
@@ -42,7 +43,7 @@ def _slug() -> str:
 
 @pytest.fixture(scope="module")
 def demo(runtime: Runtime) -> DemoCredentials:
-    return seed_demo(runtime, seed=SEED, slug=_slug(), now=NOW)
+    return seed_demo(runtime, seed=SEED, slug=_slug(), now=NOW, tickets=TICKETS)
 
 
 def _workspace_id(runtime: Runtime, slug: str) -> int:
@@ -90,9 +91,15 @@ def test_counts_meet_the_demo_brief(runtime: Runtime, demo: DemoCredentials) -> 
         teams = set(session.scalars(select(Team.name)))
         accounts = session.scalar(select(func.count()).select_from(Account))
         contacts = session.scalar(select(func.count()).select_from(Contact))
+        touchpoints = session.scalar(
+            select(func.count()).select_from(Interaction).where(Interaction.source_type.is_(None))
+        )
     assert accounts == demo.counts.accounts >= 200
     assert contacts == demo.counts.contacts >= 2_000
-    assert 30_000 <= demo.counts.interactions <= 60_000
+    assert touchpoints is not None
+    assert 30_000 <= touchpoints <= 60_000
+    assert demo.counts.interactions > touchpoints  # tickets put entries on timelines too
+    assert demo.counts.tickets >= TICKETS
     assert roles == set(Role)
     assert {"Support EMEA", "Support APAC", "Customer Success"} <= teams
     assert demo.created is True
@@ -183,7 +190,7 @@ def test_the_printed_password_signs_in_as_admin(runtime: Runtime, demo: DemoCred
 
 
 def test_duplicates_can_be_found_for_merging(runtime: Runtime, demo: DemoCredentials) -> None:
-    dataset = build_dataset(seed=SEED, now=REFERENCE)
+    dataset = build_dataset(seed=SEED, now=REFERENCE, tickets=TICKETS)
     with _session(runtime, demo) as session:
         for original_index, twin_index in dataset.duplicate_pairs:
             ids = [
@@ -217,7 +224,7 @@ def test_some_contacts_have_hundreds_of_touchpoints(
 def test_seeding_again_reuses_the_workspace_with_a_new_token(
     runtime: Runtime, client: TestClient, demo: DemoCredentials
 ) -> None:
-    again = seed_demo(runtime, seed=SEED, slug=demo.workspace_slug, now=NOW)
+    again = seed_demo(runtime, seed=SEED, slug=demo.workspace_slug, now=NOW, tickets=TICKETS)
     assert again.created is False
     assert again.counts == demo.counts
     assert (again.email, again.password) == (demo.email, demo.password)
@@ -235,7 +242,9 @@ def test_seeding_again_reuses_the_workspace_with_a_new_token(
 def test_same_seed_gives_identical_data_in_another_workspace(
     runtime: Runtime, demo: DemoCredentials
 ) -> None:
-    twin = seed_demo(runtime, seed=SEED, slug=_slug(), now=NOW + timedelta(hours=5))
+    twin = seed_demo(
+        runtime, seed=SEED, slug=_slug(), now=NOW + timedelta(hours=5), tickets=TICKETS
+    )
     with _session(runtime, demo) as session:
         expected = _projection(session)
     with _session(runtime, twin) as session:

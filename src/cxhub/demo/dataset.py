@@ -14,6 +14,7 @@ from cxhub.demo.company import generate_accounts
 from cxhub.demo.contacts import generate_contacts
 from cxhub.demo.records import AccountRecord, ContactRecord, TouchpointRecord
 from cxhub.demo.staff import COUNTRY_REGION, STAFF
+from cxhub.demo.tickets import DEFAULT_TICKETS, TicketGenerator, TicketRecord
 from cxhub.demo.touchpoints import generate_touchpoints
 
 DEFAULT_ACCOUNTS = 250
@@ -28,6 +29,7 @@ class DemoDataset:
     contacts: list[ContactRecord]
     duplicate_pairs: list[tuple[int, int]]  # (original, duplicate) contact indexes
     touchpoints: list[TouchpointRecord]
+    tickets: list[TicketRecord]
 
 
 def reference_day(moment: datetime | None = None) -> datetime:
@@ -56,6 +58,7 @@ def build_dataset(
     accounts: int = DEFAULT_ACCOUNTS,
     consumers: int = DEFAULT_CONSUMERS,
     duplicates: int = DEFAULT_DUPLICATES,
+    tickets: int = DEFAULT_TICKETS,
 ) -> DemoDataset:
     if now.tzinfo is None:
         raise ValueError("the demo reference time must be timezone-aware")
@@ -71,4 +74,6 @@ def build_dataset(
         _people_to_address(COUNTRY_REGION),
         now=now,
     )
-    return DemoDataset(now, account_records, contacts, pairs, touchpoints)
+    by_external_id = {a.external_id: a for a in account_records}
+    ticket_records = TicketGenerator(rng, contacts, by_external_id, now).generate(tickets)
+    return DemoDataset(now, account_records, contacts, pairs, touchpoints, ticket_records)

@@ -30,6 +30,7 @@ from cxhub.customers.contacts.models import Contact
 from cxhub.customers.timeline.models import Interaction
 from cxhub.demo import writer
 from cxhub.demo.dataset import build_dataset, reference_day
+from cxhub.demo.helpdesk import configure_helpdesk
 from cxhub.demo.staff import (
     ADMIN_KEY,
     DEFAULT_SLUG,
@@ -39,9 +40,11 @@ from cxhub.demo.staff import (
     VENDOR_NAME,
     staff_email,
 )
+from cxhub.demo.tickets import DEFAULT_TICKETS
 from cxhub.people import service as people
 from cxhub.people.models import Team, User
 from cxhub.people.schemas import TeamCreate, UserCreate
+from cxhub.service.tickets.models import Ticket
 
 TOKEN_NAME = "cxhub serve --demo"  # noqa: S105 - a label, not a secret
 
@@ -53,6 +56,7 @@ class DemoCounts:
     interactions: int
     users: int
     teams: int
+    tickets: int
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ def _count(session: Session) -> DemoCounts:
         interactions=rows(Interaction),
         users=rows(User),
         teams=rows(Team),
+        tickets=rows(Ticket),
     )
 
 
@@ -158,11 +163,13 @@ def seed_demo(
     progress: bool = False,
     slug: str = DEFAULT_SLUG,
     now: datetime | None = None,
+    tickets: int = DEFAULT_TICKETS,
 ) -> DemoCredentials:
     """Create the demo workspace `slug` unless it exists; always return a working login.
 
     The data are a pure function of `seed` and the reference day (midnight UTC of `now`, by
-    default today), so the same seed on the same day gives identical data.
+    default today), so the same seed on the same day gives identical data. `tickets` is the
+    size of the helpdesk history (tests use a smaller one).
     """
     with unit_of_work(runtime.session_factory, SYSTEM_SCOPE) as lookup:
         existing = lookup.scalar(select(Workspace.id).where(Workspace.slug == slug))
@@ -171,7 +178,7 @@ def seed_demo(
 
     with _progress(progress) as step:
         done = step("Generating demo data", 1)
-        dataset = build_dataset(seed=seed, now=reference_day(now))
+        dataset = build_dataset(seed=seed, now=reference_day(now), tickets=tickets)
         done(1)
         with unit_of_work(runtime.session_factory, SYSTEM_SCOPE) as session:
             workspace = people.create_workspace(session, slug=slug, name=f"{VENDOR_NAME} (demo)")
@@ -193,6 +200,20 @@ def seed_demo(
             writer.write_touchpoints(
                 session, workspace.id, dataset, contact_ids, account_ids, advance
             )
+            done = step("Configuring the helpdesk", 1)
+            helpdesk = configure_helpdesk(
+                session, workspace_id=workspace.id, users=users, now=dataset.now
+            )
+            done(1)
+            advance = step("Writing tickets", 5)
+            refs = writer.TicketRefs(
+                contact_ids=contact_ids,
+                account_ids=account_ids,
+                user_ids=owner_ids,
+                team_ids=helpdesk.team_ids,
+                policy_ids=helpdesk.policy_ids,
+            )
+            writer.write_tickets(session, workspace.id, dataset.tickets, refs, advance)
             admin = users[ADMIN_KEY]
             token = people.create_api_token(session, user=admin, name=TOKEN_NAME).secret
             counts = _count(session)

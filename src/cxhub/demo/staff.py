@@ -20,16 +20,17 @@ TEAMS: dict[str, str] = {
     "Support EMEA": "Tickets from Europe, the Middle East and Africa (English, Italian, German, French).",
     "Support APAC": "Tickets from Asia-Pacific (Chinese, Indonesian, English).",
     "Support Americas": "Tickets from North and South America.",
+    "Escalations": "Outages and incidents: senior agents of every region, assigned by hand.",
     "Customer Success": "CSMs who own the customer portfolio, onboarding and renewals.",
 }
 
 STAFF: tuple[StaffMember, ...] = (
     StaffMember(ADMIN_KEY, "Maya Lindqvist", "admin", "en", "Europe/London", "global"),
-    StaffMember("tom.fletcher", "Tom Fletcher", "agent", "en", "Europe/London", "emea", ("Support EMEA",)),
+    StaffMember("tom.fletcher", "Tom Fletcher", "agent", "en", "Europe/London", "emea", ("Support EMEA", "Escalations")),
     StaffMember("chiara.valli", "Chiara Valli", "agent", "it", "Europe/Rome", "emea", ("Support EMEA",)),
-    StaffMember("xiaoyu.lin", "林晓雨", "agent", "zh", "Asia/Shanghai", "apac", ("Support APAC",)),
+    StaffMember("xiaoyu.lin", "林晓雨", "agent", "zh", "Asia/Shanghai", "apac", ("Support APAC", "Escalations")),
     StaffMember("putu.lestari", "Putu Ayu Lestari", "agent", "id", "Asia/Makassar", "apac", ("Support APAC",)),
-    StaffMember("jake.morrison", "Jake Morrison", "agent", "en", "America/Chicago", "americas", ("Support Americas",)),
+    StaffMember("jake.morrison", "Jake Morrison", "agent", "en", "America/Chicago", "americas", ("Support Americas", "Escalations")),
     StaffMember("sofia.ramos", "Sofia Ramos", "agent", "en", "America/Los_Angeles", "americas", ("Support Americas",)),
     StaffMember("daniel.okafor", "Daniel Okafor", "csm", "en", "America/New_York", "americas", ("Customer Success",)),
     StaffMember("rachel.kim", "Rachel Kim", "csm", "en", "America/Los_Angeles", "americas", ("Customer Success",)),
