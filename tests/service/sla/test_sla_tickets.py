@@ -256,3 +256,23 @@ def test_at_risk_after_eighty_percent(client: TestClient, tenant: Tenant) -> Non
     assert sla["at_risk"] is True
     assert sla["targets"][0]["at_risk"] is True
     assert sla["breached"] is False
+
+
+def test_merged_and_spam_tickets_owe_nothing(client: TestClient, tenant: Tenant) -> None:
+    _policy(client, tenant, conditions={"tags_any": ["dup"]}, targets={"first_reply": 5})
+    target = _ticket(client, tenant, tags=["dup"])
+    source = _ticket(client, tenant, tags=["dup"])
+    spam = _ticket(client, tenant, tags=["dup"])
+    client.post(
+        f"/api/v1/tickets/{target['id']}/merge",
+        json={"source_ids": [source["id"]]},
+        headers=tenant.admin,
+    )
+    client.post(f"/api/v1/tickets/{spam['id']}/spam", headers=tenant.admin)
+    for withdrawn in (source, spam):
+        sla = _sla(client, tenant, withdrawn["id"])
+        assert [t["state"] for t in sla["targets"]] == ["cancelled"]
+        assert sla["next_due_at"] is None
+    with tenant.session() as session:
+        later = _at(target["created_at"]) + timedelta(hours=1)
+        assert check_breaches(session, now=later) == 1  # only the surviving ticket

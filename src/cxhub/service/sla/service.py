@@ -328,3 +328,13 @@ def at_risk_target_ids(
         for target in _open_targets(session, ticket)
         if target.breached_at is None and _clock(target, policy, session).at_risk(now, threshold)
     }
+
+
+def cancel_ticket_sla(session: Session, *, ticket: Ticket, at: datetime) -> None:
+    """A ticket merged away or marked spam owes nothing: its running clocks are cancelled (an
+    event each), so the breach check never marks them."""
+    policy = session.get(SlaPolicy, ticket.sla_policy_id) if ticket.sla_policy_id else None
+    for target in _open_targets(session, ticket):
+        _close(session, ticket, policy, target, at, cancelled=True)
+    ticket.next_sla_due_at = None
+    session.flush()

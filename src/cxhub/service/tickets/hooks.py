@@ -53,7 +53,8 @@ def capture(ticket: Ticket) -> TicketState:
 
 @dataclass(frozen=True)
 class TicketChange:
-    """`event`: ticket_created, ticket_updated, customer_replied, agent_replied, note_added."""
+    """`event`: ticket_created, ticket_updated, customer_replied, agent_replied, system_replied,
+    note_added, ticket_withdrawn (merged away or marked spam)."""
 
     event: str
     before: TicketState | None
@@ -68,6 +69,12 @@ def after_ticket_change(session: Session, *, ticket: Ticket, change: TicketChang
     from cxhub.service.sla.service import refresh_ticket_sla
 
     session.flush()
+    if change.event == "ticket_withdrawn":
+        # Merged into another ticket or marked spam: nothing is owed on it any more.
+        from cxhub.service.sla.service import cancel_ticket_sla
+
+        cancel_ticket_sla(session, ticket=ticket, at=change.at)
+        return
     run_ticket_triggers(session, ticket=ticket, change=change)
     refresh_ticket_sla(session, ticket=ticket, change=change)
     message = change.message

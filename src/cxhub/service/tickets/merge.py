@@ -11,11 +11,13 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from cxhub.core.audit import record_audit
+from cxhub.core.db import utcnow
 from cxhub.core.errors import ValidationFailed
 from cxhub.core.events import publish
 from cxhub.customers.timeline.models import Channel, Interaction
 from cxhub.service.tickets.actors import Actor
 from cxhub.service.tickets.events import TicketMarkedSpam, TicketsMerged
+from cxhub.service.tickets.hooks import TicketChange, after_ticket_change
 from cxhub.service.tickets.messages import _store_message
 from cxhub.service.tickets.models import Ticket, TicketMessage, TicketStatus
 from cxhub.service.tickets.search import drop_from_index, reindex_ticket
@@ -57,6 +59,9 @@ def merge_tickets(
         source.merged_into_id = target.id
         if source.status != TicketStatus.CLOSED:
             source.status = TicketStatus.CLOSED
+        after_ticket_change(
+            session, ticket=source, change=TicketChange("ticket_withdrawn", None, at=utcnow())
+        )
         _store_message(
             session,
             ticket=target,
@@ -96,6 +101,9 @@ def mark_spam(session: Session, *, ticket_id: int, actor: Actor) -> Ticket:
     ticket.is_spam = True
     if ticket.status != TicketStatus.CLOSED:
         ticket.status = TicketStatus.CLOSED
+    after_ticket_change(
+        session, ticket=ticket, change=TicketChange("ticket_withdrawn", None, at=utcnow())
+    )
     drop_from_index(session, ticket_id=ticket.id)
     record_audit(
         session,
