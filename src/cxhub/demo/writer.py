@@ -82,7 +82,14 @@ def _allocate_ids(session: Session, table: Table, count: int) -> list[int]:
                 {"sequence": sequence, "n": count},
             ).scalars()
         )
-    start = int(session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
+    # Ids are global across workspaces: read the highest one in the whole table.
+    start = int(
+        session.execute(
+            select(func.coalesce(func.max(table.c.id), 0)).execution_options(
+                skip_workspace_filter=True
+            )
+        ).scalar_one()
+    )
     return list(range(start + 1, start + 1 + count))
 
 
