@@ -30,7 +30,7 @@ from cxhub.web.assets import plotly_js_url
 from cxhub.web.auth import page_permission
 from cxhub.web.formatting import UNDEFINED, zone
 from cxhub.web.i18n import Translator
-from cxhub.web.shell import NavItem, Viewer, render, shell_of
+from cxhub.web.shell import PAGE_HEADERS, NavItem, Viewer, render, shell_of
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
@@ -46,6 +46,15 @@ NAV = (
 )
 
 CanRead = Annotated[Viewer, page_permission(Permission.TICKETS_READ)]
+
+# plotly.js positions its SVG layers and drag covers with a stylesheet and style attributes it
+# writes at run time; without them clicks miss the bars. Chart pages therefore allow inline
+# *styles* (never inline scripts): the policy is otherwise the shell's.
+CHART_PAGE_HEADERS = {
+    "Content-Security-Policy": PAGE_HEADERS["Content-Security-Policy"].replace(
+        "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+    )
+}
 
 PRESET_DAYS = (7, 30, 90)
 DEFAULT_DAYS = 30
@@ -271,4 +280,4 @@ def dashboard(
         "created_href": inbox_url(created_from=chosen.start, created_to=chosen.end),
         "solved_href": inbox_url(solved_from=chosen.start, solved_to=chosen.end),
     }
-    return render(request, "analytics/dashboard.html", context)
+    return render(request, "analytics/dashboard.html", context, headers=CHART_PAGE_HEADERS)
