@@ -47,10 +47,12 @@ class InboxTab:
 
     @property
     def count_text(self) -> str:
-        """The count as shown: "10k+" once counting stopped at the cap."""
+        """The count as shown: "10k+" once counting stopped at the cap of 10,000."""
         if self.count is None:
             return ""
-        return f"{views.COUNT_CAP // 1000}k+" if self.capped else str(self.count)
+        if not self.capped:
+            return str(self.count)
+        return f"{self.count // 1000}k+" if self.count >= 1000 else f"{self.count}+"
 
 
 #: The inbox's unlisted view of every ticket: where the dashboard's drill-down links land.
