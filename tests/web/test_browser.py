@@ -222,3 +222,66 @@ def test_agent_works_a_ticket_from_the_inbox_with_the_keyboard(
         expect(page.locator(".ticket-head .status")).to_have_text("pending")
     finally:
         context.close()
+
+
+def test_dashboard_draws_charts_and_a_channel_bar_opens_the_filtered_inbox(
+    live_server: str, browser: Any, client: TestClient, tenant: Tenant, make_user: MakeUser
+) -> None:
+    from playwright.sync_api import expect
+
+    user = make_user(tenant, name="Dana Dashboard")
+    subjects = {}
+    for channel, count in (("email", 3), ("chat", 1)):
+        for _ in range(count):
+            subject = f"Dashboard {channel} {unique('d')}"
+            subjects.setdefault(channel, []).append(subject)
+            api(
+                client,
+                tenant,
+                "POST",
+                "/tickets",
+                subject=subject,
+                description="d",
+                channel=channel,
+                requester={"emails": [f"{unique('dash')}@example.org"]},
+            )
+    errors: list[str] = []
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: errors.append(message.text) if message.type == "error" else None,
+    )
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{live_server}/login")
+        page.get_by_label("Email").fill(user.email)
+        page.get_by_label("Password").fill(user.password)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("link", name="Dashboard").click()
+        expect(page).to_have_url(f"{live_server}/service/dashboard")
+
+        chart = page.locator("#chart-channel.js-plotly-plot")
+        expect(chart).to_have_count(1)
+        expect(chart.locator("svg.main-svg").first).to_be_attached()
+        bars = chart.locator(".bars .point path")
+        expect(bars).to_have_count(2)  # email and chat, the bigger first
+        # volume and channels; no reply, SLA or rating yet: those charts say "No data…"
+        expect(page.locator(".js-plotly-plot")).to_have_count(2)
+        expect(page.get_by_text("No data in this period.")).to_have_count(3)
+
+        chart.scroll_into_view_if_needed()
+        box = bars.first.bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_url(lambda url: "/tickets?" in url and "channel=email" in url)
+        expect(page.locator("[data-drill-filters]")).to_contain_text("Email")
+        rows = page.locator("[data-ticket-row]")
+        expect(rows).to_have_count(3)
+        for subject in subjects["email"]:
+            expect(page.locator("[data-ticket-row]", has_text=subject)).to_have_count(1)
+        assert errors == []
+    finally:
+        context.close()

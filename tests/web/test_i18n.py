@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from cxhub.analytics import dashboard_charts
+from cxhub.analytics import pages as analytics_pages
 from cxhub.customers.accounts.pages import NAV as ACCOUNT_NAV
 from cxhub.customers.contacts.pages import NAV as CONTACT_NAV
 from cxhub.people import pages as people_pages
+from cxhub.service.tickets import inbox_views
 from cxhub.service.tickets import pages as ticket_pages
 from cxhub.web import errors
 from cxhub.web.formatting import LocalFormat, babel_locale, zone
@@ -49,8 +52,13 @@ def test_every_message_the_ui_uses_is_in_the_english_catalogue() -> None:
         for match in TEMPLATE_MESSAGE.finditer(template.read_text()):
             used.add(match.group(1) or match.group(2))
     used |= {item.label for item in (*CONTACT_NAV, *ACCOUNT_NAV, *ticket_pages.NAV)}
-    used |= {tab.label for tab in ticket_pages.inbox_tabs(None, None)}  # type: ignore[arg-type]
-    used |= set(ticket_pages.FLASH_MESSAGES)
+    chart_source = Path(dashboard_charts.__file__).read_text()
+    used |= {m.group(1) or m.group(2) for m in TEMPLATE_MESSAGE.finditer(chart_source)}
+    used |= set(dashboard_charts.CHANNEL_LABELS.values())
+    used |= set(dashboard_charts.SLA_METRIC_LABELS.values())
+    used |= {item.label for item in analytics_pages.NAV}
+    used |= set(inbox_views.BUILTIN_TAB_LABELS)
+    used |= set(ticket_pages.FLASH_MESSAGES) | set(analytics_pages.ERROR_MESSAGES)
     used |= set(errors._TITLES.values()) | set(errors._DETAILS.values())
     used |= {people_pages.WRONG_CREDENTIALS, people_pages.FORM_EXPIRED, people_pages.SIGNED_OUT}
     assert len(used) > 50

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -20,10 +20,24 @@ from sqlalchemy import ColumnElement, Date, and_, case, cast, func, null, select
 from sqlalchemy.orm import Session
 
 from cxhub.analytics.formulas import duration_summary, percent
+from cxhub.core.errors import ValidationFailed
 from cxhub.service.csat.models import CsatSurvey
 from cxhub.service.sla.models import TicketSlaTarget
 from cxhub.service.tickets.models import Ticket, TicketStatus
 from cxhub.service.tickets.status import UNSOLVED
+
+#: The longest period one request may ask for (the API and the dashboard alike).
+MAX_PERIOD = timedelta(days=3 * 366)
+
+
+def check_period(start: datetime, end: datetime) -> None:
+    """Refuse a period the KPIs are not computed for: naive times, empty or over 3 years."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValidationFailed("from and to need a time zone (e.g. 2026-11-01T00:00:00Z)")
+    if start >= end:
+        raise ValidationFailed("from must be before to", field="from")
+    if end - start > MAX_PERIOD:
+        raise ValidationFailed("the period may span at most 3 years", field="from")
 
 
 class GroupBy(StrEnum):
@@ -228,4 +242,4 @@ def service_kpis(
     return sorted(groups.values(), key=lambda k: (k.key is None, k.key or ""))
 
 
-__all__ = ["GroupBy", "KpiGroup", "TicketStatus", "service_kpis"]
+__all__ = ["MAX_PERIOD", "GroupBy", "KpiGroup", "TicketStatus", "check_period", "service_kpis"]

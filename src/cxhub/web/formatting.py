@@ -14,9 +14,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time, get_datetime_format, get_timezone_name
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol
+from babel.units import format_unit
 
 SIGNED_ONE_DECIMAL = "+#,##0.0;-#,##0.0"
+PERCENT_ONE_DECIMAL = "#,##0.0%"
+#: Shown for a value that is undefined (a ratio of nothing, a median of no durations), never 0.
+UNDEFINED = "—"
 
 
 def babel_locale(tag: str | None, fallback: str) -> Locale:
@@ -78,6 +82,30 @@ class LocalFormat:
         return (
             "" if value is None else format_decimal(value, SIGNED_ONE_DECIMAL, locale=self.locale)
         )
+
+    def percent(self, value: float | None) -> str:
+        """A 0–100 percentage with one decimal in the locale's style; "—" when undefined."""
+        if value is None:
+            return UNDEFINED
+        return format_percent(value / 100.0, PERCENT_ONE_DECIMAL, locale=self.locale)
+
+    def duration(self, seconds: float | None) -> str:
+        """A duration in the most readable unit (minutes, hours, days) with CLDR unit names."""
+        if seconds is None:
+            return UNDEFINED
+        if abs(seconds) < 3600:
+            unit, size = "duration-minute", 60.0
+        elif abs(seconds) < 48 * 3600:
+            unit, size = "duration-hour", 3600.0
+        else:
+            unit, size = "duration-day", 86400.0
+        amount = round(seconds / size, 1)
+        return str(format_unit(amount, unit, length="short", locale=self.locale))
+
+    @property
+    def separators(self) -> str:
+        """The decimal and group symbols (Plotly's `separators`, e.g. ",." for Italian)."""
+        return get_decimal_symbol(self.locale) + get_group_symbol(self.locale)
 
     def iso(self, moment: datetime | None) -> str:
         return "" if moment is None else self.local(moment).isoformat()

@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from cxhub.api.deps import Principal, TransactionalRoute, optional_principal
+from cxhub.web import assets
 from cxhub.web.errors import install_page_errors
 from cxhub.web.i18n import Catalogue
 from cxhub.web.shell import STATIC_DIR, NavItem, WebShell, build_environment
@@ -23,6 +24,7 @@ from cxhub.web.shell import STATIC_DIR, NavItem, WebShell, build_environment
 
 def page_modules() -> list[ModuleType]:
     """Domains with pages, imported when an app is built (never at import time of this module)."""
+    from cxhub.analytics import pages as analytics_pages
     from cxhub.customers.accounts import pages as account_pages
     from cxhub.customers.contacts import pages as contact_pages
     from cxhub.people import pages as people_pages
@@ -30,7 +32,15 @@ def page_modules() -> list[ModuleType]:
     from cxhub.service.csat import pages as csat_pages
     from cxhub.service.tickets import pages as ticket_pages
 
-    return [people_pages, ticket_pages, contact_pages, account_pages, csat_pages, channel_pages]
+    return [
+        people_pages,
+        ticket_pages,
+        analytics_pages,
+        contact_pages,
+        account_pages,
+        csat_pages,
+        channel_pages,
+    ]
 
 
 root_router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -51,6 +61,7 @@ def install_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_page_errors(app)
     app.include_router(root_router)
+    app.include_router(assets.router)
     for module in page_modules():
         router: APIRouter = module.router
         nav: tuple[NavItem, ...] = getattr(module, "NAV", ())

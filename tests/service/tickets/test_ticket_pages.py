@@ -41,11 +41,11 @@ def test_inbox_lists_only_this_workspace_and_views_filter(
 
     default = web.get("/tickets")
     assert default.status_code == 200
-    assert mine["subject"] in default.text  # "My open" is the default view
+    assert mine["subject"] in default.text  # "My open tickets" is the default view
     assert unassigned["subject"] not in default.text
-    assert 'aria-current="page">My open' in default.text
+    assert 'aria-current="page" data-view="my-open"><span>My open tickets' in default.text
 
-    everything = web.get("/tickets", params={"view": "unsolved"}).text
+    everything = web.get("/tickets", params={"view": "all-unsolved"}).text
     for ticket in (mine, unassigned, pending):
         assert ticket["subject"] in everything
     assert theirs["subject"] not in everything
@@ -55,10 +55,20 @@ def test_inbox_lists_only_this_workspace_and_views_filter(
     unassigned_view = web.get("/tickets", params={"view": "unassigned"}).text
     assert unassigned["subject"] in unassigned_view
     assert mine["subject"] not in unassigned_view
-    pending_view = web.get("/tickets", params={"view": "pending"}).text
+    waiting = api(
+        web,
+        tenant,
+        "POST",
+        "/views",
+        name="Waiting",
+        shared=True,
+        conditions={"statuses": ["pending"]},
+    )
+    pending_view = web.get("/tickets", params={"view": waiting["id"]}).text
     assert pending["subject"] in pending_view
     assert unassigned["subject"] not in pending_view
-    assert "No tickets in this view." in web.get("/tickets", params={"view": "solved"}).text
+    solved_view = web.get("/tickets", params={"view": "recently-solved"}).text
+    assert "No tickets in this view." in solved_view
 
 
 def test_inbox_pages_with_a_cursor(web: TestClient, tenant: Tenant, signed_in: WebUser) -> None:
@@ -217,7 +227,7 @@ def test_viewer_sees_the_ticket_but_no_forms_and_may_not_post(
     assert ticket["subject"] in page.text
     assert "/reply" not in page.text
     assert "/fields" not in page.text
-    assert 'name="ticket_id"' not in web.get("/tickets", params={"view": "unsolved"}).text
+    assert 'name="ticket_id"' not in web.get("/tickets", params={"view": "all-unsolved"}).text
     token = form_token(page.text)  # the sign-out form
     denied = web.post(f"{url}/reply", data={"csrf_token": token, "body": "hi"})
     assert denied.status_code == 403
@@ -238,7 +248,7 @@ def test_inbox_bulk_bar_changes_selected_tickets_and_reports_failures(
     second = _ticket(web, tenant)
     solved = _ticket(web, tenant)
     api(web, tenant, "PATCH", f"/tickets/{solved['id']}", status="solved")
-    token = form_token(web.get("/tickets", params={"view": "unsolved"}).text)
+    token = form_token(web.get("/tickets", params={"view": "all-unsolved"}).text)
     response = web.post(
         "/tickets/bulk",
         data={
@@ -246,12 +256,12 @@ def test_inbox_bulk_bar_changes_selected_tickets_and_reports_failures(
             "ticket_id": [first["id"], second["id"]],
             "assignee": "me",
             "add_tag": "wave 2",
-            "back": "/tickets?view=unsolved",
+            "back": "/tickets?view=all-unsolved",
         },
         follow_redirects=False,
     )
     assert response.status_code == 303
-    assert response.headers["location"] == "/tickets?view=unsolved"
+    assert response.headers["location"] == "/tickets?view=all-unsolved"
     assert _flashes(web.get(response.headers["location"]).text) == [
         "The selected tickets were updated."
     ]
@@ -278,9 +288,9 @@ def test_pages_speak_italian(web: TestClient, tenant: Tenant, make_user: MakeUse
     api(web, tenant, "PATCH", f"/tickets/{ticket['id']}", status="pending")
     user = make_user(tenant, locale="it-IT", time_zone="Europe/Rome", name="Giulia Rossi")
     assert sign_in(web, user).status_code == 303
-    inbox = web.get("/tickets", params={"view": "pending"}).text
+    inbox = web.get("/tickets", params={"view": "all-unsolved"}).text
     assert '<html lang="it">' in inbox
-    for italian in ("Ticket", "I miei aperti", "Oggetto", "Richiedente", "in attesa"):
+    for italian in ("Ticket", "I miei ticket aperti", "Oggetto", "Richiedente", "in attesa"):
         assert italian in inbox, italian
     page = web.get(f"/tickets/{ticket['number']}").text
     for italian in (

@@ -9,7 +9,9 @@ nearest deadline into `Ticket.next_sla_due_at`. Breaches are found by the period
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -338,3 +340,53 @@ def cancel_ticket_sla(session: Session, *, ticket: Ticket, at: datetime) -> None
         _close(session, ticket, policy, target, at, cancelled=True)
     ticket.next_sla_due_at = None
     session.flush()
+
+
+RunningState = Literal["running", "at_risk", "paused", "breached"]
+#: Share of the target used up from which a running clock is shown "at risk".
+AT_RISK_THRESHOLD = 0.8
+
+
+@dataclass(frozen=True)
+class RunningTarget:
+    """One open SLA clock of a ticket as an agent sees it now (the workspace's SLA panel)."""
+
+    metric: str
+    target_minutes: int
+    started_at: datetime
+    due_at: datetime | None
+    state: RunningState
+    paused: bool
+    at_risk: bool
+
+
+def running_targets(session: Session, *, ticket_id: int, now: datetime) -> list[RunningTarget]:
+    """The ticket's open targets with their state at `now`: breached, paused, at risk (at least
+    80 % of the target used up) or running; read from the same clock as the deadlines."""
+    found: list[RunningTarget] = []
+    policies: dict[int, SlaPolicy | None] = {}
+    for target in ticket_targets(session, ticket_id=ticket_id):
+        if target.closed or target.cancelled:
+            continue
+        if target.policy_id is not None and target.policy_id not in policies:
+            policies[target.policy_id] = session.get(SlaPolicy, target.policy_id)
+        policy = policies.get(target.policy_id) if target.policy_id is not None else None
+        clock = _clock(target, policy, session)
+        paused = target.paused_at is not None
+        breached = target.breached_at is not None or clock.is_breached(now)
+        at_risk = not breached and clock.at_risk(now, AT_RISK_THRESHOLD)
+        state: RunningState = (
+            "breached" if breached else "paused" if paused else "at_risk" if at_risk else "running"
+        )
+        found.append(
+            RunningTarget(
+                metric=target.metric,
+                target_minutes=target.target_minutes,
+                started_at=target.started_at,
+                due_at=target.due_at,
+                state=state,
+                paused=paused,
+                at_risk=at_risk,
+            )
+        )
+    return found

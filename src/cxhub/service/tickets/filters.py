@@ -45,6 +45,12 @@ class TicketFilter:
     tags_any: list[str] = field(default_factory=list)
     channel: Channel | None = None
     sla_due_before: datetime | None = None
+    sla_breached: bool | None = None
+    # Half-open `[from, to)` ranges (the dashboard's drill-down into a day or a period).
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    solved_from: datetime | None = None
+    solved_to: datetime | None = None
     q: str | None = None
     include_spam: bool = False
 
@@ -76,6 +82,16 @@ def ticket_conditions(session: Session, filters: TicketFilter) -> list[ColumnEle
         )
     if filters.sla_due_before is not None:
         conditions.append(Ticket.next_sla_due_at < filters.sla_due_before)
+    if filters.sla_breached is not None:
+        conditions.append(Ticket.sla_breached.is_(filters.sla_breached))
+    if filters.created_from is not None:
+        conditions.append(Ticket.created_at >= filters.created_from)
+    if filters.created_to is not None:
+        conditions.append(Ticket.created_at < filters.created_to)
+    if filters.solved_from is not None:
+        conditions.append(Ticket.solved_at >= filters.solved_from)
+    if filters.solved_to is not None:
+        conditions.append(Ticket.solved_at < filters.solved_to)
     if filters.q is not None and filters.q.strip():
         conditions.append(Ticket.id.in_(matching_ticket_ids(session, filters.q)))
     return conditions

@@ -8,28 +8,44 @@ back, so a refused form never changes half a ticket.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from cxhub.api.deps import DbSession, Principal, TransactionalRoute
+from cxhub.core.db import utcnow
 from cxhub.core.errors import DomainError, NotFound
-from cxhub.core.pagination import MAX_LIMIT, Page, PageRequest
+from cxhub.core.pagination import MAX_LIMIT, PageRequest
 from cxhub.core.permissions import Permission, role_allows
 from cxhub.customers.accounts import service as accounts
 from cxhub.customers.contacts import service as contacts
 from cxhub.customers.contacts.schemas import ContactOut
 from cxhub.customers.timeline import service as timeline
+from cxhub.customers.timeline.models import Channel
 from cxhub.people import service as people
 from cxhub.people.models import Team, User
+from cxhub.service.automations import config as macro_config
+from cxhub.service.automations.models import MacroRecord
+from cxhub.service.csat import service as csat
+from cxhub.service.sla import service as sla
 from cxhub.service.tickets import bulk, messages, service
 from cxhub.service.tickets.actors import Actor
+from cxhub.service.tickets.filters import filtered_tickets
+from cxhub.service.tickets.inbox_views import ALL_TICKETS, DrillFilters, InboxTab, inbox_tabs, utc
 from cxhub.service.tickets.models import Ticket, TicketPriority, TicketStatus
+from cxhub.service.tickets.reply_draft import (
+    MACRO_UNAVAILABLE,
+    REPLY_STATUSES,
+    ReplyDraft,
+    macro_draft,
+)
 from cxhub.service.tickets.schemas import MessageCreate, TicketUpdate
 from cxhub.service.tickets.status import UNSOLVED, IllegalTransition
+from cxhub.service.views import service as views
 from cxhub.web.auth import CsrfProtected, page_permission
 from cxhub.web.flash import FlashLevel, add_flash
 from cxhub.web.shell import NavItem, Viewer, render
@@ -45,8 +61,6 @@ INBOX_PAGE_SIZE = 25
 CONTEXT_TIMELINE_SIZE = 10
 OTHER_OPEN_TICKETS = 10
 S = TicketStatus
-#: The statuses a reply can be submitted as, in the order the form offers them.
-REPLY_STATUSES = (S.OPEN, S.PENDING, S.SOLVED)
 UNSOLVED_ORDER = tuple(status for status in TicketStatus if status in UNSOLVED)
 
 # Flash messages (English message ids, translated when shown).
@@ -62,6 +76,7 @@ BULK_DONE = "The selected tickets were updated."
 BULK_PARTIAL = "Some of the selected tickets could not be changed."
 BULK_NOTHING = "Select tickets and a change first."
 FLASH_MESSAGES = (
+    MACRO_UNAVAILABLE,
     REPLY_SENT,
     NOTE_ADDED,
     TICKET_UPDATED,
@@ -77,42 +92,6 @@ FLASH_MESSAGES = (
 
 
 # --- the inbox -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class InboxTab:
-    """One view of the inbox: a label (message id) and the `list_tickets` filters behind it."""
-
-    key: str
-    label: str
-    statuses: tuple[TicketStatus, ...]
-    mine: bool = False
-    unassigned: bool = False
-
-    @property
-    def href(self) -> str:
-        return f"/tickets?view={self.key}"
-
-    def tickets(self, session: Session, *, user_id: int, page: PageRequest) -> Page[Ticket]:
-        return service.list_tickets(
-            session,
-            page=page,
-            statuses=list(self.statuses),
-            assignee_id=user_id if self.mine else None,
-            unassigned=self.unassigned,
-        )
-
-
-def inbox_tabs(session: Session, principal: Principal) -> list[InboxTab]:
-    """The inbox's views, the default first. The one place to read saved views from later."""
-    del session, principal  # built-in views only, until saved views (with counts) land
-    return [
-        InboxTab("mine", "My open", (S.NEW, S.OPEN), mine=True),
-        InboxTab("unassigned", "Unassigned", UNSOLVED_ORDER, unassigned=True),
-        InboxTab("unsolved", "All unsolved", UNSOLVED_ORDER),
-        InboxTab("pending", "Pending", (S.PENDING,)),
-        InboxTab("solved", "Solved", (S.SOLVED,)),
-    ]
 
 
 def _agents(session: Session) -> list[User]:
@@ -143,18 +122,44 @@ def inbox(
     viewer: CanRead,
     view: Annotated[str, Query(max_length=50)] = "",
     cursor: Annotated[str | None, Query(max_length=500)] = None,
+    channel: Channel | None = None,
+    assignee_id: Annotated[int | None, Query(ge=1)] = None,
+    sla_breached: bool | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    solved_from: datetime | None = None,
+    solved_to: datetime | None = None,
 ) -> HTMLResponse:
     principal = _principal(viewer)
     tabs = inbox_tabs(session, principal)
-    tab = next((t for t in tabs if t.key == view), tabs[0])
-    found = tab.tickets(
-        session, user_id=principal.user_id, page=PageRequest(limit=INBOX_PAGE_SIZE, cursor=cursor)
+    current = next((t for t in tabs if t.key == view), None)
+    if current is None:
+        current = InboxTab(ALL_TICKETS) if view == ALL_TICKETS.id else tabs[0]
+    drill = DrillFilters(
+        channel=channel,
+        assignee_id=assignee_id,
+        sla_breached=sla_breached,
+        created_from=utc(created_from),
+        created_to=utc(created_to),
+        solved_from=utc(solved_from),
+        solved_to=utc(solved_to),
+    )
+    filters = drill.apply(views.ticket_filter(current.view.conditions, user_id=principal.user_id))
+    found = filtered_tickets(
+        session,
+        filters=filters,
+        page=PageRequest(limit=INBOX_PAGE_SIZE, cursor=cursor),
+        default_sort=current.view.sort,
     )
     requesters = contacts.get_contacts(session, contact_ids={t.requester_id for t in found.items})
     can_write = viewer.can(Permission.TICKETS_WRITE)
+    drill_query = drill.query()
     context: dict[str, object] = {
         "tabs": tabs,
-        "tab": tab,
+        "tab": current,
+        "base_href": "/tickets?" + urlencode({"view": current.key, **drill_query}),
+        "drill": drill,
+        "filtered": bool(drill_query),
         "tickets": found.items,
         "next_cursor": found.next_cursor,
         "cursor": cursor,
@@ -241,7 +246,13 @@ def _ticket(session: Session, number: int) -> Ticket:
 
 
 @router.get("/tickets/{number}", response_class=HTMLResponse)
-def workspace(request: Request, number: int, session: DbSession, viewer: CanRead) -> HTMLResponse:
+def workspace(
+    request: Request,
+    number: int,
+    session: DbSession,
+    viewer: CanRead,
+    macro: Annotated[int | None, Query(ge=1)] = None,
+) -> HTMLResponse:
     ticket = _ticket(session, number)
     thread = messages.list_messages(session, ticket_id=ticket.id, page=PageRequest(limit=MAX_LIMIT))
     requester = ContactOut.of(contacts.get_contact(session, contact_id=ticket.requester_id))
@@ -263,8 +274,19 @@ def workspace(request: Request, number: int, session: DbSession, viewer: CanRead
         else []
     )
     can_write = viewer.can(Permission.TICKETS_WRITE)
+    editable = can_write and ticket.status != S.CLOSED and ticket.merged_into_id is None
+    survey = csat.ticket_csat(session, ticket_id=ticket.id)
+    draft = ReplyDraft()
+    if editable and macro is not None:
+        draft = macro_draft(session, ticket, macro, _principal(viewer).user_id)
     context: dict[str, object] = {
         "ticket": ticket,
+        "sla_targets": sla.running_targets(session, ticket_id=ticket.id, now=utcnow()),
+        "csat": survey if survey is not None and survey.score is not None else None,
+        "macros": [r for r in macro_config.list_rules(session, MacroRecord) if r.active]
+        if editable
+        else [],
+        "draft": draft,
         "thread": thread.items,
         "thread_truncated": thread.next_cursor is not None,
         "requester": requester,
@@ -276,7 +298,7 @@ def workspace(request: Request, number: int, session: DbSession, viewer: CanRead
         "teams": _teams(session),
         "agents": _agents(session) if can_write else [],
         "can_write": can_write,
-        "editable": can_write and ticket.status != S.CLOSED and ticket.merged_into_id is None,
+        "editable": editable,
         "statuses": list(TicketStatus),
         "priorities": list(TicketPriority),
         "reply_statuses": REPLY_STATUSES,

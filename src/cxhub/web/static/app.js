@@ -4,6 +4,8 @@
 // - "Load more" on timelines fetches the next page fragment instead of a full page.
 // - ticket lists: j/k move between tickets, Enter opens the current one, x selects it.
 // - cxhub.fetch(): fetch() that sends the page's CSRF token on state-changing requests.
+// - macro picker: "Insert" previews the macro through the API and fills the reply box in place
+//   (without JavaScript the same form reloads the page with the reply box filled).
 (function () {
   "use strict";
 
@@ -183,6 +185,35 @@
         event.preventDefault();
         window.location.assign(rows[current].getAttribute("data-href"));
       }
+    });
+  }
+
+  // --- macro picker: preview a macro into the reply box -------------------------------------
+  var macroForm = document.querySelector("[data-macro-form]");
+  var replyForm = document.querySelector("[data-reply-form]");
+  if (macroForm && replyForm) {
+    macroForm.addEventListener("submit", function (event) {
+      var select = document.querySelector("[data-macro-select]");
+      var status = document.querySelector("[data-macro-status]");
+      if (!select || !select.value) { event.preventDefault(); return; }
+      event.preventDefault();
+      var url = "/api/v1/tickets/" + encodeURIComponent(macroForm.getAttribute("data-ticket-id")) +
+        "/macros/" + encodeURIComponent(select.value) + "/apply?preview=true";
+      csrfFetch(url, { method: "POST", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (preview) {
+          var body = replyForm.querySelector("textarea[name=body]");
+          var hasReply = preview.public_reply && preview.public_reply.trim();
+          var text = hasReply ? preview.public_reply : (preview.internal_note || "");
+          var visibility = replyForm.querySelector('input[name=visibility][value="' + (hasReply || !preview.internal_note ? "public" : "internal") + '"]');
+          if (visibility) visibility.checked = true;
+          if (body) { body.value = text; body.focus(); }
+          var wanted = preview.changed_fields.indexOf("status") >= 0 ? preview.ticket.status : "";
+          var submitAs = replyForm.querySelector("select[name=status]");
+          if (submitAs && wanted && submitAs.querySelector('option[value="' + wanted + '"]')) submitAs.value = wanted;
+          if (status) status.textContent = status.getAttribute("data-review") || "";
+        })
+        .catch(function () { macroForm.submit(); });
     });
   }
 })();
