@@ -71,17 +71,22 @@ def validate_summary(frequency: FloatArray, recency: FloatArray, age: FloatArray
 class _Likelihood:
     """The mean negative log-likelihood and its gradient in log-parameters, for L-BFGS-B."""
 
-    def __init__(self, frequency: FloatArray, recency: FloatArray, age: FloatArray) -> None:
-        self.unique_x, inverse, counts = np.unique(
-            frequency, return_inverse=True, return_counts=True
-        )
+    def __init__(
+        self,
+        frequency: FloatArray,
+        recency: FloatArray,
+        age: FloatArray,
+        weights: FloatArray | None = None,
+    ) -> None:
+        self.weights = np.ones_like(frequency) if weights is None else weights
+        self.unique_x, inverse = np.unique(frequency, return_inverse=True)
         self.inverse = inverse.reshape(-1)
-        self.counts = counts.astype(np.float64)
+        self.counts = np.bincount(self.inverse, weights=self.weights, minlength=self.unique_x.size)
         self.x = frequency
         self.recency = recency
         self.age = age
         self.repeat = frequency > 0
-        self.n = float(frequency.size)
+        self.n = float(self.weights.sum())
 
     def __call__(self, log_params: FloatArray) -> tuple[float, FloatArray]:
         r, alpha, a, b = (float(v) for v in np.exp(log_params))
@@ -105,19 +110,26 @@ class _Likelihood:
             self.repeat, np.log(a) - log_b_x[self.inverse] - r_x * log_alpha_tx, -np.inf
         )
         mixture = np.logaddexp(first, second)
-        total = float(gamma_terms @ self.counts) + self.n * r * np.log(alpha) + float(mixture.sum())
+        total = (
+            float(gamma_terms @ self.counts)
+            + self.n * r * np.log(alpha)
+            + float(mixture @ self.weights)
+        )
         # share of the likelihood from "dropped out after the last purchase"
         w = np.exp(second - mixture)
         grad_r = (
             float((digamma(r + ux) - digamma(r)) @ self.counts)
             + self.n * np.log(alpha)
-            - float(((1.0 - w) * log_alpha_t + w * log_alpha_tx).sum())
+            - float(((1.0 - w) * log_alpha_t + w * log_alpha_tx) @ self.weights)
         )
         grad_alpha = self.n * r / alpha - float(
-            (r_x * ((1.0 - w) / (alpha + self.age) + w / (alpha + self.recency))).sum()
+            (r_x * ((1.0 - w) / (alpha + self.age) + w / (alpha + self.recency))) @ self.weights
         )
-        grad_a = float((digamma(a + b) - digamma(a + b + ux)) @ self.counts) + float(w.sum()) / a
-        w_by_x = np.bincount(self.inverse, weights=w, minlength=ux.size)
+        grad_a = (
+            float((digamma(a + b) - digamma(a + b + ux)) @ self.counts)
+            + float(w @ self.weights) / a
+        )
+        w_by_x = np.bincount(self.inverse, weights=w * self.weights, minlength=ux.size)
         grad_b = float(
             (digamma(a + b) + digamma(b + ux) - digamma(b) - digamma(a + b + ux)) @ self.counts
         ) - float(w_by_x @ (1.0 / (b + np.maximum(ux, 1.0) - 1.0)))
@@ -159,19 +171,34 @@ def fit(frequency: ArrayLike, recency: ArrayLike, age: ArrayLike) -> BgNbdFit:
     validate_summary(x, tx, t)
     if not np.any(x > 0):
         raise FitError("no customer made a repeat purchase: BG/NBD cannot be fitted")
+    customers = x.size
     scale = float(np.mean(t)) or 1.0
     starts = [(r, alpha * scale, a, b) for r, alpha, a, b in _STARTS]
     if x.size > _SUBSAMPLE:
         pick = np.random.default_rng(0).choice(x.size, _SUBSAMPLE, replace=False)
         coarse, _ = maximise_log_likelihood(_Likelihood(x[pick], tx[pick], t[pick]), starts)
         starts = [tuple(coarse)]
-    best, mean_negative = maximise_log_likelihood(_Likelihood(x, tx, t), starts)
+    best, mean_negative = maximise_log_likelihood(_Likelihood(*_distinct_rows(x, tx, t)), starts)
     r, alpha, a, b = (float(v) for v in best)
     return BgNbdFit(
         params=BgNbdParams(r=r, alpha=alpha, a=a, b=b),
-        log_likelihood=-mean_negative * x.size,
-        customers=int(x.size),
+        log_likelihood=-mean_negative * customers,
+        customers=int(customers),
     )
+
+
+def _distinct_rows(
+    x: FloatArray, tx: FloatArray, t: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The distinct (x, tₓ, T) rows and how many customers share each: summaries of daily logs
+    repeat a lot (every one-time buyer of the same day is the same row)."""
+    order = np.lexsort((t, tx, x))
+    x, tx, t = x[order], tx[order], t[order]
+    new = np.ones(x.size, dtype=bool)
+    new[1:] = (x[1:] != x[:-1]) | (tx[1:] != tx[:-1]) | (t[1:] != t[:-1])
+    starts = np.flatnonzero(new)
+    weights = np.diff(np.append(starts, x.size)).astype(np.float64)
+    return x[starts], tx[starts], t[starts], weights
 
 
 def expected_transactions(params: BgNbdParams, duration: ArrayLike) -> FloatArray:
