@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
@@ -47,7 +48,8 @@ def test_grr_nrr_and_logo_churn_worked_example() -> None:
     assert m.grr == pytest.approx(100 * 400 / 520)  # 76.9 %
     assert m.nrr == pytest.approx(100 * 450 / 520)  # 86.5 %
     assert m.logo_churn == pytest.approx(25.0)
-    assert round(m.grr, 1) == 76.9 and round(m.nrr, 1) == 86.5
+    assert round(m.grr, 1) == 76.9
+    assert round(m.nrr, 1) == 86.5
     # revenue churn 100 / 520 = 19.2 % while logo churn is 25 %
     assert round(100 * m.churn / m.start_mrr, 1) == 19.2
 
@@ -72,7 +74,9 @@ def test_restart_without_earlier_payment_is_new() -> None:
 
 def test_empty_start_makes_ratios_undefined() -> None:
     m = mrr_movements({}, {D: 8_000}, set())
-    assert m.grr is None and m.nrr is None and m.logo_churn is None
+    assert m.grr is None
+    assert m.nrr is None
+    assert m.logo_churn is None
     assert period_retention({}, {}).nrr is None
 
 
@@ -87,7 +91,7 @@ def test_months() -> None:
     assert add_months(date(2026, 1, 1), -1) == date(2025, 12, 1)
     assert months_between(date(2025, 11, 1), date(2026, 2, 1))[-1] == date(2026, 2, 1)
     for bad in ("2026-3", "2026/03", "march", "2026-13"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="month"):
             parse_month(bad)
 
 
@@ -141,7 +145,7 @@ def test_monthly_movements_rebuild_the_worked_example_and_reactivation() -> None
         8_000,
     )
     assert march.logo_churn == pytest.approx(25.0)
-    for earlier, later in zip(months, months[1:], strict=False):
+    for earlier, later in itertools.pairwise(months):
         assert later.movements.start_mrr == earlier.movements.end_mrr
 
 

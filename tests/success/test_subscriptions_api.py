@@ -65,7 +65,8 @@ def test_lifecycle_keeps_the_mrr_history_and_the_timeline(
 ) -> None:
     account = _account(client, tenant)
     created = _create(client, tenant, _body(account))
-    assert created["currency"] == "EUR" and created["status"] == "active"
+    assert created["currency"] == "EUR"
+    assert created["status"] == "active"
     assert [(h["effective_on"], h["mrr_cents"], h["reason"]) for h in created["mrr_history"]] == [
         ("2026-01-10", 10_000, "started")
     ]
@@ -125,7 +126,8 @@ def test_reads_and_lists(client: TestClient, tenant: Tenant) -> None:
     first = _create(client, tenant, _body(account))
     _create(client, tenant, _body(other, currency="USD"))
     got = client.get(f"{API}/subscriptions/{first['id']}", headers=tenant.headers(Role.VIEWER))
-    assert got.status_code == 200 and got.json()["account_id"] == account
+    assert got.status_code == 200
+    assert got.json()["account_id"] == account
     listed = client.get(f"{API}/accounts/{account}/subscriptions", headers=tenant.admin).json()
     assert [s["id"] for s in listed["items"]] == [first["id"]]
     usd = client.get(f"{API}/subscriptions", params={"currency": "usd"}, headers=tenant.admin)
