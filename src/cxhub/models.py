@@ -36,6 +36,7 @@ from cxhub.service.tickets.models import (
     TicketTag,
 )
 from cxhub.service.views.models import SavedView
+from cxhub.success.subscriptions.models import Subscription, SubscriptionMrrChange
 
 __all__ = [
     "Account",
@@ -61,6 +62,8 @@ __all__ = [
     "SavedView",
     "SlaEvent",
     "SlaPolicy",
+    "Subscription",
+    "SubscriptionMrrChange",
     "Team",
     "TeamAssignmentSettings",
     "TeamMembership",

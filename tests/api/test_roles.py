@@ -64,6 +64,17 @@ def _spam(client: TestClient, tenant: Tenant) -> Call:
     return Call("POST", f"/api/v1/tickets/{ticket}/spam")
 
 
+def _subscription_body(client: TestClient, tenant: Tenant) -> dict[str, Any]:
+    account = _create(client, tenant, "/accounts", {"name": unique("Payer ")})
+    return {
+        "account_id": account,
+        "plan": "pro",
+        "currency": "EUR",
+        "mrr_cents": 10_000,
+        "started_on": "2026-01-01",
+    }
+
+
 REPRESENTATIVE: dict[Permission, tuple[Prepare, int]] = {
     Permission.CUSTOMERS_READ: (lambda c, t: Call("GET", "/api/v1/accounts"), 200),
     Permission.CUSTOMERS_WRITE: (
@@ -102,6 +113,11 @@ REPRESENTATIVE: dict[Permission, tuple[Prepare, int]] = {
             "/api/v1/business-calendars",
             {"name": "c", "time_zone": "UTC", "weekly_hours": {"mon": [["09:00", "17:00"]]}},
         ),
+        201,
+    ),
+    Permission.SUCCESS_READ: (lambda c, t: Call("GET", "/api/v1/metrics/revenue"), 200),
+    Permission.SUCCESS_WRITE: (
+        lambda c, t: Call("POST", "/api/v1/subscriptions", _subscription_body(c, t)),
         201,
     ),
 }

@@ -31,6 +31,7 @@ from cxhub.service.mail.models import InboundEmail, Mailbox
 from cxhub.service.sla.models import BusinessCalendarRecord, SlaPolicy
 from cxhub.service.tickets.models import Ticket, TicketAttachment, TicketMessage
 from cxhub.service.views.models import SavedView
+from cxhub.success.subscriptions.models import Subscription
 from tests.api.problems import assert_problem
 from tests.api.routes import ServedRoute, served_routes
 from tests.api.test_route_permissions import PUBLIC_ROUTES
@@ -164,6 +165,17 @@ def build_inbound(client: TestClient, tenant: Tenant) -> int:
     return int(response.json()["id"])
 
 
+def build_subscription(client: TestClient, tenant: Tenant) -> int:
+    body = {
+        "account_id": build_account(client, tenant),
+        "plan": "pro",
+        "currency": "EUR",
+        "mrr_cents": 5_000,
+        "started_on": "2026-01-01",
+    }
+    return int(_post(client, tenant, "/subscriptions", body)["id"])
+
+
 # One builder per path parameter name: a new route with a new parameter fails below until its
 # object can be built here, so no route escapes the isolation check.
 BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
@@ -185,6 +197,7 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "mailbox_id": (build_mailbox, Mailbox),
     "inbound_id": (build_inbound, InboundEmail),
     "channel_id": (build_channel, ChannelSource),
+    "subscription_id": (build_subscription, Subscription),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
@@ -211,6 +224,8 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
     "PUT /api/v1/automations/{automation_id}": {**AUTOMATION_BODY, "name": "hijacked"},
     "PUT /api/v1/macros/{macro_id}": {**MACRO_BODY, "name": "hijacked"},
     "PATCH /api/v1/channels/{channel_id}": {"name": "hijacked", "active": False},
+    "PATCH /api/v1/subscriptions/{subscription_id}": {"mrr_cents": 1, "plan": "hijacked"},
+    "POST /api/v1/subscriptions/{subscription_id}/cancel": {"ended_on": "2026-02-01"},
 }
 
 
@@ -375,6 +390,10 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/mailboxes": Mailbox,
     "/api/v1/mail/inbound": InboundEmail,
     "/api/v1/channels": ChannelSource,
+    "/api/v1/subscriptions": Subscription,
+    "/api/v1/metrics/revenue": None,  # aggregates; isolation in tests/analytics
+    "/api/v1/metrics/revenue/cohorts": None,
+    "/api/v1/metrics/renewals": None,
 }
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from cxhub import __version__
 from cxhub.analytics.api import router as metrics_router
+from cxhub.analytics.revenue_api import router as revenue_metrics_router
 from cxhub.api.audit import router as audit_router
 from cxhub.api.problems import install_problem_handlers
 from cxhub.core.runtime import Runtime, build_runtime
@@ -28,6 +29,7 @@ from cxhub.service.mail.api import router as mail_router
 from cxhub.service.sla.api import router as sla_router
 from cxhub.service.tickets.api import router as tickets_router
 from cxhub.service.views.api import router as views_router
+from cxhub.success.subscriptions.api import router as subscriptions_router
 
 API_PREFIX = "/api/v1"
 
@@ -49,6 +51,8 @@ def api_router() -> APIRouter:
         assignment_router,
         automations_router,
         metrics_router,
+        subscriptions_router,
+        revenue_metrics_router,
         mail_router,
         audit_router,
     ):

@@ -34,6 +34,8 @@ class Permission(StrEnum):
     TICKETS_WRITE = "tickets:write"
     TICKETS_MANAGE = "tickets:manage"
     SERVICE_CONFIGURE = "service:configure"
+    SUCCESS_READ = "success:read"
+    SUCCESS_WRITE = "success:write"
 
 
 _READ = {
@@ -42,6 +44,7 @@ _READ = {
     Permission.PEOPLE_READ,
     Permission.TOKENS_OWN,
     Permission.TICKETS_READ,
+    Permission.SUCCESS_READ,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -64,6 +67,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.INTERACTIONS_WRITE,
             Permission.TICKETS_WRITE,
             Permission.DATA_EXPORT,
+            Permission.SUCCESS_WRITE,
         }
     ),
     Role.ANALYST: frozenset(_READ | {Permission.DATA_EXPORT}),

@@ -1,0 +1,140 @@
+"""Revenue metrics of one workspace and one currency, read from the subscriptions' MRR history
+(the pure definitions are in `analytics.revenue`; docs/metrics.md).
+
+Every statement names its workspace explicitly, on top of the automatic filter (ADR 0013), and
+every figure is in one currency: amounts in different currencies are never added.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cxhub.analytics.revenue import (
+    Cohort,
+    MonthMovements,
+    MrrChange,
+    PeriodRetention,
+    Renewal,
+    RenewalCandidate,
+    RenewalWindow,
+    RiskHook,
+    account_mrr_by_month,
+    add_months,
+    cohort_table,
+    month_of,
+    monthly_movements,
+    period_retention,
+    renewals_pipeline,
+)
+from cxhub.core.errors import ValidationFailed
+from cxhub.success.subscriptions.models import (
+    ENDED_STATUSES,
+    Subscription,
+    SubscriptionMrrChange,
+)
+
+
+def workspace_currencies(session: Session, *, workspace_id: int) -> list[str]:
+    rows = session.scalars(
+        select(Subscription.currency).where(Subscription.workspace_id == workspace_id).distinct()
+    )
+    return sorted(rows)
+
+
+def choose_currency(session: Session, *, workspace_id: int, currency: str | None) -> str | None:
+    """The currency to report in: the one asked for, or the workspace's only one (None when it
+    has no subscriptions). Several currencies and none asked for is a 422."""
+    if currency is not None:
+        code = currency.strip().upper()
+        if len(code) != 3 or not code.isalpha():
+            raise ValidationFailed("currency is a three-letter ISO 4217 code", field="currency")
+        return code
+    found = workspace_currencies(session, workspace_id=workspace_id)
+    if len(found) > 1:
+        raise ValidationFailed(
+            f"this workspace bills in {', '.join(found)}; choose one with ?currency=",
+            field="currency",
+            currencies=found,
+        )
+    return found[0] if found else None
+
+
+def mrr_history(session: Session, *, workspace_id: int, currency: str | None) -> list[MrrChange]:
+    if currency is None:
+        return []
+    rows = session.execute(
+        select(
+            SubscriptionMrrChange.subscription_id,
+            Subscription.account_id,
+            SubscriptionMrrChange.effective_on,
+            SubscriptionMrrChange.mrr_cents,
+            SubscriptionMrrChange.id,
+        )
+        .join(Subscription, Subscription.id == SubscriptionMrrChange.subscription_id)
+        .where(
+            SubscriptionMrrChange.workspace_id == workspace_id,
+            Subscription.workspace_id == workspace_id,
+            Subscription.currency == currency,
+        )
+    )
+    return [MrrChange(*row) for row in rows]
+
+
+def revenue_months(
+    session: Session, *, workspace_id: int, currency: str | None, first: date, last: date
+) -> tuple[list[MonthMovements], PeriodRetention]:
+    """Movements of each month from `first` to `last`, and the retention of the accounts paying
+    at the start of `first` over the whole range."""
+    history = mrr_history(session, workspace_id=workspace_id, currency=currency)
+    months = monthly_movements(history, first=first, last=last)
+    ends = account_mrr_by_month(history, first=add_months(first, -1), last=last)
+    return months, period_retention(ends[add_months(first, -1)], ends[last])
+
+
+def revenue_cohorts(
+    session: Session, *, workspace_id: int, currency: str | None, first: date, last: date
+) -> list[Cohort]:
+    history = mrr_history(session, workspace_id=workspace_id, currency=currency)
+    if not history:
+        return []
+    earliest = min(month_of(c.effective_on) for c in history)
+    snapshots = account_mrr_by_month(history, first=min(earliest, first), last=last)
+    return cohort_table(snapshots, first=first, last=last)
+
+
+def renewals(
+    session: Session,
+    *,
+    workspace_id: int,
+    today: date,
+    currency: str | None = None,
+    windows: tuple[int, ...] = (30, 60, 90),
+    at_risk: RiskHook | None = None,
+) -> tuple[list[RenewalWindow], list[Renewal]]:
+    """Open (not ended) subscriptions renewing in the next 30/60/90 days. `at_risk` is the hook
+    health scores will fill (docs/revenue.md)."""
+    statement = select(
+        Subscription.id,
+        Subscription.account_id,
+        Subscription.plan,
+        Subscription.currency,
+        Subscription.mrr_cents,
+        Subscription.renewal_on,
+    ).where(
+        Subscription.workspace_id == workspace_id,
+        Subscription.ended_on.is_(None),
+        Subscription.status.not_in([s.value for s in ENDED_STATUSES]),
+        Subscription.renewal_on >= today,
+        Subscription.renewal_on < today + timedelta(days=max(windows)),
+    )
+    if currency is not None:
+        statement = statement.where(Subscription.currency == currency)
+    candidates = [
+        RenewalCandidate(sub_id, account_id, plan, code, mrr, renewal_on)
+        for sub_id, account_id, plan, code, mrr, renewal_on in session.execute(statement)
+        if renewal_on is not None
+    ]
+    return renewals_pipeline(candidates, today=today, windows=windows, at_risk=at_risk)

@@ -1,0 +1,1 @@
+"""Customer Success: subscriptions and revenue; later usage, health, playbooks, CLV."""

@@ -1,0 +1,1 @@
+"""Subscriptions (contracts) of accounts and their MRR history, which revenue metrics rebuild."""
