@@ -26,6 +26,33 @@ from tests.factories import Tenant, make_tenant
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
+# Tests of pure modules: they never open the database, so the PostgreSQL pass of CI
+# (`-m "not nodb"`) need not run them a second time.
+DATABASE_FREE = (
+    "analytics/churn/",
+    "analytics/clv/",
+    "analytics/test_formulas.py",
+    "service/sla/test_calendar.py",
+    "service/sla/test_clock.py",
+    "service/sla/test_policy_match.py",
+    "service/automations/test_engine.py",
+    "service/automations/test_rules.py",
+    "service/automations/test_templates.py",
+    "service/mail/test_charsets.py",
+    "service/mail/test_compose.py",
+    "service/mail/test_parsing.py",
+    "service/mail/test_quotes.py",
+    "service/tickets/test_status.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    root = Path(__file__).resolve().parent
+    for item in items:
+        relative = item.path.resolve().relative_to(root).as_posix()
+        if relative.startswith(DATABASE_FREE):
+            item.add_marker(pytest.mark.nodb)
+
 
 def _create_postgres_database(base_url: str) -> tuple[str, str]:
     import psycopg

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cxhub.cli import admin, clv, data, mail, serve
+from cxhub.cli import admin, churn, clv, data, mail, serve
 from cxhub.cli.context import cli_state
 
 app = typer.Typer(
@@ -46,6 +46,7 @@ app.add_typer(admin.user_app, name="user")
 app.add_typer(admin.token_app, name="token")
 app.add_typer(mail.mail_app, name="mail")
 app.add_typer(clv.clv_app, name="clv")
+app.add_typer(churn.churn_app, name="churn")
 app.command("import")(data.import_command)
 app.command("export")(data.export_command)
 
