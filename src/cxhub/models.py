@@ -36,6 +36,7 @@ from cxhub.service.tickets.models import (
     TicketTag,
 )
 from cxhub.service.views.models import SavedView
+from cxhub.success.usage.models import TrackingWriteKey, UsageEvent
 
 __all__ = [
     "Account",
@@ -72,7 +73,9 @@ __all__ = [
     "TicketRuleRun",
     "TicketSlaTarget",
     "TicketTag",
+    "TrackingWriteKey",
     "TriggerRecord",
+    "UsageEvent",
     "User",
     "UserNotification",
     "WebSession",

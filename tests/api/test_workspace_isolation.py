@@ -31,6 +31,7 @@ from cxhub.service.mail.models import InboundEmail, Mailbox
 from cxhub.service.sla.models import BusinessCalendarRecord, SlaPolicy
 from cxhub.service.tickets.models import Ticket, TicketAttachment, TicketMessage
 from cxhub.service.views.models import SavedView
+from cxhub.success.usage.models import TrackingWriteKey
 from tests.api.problems import assert_problem
 from tests.api.routes import ServedRoute, served_routes
 from tests.api.test_route_permissions import PUBLIC_ROUTES
@@ -164,6 +165,10 @@ def build_inbound(client: TestClient, tenant: Tenant) -> int:
     return int(response.json()["id"])
 
 
+def build_write_key(client: TestClient, tenant: Tenant) -> int:
+    return int(_post(client, tenant, "/tracking/write-keys", {"name": unique("key ")})["id"])
+
+
 # One builder per path parameter name: a new route with a new parameter fails below until its
 # object can be built here, so no route escapes the isolation check.
 BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
@@ -185,6 +190,7 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "mailbox_id": (build_mailbox, Mailbox),
     "inbound_id": (build_inbound, InboundEmail),
     "channel_id": (build_channel, ChannelSource),
+    "write_key_id": (build_write_key, TrackingWriteKey),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
@@ -375,6 +381,8 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/mailboxes": Mailbox,
     "/api/v1/mail/inbound": InboundEmail,
     "/api/v1/channels": ChannelSource,
+    "/api/v1/tracking/write-keys": TrackingWriteKey,
+    "/api/v1/metrics/usage": None,  # aggregates; isolation in tests/analytics/test_adoption.py
 }
 
 

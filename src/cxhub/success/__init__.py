@@ -1,0 +1,1 @@
+"""Customer Success: usage, revenue, health, churn, playbooks."""
