@@ -137,7 +137,7 @@ def account_adoption(
         "count(DISTINCT user_id) FILTER (WHERE timestamp >= $end - INTERVAL 1 DAY), "
         "count(DISTINCT user_id) FILTER (WHERE timestamp >= $end - INTERVAL 7 DAY), "
         "count(DISTINCT user_id) FILTER (WHERE timestamp >= $month), "
-        "count(DISTINCT (user_id, datediff('day', timestamp, $end))) "
+        "count(DISTINCT (user_id, floor(datediff('second', timestamp, $end) / 86400))) "
         "  FILTER (WHERE timestamp >= $month), "
         "count(*) FILTER (WHERE timestamp >= $month), "
         "count(*) FILTER (WHERE timestamp < $month AND timestamp >= $month - INTERVAL 30 DAY), "
