@@ -11,12 +11,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from pydantic import ValidationError
 from sqlalchemy import Table, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cxhub.core.errors import DomainError, NotFound
@@ -91,25 +90,69 @@ def resolve_write_key(session: Session, write_key: str) -> WriteKeyOwner | None:
 # --- events ---------------------------------------------------------------------------------------
 
 
+_INSERT_SQLITE = (
+    "INSERT INTO usage_events (workspace_id, message_id, type, event, user_id, anonymous_id, "
+    "group_id, timestamp, received_at, properties, context) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (workspace_id, message_id) DO NOTHING"
+)
+_INSERT_POSTGRESQL = (
+    "INSERT INTO usage_events (workspace_id, message_id, type, event, user_id, anonymous_id, "
+    "group_id, timestamp, received_at, properties, context) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb) "
+    "ON CONFLICT (workspace_id, message_id) DO NOTHING"
+)
+
+
+def _sqlite_datetime(moment: datetime) -> str:
+    """The text SQLAlchemy's SQLite DateTime stores (naive UTC, always with microseconds), so
+    ORM reads and text comparisons stay exact."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 def append_events(session: Session, *, workspace_id: int, rows: list[dict[str, Any]]) -> None:
-    """Append checked calls to the inbox in one statement; known messageIds are skipped."""
+    """Append checked calls to the inbox in one `executemany`; known messageIds are skipped.
+
+    The hot path: the statement goes straight to the driver with the JSON text the validation
+    already produced, instead of through the ORM's per-value type processing (about 3× faster
+    on SQLite). A dialect other than SQLite/PostgreSQL takes the Core insert."""
     if not rows:
         return
-    for row in rows:
-        row["workspace_id"] = workspace_id
     dialect = session.get_bind().dialect.name
-    table = cast(Table, UsageEvent.__table__)
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(table).on_conflict_do_nothing(
-            index_elements=["workspace_id", "message_id"]
+    if dialect not in ("sqlite", "postgresql"):  # pragma: no cover - both supported ones below
+        session.execute(
+            insert(cast(Table, UsageEvent.__table__)),
+            [{k: v for k, v in row.items() if not k.endswith("_json")} for row in rows],
         )
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).on_conflict_do_nothing(
-            index_elements=["workspace_id", "message_id"]
+        return
+    formatted: dict[datetime, Any] = {}  # a batch repeats its arrival time and often its times
+
+    def stamp(moment: datetime) -> Any:
+        if dialect != "sqlite":
+            return moment
+        text = formatted.get(moment)
+        if text is None:
+            text = formatted[moment] = _sqlite_datetime(moment)
+        return text
+
+    parameters = [
+        (
+            workspace_id,
+            row["message_id"],
+            row["type"],
+            row["event"],
+            row["user_id"],
+            row["anonymous_id"],
+            row["group_id"],
+            stamp(row["timestamp"]),
+            stamp(row["received_at"]),
+            row["properties_json"],
+            row["context_json"],
         )
-    else:  # pragma: no cover - the two supported databases are handled above
-        statement = insert(table)
-    session.execute(statement, rows)
+        for row in rows
+    ]
+    sql = _INSERT_SQLITE if dialect == "sqlite" else _INSERT_POSTGRESQL
+    session.connection().exec_driver_sql(sql, parameters)
 
 
 def _text(traits: dict[str, Any], *names: str) -> str | None:

@@ -79,8 +79,12 @@ def _content_message_id(call: dict[str, Any]) -> str:
     return "cxhub-" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
 
 
-def _encoded_size(call: dict[str, Any]) -> int:
-    return len(json.dumps(call, separators=(",", ":"), ensure_ascii=False).encode())
+def json_text(value: dict[str, Any]) -> str:
+    """The compact JSON text stored for `properties`/`context` (and measured for the limit)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+SCALAR_ALLOWANCE = 1024  # bytes counted for messageId, userId, event, timestamps, …
 
 
 def validate_call(
@@ -94,8 +98,6 @@ def validate_call(
         raise InvalidEvent(f"type must be {implied_type!r} on this endpoint")
     if kind not in EVENT_TYPES:
         raise InvalidEvent(f"type must be one of {', '.join(sorted(EVENT_TYPES))}")
-    if _encoded_size(call) > MAX_EVENT_BYTES:
-        raise InvalidEvent(f"the event is larger than {MAX_EVENT_BYTES // 1024} KB")
     message_id = call.get("messageId")
     if message_id is None or message_id == "":
         message_id = _content_message_id(call)
@@ -134,6 +136,11 @@ def validate_call(
             raise InvalidEvent("alias needs a previousId and a userId")
         payload = {"previousId": previous_id}
     context = _object(call.get("context"), "context")
+    payload_json, context_json = json_text(payload), json_text(context)
+    # The stored JSON plus an allowance for the bounded scalar members (ids, name, times).
+    size = len(payload_json.encode()) + len(context_json.encode()) + SCALAR_ALLOWANCE
+    if size > MAX_EVENT_BYTES:
+        raise InvalidEvent(f"the event is larger than {MAX_EVENT_BYTES // 1024} KB")
     timestamp = parse_timestamp(call.get("timestamp"))
     original = parse_timestamp(call.get("originalTimestamp"), "originalTimestamp")
     parse_timestamp(call.get("sentAt"), "sentAt")
@@ -148,6 +155,8 @@ def validate_call(
         "received_at": received_at,
         "properties": payload,
         "context": context,
+        "properties_json": payload_json,
+        "context_json": context_json,
     }
 
 
