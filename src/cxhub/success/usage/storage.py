@@ -86,11 +86,14 @@ def columns_to_arrays(
     rows: list[Any], columns: tuple[str, ...] | list[str]
 ) -> dict[str, np.ndarray[Any, Any]]:
     """Row tuples as one numpy array per column, the shape DuckDB scans without pandas or
-    pyarrow; datetimes become naive UTC `datetime64[us]`."""
+    pyarrow; datetimes become naive UTC `datetime64[us]` (timestamp text read raw from SQLite
+    stays text, cast by the query)."""
     arrays: dict[str, np.ndarray[Any, Any]] = {}
     for position, name in enumerate(columns):
         values = [row[position] for row in rows]
-        if name in TIMESTAMP_COLUMNS:
+        if name in TIMESTAMP_COLUMNS and values and isinstance(values[0], str):
+            arrays[name] = np.array(values, dtype=object)  # SQLite's text; DuckDB casts it
+        elif name in TIMESTAMP_COLUMNS:
             arrays[name] = np.array(
                 [v.replace(tzinfo=None) for v in values], dtype="datetime64[us]"
             )
