@@ -37,6 +37,7 @@ from cxhub.service.tickets.models import (
 )
 from cxhub.service.views.models import SavedView
 from cxhub.success.subscriptions.models import Subscription, SubscriptionMrrChange
+from cxhub.success.usage.models import TrackingWriteKey, UsageEvent
 
 __all__ = [
     "Account",
@@ -75,7 +76,9 @@ __all__ = [
     "TicketRuleRun",
     "TicketSlaTarget",
     "TicketTag",
+    "TrackingWriteKey",
     "TriggerRecord",
+    "UsageEvent",
     "User",
     "UserNotification",
     "WebSession",

@@ -13,6 +13,8 @@ from fastapi.routing import APIRoute
 from cxhub.api.app import API_PREFIX
 from cxhub.core.permissions import Permission
 
+TRACKING_PREFIX = "/v1/"  # Segment clients call <host>/v1/<call>
+
 
 @dataclass(frozen=True)
 class ServedRoute:
@@ -56,10 +58,11 @@ def _api_routes_with_paths(app: FastAPI) -> Iterator[tuple[APIRoute, str, set[st
 
 
 def served_routes(app: FastAPI) -> list[ServedRoute]:
-    """Every (method, path) of the versioned API, HEAD/OPTIONS left out."""
+    """Every (method, path) of the versioned API and of the Segment-compatible tracking routes
+    at the root (`/v1/…`), HEAD/OPTIONS left out."""
     found = []
     for _route, path, methods, dependant in _api_routes_with_paths(app):
-        if not path.startswith(API_PREFIX + "/"):
+        if not (path.startswith(API_PREFIX + "/") or path.startswith(TRACKING_PREFIX)):
             continue
         for method in sorted(methods - {"HEAD", "OPTIONS"}):
             found.append(ServedRoute(method, path, dependant))

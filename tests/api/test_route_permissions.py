@@ -18,6 +18,12 @@ PUBLIC_ROUTES: frozenset[str] = frozenset(
         "POST /api/v1/channels/{channel_id}/inbound",
         # a site's own contact form: anonymous by design, rate-limited per client
         "POST /api/v1/public/{workspace_slug}/tickets",
+        # Segment-compatible tracking: authenticated by a write key, rate-limited per key
+        # (docs/tracking.md); at the root because Segment clients append /v1/<call> to the host
+        *(
+            f"POST /v1/{call}"
+            for call in ("track", "identify", "group", "page", "screen", "alias", "batch")
+        ),
     }
 )
 

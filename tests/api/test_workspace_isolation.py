@@ -32,6 +32,7 @@ from cxhub.service.sla.models import BusinessCalendarRecord, SlaPolicy
 from cxhub.service.tickets.models import Ticket, TicketAttachment, TicketMessage
 from cxhub.service.views.models import SavedView
 from cxhub.success.subscriptions.models import Subscription
+from cxhub.success.usage.models import TrackingWriteKey
 from tests.api.problems import assert_problem
 from tests.api.routes import ServedRoute, served_routes
 from tests.api.test_route_permissions import PUBLIC_ROUTES
@@ -176,6 +177,10 @@ def build_subscription(client: TestClient, tenant: Tenant) -> int:
     return int(_post(client, tenant, "/subscriptions", body)["id"])
 
 
+def build_write_key(client: TestClient, tenant: Tenant) -> int:
+    return int(_post(client, tenant, "/tracking/write-keys", {"name": unique("key ")})["id"])
+
+
 # One builder per path parameter name: a new route with a new parameter fails below until its
 # object can be built here, so no route escapes the isolation check.
 BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
@@ -198,6 +203,7 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "inbound_id": (build_inbound, InboundEmail),
     "channel_id": (build_channel, ChannelSource),
     "subscription_id": (build_subscription, Subscription),
+    "write_key_id": (build_write_key, TrackingWriteKey),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
@@ -394,6 +400,8 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/metrics/revenue": None,  # aggregates; isolation in tests/analytics
     "/api/v1/metrics/revenue/cohorts": None,
     "/api/v1/metrics/renewals": None,
+    "/api/v1/tracking/write-keys": TrackingWriteKey,
+    "/api/v1/metrics/usage": None,  # aggregates; isolation in tests/analytics/test_adoption.py
 }
 
 

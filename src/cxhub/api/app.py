@@ -13,6 +13,7 @@ from sqlalchemy import text
 from cxhub import __version__
 from cxhub.analytics.api import router as metrics_router
 from cxhub.analytics.revenue_api import router as revenue_metrics_router
+from cxhub.analytics.usage_api import router as usage_metrics_router
 from cxhub.api.audit import router as audit_router
 from cxhub.api.problems import install_problem_handlers
 from cxhub.core.runtime import Runtime, build_runtime
@@ -30,6 +31,8 @@ from cxhub.service.sla.api import router as sla_router
 from cxhub.service.tickets.api import router as tickets_router
 from cxhub.service.views.api import router as views_router
 from cxhub.success.subscriptions.api import router as subscriptions_router
+from cxhub.success.usage.api import ingest_router
+from cxhub.success.usage.api import router as tracking_router
 
 API_PREFIX = "/api/v1"
 
@@ -50,9 +53,11 @@ def api_router() -> APIRouter:
         views_router,
         assignment_router,
         automations_router,
+        tracking_router,
         metrics_router,
         subscriptions_router,
         revenue_metrics_router,
+        usage_metrics_router,
         mail_router,
         audit_router,
     ):
@@ -84,6 +89,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.state.settings = settings
     install_problem_handlers(app)
     app.include_router(api_router())
+    app.include_router(ingest_router)  # Segment clients call /v1/… at the root
 
     from cxhub.web.pages import install_web
 

@@ -66,6 +66,22 @@ class Settings(BaseSettings):
         description="Largest attachment accepted on a ticket message (bytes).",
     )
 
+    tracking_requests_per_minute: int = Field(
+        default=60_000,
+        ge=1,
+        description="Requests each tracking write key may send per minute (/v1/track, /v1/batch, …), "
+        "per process.",
+    )
+    usage_compact_after_minutes: int = Field(
+        default=10,
+        ge=0,
+        description="Usage events older than this (by arrival) move from the database inbox to "
+        "Parquet files under <data_dir>/events.",
+    )
+    usage_compact_every_seconds: int = Field(
+        default=300, ge=1, description="How often the usage compaction job runs."
+    )
+
     mail_host: str = Field(
         default="127.0.0.1", description="Interface `cxhub mail serve` listens on for inbound SMTP."
     )

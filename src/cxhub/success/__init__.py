@@ -1,1 +1,1 @@
-"""Customer Success: subscriptions and revenue; later usage, health, playbooks, CLV."""
+"""Customer Success: subscriptions and revenue, product usage; later health, playbooks."""

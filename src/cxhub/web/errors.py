@@ -1,7 +1,7 @@
 """Errors on pages are pages: a 404 inside the shell, a 403 that says why, a login redirect.
 
 The API's handlers (`cxhub.api.problems`) answer every error as problem+json. `install_page_errors`
-wraps them: requests under `/api/` (and `/healthz`, `/static/`) still get exactly the API's answer,
+wraps them: requests under `/api/` (and `/v1/`, `/healthz`, `/static/`) still get exactly the API's answer,
 everything else gets HTML rendered in the viewer's language.
 """
 
@@ -53,6 +53,7 @@ def is_page_request(request: Request) -> bool:
         path == API_PREFIX
         or path.startswith(API_PREFIX + "/")
         or path.startswith("/static/")
+        or path.startswith("/v1/")  # Segment-compatible tracking calls (docs/tracking.md)
         or path == "/healthz"
     )
 

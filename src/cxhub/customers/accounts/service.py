@@ -198,3 +198,8 @@ def get_accounts(session: Session, *, account_ids: set[int]) -> dict[int, Accoun
     if not account_ids:
         return {}
     return {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(account_ids)))}
+
+
+def find_account_by_external_id(session: Session, *, external_id: str) -> Account | None:
+    """The account your product knows by `external_id` (a Segment `groupId`), if any."""
+    return session.scalar(select(Account).where(Account.external_id == external_id))

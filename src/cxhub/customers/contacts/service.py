@@ -261,3 +261,18 @@ def get_contacts(session: Session, *, contact_ids: set[int]) -> dict[int, Contac
     if not contact_ids:
         return {}
     return {c.id: c for c in session.scalars(select(Contact).where(Contact.id.in_(contact_ids)))}
+
+
+def external_ids_of_account(session: Session, *, account_id: int) -> list[str]:
+    """The product user ids (external-id identifiers) of the account's surviving contacts."""
+    rows = session.scalars(
+        select(ContactIdentifier.value)
+        .join(Contact, Contact.id == ContactIdentifier.contact_id)
+        .where(
+            Contact.account_id == account_id,
+            Contact.merged_into_id.is_(None),
+            ContactIdentifier.kind == IdentifierKind.EXTERNAL_ID,
+        )
+        .order_by(ContactIdentifier.value)
+    )
+    return list(rows)

@@ -1,7 +1,7 @@
 """subscriptions and their MRR history (issue 4, Customer Success: revenue)
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-26 10:45:26.679283
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import cxhub.core.db
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

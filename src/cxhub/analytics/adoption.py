@@ -1,0 +1,223 @@
+"""Adoption metrics over product-usage events: DuckDB SQL over the compacted Parquet files and
+the not-yet-compacted inbox rows of one workspace (ADR 0015; definitions in docs/metrics.md).
+
+Activity means a `track`, `page` or `screen` call; a user is a `userId` (anonymous visitors are
+not seats). Each window ends at `as_of` (exclusive): day = last 24 h, week = last 7 days,
+month = last 30 days, the earlier month = the 30 days before that. An event that reached both
+sources (a crash between compaction's file and its delete, or a re-send after compaction) is
+counted once, by `messageId`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+from sqlalchemy.orm import Session
+
+from cxhub.success.usage import service as usage
+from cxhub.success.usage.storage import columns_to_arrays, event_files, sql_literal
+
+ACTIVITY_TYPES = "('track', 'page', 'screen')"
+DAY = timedelta(days=1)
+MONTH_DAYS = 30
+
+
+@dataclass(frozen=True)
+class FeatureDepth:
+    event: str
+    events: int
+    users: int
+    events_per_user: float
+
+
+@dataclass(frozen=True)
+class AccountAdoption:
+    as_of: datetime
+    dau: int
+    wau: int
+    mau: int
+    average_dau: float
+    stickiness: float | None
+    active_seats: int
+    licensed_seats: int | None
+    seat_utilisation: float | None
+    features_used: int
+    features_available: int
+    feature_breadth: float | None
+    feature_depth: list[FeatureDepth]
+    events_last_30_days: int
+    events_previous_30_days: int
+    usage_trend: float | None
+
+
+@dataclass(frozen=True)
+class DailyUsage:
+    day: str
+    active_users: int
+    events: int
+
+
+@dataclass(frozen=True)
+class WorkspaceUsage:
+    start: datetime
+    end: datetime
+    events: int
+    active_users: int
+    daily: list[DailyUsage] = field(default_factory=list)
+    features: list[FeatureDepth] = field(default_factory=list)
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def open_events(
+    session: Session, *, workspace_id: int, data_dir: Path, start: datetime, end: datetime
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with an `events` view (message_id, type, event, user_id, timestamp)
+    over the workspace's Parquet days in the window plus its inbox rows, one row per
+    messageId; the caller closes it."""
+    connection = duckdb.connect()
+    inbox = usage.inbox_events(session, start=start, end=end)
+    columns = list(usage.INBOX_READ_COLUMNS)
+    if inbox:
+        connection.register("inbox", columns_to_arrays(inbox, columns))
+    else:
+        connection.execute(
+            "CREATE TEMP TABLE inbox (message_id VARCHAR, type VARCHAR, event VARCHAR, "
+            "user_id VARCHAR, timestamp TIMESTAMP)"
+        )
+    files = event_files(data_dir, workspace_id, start=start.date(), end=end.date())
+    projection = "SELECT message_id, type, event, user_id, timestamp"
+    sources = [f"{projection} FROM inbox"]
+    if files:
+        listing = ", ".join(sql_literal(f.path) for f in files)
+        sources.append(f"{projection} FROM read_parquet([{listing}])")
+    union = " UNION ALL ".join(sources)
+    # Literals, not parameters (a view keeps no bound values): paths go through sql_literal,
+    # the bounds are datetimes formatted here.
+    view = (
+        f"CREATE TEMP VIEW events AS SELECT DISTINCT ON (message_id) * FROM ({union}) "  # noqa: S608
+        f"WHERE timestamp >= TIMESTAMP '{_naive(start).isoformat()}' "
+        f"AND timestamp < TIMESTAMP '{_naive(end).isoformat()}'"
+    )
+    connection.execute(view)
+    return connection
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def account_adoption(
+    connection: duckdb.DuckDBPyConnection,
+    *,
+    user_ids: list[str],
+    as_of: datetime,
+    licensed_seats: int | None,
+) -> AccountAdoption:
+    """The adoption metrics of the account whose product users are `user_ids`, from an `events`
+    view covering at least the 60 days before `as_of`."""
+    end = _naive(as_of)
+    connection.register("account_users", {"user_id": np.array(user_ids or [""], dtype=object)})
+    params = {"end": end, "month": end - timedelta(days=MONTH_DAYS)}
+    activity = (
+        "FROM events JOIN account_users USING (user_id) "
+        f"WHERE type IN {ACTIVITY_TYPES} AND timestamp < $end"
+    )
+    if not user_ids:
+        activity += " AND false"
+    row = connection.execute(
+        "SELECT "
+        "count(DISTINCT user_id) FILTER (WHERE timestamp >= $end - INTERVAL 1 DAY), "
+        "count(DISTINCT user_id) FILTER (WHERE timestamp >= $end - INTERVAL 7 DAY), "
+        "count(DISTINCT user_id) FILTER (WHERE timestamp >= $month), "
+        "count(DISTINCT (user_id, floor(datediff('second', timestamp, $end) / 86400))) "
+        "  FILTER (WHERE timestamp >= $month), "
+        "count(*) FILTER (WHERE timestamp >= $month), "
+        "count(*) FILTER (WHERE timestamp < $month AND timestamp >= $month - INTERVAL 30 DAY), "
+        "count(DISTINCT event) FILTER (WHERE type = 'track' AND timestamp >= $month) "
+        f"{activity}",
+        params,
+    ).fetchone()
+    assert row is not None
+    dau, wau, mau, user_days, last_30, previous_30, features_used = (int(v or 0) for v in row)
+    available_row = connection.execute(
+        "SELECT count(DISTINCT event) FROM events "
+        "WHERE type = 'track' AND timestamp >= $month AND timestamp < $end",
+        params,
+    ).fetchone()
+    features_available = int(available_row[0]) if available_row else 0
+    depth = [
+        FeatureDepth(event, int(events), int(users), int(events) / int(users))
+        for event, events, users in connection.execute(
+            f"SELECT event, count(*), count(DISTINCT user_id) {activity} "
+            "AND type = 'track' AND timestamp >= $month GROUP BY event ORDER BY 2 DESC, 1",
+            params,
+        ).fetchall()
+    ]
+    average_dau = user_days / MONTH_DAYS
+    return AccountAdoption(
+        as_of=as_of,
+        dau=dau,
+        wau=wau,
+        mau=mau,
+        average_dau=average_dau,
+        stickiness=_ratio(average_dau, mau),
+        active_seats=mau,
+        licensed_seats=licensed_seats,
+        seat_utilisation=_ratio(mau, licensed_seats) if licensed_seats else None,
+        features_used=features_used,
+        features_available=features_available,
+        feature_breadth=_ratio(features_used, features_available),
+        feature_depth=depth,
+        events_last_30_days=last_30,
+        events_previous_30_days=previous_30,
+        usage_trend=_ratio(last_30, previous_30),
+    )
+
+
+def workspace_usage(
+    connection: duckdb.DuckDBPyConnection, *, start: datetime, end: datetime, top: int = 50
+) -> WorkspaceUsage:
+    """Activity of the whole workspace in [start, end): totals, per UTC day, per track event."""
+    totals = connection.execute(
+        "SELECT count(*), count(DISTINCT user_id) FROM events "
+        "WHERE type IN ('track', 'page', 'screen')"
+    ).fetchone()
+    assert totals is not None
+    daily = [
+        DailyUsage(day.isoformat(), int(users), int(events))
+        for day, users, events in connection.execute(
+            "SELECT CAST(timestamp AS DATE) AS day, count(DISTINCT user_id), count(*) "
+            "FROM events WHERE type IN ('track', 'page', 'screen') GROUP BY day ORDER BY day"
+        ).fetchall()
+    ]
+    features = [
+        FeatureDepth(event, int(events), int(users), _ratio(int(events), int(users)) or 0.0)
+        for event, events, users in connection.execute(
+            "SELECT event, count(*), count(DISTINCT user_id) FROM events "
+            "WHERE type = 'track' GROUP BY event ORDER BY 2 DESC, 1 LIMIT $top",
+            {"top": int(top)},
+        ).fetchall()
+    ]
+    return WorkspaceUsage(start, end, int(totals[0]), int(totals[1]), daily, features)
+
+
+def licensed_seats_of(custom_attributes: dict[str, Any] | None) -> int | None:
+    """Licensed seats come from the account's `custom_attributes.seats` (set by a group call's
+    `seats` trait or by hand) until subscriptions land."""
+    seats = (custom_attributes or {}).get("seats")
+    if isinstance(seats, bool) or not isinstance(seats, int | float) or seats < 0:
+        return None
+    return int(seats)
+
+
+def usage_window(as_of: datetime) -> tuple[datetime, datetime]:
+    """The 60 days an account's adoption metrics read."""
+    return as_of - timedelta(days=2 * MONTH_DAYS), as_of

@@ -1,0 +1,11 @@
+"""The success domain's installer (entry point `cxhub.domains: success`): registers jobs and
+periodic tasks on a runtime."""
+
+from __future__ import annotations
+
+from cxhub.core.runtime import Runtime
+from cxhub.success.usage import tasks as usage_tasks
+
+
+def install(runtime: Runtime) -> None:
+    usage_tasks.install(runtime)

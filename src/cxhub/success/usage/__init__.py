@@ -1,0 +1,1 @@
+"""Product-usage ingestion compatible with the Segment HTTP tracking API (docs/tracking.md)."""

@@ -1,0 +1,243 @@
+"""Tracking routes: write-key administration under `/api/v1/tracking/write-keys`, and the public
+Segment-compatible endpoints at the root (`/v1/track`, `/v1/batch`, …) that Segment clients call
+with the write key as HTTP Basic user name (or as `writeKey` in the body)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import threading
+import time
+import zlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from cxhub.api.deps import DbSession, Principal, TransactionalRoute, require
+from cxhub.core.db import utcnow
+from cxhub.core.errors import AuthenticationRequired, DomainError
+from cxhub.core.permissions import Permission
+from cxhub.core.ratelimit import RateLimiter
+from cxhub.success.usage import service
+from cxhub.success.usage.schemas import WriteKeyCreate, WriteKeyCreated, WriteKeyOut
+from cxhub.success.usage.validation import (
+    MAX_BATCH_BYTES,
+    MAX_EVENT_BYTES,
+    validate_batch,
+)
+
+router = APIRouter(route_class=TransactionalRoute, tags=["tracking"])
+ingest_router = APIRouter(route_class=TransactionalRoute, tags=["tracking"])
+
+KEY_CACHE_SECONDS = 30.0
+KEY_CACHE_SIZE = 10_000
+
+
+class InvalidTrackingCall(DomainError):
+    status = 400
+    type_slug = "invalid-tracking-call"
+    title = "Invalid tracking call"
+
+
+class IngestState:
+    """Per-app ingestion state: the write-key rate limiter and a short cache of resolved keys
+    (a revoked key stops working at once in this process, within `KEY_CACHE_SECONDS` in others)."""
+
+    def __init__(self, requests_per_minute: int) -> None:
+        self.limiter = RateLimiter(capacity=requests_per_minute, period_seconds=60)
+        self._keys: dict[str, tuple[service.WriteKeyOwner, float]] = {}
+        self._lock = threading.Lock()
+
+    def cached(self, write_key: str) -> service.WriteKeyOwner | None:
+        found = self._keys.get(write_key)
+        if found is None or found[1] < time.monotonic():
+            return None
+        return found[0]
+
+    def remember(self, write_key: str, owner: service.WriteKeyOwner) -> None:
+        with self._lock:
+            if len(self._keys) >= KEY_CACHE_SIZE:
+                self._keys.clear()
+            self._keys[write_key] = (owner, time.monotonic() + KEY_CACHE_SECONDS)
+
+    def forget(self, write_key_id: int) -> None:
+        with self._lock:
+            for key in [k for k, (o, _) in self._keys.items() if o.write_key_id == write_key_id]:
+                del self._keys[key]
+
+
+def ingest_state(app: FastAPI) -> IngestState:
+    state = getattr(app.state, "usage_ingest", None)
+    if not isinstance(state, IngestState):
+        settings = app.state.runtime.settings
+        state = app.state.usage_ingest = IngestState(settings.tracking_requests_per_minute)
+    return state
+
+
+# --- write keys -----------------------------------------------------------------------------------
+
+
+@router.get("/tracking/write-keys", response_model=list[WriteKeyOut])
+def list_write_keys(
+    session: DbSession, _: Principal = require(Permission.SERVICE_CONFIGURE)
+) -> list[WriteKeyOut]:
+    """The workspace's write keys (the secrets are never shown again)."""
+    return [WriteKeyOut.of(key) for key in service.list_write_keys(session)]
+
+
+@router.post(
+    "/tracking/write-keys", response_model=WriteKeyCreated, status_code=status.HTTP_201_CREATED
+)
+def create_write_key(
+    data: WriteKeyCreate,
+    session: DbSession,
+    principal: Principal = require(Permission.SERVICE_CONFIGURE),
+) -> WriteKeyCreated:
+    """A new write key for a Segment client; the response carries `write_key`, shown this once."""
+    issued = service.create_write_key(session, workspace_id=principal.workspace_id, name=data.name)
+    return WriteKeyCreated(**WriteKeyOut.of(issued.record).model_dump(), write_key=issued.secret)
+
+
+@router.delete("/tracking/write-keys/{write_key_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_write_key(
+    write_key_id: int,
+    request: Request,
+    session: DbSession,
+    _: Principal = require(Permission.SERVICE_CONFIGURE),
+) -> Response:
+    """Revoke the key: tracking calls sent with it are refused with 401 from now on."""
+    service.revoke_write_key(session, write_key_id=write_key_id)
+    ingest_state(request.app).forget(write_key_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --- Segment-compatible ingestion -----------------------------------------------------------------
+
+
+async def tracking_body(request: Request) -> bytes:
+    """The raw body, refused past the batch limit (compressed or not) without reading it all."""
+    limit = MAX_BATCH_BYTES if request.url.path.endswith("/batch") else MAX_EVENT_BYTES
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise InvalidTrackingCall(f"the request is larger than {limit // 1024} KB")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    if request.headers.get("content-encoding", "").lower() == "gzip":
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            body = inflater.decompress(body, limit + 1)
+        except zlib.error:
+            raise InvalidTrackingCall("the gzip body cannot be decompressed") from None
+        if len(body) > limit:
+            raise InvalidTrackingCall(f"the request is larger than {limit // 1024} KB")
+    return body
+
+
+def _basic_user(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, encoded = authorization.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded.partition(":")[0] or None
+
+
+def _authenticate(
+    request: Request, session: Session, authorization: str | None, payload: dict[str, Any]
+) -> service.WriteKeyOwner:
+    write_key = _basic_user(authorization)
+    if write_key is None and isinstance(payload.get("writeKey"), str):
+        write_key = payload["writeKey"]
+    if not write_key:
+        raise AuthenticationRequired("send the write key as HTTP Basic user name or `writeKey`")
+    state = ingest_state(request.app)
+    owner = state.cached(write_key)
+    if owner is None:
+        owner = service.resolve_write_key(session, write_key)
+        if owner is None:
+            raise AuthenticationRequired("the write key is unknown or revoked")
+        state.remember(write_key, owner)
+    state.limiter.check(f"write-key:{owner.write_key_id}")
+    session.info["workspace_id"] = owner.workspace_id
+    return owner
+
+
+def _ingest(
+    request: Request,
+    session: Session,
+    body: bytes,
+    authorization: str | None,
+    implied_type: str | None,
+) -> JSONResponse:
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidTrackingCall("the body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise InvalidTrackingCall("the body must be a JSON object")
+    owner = _authenticate(request, session, authorization, payload)
+    if implied_type is None:
+        calls = payload.get("batch")
+        if not isinstance(calls, list) or not calls:
+            raise InvalidTrackingCall("`batch` must be a non-empty list of events")
+    else:
+        calls = [payload]
+    checked = validate_batch(calls, received_at=utcnow(), implied_type=implied_type)
+    rows, rejected = checked.rows, list(checked.rejected)
+    if any(row["type"] in ("identify", "group") for row in rows):
+        rows, refused = service.apply_identity(
+            session, workspace_id=owner.workspace_id, rows=rows, indexes=checked.indexes
+        )
+        rejected.extend(refused)
+    if not rows:
+        raise InvalidTrackingCall(
+            "no event in the request is valid",
+            rejected=[r.as_dict() for r in sorted(rejected, key=lambda r: r.index)],
+        )
+    service.append_events(session, workspace_id=owner.workspace_id, rows=rows)
+    answer: dict[str, Any] = {"success": True}
+    if rejected:
+        answer["rejected"] = [r.as_dict() for r in sorted(rejected, key=lambda r: r.index)]
+    return JSONResponse(answer)
+
+
+TrackingBody = Annotated[bytes, Depends(tracking_body)]
+AuthorizationHeader = Annotated[str | None, Header()]
+
+_DESCRIPTION = (
+    "Segment-compatible tracking call (docs/tracking.md). Authenticate with the write key as "
+    "HTTP Basic user name and an empty password, or `writeKey` in the body."
+)
+
+
+def _endpoint(kind: str | None) -> Any:
+    def receive(
+        request: Request,
+        session: DbSession,
+        body: TrackingBody,
+        authorization: AuthorizationHeader = None,
+    ) -> JSONResponse:
+        return _ingest(request, session, body, authorization, kind)
+
+    receive.__name__ = f"tracking_{kind or 'batch'}"
+    receive.__doc__ = _DESCRIPTION
+    return receive
+
+
+for _kind in ("track", "identify", "group", "page", "screen", "alias"):
+    ingest_router.add_api_route(
+        f"/v1/{_kind}", _endpoint(_kind), methods=["POST"], response_class=JSONResponse
+    )
+ingest_router.add_api_route(
+    "/v1/batch", _endpoint(None), methods=["POST"], response_class=JSONResponse
+)
