@@ -398,6 +398,8 @@ def run(args: argparse.Namespace) -> Report:
         bare_statements: dict[str, list[tuple[str, Any]]] = {}
         bare = TestClient(bare_app(replay, bare_statements))
         for scenario in scenarios(services, dataset, agent):
+            if scenario.group not in args.groups:
+                continue
             statements = services.statements_of(scenario.call)
             cases.append(("service", scenario, Case(scenario.name, "", scenario.call)))
             cases.append(("baseline", scenario, replay.case(scenario.name, statements)))
@@ -521,6 +523,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "and reuse it (for 12 hours)",
     )
     parser.add_argument("--json", default=None, help="also write the figures to this file")
+    parser.add_argument(
+        "--groups",
+        default="inbox,search,dashboard",
+        type=lambda text: set(text.split(",")),
+        help="scenario groups to measure (comma-separated: inbox, search, dashboard)",
+    )
     return parser.parse_args(argv)
 
 

@@ -11,8 +11,9 @@ has, measured by benchmarks/bench_helpdesk.py on 1,000,000 tickets (docs/benchma
   count of "all unsolved" scanned the table; `status_in` writes the values into the statement;
 - a common word matches a quarter of all tickets, and fetching and sorting every match took
   0.7 s; above `COMMON_MATCHES` the list walks tickets in `updated_at` order and probes the
-  search index per ticket, which needs a few dozen probes for a page. A rarer word keeps the
-  lookup of its matches. Both shapes return the same rows in the same order.
+  search index per ticket, which needs a few dozen probes for a page. A rarer word, and any
+  prefix (`refu*`, expanded again by every probe), keeps the lookup of its matches. Both shapes
+  return the same rows in the same order.
 
 PostgreSQL estimates both from its own statistics and gets the plain conditions.
 """
@@ -30,7 +31,12 @@ from sqlalchemy.orm import Session
 from cxhub.core.pagination import Page, PageRequest, paginate
 from cxhub.customers.timeline.models import Channel
 from cxhub.service.tickets.models import Ticket, TicketPriority, TicketStatus, TicketTag
-from cxhub.service.tickets.search import count_matches, matching_ticket_ids, ticket_matches
+from cxhub.service.tickets.search import (
+    count_matches,
+    matching_ticket_ids,
+    search_terms,
+    ticket_matches,
+)
 
 TICKET_SORTS = {
     "id": Ticket.id,
@@ -133,6 +139,8 @@ def _walks_search(session: Session, filters: TicketFilter, sort: str) -> bool:
         return False
     if sort.lstrip("-") != "updated_at" or len(filters.statuses) > 1:
         return False
+    if any(term.prefix for term in search_terms(filters.q)):
+        return False  # FTS5 expands a prefix again for every probe: slower than the lookup
     narrowing = replace(filters, q=None, statuses=[], include_spam=False)
     if narrowing != TicketFilter():
         return False

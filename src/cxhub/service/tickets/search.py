@@ -112,7 +112,8 @@ def check_query(query: str) -> None:
         raise ValidationFailed(str(error), field="q") from None
 
 
-def _terms(query: str) -> list[Term]:
+def search_terms(query: str) -> list[Term]:
+    """The terms of `query`; ValidationFailed (422) when it has none."""
     try:
         return parse_query(query)
     except QueryError as error:
@@ -127,7 +128,7 @@ def count_matches(session: Session, query: str, *, cap: int) -> int:
             "SELECT count(*) FROM (SELECT rowid FROM ticket_search "
             "WHERE ticket_search MATCH :search_match LIMIT :cap)"
         ),
-        {"search_match": fts5_query(_terms(query)), "cap": cap + 1},
+        {"search_match": fts5_query(search_terms(query)), "cap": cap + 1},
     )
     return int(counted or 0)
 
@@ -136,13 +137,15 @@ def ticket_matches(session: Session, query: str) -> ColumnElement[bool]:
     """SQLite: the ticket's own document matches `query`, a correlated probe of the index by rowid,
     for a query that walks tickets in list order (see `filters.py`) instead of sorting matches."""
     index = table(SEARCH_TABLE, column("rowid"))
-    match: BindParameter[str] = bindparam("search_match", fts5_query(_terms(query)), unique=True)
+    match: BindParameter[str] = bindparam(
+        "search_match", fts5_query(search_terms(query)), unique=True
+    )
     return exists().where(column(SEARCH_TABLE).op("MATCH")(match), index.c.rowid == Ticket.id)
 
 
 def matching_ticket_ids(session: Session, query: str) -> Select[Any]:
     """`SELECT` of the ids of tickets whose document matches `query` (all its terms)."""
-    terms = _terms(query)
+    terms = search_terms(query)
     if _dialect(session) == "postgresql":
         index = table(SEARCH_TABLE, column("ticket_id"), column("document"))
         expression: BindParameter[str] = bindparam("search_tsquery", tsquery(terms), unique=True)
