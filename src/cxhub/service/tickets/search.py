@@ -133,6 +133,12 @@ def count_matches(session: Session, query: str, *, cap: int) -> int:
     return int(counted or 0)
 
 
+def matching_ids_up_to(session: Session, query: str, *, cap: int) -> list[int]:
+    """The ids of at most `cap + 1` tickets matching `query`, in no particular order."""
+    statement = matching_ticket_ids(session, query).limit(cap + 1)
+    return [int(ticket_id) for ticket_id in session.scalars(statement)]
+
+
 def ticket_matches(session: Session, query: str) -> ColumnElement[bool]:
     """SQLite: the ticket's own document matches `query`, a correlated probe of the index by rowid,
     for a query that walks tickets in list order (see `filters.py`) instead of sorting matches."""
