@@ -125,7 +125,10 @@ def test_without_a_relay_the_reply_fails_at_once_and_can_be_resent(
     first = _state(desk, message_id)[0]
     with desk.tenant.session() as session:
         customer_message = session.scalars(
-            select(TicketMessage.id).where(TicketMessage.ticket_id == ticket_id).limit(1)
+            select(TicketMessage.id)
+            .where(TicketMessage.ticket_id == ticket_id)
+            .order_by(TicketMessage.id)
+            .limit(1)
         ).one()
     conflict = client.post(
         f"/api/v1/tickets/{ticket_id}/messages/{customer_message}/resend",
