@@ -23,6 +23,7 @@ from cxhub.analytics.formulas import duration_summary, percent
 from cxhub.core.errors import ValidationFailed
 from cxhub.service.csat.models import CsatSurvey
 from cxhub.service.sla.models import TicketSlaTarget
+from cxhub.service.tickets.filters import status_in
 from cxhub.service.tickets.models import Ticket, TicketStatus
 from cxhub.service.tickets.status import UNSOLVED
 
@@ -124,65 +125,71 @@ def service_kpis(
     created_in = and_(live, Ticket.created_at >= start, Ticket.created_at < end)
     solved_in = and_(live, Ticket.solved_at >= start, Ticket.solved_at < end)
 
-    # Volume by creation time.
-    g = _grouping(session, group_by, Ticket.created_at)
-    statement: Any = select(_k(g), func.count()).where(created_in)
-    for key, count in session.execute(statement.group_by(g) if g is not None else statement):
-        group(key).created = count
-
-    # Durations: fetch the sorted column per group.
-    def durations(condition: Any, date_column: Any, value: Any) -> dict[str | None, list[float]]:
-        grouping = _grouping(session, group_by, date_column)
-        found: dict[str | None, list[float]] = defaultdict(list)
-        rows = session.execute(select(_k(grouping), value).where(condition, value.is_not(None)))
-        for key, seconds in rows:
-            found[_key(key)].append(float(seconds))
-        return found
-
     def seconds_between(later: Any, earlier: Any) -> ColumnElement[Any]:
         if session.get_bind().dialect.name == "sqlite":
             return (func.julianday(later) - func.julianday(earlier)) * 86400.0
         return func.extract("epoch", later - earlier)
 
-    for key, values in durations(
-        created_in, Ticket.created_at, seconds_between(Ticket.first_replied_at, Ticket.created_at)
-    ).items():
-        group(key).first_reply = duration_summary(values)
-    for key, values in durations(
-        created_in, Ticket.created_at, Ticket.first_reply_business_seconds
-    ).items():
-        group(key).first_reply_business = duration_summary(values)
-    for key, values in durations(
-        solved_in, Ticket.solved_at, seconds_between(Ticket.solved_at, Ticket.created_at)
-    ).items():
-        group(key).resolution = duration_summary(values)
-    for key, values in durations(
-        solved_in, Ticket.solved_at, Ticket.resolution_business_seconds
-    ).items():
-        group(key).resolution_business = duration_summary(values)
-
-    # Solved, reopened, one-touch by solve time.
-    g = _grouping(session, group_by, Ticket.solved_at)
-    statement = select(
-        _k(g),
-        func.count(),
-        func.sum(case((Ticket.reopen_count > 0, 1), else_=0)),
-        func.sum(case((Ticket.agent_reply_count == 1, 1), else_=0)),
-    ).where(solved_in)
-    for key, solved, reopened, one_touch in session.execute(
-        statement.group_by(g) if g is not None else statement
-    ):
+    # One pass over the tickets created in the period: volume, and the first-reply durations
+    # (medians and percentiles need every value, so the two duration columns are fetched).
+    g = _grouping(session, group_by, Ticket.created_at)
+    first_reply: dict[str | None, list[float]] = defaultdict(list)
+    first_reply_business: dict[str | None, list[float]] = defaultdict(list)
+    rows = session.execute(
+        select(
+            _k(g),
+            seconds_between(Ticket.first_replied_at, Ticket.created_at),
+            Ticket.first_reply_business_seconds,
+        ).where(created_in)
+    )
+    for key, seconds, business in rows:
         entry = group(key)
-        entry.solved = solved
-        entry.reopened = int(reopened or 0)
-        entry.one_touch = int(one_touch or 0)
-        entry.reopen_rate = percent(entry.reopened, solved)
-        entry.one_touch_rate = percent(entry.one_touch, solved)
+        entry.created += 1
+        if seconds is not None:
+            first_reply[entry.key].append(float(seconds))
+        if business is not None:
+            first_reply_business[entry.key].append(float(business))
+    for name, values in first_reply.items():
+        groups[name].first_reply = duration_summary(values)
+    for name, values in first_reply_business.items():
+        groups[name].first_reply_business = duration_summary(values)
+
+    # One pass over the tickets solved in the period: solved, reopened, one-touch, resolution.
+    g = _grouping(session, group_by, Ticket.solved_at)
+    resolution: dict[str | None, list[float]] = defaultdict(list)
+    resolution_business: dict[str | None, list[float]] = defaultdict(list)
+    rows = session.execute(
+        select(
+            _k(g),
+            seconds_between(Ticket.solved_at, Ticket.created_at),
+            Ticket.resolution_business_seconds,
+            case((Ticket.reopen_count > 0, 1), else_=0),
+            case((Ticket.agent_reply_count == 1, 1), else_=0),
+        ).where(solved_in)
+    )
+    for key, seconds, business, reopened, one_touch in rows:
+        entry = group(key)
+        entry.solved += 1
+        entry.reopened += int(reopened)
+        entry.one_touch += int(one_touch)
+        if seconds is not None:
+            resolution[entry.key].append(float(seconds))
+        if business is not None:
+            resolution_business[entry.key].append(float(business))
+    for name, values in resolution.items():
+        groups[name].resolution = duration_summary(values)
+    for name, values in resolution_business.items():
+        groups[name].resolution_business = duration_summary(values)
+    for entry in groups.values():
+        if entry.solved:
+            entry.reopen_rate = percent(entry.reopened, entry.solved)
+            entry.one_touch_rate = percent(entry.one_touch, entry.solved)
 
     # Backlog now (unsolved, live); a day grouping has no "now" per day.
     if group_by != GroupBy.DAY:
         g = _grouping(session, group_by, Ticket.created_at)
-        statement = select(_k(g), func.count()).where(live, Ticket.status.in_(list(UNSOLVED)))
+        unsolved = status_in(session, UNSOLVED)
+        statement = select(_k(g), func.count()).where(live, unsolved)
         for key, count in session.execute(statement.group_by(g) if g is not None else statement):
             group(key).backlog_now = count
 

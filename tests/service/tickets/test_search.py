@@ -165,3 +165,41 @@ def test_very_long_queries_are_422(client: TestClient, tenant: Tenant) -> None:
 def test_long_cjk_query_within_limits_works(client: TestClient, tenant: Tenant) -> None:
     response = client.get("/api/v1/tickets", params={"q": "打印" * 200}, headers=tenant.admin)
     assert response.status_code == 200, response.text
+
+
+def test_common_word_walk_answers_like_the_match_lookup(
+    client: TestClient,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    corpus: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On SQLite a word matching many tickets walks the list and probes the index per ticket
+    (filters.COMMON_MATCHES); forced here, it must return what the lookup of matches returns."""
+    from cxhub.service.tickets import filters
+
+    word = unique("wk")
+    ids = [_ticket(client, tenant, f"{word} {i}", "body") for i in range(5)]
+    _ticket(client, other_tenant, word, "x")
+    queries = ["printer", "PRINTER smoking", "print*", "打印机", "café creme brulee", word]
+
+    def answers() -> tuple[dict[str, list[int]], list[int], list[int]]:
+        found = {q: _search(client, tenant, q) for q in queries}
+        seen: list[int] = []
+        cursor = None
+        while True:
+            params: dict[str, Any] = {"q": word, "status": "new", "limit": 2}
+            if cursor:
+                params["cursor"] = cursor
+            page = client.get("/api/v1/tickets", params=params, headers=tenant.admin).json()
+            seen += [item["id"] for item in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        return found, seen, _search(client, tenant, word, status="solved")
+
+    lookup = answers()
+    assert lookup[0][word] == sorted(ids, reverse=True)
+    assert lookup[1] == sorted(ids, reverse=True)
+    monkeypatch.setattr(filters, "COMMON_MATCHES", -1)
+    assert answers() == lookup

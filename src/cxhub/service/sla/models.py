@@ -49,6 +49,8 @@ class TicketSlaTarget(IdMixin, WorkspaceScoped, Base):
     __table_args__ = (
         Index("ix_ticket_sla_targets_ticket", "workspace_id", "ticket_id", "metric"),
         Index("ix_ticket_sla_targets_due", "workspace_id", "closed", "due_at"),
+        # 0009: SLA compliance in reports is by the target's start.
+        Index("ix_ticket_sla_targets_started", "workspace_id", "started_at"),
     )
 
     ticket_id: Mapped[int] = mapped_column(IdType, ForeignKey("tickets.id", ondelete="CASCADE"))

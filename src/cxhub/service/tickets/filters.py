@@ -3,21 +3,55 @@
 Each condition is chosen to match a `Ticket.__table_args__` index (status, assignee + status,
 team + status, requester, account, SLA due time, tags by tag), so a view's count is an index
 range, and the full-text condition is one lookup in the search index (`search.py`).
+
+SQLite plans from uniform statistics (`sqlite_stat1`) and cannot see the two skews every helpdesk
+has, measured by benchmarks/bench_helpdesk.py on 1,000,000 tickets (docs/benchmarks.md):
+
+- few tickets are unsolved (4 % there), yet with the statuses as bound parameters the capped
+  count of "all unsolved" scanned the table; `status_in` writes the values into the statement;
+- a common word matches a quarter of all tickets, and fetching and sorting every match took
+  0.7 s; above `COMMON_MATCHES` the list walks tickets in `updated_at` order and probes the
+  search index per ticket, which needs a few dozen probes for a page. A rarer word, and any
+  prefix (`refu*`, expanded again by every probe), keeps the lookup of its matches. Both shapes
+  return the same rows in the same order.
+
+PostgreSQL estimates the statuses from its statistics, but not a rare word (a lexeme missing
+from the column's statistics is guessed at ~1,000 matches): it walked 200,000 tickets in
+`updated_at` order to find a rare word's 24 (1.1 s). A search matching at most `ID_LIST_MAX`
+tickets is therefore given to it as the list of their ids; a more frequent word is in the
+statistics, and reading 20,000 ids first cost a common word 30-80 ms.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    ColumnElement,
+    Select,
+    any_,
+    bindparam,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from cxhub.core.pagination import Page, PageRequest, paginate
 from cxhub.customers.timeline.models import Channel
 from cxhub.service.tickets.models import Ticket, TicketPriority, TicketStatus, TicketTag
-from cxhub.service.tickets.search import matching_ticket_ids
+from cxhub.service.tickets.search import (
+    count_matches,
+    matching_ids_up_to,
+    matching_ticket_ids,
+    search_terms,
+    ticket_matches,
+)
 
 TICKET_SORTS = {
     "id": Ticket.id,
@@ -29,6 +63,11 @@ TICKET_SORTS = {
 DEFAULT_TICKET_SORT = "-updated_at"
 
 UNSOLVED = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.ON_HOLD)
+# SQLite (see the module docstring): from how many matches a search walks the list in order
+# instead of fetching and sorting its matches.
+COMMON_MATCHES = 20_000
+# PostgreSQL (see the module docstring): up to how many matches a search is given as their ids.
+ID_LIST_MAX = 1_000
 
 
 @dataclass(frozen=True)
@@ -55,13 +94,44 @@ class TicketFilter:
     include_spam: bool = False
 
 
-def ticket_conditions(session: Session, filters: TicketFilter) -> list[ColumnElement[bool]]:
-    """The WHERE conditions of `filters` (merged tickets never show; spam only on request)."""
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def status_in(session: Session, statuses: Iterable[TicketStatus]) -> ColumnElement[bool]:
+    """`status IN (...)`, on SQLite with the values written into the statement (they are enum
+    members, never user text): given bound parameters, SQLite 3.40 planned the capped count of
+    "all unsolved" as a table scan (0.4 s on 1,000,000 tickets); given the values, as a range of
+    `ix_tickets_live_status` (2 ms)."""
+    values = sorted(statuses)
+    if _is_sqlite(session):
+        inline: BindParameter[Any] = bindparam(
+            "statuses",
+            values,
+            type_=Ticket.status.type,
+            expanding=True,
+            literal_execute=True,
+            unique=True,
+        )
+        return Ticket.status.in_(inline)
+    return Ticket.status.in_(values)
+
+
+def ticket_conditions(
+    session: Session,
+    filters: TicketFilter,
+    *,
+    walk_search: bool = False,
+    search_ids: list[int] | None = None,
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of `filters` (merged tickets never show; spam only on request).
+    `walk_search`: the full-text condition as a per-ticket probe (SQLite); `search_ids`: as the
+    ids of all the matches (PostgreSQL); see the module docstring."""
     conditions: list[ColumnElement[bool]] = [Ticket.merged_into_id.is_(None)]
     if not filters.include_spam:
         conditions.append(Ticket.is_spam.is_(False))
     if filters.statuses:
-        conditions.append(Ticket.status.in_(filters.statuses))
+        conditions.append(status_in(session, filters.statuses))
     if filters.priorities:
         conditions.append(Ticket.priority.in_(filters.priorities))
     if filters.unassigned:
@@ -93,8 +163,37 @@ def ticket_conditions(session: Session, filters: TicketFilter) -> list[ColumnEle
     if filters.solved_to is not None:
         conditions.append(Ticket.solved_at < filters.solved_to)
     if filters.q is not None and filters.q.strip():
-        conditions.append(Ticket.id.in_(matching_ticket_ids(session, filters.q)))
+        if walk_search:
+            conditions.append(ticket_matches(session, filters.q))
+        elif search_ids is not None:
+            ids = bindparam("search_ids", search_ids, type_=ARRAY(BigInteger), unique=True)
+            conditions.append(Ticket.id == any_(ids))
+        else:
+            conditions.append(Ticket.id.in_(matching_ticket_ids(session, filters.q)))
     return conditions
+
+
+def _walks_search(session: Session, filters: TicketFilter, sort: str) -> bool:
+    """SQLite, a search by `updated_at` with at most one status and no other narrowing filter
+    (each makes the walk longer) for a query matching more than `COMMON_MATCHES` tickets."""
+    if not _is_sqlite(session) or filters.q is None or not filters.q.strip():
+        return False
+    if sort.lstrip("-") != "updated_at" or len(filters.statuses) > 1:
+        return False
+    if any(term.prefix for term in search_terms(filters.q)):
+        return False  # FTS5 expands a prefix again for every probe: slower than the lookup
+    narrowing = replace(filters, q=None, statuses=[], include_spam=False)
+    if narrowing != TicketFilter():
+        return False
+    return count_matches(session, filters.q, cap=COMMON_MATCHES) > COMMON_MATCHES
+
+
+def _postgres_search_ids(session: Session, filters: TicketFilter) -> list[int] | None:
+    """PostgreSQL: the ids of a search's matches when there are at most `ID_LIST_MAX`."""
+    if _is_sqlite(session) or filters.q is None or not filters.q.strip():
+        return None
+    ids = matching_ids_up_to(session, filters.q, cap=ID_LIST_MAX)
+    return ids if len(ids) <= ID_LIST_MAX else None
 
 
 def filtered_tickets(
@@ -105,7 +204,12 @@ def filtered_tickets(
     A search is sorted like any list (default `-updated_at`), not by relevance: keyset
     pagination needs a stored sort key, and a rank computed per query has none.
     """
-    statement: Select[Any] = select(Ticket).where(*ticket_conditions(session, filters))
+    sort = page.sort or default_sort or DEFAULT_TICKET_SORT
+    walk = _walks_search(session, filters, sort)
+    ids = _postgres_search_ids(session, filters)
+    statement: Select[Any] = select(Ticket).where(
+        *ticket_conditions(session, filters, walk_search=walk, search_ids=ids)
+    )
     return paginate(
         session,
         statement,

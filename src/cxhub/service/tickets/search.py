@@ -26,6 +26,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     column,
+    exists,
     select,
     table,
     text,
@@ -37,6 +38,7 @@ from cxhub.core.errors import ValidationFailed
 from cxhub.service.tickets.models import Ticket, TicketMessage
 from cxhub.service.tickets.search_text import (
     QueryError,
+    Term,
     fts5_query,
     index_document,
     parse_query,
@@ -110,12 +112,46 @@ def check_query(query: str) -> None:
         raise ValidationFailed(str(error), field="q") from None
 
 
-def matching_ticket_ids(session: Session, query: str) -> Select[Any]:
-    """`SELECT` of the ids of tickets whose document matches `query` (all its terms)."""
+def search_terms(query: str) -> list[Term]:
+    """The terms of `query`; ValidationFailed (422) when it has none."""
     try:
-        terms = parse_query(query)
+        return parse_query(query)
     except QueryError as error:
         raise ValidationFailed(str(error), field="q") from None
+
+
+def count_matches(session: Session, query: str, *, cap: int) -> int:
+    """How many tickets match `query`, counting at most `cap + 1` (SQLite only: FTS5 reads the
+    document lists in rowid order and stops there, a few milliseconds for any word)."""
+    counted = session.scalar(
+        text(
+            "SELECT count(*) FROM (SELECT rowid FROM ticket_search "
+            "WHERE ticket_search MATCH :search_match LIMIT :cap)"
+        ),
+        {"search_match": fts5_query(search_terms(query)), "cap": cap + 1},
+    )
+    return int(counted or 0)
+
+
+def matching_ids_up_to(session: Session, query: str, *, cap: int) -> list[int]:
+    """The ids of at most `cap + 1` tickets matching `query`, in no particular order."""
+    statement = matching_ticket_ids(session, query).limit(cap + 1)
+    return [int(ticket_id) for ticket_id in session.scalars(statement)]
+
+
+def ticket_matches(session: Session, query: str) -> ColumnElement[bool]:
+    """SQLite: the ticket's own document matches `query`, a correlated probe of the index by rowid,
+    for a query that walks tickets in list order (see `filters.py`) instead of sorting matches."""
+    index = table(SEARCH_TABLE, column("rowid"))
+    match: BindParameter[str] = bindparam(
+        "search_match", fts5_query(search_terms(query)), unique=True
+    )
+    return exists().where(column(SEARCH_TABLE).op("MATCH")(match), index.c.rowid == Ticket.id)
+
+
+def matching_ticket_ids(session: Session, query: str) -> Select[Any]:
+    """`SELECT` of the ids of tickets whose document matches `query` (all its terms)."""
+    terms = search_terms(query)
     if _dialect(session) == "postgresql":
         index = table(SEARCH_TABLE, column("ticket_id"), column("document"))
         expression: BindParameter[str] = bindparam("search_tsquery", tsquery(terms), unique=True)
