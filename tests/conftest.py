@@ -32,6 +32,8 @@ DATABASE_FREE = (
     "analytics/churn/",
     "analytics/clv/",
     "analytics/test_formulas.py",
+    "analytics/test_health.py",
+    "analytics/test_health_backtest.py",
     "service/sla/test_calendar.py",
     "service/sla/test_clock.py",
     "service/sla/test_policy_match.py",

@@ -36,12 +36,14 @@ from cxhub.service.tickets.models import (
     TicketTag,
 )
 from cxhub.service.views.models import SavedView
+from cxhub.success.health.models import AccountHealthScore, HealthScorecard
 from cxhub.success.subscriptions.models import Subscription, SubscriptionMrrChange
 from cxhub.success.usage.models import TrackingWriteKey, UsageEvent
 
 __all__ = [
     "Account",
     "AccountDomain",
+    "AccountHealthScore",
     "AgentProfile",
     "ApiToken",
     "AuditEntry",
@@ -55,6 +57,7 @@ __all__ = [
     "Contact",
     "ContactIdentifier",
     "CsatSurvey",
+    "HealthScorecard",
     "InboundEmail",
     "Interaction",
     "MacroRecord",

@@ -31,6 +31,7 @@ from cxhub.service.mail.models import InboundEmail, Mailbox
 from cxhub.service.sla.models import BusinessCalendarRecord, SlaPolicy
 from cxhub.service.tickets.models import Ticket, TicketAttachment, TicketMessage
 from cxhub.service.views.models import SavedView
+from cxhub.success.health.models import HealthScorecard
 from cxhub.success.subscriptions.models import Subscription
 from cxhub.success.usage.models import TrackingWriteKey
 from tests.api.problems import assert_problem
@@ -177,6 +178,22 @@ def build_subscription(client: TestClient, tenant: Tenant) -> int:
     return int(_post(client, tenant, "/subscriptions", body)["id"])
 
 
+SCORECARD_DEFINITION = {
+    "components": [
+        {
+            "metric": "csat",
+            "weight": 100,
+            "points": [{"value": 50, "score": 0}, {"value": 95, "score": 100}],
+        }
+    ]
+}
+
+
+def build_scorecard(client: TestClient, tenant: Tenant) -> int:
+    body = {"name": unique("card "), "definition": SCORECARD_DEFINITION}
+    return int(_post(client, tenant, "/health/scorecards", body)["id"])
+
+
 def build_write_key(client: TestClient, tenant: Tenant) -> int:
     return int(_post(client, tenant, "/tracking/write-keys", {"name": unique("key ")})["id"])
 
@@ -204,6 +221,7 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "channel_id": (build_channel, ChannelSource),
     "subscription_id": (build_subscription, Subscription),
     "write_key_id": (build_write_key, TrackingWriteKey),
+    "scorecard_id": (build_scorecard, HealthScorecard),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
@@ -232,6 +250,10 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
     "PATCH /api/v1/channels/{channel_id}": {"name": "hijacked", "active": False},
     "PATCH /api/v1/subscriptions/{subscription_id}": {"mrr_cents": 1, "plan": "hijacked"},
     "POST /api/v1/subscriptions/{subscription_id}/cancel": {"ended_on": "2026-02-01"},
+    "PUT /api/v1/health/scorecards/{scorecard_id}": {
+        "name": "hijacked",
+        "definition": SCORECARD_DEFINITION,
+    },
 }
 
 
@@ -401,6 +423,8 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/metrics/revenue/cohorts": None,
     "/api/v1/metrics/renewals": None,
     "/api/v1/tracking/write-keys": TrackingWriteKey,
+    "/api/v1/health/scorecards": HealthScorecard,
+    "/api/v1/health/backtest": None,  # aggregates of the caller's stored scores
     "/api/v1/metrics/usage": None,  # aggregates; isolation in tests/analytics/test_adoption.py
 }
 

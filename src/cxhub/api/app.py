@@ -30,6 +30,7 @@ from cxhub.service.mail.api import router as mail_router
 from cxhub.service.sla.api import router as sla_router
 from cxhub.service.tickets.api import router as tickets_router
 from cxhub.service.views.api import router as views_router
+from cxhub.success.health.api import router as health_router
 from cxhub.success.subscriptions.api import router as subscriptions_router
 from cxhub.success.usage.api import ingest_router
 from cxhub.success.usage.api import router as tracking_router
@@ -57,6 +58,7 @@ def api_router() -> APIRouter:
         metrics_router,
         subscriptions_router,
         revenue_metrics_router,
+        health_router,
         usage_metrics_router,
         mail_router,
         audit_router,

@@ -4,8 +4,10 @@ periodic tasks on a runtime."""
 from __future__ import annotations
 
 from cxhub.core.runtime import Runtime
+from cxhub.success.health import tasks as health_tasks
 from cxhub.success.usage import tasks as usage_tasks
 
 
 def install(runtime: Runtime) -> None:
     usage_tasks.install(runtime)
+    health_tasks.install(runtime)

@@ -203,3 +203,9 @@ def get_accounts(session: Session, *, account_ids: set[int]) -> dict[int, Accoun
 def find_account_by_external_id(session: Session, *, external_id: str) -> Account | None:
     """The account your product knows by `external_id` (a Segment `groupId`), if any."""
     return session.scalar(select(Account).where(Account.external_id == external_id))
+
+
+def account_ids_batch(session: Session, *, after_id: int = 0, limit: int = 500) -> list[int]:
+    """The ids of the workspace's accounts above `after_id`, in id order (for batch jobs)."""
+    statement = select(Account.id).where(Account.id > after_id).order_by(Account.id).limit(limit)
+    return list(session.scalars(statement))

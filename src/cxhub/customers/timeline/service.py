@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -162,3 +162,22 @@ def update_interaction(
 def delete_interaction(session: Session, *, interaction_id: int) -> None:
     session.delete(get_interaction(session, interaction_id=interaction_id))
     session.flush()
+
+
+def last_interaction_at(
+    session: Session, *, account_ids: list[int], kinds: list[str], before: datetime
+) -> dict[int, datetime]:
+    """The latest `occurred_at` before `before` of an interaction of one of `kinds`, per
+    account (accounts without one are absent)."""
+    if not account_ids:
+        return {}
+    rows = session.execute(
+        select(Interaction.account_id, func.max(Interaction.occurred_at))
+        .where(
+            Interaction.account_id.in_(account_ids),
+            Interaction.kind.in_(kinds),
+            Interaction.occurred_at < before,
+        )
+        .group_by(Interaction.account_id)
+    )
+    return {int(account): at for account, at in rows if account is not None and at is not None}

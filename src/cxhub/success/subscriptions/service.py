@@ -392,3 +392,17 @@ def _end(
         f"{_money(subscription.mrr_cents, subscription.currency)} MRR ends",
         payload={"plan": subscription.plan, "status": status.value, "reason": reason},
     )
+
+
+def account_churn_days(session: Session) -> dict[int, date | None]:
+    """Per account with subscriptions: the day its last subscription ended when all of them
+    have ended (logo churn), else None (still a customer)."""
+    ended: dict[int, list[date | None]] = {}
+    for account_id, ended_on in session.execute(
+        select(Subscription.account_id, Subscription.ended_on)
+    ):
+        ended.setdefault(int(account_id), []).append(ended_on)
+    return {
+        account: None if any(day is None for day in days) else max(d for d in days if d)
+        for account, days in ended.items()
+    }

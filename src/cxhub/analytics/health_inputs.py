@@ -1,0 +1,192 @@
+"""The raw inputs of the health score, per account (definitions and missing-data rules in
+docs/health.md, "Inputs"). Read through the metric layer: aggregate statements over the service
+tables (as `service_kpis`, ADR 0013), subscriptions (as `revenue_kpis`), adoption over usage
+events (ADR 0015), and the timeline's and contacts' service functions. Every aggregate names its
+workspace explicitly.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from cxhub.analytics import adoption
+from cxhub.analytics.formulas import csat_percent
+from cxhub.customers.accounts import service as accounts
+from cxhub.customers.contacts import service as contacts
+from cxhub.customers.timeline import service as timeline
+from cxhub.service.csat.models import CsatSurvey
+from cxhub.service.sla.models import TicketSlaTarget
+from cxhub.service.tickets.models import Ticket, TicketPriority
+from cxhub.success.subscriptions.models import Subscription, SubscriptionStatus
+
+ENGAGEMENT_KINDS = ["call", "meeting", "email.sent"]
+BILLING_STATUS_VALUE = {
+    SubscriptionStatus.ACTIVE.value: 1.0,
+    SubscriptionStatus.TRIALING.value: 0.7,
+    SubscriptionStatus.PAST_DUE.value: 0.0,
+}
+SUPPORT_DAYS = 30
+CSAT_DAYS = 90
+
+Inputs = dict[str, float | None]
+
+
+def _support(
+    session: Session, *, workspace_id: int, account_ids: list[int], as_of: datetime
+) -> dict[int, tuple[int, int]]:
+    """Tickets opened in the last 30 days and how many of them are urgent or high."""
+    start = as_of - timedelta(days=SUPPORT_DAYS)
+    severe = case((Ticket.priority.in_([TicketPriority.URGENT, TicketPriority.HIGH]), 1), else_=0)
+    rows = session.execute(
+        select(Ticket.account_id, func.count(), func.sum(severe))
+        .where(
+            Ticket.workspace_id == workspace_id,
+            Ticket.account_id.in_(account_ids),
+            Ticket.merged_into_id.is_(None),
+            Ticket.is_spam.is_(False),
+            Ticket.created_at >= start,
+            Ticket.created_at < as_of,
+        )
+        .group_by(Ticket.account_id)
+    )
+    return {int(a): (int(n), int(s or 0)) for a, n, s in rows}
+
+
+def _sla(
+    session: Session, *, workspace_id: int, account_ids: list[int], as_of: datetime
+) -> dict[int, tuple[int, int]]:
+    """SLA targets started in the last 30 days and how many of them breached."""
+    start = as_of - timedelta(days=SUPPORT_DAYS)
+    breached = case(
+        (and_(TicketSlaTarget.breached_at.is_not(None), TicketSlaTarget.breached_at < as_of), 1),
+        else_=0,
+    )
+    rows = session.execute(
+        select(Ticket.account_id, func.count(), func.sum(breached))
+        .join(Ticket, Ticket.id == TicketSlaTarget.ticket_id)
+        .where(
+            Ticket.workspace_id == workspace_id,
+            Ticket.account_id.in_(account_ids),
+            TicketSlaTarget.cancelled.is_(False),
+            TicketSlaTarget.started_at >= start,
+            TicketSlaTarget.started_at < as_of,
+        )
+        .group_by(Ticket.account_id)
+    )
+    return {int(a): (int(n), int(b or 0)) for a, n, b in rows}
+
+
+def _csat(
+    session: Session, *, workspace_id: int, account_ids: list[int], as_of: datetime
+) -> dict[int, float | None]:
+    start = as_of - timedelta(days=CSAT_DAYS)
+    scores: dict[int, list[int]] = defaultdict(list)
+    rows = session.execute(
+        select(Ticket.account_id, CsatSurvey.score)
+        .join(Ticket, Ticket.id == CsatSurvey.ticket_id)
+        .where(
+            Ticket.workspace_id == workspace_id,
+            Ticket.account_id.in_(account_ids),
+            CsatSurvey.score.is_not(None),
+            CsatSurvey.rated_at >= start,
+            CsatSurvey.rated_at < as_of,
+        )
+    )
+    for account, score in rows:
+        if account is not None and score is not None:
+            scores[int(account)].append(int(score))
+    return {a: csat_percent(s) for a, s in scores.items()}
+
+
+def _subscriptions(
+    session: Session, *, workspace_id: int, account_ids: list[int]
+) -> dict[int, list[Subscription]]:
+    found: dict[int, list[Subscription]] = defaultdict(list)
+    for subscription in session.scalars(
+        select(Subscription).where(
+            Subscription.workspace_id == workspace_id, Subscription.account_id.in_(account_ids)
+        )
+    ):
+        found[subscription.account_id].append(subscription)
+    return found
+
+
+def _live(subscriptions: list[Subscription], today: date) -> list[Subscription]:
+    return [
+        s
+        for s in subscriptions
+        if s.started_on <= today and (s.ended_on is None or s.ended_on > today)
+    ]
+
+
+def subscription_inputs(subscriptions: list[Subscription], today: date) -> Inputs:
+    """Renewal proximity and billing status; both missing for an account that never had a
+    subscription. An account whose subscriptions all ended scores billing 0."""
+    if not subscriptions:
+        return {"renewal_days": None, "billing_status": None}
+    live = _live(subscriptions, today)
+    if not live:
+        return {"renewal_days": None, "billing_status": 0.0}
+    billing = min(BILLING_STATUS_VALUE.get(s.status, 0.0) for s in live)
+    renewals = [s.renewal_on for s in live if s.renewal_on is not None and s.renewal_on >= today]
+    renewal_days = float((min(renewals) - today).days) if renewals else None
+    return {"renewal_days": renewal_days, "billing_status": billing}
+
+
+def account_inputs(
+    session: Session,
+    *,
+    workspace_id: int,
+    account_ids: list[int],
+    as_of: datetime,
+    data_dir: Path,
+) -> dict[int, Inputs]:
+    """The raw inputs of each account on `as_of` (None = no data; docs/health.md)."""
+    if not account_ids:
+        return {}
+    today = as_of.date()
+    support = _support(session, workspace_id=workspace_id, account_ids=account_ids, as_of=as_of)
+    sla = _sla(session, workspace_id=workspace_id, account_ids=account_ids, as_of=as_of)
+    csat = _csat(session, workspace_id=workspace_id, account_ids=account_ids, as_of=as_of)
+    subscriptions = _subscriptions(session, workspace_id=workspace_id, account_ids=account_ids)
+    engaged = timeline.last_interaction_at(
+        session, account_ids=account_ids, kinds=ENGAGEMENT_KINDS, before=as_of
+    )
+    records = accounts.get_accounts(session, account_ids=set(account_ids))
+    start, end = adoption.usage_window(as_of)
+    result: dict[int, Inputs] = {}
+    with adoption.open_events(
+        session, workspace_id=workspace_id, data_dir=data_dir, start=start, end=end
+    ) as connection:
+        for account_id in account_ids:
+            live = _live(subscriptions.get(account_id, []), today)
+            seats = sum(s.seats for s in live) or adoption.licensed_seats_of(
+                records[account_id].custom_attributes if account_id in records else None
+            )
+            user_ids = contacts.external_ids_of_account(session, account_id=account_id)
+            usage = adoption.account_adoption(
+                connection, user_ids=user_ids, as_of=as_of, licensed_seats=seats
+            )
+            opened, severe = support.get(account_id, (0, 0))
+            targets, breaches = sla.get(account_id, (0, 0))
+            last_touch = engaged.get(account_id)
+            inputs: Inputs = {
+                "usage_trend": usage.usage_trend,
+                "feature_breadth": usage.feature_breadth,
+                "seat_utilisation": usage.seat_utilisation,
+                "support_load": opened / max(usage.active_seats, 1),
+                "urgent_share": severe / opened if opened else None,
+                "sla_breaches": float(breaches) if targets else None,
+                "csat": csat.get(account_id),
+                "days_since_engagement": (
+                    (as_of - last_touch).total_seconds() / 86400 if last_touch else None
+                ),
+            }
+            inputs |= subscription_inputs(subscriptions.get(account_id, []), today)
+            result[account_id] = inputs
+    return result

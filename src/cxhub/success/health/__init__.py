@@ -1,0 +1,1 @@
+"""Account health: scorecards, daily scores, band changes (docs/health.md)."""

@@ -1,0 +1,32 @@
+"""Health background work: the daily rescore of every account (docs/health.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cxhub.core.db import utcnow
+from cxhub.core.runtime import Runtime
+from cxhub.success.health.service import rescore_workspace
+
+RESCORE = "health.rescore"
+DAY_SECONDS = 86400
+
+
+def install(runtime: Runtime) -> None:
+    settings = runtime.settings
+
+    def run_rescore(session: Session, payload: dict[str, Any]) -> None:
+        at = payload.get("at")
+        rescore_workspace(
+            session,
+            workspace_id=int(session.info["workspace_id"]),
+            as_of=datetime.fromisoformat(at) if at else utcnow(),
+            data_dir=settings.data_dir,
+        )
+
+    runtime.jobs.register(RESCORE)(run_rescore)
+    if runtime.scheduler is not None:
+        runtime.scheduler.every(DAY_SECONDS, RESCORE)
