@@ -1,7 +1,7 @@
 """account health scorecards and daily scores (issue Customer Success: health)
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-11-26 11:27:42.715297
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 import cxhub.core.db
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
