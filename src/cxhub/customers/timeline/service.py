@@ -162,3 +162,14 @@ def update_interaction(
 def delete_interaction(session: Session, *, interaction_id: int) -> None:
     session.delete(get_interaction(session, interaction_id=interaction_id))
     session.flush()
+
+
+def export_for_contact(session: Session, *, contact_id: int) -> list[Interaction]:
+    """Every interaction on a contact's timeline, oldest first (data-subject export)."""
+    return list(
+        session.scalars(
+            select(Interaction)
+            .where(Interaction.contact_id == contact_id)
+            .order_by(Interaction.occurred_at, Interaction.id)
+        )
+    )

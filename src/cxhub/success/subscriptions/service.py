@@ -392,3 +392,14 @@ def _end(
         f"{_money(subscription.mrr_cents, subscription.currency)} MRR ends",
         payload={"plan": subscription.plan, "status": status.value, "reason": reason},
     )
+
+
+def export_for_account(session: Session, *, account_id: int) -> list[Subscription]:
+    """The subscriptions of the account a contact belongs to (data-subject export)."""
+    return list(
+        session.scalars(
+            select(Subscription)
+            .where(Subscription.account_id == account_id)
+            .order_by(Subscription.id)
+        )
+    )
