@@ -19,6 +19,7 @@ from typer.testing import CliRunner, Result
 
 from cxhub.api.app import create_app
 from cxhub.cli import app as cli_app
+from cxhub.core.backup import current_revision
 from cxhub.core.db import unit_of_work
 from cxhub.core.migrate import upgrade_database
 from cxhub.core.runtime import Runtime, build_runtime
@@ -118,7 +119,7 @@ def test_online_round_trip_on_sqlite(source: Installation, tmp_path: Path) -> No
     with tarfile.open(archive) as tar:
         manifest = json.load(tar.extractfile("manifest.json"))  # type: ignore[arg-type]
     assert manifest["database_kind"] == "sqlite"
-    assert manifest["alembic_revision"] == "0013"
+    assert manifest["alembic_revision"] == current_revision(source.settings.effective_database_url)
     assert "files/events/workspace_id=1/day=2026-05-01/1-2.parquet" in manifest["members"]
 
     target = tmp_path / "b"
