@@ -97,6 +97,12 @@ REPRESENTATIVE: dict[Permission, tuple[Prepare, int]] = {
     ),
     Permission.TOKENS_OWN: (lambda c, t: Call("GET", "/api/v1/me/tokens"), 200),
     Permission.AUDIT_READ: (lambda c, t: Call("GET", "/api/v1/audit"), 200),
+    Permission.DATA_EXPORT: (
+        lambda c, t: Call(
+            "GET", f"/api/v1/contacts/{_create(c, t, '/contacts', {'first_name': 'Ex'})}/export"
+        ),
+        200,
+    ),
     Permission.TICKETS_READ: (lambda c, t: Call("GET", "/api/v1/tickets"), 200),
     Permission.TICKETS_WRITE: (
         lambda c, t: Call(

@@ -22,6 +22,7 @@ from cxhub.customers.accounts.api import router as accounts_router
 from cxhub.customers.contacts.api import router as contacts_router
 from cxhub.customers.timeline.api import router as timeline_router
 from cxhub.people.api import router as people_router
+from cxhub.privacy.api import router as privacy_router
 from cxhub.service.assignment.api import router as assignment_router
 from cxhub.service.automations.api import router as automations_router
 from cxhub.service.channels.api import router as channels_router
@@ -46,6 +47,7 @@ def api_router() -> APIRouter:
         people_router,
         accounts_router,
         contacts_router,
+        privacy_router,
         timeline_router,
         tickets_router,
         sla_router,

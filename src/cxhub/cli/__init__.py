@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cxhub.cli import admin, churn, clv, data, mail, serve
+from cxhub.cli import admin, backup, churn, clv, data, mail, serve
 from cxhub.cli.context import cli_state
 
 app = typer.Typer(
@@ -49,6 +49,8 @@ app.add_typer(clv.clv_app, name="clv")
 app.add_typer(churn.churn_app, name="churn")
 app.command("import")(data.import_command)
 app.command("export")(data.export_command)
+app.command("backup")(backup.backup_command)
+app.command("restore")(backup.restore_command)
 
 
 def main() -> None:

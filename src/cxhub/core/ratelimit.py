@@ -83,6 +83,15 @@ class RateLimiter:
                 return Decision(True)
             return Decision(False, max(1, math.ceil((1 - bucket.tokens) / self.rate)))
 
+    def retry_after(self, key: str) -> int:
+        """Seconds until `key` has a token again (0 when it has one now), taking nothing."""
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                return 0
+            tokens = self._refilled(bucket, self._clock())
+            return 0 if tokens >= 1 else max(1, math.ceil((1 - tokens) / self.rate))
+
     def check(self, key: str) -> None:
         """`hit`, raising `RateLimited` (a 429 problem with `Retry-After`) when refused."""
         decision = self.hit(key)

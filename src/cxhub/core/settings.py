@@ -46,6 +46,24 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(
         default=False, description="Send session cookies only over HTTPS (enable behind TLS)."
     )
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Failed password logins of one account (email) within the lockout window "
+        "that lock it.",
+    )
+    login_lockout_seconds: int = Field(
+        default=15 * 60,
+        ge=1,
+        description="The failure-counting window and the first lockout; each further lockout "
+        "doubles it, up to a day.",
+    )
+    login_ip_max_failures: int = Field(
+        default=20,
+        ge=1,
+        description="Failed password logins one client IP may make per lockout window (per "
+        "process) before its attempts are refused.",
+    )
     jobs_backend: Literal["inprocess", "sync"] = Field(
         default="inprocess",
         description="Where background jobs run: a worker thread in this process, or inline ('sync').",

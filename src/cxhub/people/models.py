@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -80,3 +80,20 @@ class WebSession(IdMixin, WorkspaceScoped, Base):
     session_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
+
+
+class LoginFailure(IdMixin, Base):
+    """Failed password logins of one email (known or not), shared by every worker and restart.
+
+    Not workspace-scoped: an email that matches no user is throttled exactly like one that does,
+    so the answers never reveal whether an account exists.
+    """
+
+    __tablename__ = "login_failures"
+
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    failure_count: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime | None] = mapped_column()
+    last_failed_at: Mapped[datetime | None] = mapped_column()
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()

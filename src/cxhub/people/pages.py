@@ -16,9 +16,11 @@ from cxhub.api.deps import (
     DbSession,
     Principal,
     TransactionalRoute,
+    get_runtime,
     optional_principal,
 )
-from cxhub.people import service
+from cxhub.people import login_throttle, service
+from cxhub.people.login_guard import LoginGuard
 from cxhub.web.auth import (
     CsrfProtected,
     clear_session_cookie,
@@ -36,6 +38,22 @@ router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 WRONG_CREDENTIALS = "The email or password is not correct."
 FORM_EXPIRED = "Your sign-in form expired. Please try again."
 SIGNED_OUT = "You are signed out."
+# The same words whether or not the email belongs to anyone: a lockout reveals nothing.
+TOO_MANY_ATTEMPTS = "Too many failed sign-in attempts. Please wait a while and try again."
+
+
+def login_guard(request: Request) -> LoginGuard:
+    guard = getattr(request.app.state, "login_guard", None)
+    if not isinstance(guard, LoginGuard):
+        runtime = get_runtime(request)
+        guard = request.app.state.login_guard = LoginGuard(
+            runtime.settings, runtime.session_factory
+        )
+    return guard
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def _login_form(
@@ -88,8 +106,22 @@ def login(
             error=FORM_EXPIRED,
             status_code=403,
         )
+    guard = login_guard(request)
+    client_ip = _client_ip(request)
+    wait = guard.retry_after(session, email=email, client_ip=client_ip)
+    if wait:
+        refused = _login_form(
+            request,
+            next_url=safe_next_url(next, default=""),
+            email=email,
+            error=TOO_MANY_ATTEMPTS,
+            status_code=429,
+        )
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     user = service.authenticate_password(session, email=email, password=password)
     if user is None:
+        guard.failed(session, email=email, client_ip=client_ip)
         return _login_form(
             request,
             next_url=safe_next_url(next, default=""),
@@ -97,6 +129,7 @@ def login(
             error=WRONG_CREDENTIALS,
             status_code=400,
         )
+    login_throttle.reset_failures(session, email=email)
     previous = request.cookies.get(SESSION_COOKIE)
     if previous:
         service.end_web_session(session, previous)

@@ -181,3 +181,14 @@ def last_interaction_at(
         .group_by(Interaction.account_id)
     )
     return {int(account): at for account, at in rows if account is not None and at is not None}
+
+
+def export_for_contact(session: Session, *, contact_id: int) -> list[Interaction]:
+    """Every interaction on a contact's timeline, oldest first (data-subject export)."""
+    return list(
+        session.scalars(
+            select(Interaction)
+            .where(Interaction.contact_id == contact_id)
+            .order_by(Interaction.occurred_at, Interaction.id)
+        )
+    )

@@ -178,3 +178,14 @@ def rate_ticket(
         session.add(survey)
         session.flush()
     return record_rating(session, survey=survey, score=score, comment=comment)
+
+
+def export_for_contact(session: Session, *, contact_id: int) -> list[CsatSurvey]:
+    """The satisfaction surveys sent to a contact, answered or not (data-subject export)."""
+    return list(
+        session.scalars(
+            select(CsatSurvey)
+            .where(CsatSurvey.contact_id == contact_id)
+            .order_by(CsatSurvey.requested_at, CsatSurvey.id)
+        )
+    )

@@ -406,3 +406,14 @@ def account_churn_days(session: Session) -> dict[int, date | None]:
         account: None if any(day is None for day in days) else max(d for d in days if d)
         for account, days in ended.items()
     }
+
+
+def export_for_account(session: Session, *, account_id: int) -> list[Subscription]:
+    """The subscriptions of the account a contact belongs to (data-subject export)."""
+    return list(
+        session.scalars(
+            select(Subscription)
+            .where(Subscription.account_id == account_id)
+            .order_by(Subscription.id)
+        )
+    )

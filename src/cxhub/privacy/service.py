@@ -1,0 +1,70 @@
+"""Gather a contact's data through each domain's own export function; audited, no commit."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from cxhub.core.audit import record_audit
+from cxhub.core.db import utcnow
+from cxhub.customers.accounts.schemas import AccountOut
+from cxhub.customers.accounts.service import get_account
+from cxhub.customers.contacts.schemas import ContactOut
+from cxhub.customers.contacts.service import get_contact
+from cxhub.customers.timeline import service as timeline
+from cxhub.customers.timeline.schemas import InteractionOut
+from cxhub.privacy.schemas import ContactExport, SubscriptionRef
+from cxhub.service.csat import service as csat
+from cxhub.service.csat.schemas import CsatOut
+from cxhub.service.tickets import subject_access as tickets
+from cxhub.success.subscriptions import service as subscriptions
+
+
+def export_contact(
+    session: Session, *, contact_id: int, actor_user_id: int | None
+) -> ContactExport:
+    """Everything held on `contact_id` (404 for another workspace's contact, via `get_contact`).
+
+    A merged-away contact id answers with the surviving contact, which now holds its data."""
+    contact = get_contact(session, contact_id=contact_id)
+    account = get_account(session, account_id=contact.account_id) if contact.account_id else None
+    document = ContactExport(
+        exported_at=utcnow(),
+        workspace_id=contact.workspace_id,
+        contact=ContactOut.of(contact),
+        account=AccountOut.of(account) if account else None,
+        interactions=[
+            InteractionOut.model_validate(interaction)
+            for interaction in timeline.export_for_contact(session, contact_id=contact.id)
+        ],
+        tickets=tickets.export_for_contact(session, contact_id=contact.id),
+        csat_surveys=[
+            CsatOut.of(survey) for survey in csat.export_for_contact(session, contact_id=contact.id)
+        ],
+        subscriptions=[
+            SubscriptionRef(
+                id=s.id,
+                account_id=s.account_id,
+                plan=s.plan,
+                status=str(s.status),
+                started_on=s.started_on,
+                ended_on=s.ended_on,
+            )
+            for s in (
+                subscriptions.export_for_account(session, account_id=account.id) if account else []
+            )
+        ],
+    )
+    record_audit(
+        session,
+        workspace_id=contact.workspace_id,
+        actor_user_id=actor_user_id,
+        action="contact.exported",
+        target_type="contact",
+        target_id=contact.id,
+        detail={
+            "requested_id": contact_id,
+            "tickets": len(document.tickets),
+            "interactions": len(document.interactions),
+        },
+    )
+    return document
