@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from cxhub.core.db import SYSTEM_SCOPE, unit_of_work
 from cxhub.core.jobs import JobRegistry, SyncJobQueue
+from cxhub.core.maintenance import OPTIMIZE_DATABASE, optimize_database
 from cxhub.core.runtime import Runtime
 from cxhub.core.scheduler import Scheduler
 from tests.factories import Tenant
@@ -40,3 +43,38 @@ def test_the_service_domain_schedules_its_periodic_jobs(runtime: Runtime) -> Non
     assert scheduled["sla.check_breaches"] == 60
     assert "automations.run" in scheduled
     assert {"mail.process_pending", "mail.retry_due"} <= set(scheduled)
+
+
+def test_installation_wide_tasks_run_once_in_the_system_scope(
+    runtime: Runtime, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    registry = JobRegistry()
+    scopes: list[Any] = []
+
+    @registry.register("upkeep")
+    def upkeep(session: Session, payload: dict[str, Any]) -> None:
+        scopes.append(session.info["workspace_id"])
+
+    scheduler = Scheduler(runtime.session_factory, SyncJobQueue(registry, runtime.session_factory))
+    scheduler.every(3600, "upkeep", per_workspace=False)
+    scheduler.run_due(monotonic_now=5000.0)
+    assert scopes == [SYSTEM_SCOPE]
+
+
+def test_database_upkeep_is_scheduled_and_runs(runtime: Runtime) -> None:
+    assert runtime.scheduler is not None
+    tasks = {task.job_name: task for task in runtime.scheduler.tasks}
+    assert tasks[OPTIMIZE_DATABASE].per_workspace is False
+    executed: list[str] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        executed.append(statement)
+
+    event.listen(runtime.engine, "before_cursor_execute", capture)
+    try:
+        with unit_of_work(runtime.session_factory, SYSTEM_SCOPE) as session:
+            optimize_database(session, {})
+            sqlite = session.get_bind().dialect.name == "sqlite"
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", capture)
+    assert ("PRAGMA optimize" in executed) is sqlite  # PostgreSQL: autovacuum's job

@@ -30,7 +30,8 @@ OUTBOX_KEY = "cxhub_pending_jobs"
 @dataclass(frozen=True)
 class JobRequest:
     name: str
-    workspace_id: int
+    # A workspace id, or SYSTEM_SCOPE for installation-wide maintenance jobs.
+    workspace_id: int | str
     payload: dict[str, Any] = field(default_factory=dict)
     attempt: int = 1
 

@@ -18,6 +18,7 @@ from cxhub.core.jobs import (
     SyncJobQueue,
     attach_job_outbox,
 )
+from cxhub.core.maintenance import install_maintenance
 from cxhub.core.scheduler import Scheduler
 from cxhub.core.settings import Settings
 
@@ -67,6 +68,7 @@ def build_runtime(settings: Settings) -> Runtime:
     attach_job_outbox(factory, job_queue)
     runtime = Runtime(settings, engine, factory, events, registry, job_queue, reader_bind(engine))
     runtime.scheduler = Scheduler(factory, job_queue)
+    install_maintenance(runtime)
     install_domains(runtime)
     return runtime
 

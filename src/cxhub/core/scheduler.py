@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 class PeriodicTask:
     job_name: str
     every_seconds: float
+    #: False for installation-wide maintenance: one job in the system scope, not one per workspace.
+    per_workspace: bool = True
 
 
 class Scheduler:
@@ -49,8 +51,8 @@ class Scheduler:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def every(self, seconds: float, job_name: str) -> None:
-        self.tasks.append(PeriodicTask(job_name, seconds))
+    def every(self, seconds: float, job_name: str, *, per_workspace: bool = True) -> None:
+        self.tasks.append(PeriodicTask(job_name, seconds, per_workspace))
 
     def workspace_ids(self) -> list[int]:
         with unit_of_work(self.factory, SYSTEM_SCOPE) as session:
@@ -69,9 +71,10 @@ class Scheduler:
         workspaces = self.workspace_ids()
         for task in due:
             self._last_run[task.job_name] = now
-            for workspace_id in workspaces:
+            scopes: list[int | str] = list(workspaces) if task.per_workspace else [SYSTEM_SCOPE]
+            for scope in scopes:
                 self.job_queue.submit(
-                    JobRequest(task.job_name, workspace_id, {"at": self.clock().isoformat()})
+                    JobRequest(task.job_name, scope, {"at": self.clock().isoformat()})
                 )
         return [task.job_name for task in due]
 
