@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import digamma, gammaln, hyp2f1
 
-from cxhub.analytics.clv._fitting import FitError, maximise_log_likelihood
+from cxhub.analytics.clv._fitting import FitError, maximise_log_likelihood, weighted_sum
 
 FloatArray = NDArray[np.float64]
 
@@ -69,7 +69,11 @@ def validate_summary(frequency: FloatArray, recency: FloatArray, age: FloatArray
 
 
 class _Likelihood:
-    """The mean negative log-likelihood and its gradient in log-parameters, for L-BFGS-B."""
+    """The mean negative log-likelihood and its gradient in log-parameters, for L-BFGS-B.
+
+    One-time buyers (x = tₓ = 0) contribute r log α − r log(α + T) only, so they are kept apart
+    from the repeat buyers, whose two-term mixture is evaluated row by row. Every sum is a
+    `weighted_sum` (no BLAS), each row standing for `weights` identical customers."""
 
     def __init__(
         self,
@@ -78,21 +82,25 @@ class _Likelihood:
         age: FloatArray,
         weights: FloatArray | None = None,
     ) -> None:
-        self.weights = np.ones_like(frequency) if weights is None else weights
+        weights = np.ones_like(frequency) if weights is None else weights
+        self.n = float(weights.sum())
         self.unique_x, inverse = np.unique(frequency, return_inverse=True)
-        self.inverse = inverse.reshape(-1)
-        self.counts = np.bincount(self.inverse, weights=self.weights, minlength=self.unique_x.size)
-        self.x = frequency
-        self.recency = recency
-        self.age = age
-        self.repeat = frequency > 0
-        self.n = float(self.weights.sum())
+        self.counts: FloatArray = np.asarray(
+            np.bincount(inverse.reshape(-1), weights=weights, minlength=self.unique_x.size),
+            dtype=np.float64,
+        )
+        repeat = frequency > 0
+        self.zero_age = age[~repeat]
+        self.zero_weights = weights[~repeat]
+        self.x = frequency[repeat]
+        self.recency = recency[repeat]
+        self.age = age[repeat]
+        self.weights = weights[repeat]
 
     def __call__(self, log_params: FloatArray) -> tuple[float, FloatArray]:
         r, alpha, a, b = (float(v) for v in np.exp(log_params))
-        ux = self.unique_x
-        x = self.x
-        # terms that depend on x only, per distinct x
+        ux, counts, weights = self.unique_x, self.counts, self.weights
+        # terms that depend on x only, per distinct x (all zero for x = 0)
         gamma_terms = (
             gammaln(r + ux)
             - gammaln(r)
@@ -101,41 +109,50 @@ class _Likelihood:
             - gammaln(b)
             - gammaln(a + b + ux)
         )
-        log_b_x = np.log(b + np.maximum(ux, 1.0) - 1.0)
-        r_x = r + x
+        log_alpha = np.log(alpha)
+        # one-time buyers
+        zero_log_t = np.log(alpha + self.zero_age)
+        zero_sum_log_t = weighted_sum(zero_log_t, self.zero_weights)
+        # repeat buyers: log(first + second), w = second's share
+        r_x = r + self.x
         log_alpha_t = np.log(alpha + self.age)
         log_alpha_tx = np.log(alpha + self.recency)
+        b_x = b - 1.0 + self.x
         first = -r_x * log_alpha_t
-        second = np.where(
-            self.repeat, np.log(a) - log_b_x[self.inverse] - r_x * log_alpha_tx, -np.inf
-        )
+        second = np.log(a) - np.log(b_x) - r_x * log_alpha_tx
         mixture = np.logaddexp(first, second)
-        total = (
-            float(gamma_terms @ self.counts)
-            + self.n * r * np.log(alpha)
-            + float(mixture @ self.weights)
-        )
-        # share of the likelihood from "dropped out after the last purchase"
         w = np.exp(second - mixture)
-        grad_r = (
-            float((digamma(r + ux) - digamma(r)) @ self.counts)
-            + self.n * np.log(alpha)
-            - float(((1.0 - w) * log_alpha_t + w * log_alpha_tx) @ self.weights)
+        total = (
+            weighted_sum(gamma_terms, counts)
+            + self.n * r * log_alpha
+            - r * zero_sum_log_t
+            + weighted_sum(mixture, weights)
         )
-        grad_alpha = self.n * r / alpha - float(
-            (r_x * ((1.0 - w) / (alpha + self.age) + w / (alpha + self.recency))) @ self.weights
-        )
-        grad_a = (
-            float((digamma(a + b) - digamma(a + b + ux)) @ self.counts)
-            + float(w @ self.weights) / a
-        )
-        w_by_x = np.bincount(self.inverse, weights=w * self.weights, minlength=ux.size)
-        grad_b = float(
-            (digamma(a + b) + digamma(b + ux) - digamma(b) - digamma(a + b + ux)) @ self.counts
-        ) - float(w_by_x @ (1.0 / (b + np.maximum(ux, 1.0) - 1.0)))
-        gradient = np.array([grad_r * r, grad_alpha * alpha, grad_a * a, grad_b * b])
         if not np.isfinite(total):
             return float("inf"), np.zeros(4)
+        weighted_w = w * weights
+        grad_r = (
+            weighted_sum(digamma(r + ux) - digamma(r), counts)
+            + self.n * log_alpha
+            - zero_sum_log_t
+            - weighted_sum(log_alpha_t, weights)
+            - weighted_sum(log_alpha_tx - log_alpha_t, weighted_w)
+        )
+        inv_t = 1.0 / (alpha + self.age)
+        grad_alpha = (
+            self.n * r / alpha
+            - r * weighted_sum(1.0 / (alpha + self.zero_age), self.zero_weights)
+            - weighted_sum(
+                r_x, inv_t * weights + (1.0 / (alpha + self.recency) - inv_t) * weighted_w
+            )
+        )
+        grad_a = (
+            weighted_sum(digamma(a + b) - digamma(a + b + ux), counts) + float(weighted_w.sum()) / a
+        )
+        grad_b = weighted_sum(
+            digamma(a + b) + digamma(b + ux) - digamma(b) - digamma(a + b + ux), counts
+        ) - weighted_sum(1.0 / b_x, weighted_w)
+        gradient = np.array([grad_r * r, grad_alpha * alpha, grad_a * a, grad_b * b])
         return -total / self.n, -gradient / self.n
 
 
@@ -176,7 +193,8 @@ def fit(frequency: ArrayLike, recency: ArrayLike, age: ArrayLike) -> BgNbdFit:
     starts = [(r, alpha * scale, a, b) for r, alpha, a, b in _STARTS]
     if x.size > _SUBSAMPLE:
         pick = np.random.default_rng(0).choice(x.size, _SUBSAMPLE, replace=False)
-        coarse, _ = maximise_log_likelihood(_Likelihood(x[pick], tx[pick], t[pick]), starts)
+        sample = _Likelihood(*_distinct_rows(x[pick], tx[pick], t[pick]))
+        coarse, _ = maximise_log_likelihood(sample, starts)
         starts = [tuple(coarse)]
     best, mean_negative = maximise_log_likelihood(_Likelihood(*_distinct_rows(x, tx, t)), starts)
     r, alpha, a, b = (float(v) for v in best)
