@@ -208,15 +208,27 @@ def fit(frequency: ArrayLike, recency: ArrayLike, age: ArrayLike) -> BgNbdFit:
 def _distinct_rows(
     x: FloatArray, tx: FloatArray, t: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """The distinct (x, tₓ, T) rows and how many customers share each: summaries of daily logs
-    repeat a lot (every one-time buyer of the same day is the same row)."""
+    """The distinct (x, tₓ, T) rows, ordered by x, then tₓ, then T, and how many customers share
+    each: summaries of daily logs repeat a lot (every one-time buyer of the same day is the same
+    row). One-time buyers (x = tₓ = 0, validated) differ only in T, so they need a one-key sort;
+    the three-key `lexsort` runs on the repeat buyers only (about a third of them, 3× faster)."""
+    once = x == 0
+    zero_t, zero_counts = np.unique(t[once], return_counts=True)
+    repeat = ~once
+    x, tx, t = x[repeat], tx[repeat], t[repeat]
     order = np.lexsort((t, tx, x))
     x, tx, t = x[order], tx[order], t[order]
     new = np.ones(x.size, dtype=bool)
     new[1:] = (x[1:] != x[:-1]) | (tx[1:] != tx[:-1]) | (t[1:] != t[:-1])
     starts = np.flatnonzero(new)
-    weights = np.diff(np.append(starts, x.size)).astype(np.float64)
-    return x[starts], tx[starts], t[starts], weights
+    counts = np.diff(np.append(starts, x.size))
+    zeros = np.zeros(zero_t.size)
+    return (
+        np.concatenate([zeros, x[starts]]),
+        np.concatenate([zeros, tx[starts]]),
+        np.concatenate([zero_t, t[starts]]),
+        np.concatenate([zero_counts, counts]).astype(np.float64),
+    )
 
 
 def expected_transactions(params: BgNbdParams, duration: ArrayLike) -> FloatArray:
@@ -267,20 +279,53 @@ def discounted_expected_transactions(
     · P(alive), z = t/(α+T+t) (eq. 10). The bracket depends on (x, T) only, so ₂F₁ runs once per
     distinct (x, T) pair — summaries built from daily transaction logs have few of them.
     """
+    return future_transactions(params, horizons, discount_factors, frequency, recency, age)[1]
+
+
+def future_transactions(
+    params: BgNbdParams,
+    horizons: Sequence[float],
+    discount_factors: Sequence[float],
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    age: ArrayLike,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(E[Y(t_K) | x, tₓ, T] for the last horizon, the discounted sum of
+    `discounted_expected_transactions`, P(alive)) in one pass, for scoring."""
     x, t = _as_float(frequency), _as_float(age)
     alive = probability_alive(params, x, recency, t)
     if len(horizons) != len(discount_factors) or not horizons:
         raise ValueError("give one discount factor per horizon, at least one")
-    pairs, inverse = np.unique(x + 1j * t, return_inverse=True)
-    ux, ut = pairs.real, pairs.imag
+    ux, ut, inverse = _distinct_pairs(x, t)
     total = np.zeros(ux.size)
     previous = np.zeros(ux.size)
     for horizon, factor in zip(horizons, discount_factors, strict=True):
         current = _bracket(params, float(horizon), ux, ut)
         total += factor * (current - previous)
         previous = current
-    result: FloatArray = total[inverse.reshape(-1)] * alive
-    return result
+    expected: FloatArray = previous[inverse] * alive
+    discounted: FloatArray = total[inverse] * alive
+    return expected, discounted, alive
+
+
+def _distinct_pairs(
+    x: FloatArray, t: FloatArray
+) -> tuple[FloatArray, FloatArray, NDArray[np.intp]]:
+    """The distinct (x, T) pairs and each customer's pair. x and T each take few values, so the
+    pairs are found in a table of (distinct x) × (distinct T) cells when it is small, with a sort
+    of integer codes otherwise — both far cheaper than sorting the pairs themselves."""
+    ux, ut = np.unique(x), np.unique(t)
+    code = np.searchsorted(ux, x).astype(np.int64) * ut.size + np.searchsorted(ut, t)
+    cells = ux.size * ut.size
+    if cells <= 4 * x.size + 1024:
+        present = np.zeros(cells, dtype=bool)
+        present[code] = True
+        used = np.flatnonzero(present)
+        inverse = (np.cumsum(present) - 1)[code]
+    else:
+        used, found = np.unique(code, return_inverse=True)
+        inverse = found.reshape(-1)
+    return ux[used // ut.size], ut[used % ut.size], inverse.astype(np.intp, copy=False)
 
 
 def _expected_future(

@@ -59,11 +59,9 @@ def customer_values(
     months = np.arange(1, horizon_months + 1, dtype=np.float64)
     horizons = list(months * month)
     factors = list((1.0 + monthly_discount_rate) ** -months)
-    discounted = bgnbd.discounted_expected_transactions(
+    expected, discounted, alive = bgnbd.future_transactions(
         purchases, horizons, factors, x, recency, age
     )
-    expected = bgnbd.conditional_expected_transactions(purchases, horizons[-1], x, recency, age)
-    alive = bgnbd.probability_alive(purchases, x, recency, age)
     if spend is None:
         per_purchase = np.ones_like(x)
     else:

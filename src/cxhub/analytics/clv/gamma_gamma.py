@@ -27,11 +27,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import digamma, gammaln
 
-from cxhub.analytics.clv._fitting import FitError, maximise_log_likelihood
+from cxhub.analytics.clv._fitting import FitError, maximise_log_likelihood, weighted_sum
 
 FloatArray = NDArray[np.float64]
 
 _STARTS = ((1.0, 1.0, 1.0), (6.0, 4.0, 15.0), (2.0, 10.0, 1.0), (20.0, 2.0, 0.5))
+# above this many repeat customers the starts run on a deterministic subsample and the best is
+# polished on everybody, as for BG/NBD
+_SUBSAMPLE = 50_000
 
 
 @dataclass(frozen=True)
@@ -109,30 +112,31 @@ class _Likelihood:
         p, q, g = (float(v) for v in np.exp(log_params))
         ux, counts = self.unique_x, self.counts
         pux = p * ux
+        # Σ (px + q) log(γ + m̄x) = p Σ x log(…) + q Σ log(…), and likewise for 1/(γ + m̄x)
         log_g_mx = np.log(g + self.mx)
-        px = p * self.x
+        inv_g_mx = 1.0 / (g + self.mx)
+        sum_log = float(log_g_mx.sum())
+        sum_x_log = weighted_sum(log_g_mx, self.x)
         total = (
-            float((gammaln(pux + q) - gammaln(pux)) @ counts)
+            weighted_sum(gammaln(pux + q) - gammaln(pux), counts)
             - self.n * gammaln(q)
             + self.n * q * np.log(g)
             + p * self.sum_x_log_xm
             - self.sum_log_m
-            - float(((px + q) * log_g_mx).sum())
+            - (p * sum_x_log + q * sum_log)
         )
-        grad_p = (
-            float((ux * (digamma(pux + q) - digamma(pux))) @ counts)
-            + self.sum_x_log_xm
-            - float((self.x * log_g_mx).sum())
-        )
-        grad_q = (
-            float(digamma(pux + q) @ counts)
-            - self.n * digamma(q)
-            + self.n * np.log(g)
-            - float(log_g_mx.sum())
-        )
-        grad_g = self.n * q / g - float(((px + q) / (g + self.mx)).sum())
         if not np.isfinite(total):
             return float("inf"), np.zeros(3)
+        digamma_pux_q = digamma(pux + q)
+        grad_p = (
+            weighted_sum(ux * (digamma_pux_q - digamma(pux)), counts)
+            + self.sum_x_log_xm
+            - sum_x_log
+        )
+        grad_q = (
+            weighted_sum(digamma_pux_q, counts) - self.n * digamma(q) + self.n * np.log(g) - sum_log
+        )
+        grad_g = self.n * q / g - (p * weighted_sum(inv_g_mx, self.x) + q * float(inv_g_mx.sum()))
         gradient = np.array([grad_p * p, grad_q * q, grad_g * g])
         return -total / self.n, -gradient / self.n
 
@@ -142,6 +146,10 @@ def fit(frequency: ArrayLike, monetary_value: ArrayLike) -> GammaGammaFit:
     x, m = _repeat_customers(frequency, monetary_value)
     scale = float(np.mean(m))
     starts = [(p, q, g * scale / 35.0) for p, q, g in _STARTS]
+    if x.size > _SUBSAMPLE:
+        pick = np.random.default_rng(0).choice(x.size, _SUBSAMPLE, replace=False)
+        coarse, _ = maximise_log_likelihood(_Likelihood(x[pick], m[pick]), starts)
+        starts = [tuple(coarse)]
     best, mean_negative = maximise_log_likelihood(_Likelihood(x, m), starts)
     p, q, g = (float(v) for v in best)
     correlation: float | None = None
