@@ -9,7 +9,7 @@ import pytest
 from scipy.special import hyp2f1
 
 from cxhub.analytics.clv import bgnbd
-from cxhub.analytics.clv._fitting import FitError
+from cxhub.analytics.clv._fitting import FitError, maximise_log_likelihood
 from cxhub.analytics.clv.bgnbd import BgNbdParams
 
 CDNOW = BgNbdParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
@@ -64,6 +64,58 @@ def test_gradient_matches_finite_differences() -> None:
         for e in np.eye(4)
     ]
     assert gradient == pytest.approx(numeric, rel=1e-5, abs=1e-8)
+
+
+def _daily(params: BgNbdParams, customers: int, seed: int) -> tuple[np.ndarray, ...]:
+    """Simulated summaries with times rounded to whole days, so rows repeat."""
+    x, tx, t = _simulate(params, customers, seed)
+    return x, np.floor(tx * 7.0) / 7.0, np.round(t * 7.0) / 7.0
+
+
+def test_distinct_rows_and_weights_give_the_same_likelihood() -> None:
+    x, tx, t = _daily(BgNbdParams(0.5, 5.0, 0.8, 2.5), 3_000, seed=2)
+    rows = bgnbd._distinct_rows(x, tx, t)
+    order = np.lexsort((t, tx, x))
+    keys = np.stack([x[order], tx[order], t[order]], axis=1)
+    distinct, counts = np.unique(keys, axis=0, return_counts=True)
+    assert rows[0].size < x.size  # some customers share a row
+    assert np.array_equal(np.stack(rows[:3], axis=1), distinct)
+    assert np.array_equal(rows[3], counts)
+    point = np.log([0.4, 3.0, 1.2, 2.0])
+    value, gradient = bgnbd._Likelihood(x, tx, t)(point)
+    weighted_value, weighted_gradient = bgnbd._Likelihood(*rows)(point)
+    assert weighted_value == pytest.approx(value, rel=1e-12)
+    assert weighted_gradient == pytest.approx(gradient, rel=1e-9, abs=1e-12)
+
+
+def test_large_fit_matches_the_full_multistart_fit() -> None:
+    # above the subsample size the starts run on a sample and only the best is polished on all
+    x, tx, t = _daily(BgNbdParams(0.5, 5.0, 0.8, 2.5), bgnbd._SUBSAMPLE + 5_000, seed=4)
+    fitted = bgnbd.fit(x, tx, t)
+    scale = float(np.mean(t))
+    starts = [(r, alpha * scale, a, b) for r, alpha, a, b in bgnbd._STARTS]
+    full, _ = maximise_log_likelihood(bgnbd._Likelihood(x, tx, t), starts)
+    got = fitted.params
+    assert [got.r, got.alpha, got.a, got.b] == pytest.approx(list(full), rel=1e-6)
+
+
+@pytest.mark.parametrize("rounded", [True, False])
+def test_scoring_in_one_pass_equals_the_separate_predictions(rounded: bool) -> None:
+    # rounded times: the (x, T) pairs are found in a table; continuous ones: by sorting codes
+    x, tx, t = _simulate(CDNOW, 2_000, seed=5)
+    if rounded:
+        x, tx, t = _daily(CDNOW, 2_000, seed=5)
+    horizons, factors = [4.0, 8.0, 13.0], [0.99, 0.98, 0.97]
+    expected, discounted, alive = bgnbd.future_transactions(CDNOW, horizons, factors, x, tx, t)
+    assert alive == pytest.approx(bgnbd.probability_alive(CDNOW, x, tx, t), rel=1e-14)
+    by_pair = np.array(
+        [bgnbd.conditional_expected_transactions(CDNOW, 13.0, [xi], [ri], [ti])[0]
+         for xi, ri, ti in zip(x[:50], tx[:50], t[:50], strict=True)]
+    )  # fmt: skip
+    assert expected[:50] == pytest.approx(by_pair, rel=1e-12)
+    steps = [bgnbd.conditional_expected_transactions(CDNOW, h, x, tx, t) for h in [0.0, *horizons]]
+    manual = sum(f * (b - a) for f, a, b in zip(factors, steps[:-1], steps[1:], strict=True))
+    assert discounted == pytest.approx(manual, rel=1e-12, abs=1e-15)
 
 
 def test_probability_alive_worked_example() -> None:

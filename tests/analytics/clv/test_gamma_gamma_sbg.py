@@ -9,7 +9,7 @@ import pytest
 from scipy.special import gammaln
 
 from cxhub.analytics.clv import gamma_gamma, sbg
-from cxhub.analytics.clv._fitting import FitError
+from cxhub.analytics.clv._fitting import FitError, maximise_log_likelihood
 from cxhub.analytics.clv.gamma_gamma import GammaGammaParams
 
 # Fader & Hardie (2007), "How to project customer retention", table 1: active customers at the
@@ -50,6 +50,17 @@ def test_gamma_gamma_recovers_simulated_parameters() -> None:
     assert fitted.params.gamma == pytest.approx(g, rel=0.3)
     assert fitted.frequency_spend_correlation is not None
     assert abs(fitted.frequency_spend_correlation) < 0.1
+
+
+def test_gamma_gamma_large_fit_matches_the_full_multistart_fit() -> None:
+    rng = np.random.default_rng(4)
+    x = rng.integers(1, 8, gamma_gamma._SUBSAMPLE + 5_000).astype(float)
+    nu = rng.gamma(4.0, 1 / 15.0, x.size)
+    m = rng.gamma(6.0 * x, 1 / (nu * x))
+    fitted = gamma_gamma.fit(x, m).params
+    starts = [(p, q, g * float(np.mean(m)) / 35.0) for p, q, g in gamma_gamma._STARTS]
+    full, _ = maximise_log_likelihood(gamma_gamma._Likelihood(x, m), starts)
+    assert [fitted.p, fitted.q, fitted.gamma] == pytest.approx(list(full), rel=1e-6)
 
 
 def test_conditional_spend_worked_example() -> None:
