@@ -1,12 +1,14 @@
 """How many usage events per second `/v1/batch` stores, and how fast compaction writes Parquet.
 
     .venv/bin/python -m benchmarks.bench_tracking [--events 100000] [--clients 4] [--batch 100]
+                                                  [--workers 1]
 
-Starts cxhub under uvicorn (one worker, SQLite defaults, in a child process), sends `--events`
+Starts cxhub under uvicorn (`--workers` processes, default one; SQLite defaults; in a child
+process), sends `--events`
 track calls in batches of `--batch` from `--clients` threads with httpx (bodies encoded up
 front), and prints events/s and the p50/p99 batch latency. Then does the same against a bare
 Starlette endpoint that parses the same JSON and answers 200 (the baseline: what uvicorn, HTTP
-and JSON cost alone). Finally compacts the stored events into Parquet and prints events/s.
+and JSON cost alone; it runs with the same number of workers). Finally compacts the stored events into Parquet and prints events/s.
 The 1-minute load average is printed with the results: this machine is shared.
 """
 
@@ -44,31 +46,50 @@ def _settings(data_dir: Path) -> Any:
     )
 
 
-def serve(mode: str, data_dir: Path, port: int) -> None:
-    """Child process: serve cxhub or the baseline on 127.0.0.1:port."""
+DATA_DIR_VARIABLE = "CXHUB_BENCH_TRACKING_DATA_DIR"
+
+
+def baseline_app() -> Any:
+    """The bare Starlette endpoint (uvicorn factory)."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    async def batch(request: Request) -> Response:
+        payload = json.loads(await request.body())
+        return JSONResponse({"success": True, "received": len(payload["batch"])})
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    return Starlette(
+        routes=[Route("/v1/batch", batch, methods=["POST"]), Route("/healthz", healthz)]
+    )
+
+
+def cxhub_app() -> Any:
+    """cxhub on the benchmark's database (uvicorn factory; each worker process builds one)."""
+    from cxhub.api.app import create_app
+
+    return create_app(_settings(Path(os.environ[DATA_DIR_VARIABLE])))
+
+
+def serve(mode: str, data_dir: Path, port: int, workers: int) -> None:
+    """Child process: serve cxhub or the baseline on 127.0.0.1:port with `workers` processes."""
     import uvicorn
 
-    if mode == SERVE_BASELINE:
-        from starlette.applications import Starlette
-        from starlette.requests import Request
-        from starlette.responses import JSONResponse, Response
-        from starlette.routing import Route
-
-        async def batch(request: Request) -> Response:
-            payload = json.loads(await request.body())
-            return JSONResponse({"success": True, "received": len(payload["batch"])})
-
-        async def healthz(request: Request) -> Response:
-            return JSONResponse({"status": "ok"})
-
-        app: Any = Starlette(
-            routes=[Route("/v1/batch", batch, methods=["POST"]), Route("/healthz", healthz)]
-        )
-    else:
-        from cxhub.api.app import create_app
-
-        app = create_app(_settings(data_dir))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    os.environ[DATA_DIR_VARIABLE] = str(data_dir)
+    factory = "baseline_app" if mode == SERVE_BASELINE else "cxhub_app"
+    uvicorn.run(
+        f"benchmarks.bench_tracking:{factory}",
+        factory=True,
+        workers=workers,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 def _free_port() -> int:
@@ -157,7 +178,7 @@ def run_load(url: str, auth: tuple[str, str], bodies: list[bytes], clients: int)
     }
 
 
-def with_server(mode: str, data_dir: Path, action: Any) -> Any:
+def with_server(mode: str, data_dir: Path, action: Any, workers: int = 1) -> Any:
     port = _free_port()
     child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [
@@ -168,6 +189,7 @@ def with_server(mode: str, data_dir: Path, action: Any) -> Any:
             mode,
             str(data_dir),
             str(port),
+            str(workers),
         ]
     )
     try:
@@ -212,12 +234,13 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument(
-        "--serve", nargs=3, metavar=("MODE", "DATA_DIR", "PORT"), help=argparse.SUPPRESS
+        "--serve", nargs=4, metavar=("MODE", "DATA_DIR", "PORT", "WORKERS"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve[0], Path(args.serve[1]), int(args.serve[2]))
+        serve(args.serve[0], Path(args.serve[1]), int(args.serve[2]), int(args.serve[3]))
         return
     with tempfile.TemporaryDirectory(prefix="cxhub-bench-tracking-") as folder:
         data_dir = Path(folder)
@@ -226,13 +249,17 @@ def main() -> None:
         size_kb = sum(len(b) for b in bodies) / len(bodies) / 1024
         print(
             f"{args.events} track events in batches of {args.batch} ({size_kb:.0f} KB each), "
-            f"{args.clients} client threads, cpus {os.cpu_count()}, "
+            f"{args.clients} client threads, {args.workers} uvicorn worker(s), "
+            f"cpus {os.cpu_count()}, "
             f"load average {os.getloadavg()[0]:.1f}"
         )
         auth = (write_key, "")
         for mode in (SERVE_BASELINE, SERVE_CXHUB):
             result = with_server(
-                mode, data_dir, lambda url: run_load(f"{url}/v1/batch", auth, bodies, args.clients)
+                mode,
+                data_dir,
+                lambda url: run_load(f"{url}/v1/batch", auth, bodies, args.clients),
+                args.workers,
             )
             rate = args.events / result["seconds"]
             print(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -248,3 +250,46 @@ def test_each_write_key_is_rate_limited(
     finally:
         app.state.usage_ingest = generous
     assert len(_stored(tenant)) == 2
+
+
+def test_concurrent_batches_are_all_stored_and_a_refused_one_frees_the_turn(
+    client: TestClient, tenant: Tenant, write_key: str, live_server: str
+) -> None:
+    """Requests take turns on SQLite (api._ingest): concurrent batches, some refused whole, all
+    answer at once and every good call is committed before its 200."""
+    import httpx
+
+    good = [[_track() for _ in range(20)] for _ in range(8)]
+    bad = [[{"type": "track"}] for _ in range(4)]  # no user, no event: a 400 each
+    statuses: list[int] = []
+
+    def send(calls: list[dict[str, Any]]) -> None:
+        with httpx.Client(base_url=live_server, timeout=30) as http:
+            response = http.post("/v1/batch", json={"batch": calls}, headers=basic(write_key))
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=send, args=(calls,)) for calls in good + bad]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [200] * 8 + [400] * 4
+    stored = {event.message_id for event in _stored(tenant)}
+    assert stored == {call["messageId"] for calls in good for call in calls}
+
+
+def test_timestamps_are_stored_as_sqlalchemy_text_even_before_year_1000(
+    client: TestClient, tenant: Tenant, write_key: str
+) -> None:
+    """The driver-level insert writes the text SQLAlchemy would (four-digit year), so reads and
+    range filters agree with ORM-written rows."""
+    call = _track(timestamp="0005-01-02T03:04:05.000006Z")
+    assert client.post("/v1/track", json=call, headers=basic(write_key)).status_code == 200
+    moment = datetime(5, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
+    [event] = _stored(tenant)
+    assert event.timestamp == moment
+    with tenant.session() as session:
+        before_1000 = select(UsageEvent.id).where(
+            UsageEvent.timestamp < datetime(1000, 1, 1, tzinfo=UTC)
+        )
+        assert session.scalars(before_1000).all() == [event.id]

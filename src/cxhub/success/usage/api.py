@@ -10,13 +10,14 @@ import json
 import threading
 import time
 import zlib
+from contextlib import nullcontext
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from cxhub.api.deps import DbSession, Principal, TransactionalRoute, require
+from cxhub.api.deps import DbSession, Principal, TransactionalRoute, get_runtime, require
 from cxhub.core.db import utcnow
 from cxhub.core.errors import AuthenticationRequired, DomainError
 from cxhub.core.permissions import Permission
@@ -30,7 +31,10 @@ from cxhub.success.usage.validation import (
 )
 
 router = APIRouter(route_class=TransactionalRoute, tags=["tracking"])
-ingest_router = APIRouter(route_class=TransactionalRoute, tags=["tracking"])
+# The Segment routes open, commit and close their own session inside the handler (`_ingest`):
+# one worker-thread hop per request instead of four (session dependency in and out, handler,
+# the route's commit), each of which costs a GIL hand-over with the event loop.
+ingest_router = APIRouter(tags=["tracking"])
 
 KEY_CACHE_SECONDS = 30.0
 KEY_CACHE_SIZE = 10_000
@@ -50,6 +54,8 @@ class IngestState:
         self.limiter = RateLimiter(capacity=requests_per_minute, period_seconds=60)
         self._keys: dict[str, tuple[service.WriteKeyOwner, float]] = {}
         self._lock = threading.Lock()
+        # On SQLite, this process's ingestion requests take turns here; see `_ingest`.
+        self.sqlite_turn = threading.Lock()
 
     def cached(self, write_key: str) -> service.WriteKeyOwner | None:
         found = self._keys.get(write_key)
@@ -179,6 +185,33 @@ def _ingest(
     authorization: str | None,
     implied_type: str | None,
 ) -> JSONResponse:
+    """Check and store one request's calls, committed here, before the 200.
+
+    On SQLite the whole request runs under a per-process lock and commits here rather than
+    after the handler. SQLite admits one writer; left to themselves, concurrent requests wait
+    for its lock in the busy handler (sleeping 1–100 ms between retries), and every driver call
+    that releases the GIL (BEGIN, insert, commit) waits a GIL switch interval (5 ms) for the
+    threads validating other batches. Taking turns costs no parallelism (the checks are Python
+    under the GIL) and keeps the write lock held for the insert alone. PostgreSQL takes
+    concurrent writers and needs neither."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    with ingest_state(request.app).sqlite_turn if sqlite else nullcontext():
+        try:
+            answer = _check_and_store(request, session, body, authorization, implied_type)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    return answer
+
+
+def _check_and_store(
+    request: Request,
+    session: Session,
+    body: bytes,
+    authorization: str | None,
+    implied_type: str | None,
+) -> JSONResponse:
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -222,12 +255,10 @@ _DESCRIPTION = (
 
 def _endpoint(kind: str | None) -> Any:
     def receive(
-        request: Request,
-        session: DbSession,
-        body: TrackingBody,
-        authorization: AuthorizationHeader = None,
+        request: Request, body: TrackingBody, authorization: AuthorizationHeader = None
     ) -> JSONResponse:
-        return _ingest(request, session, body, authorization, kind)
+        with get_runtime(request).session_factory() as session:
+            return _ingest(request, session, body, authorization, kind)
 
     receive.__name__ = f"tracking_{kind or 'batch'}"
     receive.__doc__ = _DESCRIPTION

@@ -105,9 +105,10 @@ _INSERT_POSTGRESQL = (
 
 
 def _sqlite_datetime(moment: datetime) -> str:
-    """The text SQLAlchemy's SQLite DateTime stores (naive UTC, always with microseconds), so
-    ORM reads and text comparisons stay exact."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    """The text SQLAlchemy's SQLite DateTime stores (naive UTC, four-digit year, always with
+    microseconds), so ORM reads and text comparisons stay exact. `isoformat` is faster than
+    `strftime` and, unlike glibc's `%Y`, pads years before 1000."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def append_events(session: Session, *, workspace_id: int, rows: list[dict[str, Any]]) -> None:

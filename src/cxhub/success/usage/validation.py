@@ -79,9 +79,14 @@ def _content_message_id(call: dict[str, Any]) -> str:
     return "cxhub-" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
 
 
+# One encoder for the hot path: `json.dumps` with options builds a new encoder on every call,
+# which is half the cost of encoding a typical event's properties.
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def json_text(value: dict[str, Any]) -> str:
     """The compact JSON text stored for `properties`/`context` (and measured for the limit)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _COMPACT_JSON.encode(value)
 
 
 SCALAR_ALLOWANCE = 1024  # bytes counted for messageId, userId, event, timestamps, …
