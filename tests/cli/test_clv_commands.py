@@ -208,3 +208,15 @@ def test_no_repeat_customers_and_missing_file(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "file not found" in result.output
+
+
+def test_a_file_that_is_not_utf8_is_a_message(tmp_path: Path) -> None:
+    source = tmp_path / "latin1.csv"
+    source.write_bytes("who,day\nRen\xe9,2024-01-01\n".encode("latin-1"))
+    result = runner.invoke(
+        app, ["clv", "fit", "--transactions", str(source), "--customer", "who", "--date", "day"]
+    )
+    assert result.exit_code == 1
+    assert "cannot read" in result.output
+    assert "as UTF-8" in result.output
+    assert isinstance(result.exception, SystemExit)

@@ -99,10 +99,11 @@ def open_events(
         listing = ", ".join(sql_literal(f.path) for f in files)
         sources.append(f"{projection} FROM read_parquet([{listing}])")
     union = " UNION ALL ".join(sources)
-    # Literals, not parameters (a view keeps no bound values): paths go through sql_literal,
+    # Materialised once per connection (every metric query reads it). Literals, not parameters:
+    # paths go through sql_literal,
     # the bounds are datetimes formatted here.
     view = (
-        f"CREATE TEMP VIEW events AS SELECT DISTINCT ON (message_id) * FROM ({union}) "  # noqa: S608
+        f"CREATE TEMP TABLE events AS SELECT DISTINCT ON (message_id) * FROM ({union}) "  # noqa: S608
         f"WHERE timestamp >= TIMESTAMP '{_naive(start).isoformat()}' "
         f"AND timestamp < TIMESTAMP '{_naive(end).isoformat()}'"
     )

@@ -110,8 +110,11 @@ def parse_period(preset: str, first: str, last: str, *, time_zone: tzinfo, now: 
         raise PeriodInvalid(BAD_DATES) from None
     if first_day > last_day:
         raise PeriodInvalid(DATES_REVERSED)
-    start = datetime.combine(first_day, time(), time_zone).astimezone(UTC)
-    end = datetime.combine(last_day + timedelta(days=1), time(), time_zone).astimezone(UTC)
+    try:
+        start = datetime.combine(first_day, time(), time_zone).astimezone(UTC)
+        end = datetime.combine(last_day + timedelta(days=1), time(), time_zone).astimezone(UTC)
+    except OverflowError:  # the first or last day of the calendar
+        raise PeriodInvalid(BAD_DATES) from None
     if end - start > MAX_PERIOD:
         raise PeriodInvalid(PERIOD_TOO_LONG)
     check_period(start, end)

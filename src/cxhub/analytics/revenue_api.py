@@ -197,23 +197,25 @@ class RenewalsOut(BaseModel):
     renewals: list[RenewalOut]
 
 
+def _parsed_month(text: str, name: str) -> date:
+    try:
+        return parse_month(text)
+    except ValueError:
+        raise ValidationFailed(f"{name} is not a month (YYYY-MM)", field=name) from None
+
+
 def _period(start: str | None, end: str | None) -> tuple[date, date]:
-    last = parse_month(end) if end else month_of(datetime.now(UTC).date())
-    first = parse_month(start) if start else add_months(last, -11)
+    last = _parsed_month(end, "to") if end else month_of(datetime.now(UTC).date())
+    try:
+        first = _parsed_month(start, "from") if start else add_months(last, -11)
+        too_long = add_months(first, MAX_MONTHS) <= last
+    except (ValueError, OverflowError):  # months beyond year 9999 or before year 1
+        raise ValidationFailed("the period is outside the calendar", field="from") from None
     if first > last:
         raise ValidationFailed("from must not be after to", field="from")
-    if add_months(first, MAX_MONTHS) <= last:
+    if too_long:
         raise ValidationFailed(f"the period may span at most {MAX_MONTHS} months", field="from")
     return first, last
-
-
-def _month(text: str | None, name: str) -> str | None:
-    if text is not None:
-        try:
-            parse_month(text)
-        except ValueError:
-            raise ValidationFailed(f"{name} is not a month (YYYY-MM)", field=name) from None
-    return text
 
 
 @router.get("/metrics/revenue", response_model=RevenueMetricsOut, response_model_by_alias=True)
@@ -227,7 +229,7 @@ def revenue_metrics(
     """MRR movements month by month (new, reactivation, expansion, contraction, churn), start and
     end MRR, GRR, NRR and logo churn, for the months `from`–`to` (both included; default the
     last 12 months). Definitions: docs/metrics.md."""
-    first, last = _period(_month(start, "from"), _month(end, "to"))
+    first, last = _period(start, end)
     workspace_id = principal.workspace_id
     chosen = revenue_kpis.choose_currency(session, workspace_id=workspace_id, currency=currency)
     months, period = revenue_kpis.revenue_months(
@@ -253,7 +255,7 @@ def revenue_cohorts(
 ) -> CohortsOut:
     """Accounts by the month they started paying (`from`–`to`) × months since: the share still
     paying and their revenue retention, up to `to`."""
-    first, last = _period(_month(start, "from"), _month(end, "to"))
+    first, last = _period(start, end)
     workspace_id = principal.workspace_id
     chosen = revenue_kpis.choose_currency(session, workspace_id=workspace_id, currency=currency)
     cohorts = revenue_kpis.revenue_cohorts(

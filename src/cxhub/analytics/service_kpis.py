@@ -233,7 +233,10 @@ def service_kpis(
         )
         .join(Ticket, Ticket.id == CsatSurvey.ticket_id)
         .where(
-            CsatSurvey.rated_at >= start, CsatSurvey.rated_at < end, CsatSurvey.score.is_not(None)
+            live,
+            CsatSurvey.rated_at >= start,
+            CsatSurvey.rated_at < end,
+            CsatSurvey.score.is_not(None),
         )
     )
     for key, rated, satisfied in session.execute(

@@ -91,6 +91,17 @@ def _date_parser(date_format: str | None) -> Callable[[str], date]:
 
 
 def _rows(path: Path, delimiter: str | None) -> Iterator[list[str]]:
+    """The file's fields row by row; an unreadable file is a one-line error, never a traceback."""
+    try:
+        yield from _split_rows(path, delimiter)
+    except UnicodeDecodeError as exc:
+        message = f"cannot read {path} as UTF-8: {exc.reason} at byte {exc.start}"
+        raise fail(message, DATA_ERROR) from None
+    except OSError as exc:
+        raise fail(f"cannot read {path}: {exc.strerror}", USAGE_ERROR) from None
+
+
+def _split_rows(path: Path, delimiter: str | None) -> Iterator[list[str]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         first = handle.readline()
         handle.seek(0)

@@ -52,8 +52,13 @@ def test_throttle_window_and_once_per_ticket(tenant: Tenant, client: TestClient)
         assert request_csat(session, ticket_id=ticket["id"]) is None
     other = _solved_ticket(client, tenant, requester_id=ticket["requester_id"])
     with tenant.session() as session:
+        # Inside the 7-day window the contact is not asked again; after it, they are.
+        inside = utcnow() + timedelta(days=6)
+        assert request_csat(session, ticket_id=other["id"], now=inside) is None
         later = utcnow() + timedelta(days=8)
-        assert request_csat(session, ticket_id=other["id"], now=later) is not None
+        issued = request_csat(session, ticket_id=other["id"], now=later)
+        assert issued is not None
+        assert issued.survey.ticket_id == other["id"]
 
 
 def test_one_click_link_rates_then_comment_and_timeline(client: TestClient, tenant: Tenant) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from html import escape
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from cxhub.core.permissions import Role
+from cxhub.service.tickets.models import Ticket
 from tests.factories import Tenant, unique
 from tests.web.conftest import MakeUser, WebUser, api, form_token, sign_in
 
@@ -133,6 +136,16 @@ def test_workspace_of_another_workspace_is_a_404(
     _ticket(web, tenant)
     page = web.get(f"/tickets/{theirs['number']}")
     assert "Their secret" not in page.text
+    # Numbers are per workspace: the same number is either one of ours or not found.
+    with tenant.session() as session:
+        ours = session.scalar(select(Ticket).where(Ticket.number == theirs["number"]))
+        our_subject = ours.subject if ours is not None else None
+    if our_subject is None:
+        assert page.status_code == 404
+        assert "Page not found" in page.text
+    else:
+        assert page.status_code == 200
+        assert escape(our_subject) in page.text
 
 
 def test_reply_adds_a_message_and_redirects_with_a_flash(

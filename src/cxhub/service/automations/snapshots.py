@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from cxhub.customers.accounts.models import Account
 from cxhub.customers.accounts.service import get_account
 from cxhub.customers.contacts.models import Contact, IdentifierKind
+from cxhub.customers.contacts.names import full_name
 from cxhub.customers.contacts.service import get_contact
 from cxhub.service.automations.rules import TicketSnapshot
 from cxhub.service.tickets.hooks import TicketState
@@ -38,7 +39,7 @@ def snapshot_of(
     requester = contact or get_contact(session, contact_id=ticket.requester_id)
     if account is None and ticket.account_id is not None:
         account = get_account(session, account_id=ticket.account_id)
-    name = " ".join(part for part in (requester.first_name, requester.last_name) if part)
+    name = full_name(requester.first_name, requester.last_name)
     return TicketSnapshot.model_validate(
         {
             "number": ticket.number,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from cxhub.service.automations import config
 from cxhub.service.automations.conditions import TRIGGER_EVENTS
-from cxhub.service.automations.engine import changed_fields, run_triggers
+from cxhub.service.automations.engine import run_triggers
 from cxhub.service.automations.models import TicketRuleRun
 from cxhub.service.automations.outcome import Skip, apply_as_system, rules_are_being_applied
 from cxhub.service.automations.rules import Automation, Trigger
@@ -56,7 +56,7 @@ def run_ticket_triggers(session: Session, *, ticket: Ticket, change: TicketChang
         kind="trigger",
         event=change.event,
         fired=[by_id[i] for i in run.fired],
-        changed=changed_fields(after, run.ticket),
+        changed=run.changed_fields,
         skipped=skipped,
     )
 

@@ -88,7 +88,7 @@ def form_token(secret_key: str, slug: str, *, now: float | None = None) -> str:
 
 def check_form_token(secret_key: str, slug: str, token: str, *, now: float | None = None) -> None:
     issued_text, _, mac = token.partition(".")
-    if not issued_text.isdigit() or len(issued_text) > 12:
+    if not (issued_text.isascii() and issued_text.isdigit()) or len(issued_text) > 12:
         raise FormRejected(EXPIRED, reason="invalid-token")
     issued_at = int(issued_text)
     if not hmac.compare_digest(mac.encode(), _mac(secret_key, slug, issued_at).encode()):

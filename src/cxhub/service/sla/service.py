@@ -292,8 +292,14 @@ def check_breaches(session: Session, *, now: datetime) -> int:
             TicketSlaTarget.due_at <= now,
         )
     ).all()
+    tickets = {
+        ticket.id: ticket
+        for ticket in session.scalars(
+            select(Ticket).where(Ticket.id.in_({target.ticket_id for target in overdue}))
+        )
+    }
     for target in overdue:
-        ticket = session.get(Ticket, target.ticket_id)
+        ticket = tickets.get(target.ticket_id)
         if ticket is not None and target.due_at is not None:
             _mark_breached(session, ticket, target, target.due_at)
     session.flush()
@@ -321,14 +327,15 @@ def ticket_sla_events(session: Session, *, ticket_id: int) -> list[SlaEvent]:
 
 
 def at_risk_target_ids(
-    session: Session, *, ticket: Ticket, now: datetime, threshold: float = 0.8
+    session: Session, *, ticket: Ticket, now: datetime, threshold: float | None = None
 ) -> set[int]:
     """Running (or paused) targets that have used `threshold` of their time, unbreached."""
     policy = session.get(SlaPolicy, ticket.sla_policy_id) if ticket.sla_policy_id else None
     return {
         target.id
         for target in _open_targets(session, ticket)
-        if target.breached_at is None and _clock(target, policy, session).at_risk(now, threshold)
+        if target.breached_at is None
+        and _clock(target, policy, session).at_risk(now, threshold or AT_RISK_THRESHOLD)
     }
 
 

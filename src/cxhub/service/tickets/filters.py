@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 
 from cxhub.core.pagination import Page, PageRequest, paginate
 from cxhub.customers.timeline.models import Channel
+from cxhub.service.tickets import status
 from cxhub.service.tickets.models import Ticket, TicketPriority, TicketStatus, TicketTag
 from cxhub.service.tickets.search import (
     count_matches,
@@ -62,7 +63,8 @@ TICKET_SORTS = {
 }
 DEFAULT_TICKET_SORT = "-updated_at"
 
-UNSOLVED = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.ON_HOLD)
+# The unsolved statuses of the status machine, in a fixed order (SQL lists and index conditions).
+UNSOLVED = tuple(s for s in TicketStatus if s in status.UNSOLVED)
 # SQLite (see the module docstring): from how many matches a search walks the list in order
 # instead of fetching and sorting its matches.
 COMMON_MATCHES = 20_000

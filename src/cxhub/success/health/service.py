@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -147,19 +147,30 @@ def _previous(
     session: Session, *, account_ids: list[int], scorecard_id: int, day: date
 ) -> dict[int, AccountHealthScore]:
     """Each account's latest score before `day`."""
-    found: dict[int, AccountHealthScore] = {}
-    rows = session.scalars(
-        select(AccountHealthScore)
+    latest = (
+        select(
+            AccountHealthScore.account_id,
+            func.max(AccountHealthScore.day).label("day"),
+        )
         .where(
             AccountHealthScore.account_id.in_(account_ids),
             AccountHealthScore.scorecard_id == scorecard_id,
             AccountHealthScore.day < day,
         )
-        .order_by(AccountHealthScore.day)
+        .group_by(AccountHealthScore.account_id)
+        .subquery()
     )
-    for row in rows:
-        found[row.account_id] = row
-    return found
+    rows = session.scalars(
+        select(AccountHealthScore).join(
+            latest,
+            and_(
+                AccountHealthScore.account_id == latest.c.account_id,
+                AccountHealthScore.day == latest.c.day,
+                AccountHealthScore.scorecard_id == scorecard_id,
+            ),
+        )
+    )
+    return {row.account_id: row for row in rows}
 
 
 def rescore_workspace(
