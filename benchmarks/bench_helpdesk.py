@@ -61,6 +61,12 @@ SEARCHES = [
     ("prefix", "refu*", None),
     ("chinese", "打印机", None),
     ("word + status", "refund", ["open"]),
+    ("prefix 2 chars", "re*", None),
+    ("prefix 3 chars", "ref*", None),
+    ("prefix 6 chars", "refund*", None),
+    ("prefix + status", "refu*", ["open"]),
+    ("rare prefix", "kaleid*", None),
+    ("prefix + word", "pri* offline", None),
 ]
 
 

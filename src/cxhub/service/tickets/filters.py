@@ -11,9 +11,11 @@ has, measured by benchmarks/bench_helpdesk.py on 1,000,000 tickets (docs/benchma
   count of "all unsolved" scanned the table; `status_in` writes the values into the statement;
 - a common word matches a quarter of all tickets, and fetching and sorting every match took
   0.7 s; above `COMMON_MATCHES` the list walks tickets in `updated_at` order and probes the
-  search index per ticket, which needs a few dozen probes for a page. A rarer word, and any
-  prefix (`refu*`, expanded again by every probe), keeps the lookup of its matches. Both shapes
-  return the same rows in the same order.
+  search index per ticket, which needs a few dozen probes for a page. A rarer word keeps the
+  lookup of its matches. A prefix walks too when it is one document list or a few (`search.py`:
+  the FTS5 prefix index for 2-4 characters, the completing words for a longer one); one that
+  FTS5 must expand itself (more than `MAX_PREFIX_COMPLETIONS` words) would be expanded again by
+  every probe and keeps the lookup. Both shapes return the same rows in the same order.
 
 PostgreSQL estimates the statuses from its statistics, but not a rare word (a lexeme missing
 from the column's statistics is guessed at ~1,000 matches): it walked 200,000 tickets in
@@ -48,9 +50,9 @@ from cxhub.service.tickets import status
 from cxhub.service.tickets.models import Ticket, TicketPriority, TicketStatus, TicketTag
 from cxhub.service.tickets.search import (
     count_matches,
+    fts5_match,
     matching_ids_up_to,
     matching_ticket_ids,
-    search_terms,
     ticket_matches,
 )
 
@@ -182,8 +184,8 @@ def _walks_search(session: Session, filters: TicketFilter, sort: str) -> bool:
         return False
     if sort.lstrip("-") != "updated_at" or len(filters.statuses) > 1:
         return False
-    if any(term.prefix for term in search_terms(filters.q)):
-        return False  # FTS5 expands a prefix again for every probe: slower than the lookup
+    if not fts5_match(session, filters.q).probes_cheaply:
+        return False  # a prefix FTS5 expands itself, again for every probe: slower than the lookup
     narrowing = replace(filters, q=None, statuses=[], include_spam=False)
     if narrowing != TicketFilter():
         return False

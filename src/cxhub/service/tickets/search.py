@@ -10,6 +10,19 @@ The service layer rewrites a ticket's document in the same transaction as the ch
 created, subject changed, message added, merge, spam), never a trigger: the analysis (folding,
 CJK bigrams) is Python, and a rolled-back request leaves the index as it was.
 
+Prefix terms on SQLite (ADR 0017): FTS5 answers `refu*` by merging the document lists of every
+word that starts with `refu`, and does that again for each query, which made the per-ticket probe
+of the common-word walk (`filters.py`) cost a full expansion per ticket. So:
+
+- the FTS5 table also indexes the first `PREFIX_INDEX_LENGTHS` characters of every word (revision
+  0015): a prefix of 2, 3 or 4 characters is one document list, like a word;
+- a longer prefix is replaced by the words of the index that complete it, read from the
+  `fts5vocab` table `ticket_search_vocab` (`refund*` → `"refund" OR "refunded"`), when there are
+  at most `MAX_PREFIX_COMPLETIONS`; a few document lists are as cheap to probe as one;
+- a longer prefix with more completions keeps FTS5's own expansion (correct, but never walked).
+
+PostgreSQL needs none of this: `'refu':*` reads the matching lexemes' entries of the GIN index.
+
 The statements here are Core/`text()` SQL, which the workspace hooks do not filter
 (ADR 0006): writes are keyed by a ticket the caller loaded through the filtered ORM, and
 `matching_ticket_ids` is only ever used inside a query on `Ticket`, which is filtered.
@@ -17,6 +30,10 @@ The statements here are Core/`text()` SQL, which the workspace hooks do not filt
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -42,10 +59,18 @@ from cxhub.service.tickets.search_text import (
     fts5_query,
     index_document,
     parse_query,
+    prefix_range,
     tsquery,
 )
 
 SEARCH_TABLE = "ticket_search"
+VOCAB_TABLE = "ticket_search_vocab"
+# The FTS5 table's options (revision 0015 creates it with these; change both together).
+TOKENIZER = "unicode61 remove_diacritics 2"
+PREFIX_INDEX_LENGTHS = (2, 3, 4)
+# A prefix longer than the indexed lengths is replaced by at most this many completing words.
+MAX_PREFIX_COMPLETIONS = 64
+_MATCH_CACHE = "cxhub.tickets.search.fts5_match"
 
 
 def is_search_index_table(name: str | None) -> bool:
@@ -76,6 +101,7 @@ def reindex_ticket(session: Session, *, ticket: Ticket) -> None:
     if ticket.is_spam or ticket.merged_into_id is not None:
         drop_from_index(session, ticket_id=ticket.id)
         return
+    session.info.pop(_MATCH_CACHE, None)  # the words of the index may change
     session.flush()
     document = document_of(session, ticket=ticket)
     if _dialect(session) == "postgresql":
@@ -96,6 +122,7 @@ def reindex_ticket(session: Session, *, ticket: Ticket) -> None:
 
 
 def drop_from_index(session: Session, *, ticket_id: int) -> None:
+    session.info.pop(_MATCH_CACHE, None)  # the words of the index may change
     statement = (
         "DELETE FROM ticket_search WHERE ticket_id = :ticket_id"
         if _dialect(session) == "postgresql"
@@ -120,6 +147,87 @@ def search_terms(query: str) -> list[Term]:
         raise ValidationFailed(str(error), field="q") from None
 
 
+@dataclass(frozen=True)
+class Fts5Match:
+    """A query as FTS5 receives it. `probes_cheaply`: every term reads one or a few document
+    lists, so probing one ticket costs microseconds (the walk of `filters.py` may use it)."""
+
+    expression: str
+    probes_cheaply: bool
+
+
+@lru_cache(maxsize=4096)
+def _fts5_token_of(text: str) -> str | None:
+    with closing(sqlite3.connect(":memory:")) as db:
+        db.execute(f"CREATE VIRTUAL TABLE t USING fts5(document, tokenize = '{TOKENIZER}')")
+        db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
+        db.execute("INSERT INTO t (document) VALUES (?)", (text,))
+        found = [str(row[0]) for row in db.execute("SELECT term FROM v")]
+    return found[0] if len(found) == 1 else None
+
+
+def fts5_token(text: str) -> str | None:
+    """The one token FTS5's tokenizer makes of `text`, None when it makes none or several.
+
+    An analysed token (`search_text.tokens`) is nearly always its own FTS5 token, but not for
+    every character (NFKD turns `ᴬ` into `A`, which FTS5 lowercases; Tai Lue vowel signs are
+    separators to FTS5): the prefix range must be FTS5's, so FTS5 is asked (cached)."""
+    if text.isascii() and text.isalnum() and text == text.lower():
+        return text
+    return _fts5_token_of(text)
+
+
+def prefix_completions(session: Session, prefix: str, *, cap: int) -> list[str] | None:
+    """The words of the SQLite index starting with `prefix` (an FTS5 token), in index order;
+    None when there are more than `cap`. Reads each word's document list once (fts5vocab counts
+    it): ~10 ms for a word in a quarter of a million tickets, microseconds for a rare one."""
+    low, high = prefix_range(prefix)
+    upper = "" if high is None else " AND term < :high"
+    words = session.scalars(
+        text(f"SELECT term FROM {VOCAB_TABLE} WHERE term >= :low{upper} LIMIT :limit"),
+        {"low": low, "high": high, "limit": cap + 1},
+    ).all()
+    return [str(word) for word in words] if len(words) <= cap else None
+
+
+def fts5_match(session: Session, query: str) -> Fts5Match:
+    """The FTS5 expression for `query` with its prefixes prepared (see the module docstring);
+    remembered for the rest of the session's transaction, as the vocabulary read costs up to
+    ~10 ms and a list asks twice (count, then page)."""
+    session.connection()  # begin the transaction the remembered answer belongs to
+    transaction = session.get_transaction()
+    cached = session.info.get(_MATCH_CACHE)
+    if cached is None or cached[0] is not transaction:
+        cached = (transaction, {})
+        session.info[_MATCH_CACHE] = cached
+    answers: dict[str, Fts5Match] = cached[1]
+    if query not in answers:
+        answers[query] = _prepare_match(session, search_terms(query))
+    return answers[query]
+
+
+def _prepare_match(session: Session, terms: list[Term]) -> Fts5Match:
+    completions: dict[Term, list[str]] = {}
+    probes_cheaply = True
+    for term in terms:
+        if not term.prefix:
+            continue
+        token = fts5_token(term.tokens[-1])
+        if token is not None and len(token) in PREFIX_INDEX_LENGTHS:
+            continue  # one document list of the prefix index
+        words = (
+            prefix_completions(session, token, cap=MAX_PREFIX_COMPLETIONS)
+            if token is not None
+            else None
+        )
+        if words is None:
+            probes_cheaply = False  # FTS5 expands it, again for every probe
+        elif words:
+            completions[term] = words
+        # no word completes it: FTS5's own prefix query finds nothing, at once
+    return Fts5Match(fts5_query(terms, completions), probes_cheaply)
+
+
 def count_matches(session: Session, query: str, *, cap: int) -> int:
     """How many tickets match `query`, counting at most `cap + 1` (SQLite only: FTS5 reads the
     document lists in rowid order and stops there, a few milliseconds for any word)."""
@@ -128,7 +236,7 @@ def count_matches(session: Session, query: str, *, cap: int) -> int:
             "SELECT count(*) FROM (SELECT rowid FROM ticket_search "
             "WHERE ticket_search MATCH :search_match LIMIT :cap)"
         ),
-        {"search_match": fts5_query(search_terms(query)), "cap": cap + 1},
+        {"search_match": fts5_match(session, query).expression, "cap": cap + 1},
     )
     return int(counted or 0)
 
@@ -144,19 +252,22 @@ def ticket_matches(session: Session, query: str) -> ColumnElement[bool]:
     for a query that walks tickets in list order (see `filters.py`) instead of sorting matches."""
     index = table(SEARCH_TABLE, column("rowid"))
     match: BindParameter[str] = bindparam(
-        "search_match", fts5_query(search_terms(query)), unique=True
+        "search_match", fts5_match(session, query).expression, unique=True
     )
     return exists().where(column(SEARCH_TABLE).op("MATCH")(match), index.c.rowid == Ticket.id)
 
 
 def matching_ticket_ids(session: Session, query: str) -> Select[Any]:
     """`SELECT` of the ids of tickets whose document matches `query` (all its terms)."""
-    terms = search_terms(query)
     if _dialect(session) == "postgresql":
         index = table(SEARCH_TABLE, column("ticket_id"), column("document"))
-        expression: BindParameter[str] = bindparam("search_tsquery", tsquery(terms), unique=True)
+        expression: BindParameter[str] = bindparam(
+            "search_tsquery", tsquery(search_terms(query)), unique=True
+        )
         matches: ColumnElement[bool] = index.c.document.op("@@")(cast(expression, TSQUERY))
         return select(index.c.ticket_id).where(matches)
     index = table(SEARCH_TABLE, column("rowid"))
-    match: BindParameter[str] = bindparam("search_match", fts5_query(terms), unique=True)
+    match: BindParameter[str] = bindparam(
+        "search_match", fts5_match(session, query).expression, unique=True
+    )
     return select(index.c.rowid).where(column(SEARCH_TABLE).op("MATCH")(match))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 # Everything from the start of a ticket's text up to this many characters is searchable; a
@@ -147,13 +148,44 @@ def parse_query(query: str) -> list[Term]:
     return terms
 
 
-def fts5_query(terms: list[Term]) -> str:
-    """An FTS5 MATCH expression: each term a quoted string (phrase), implicitly ANDed."""
+def _fts5_phrase(tokens: tuple[str, ...]) -> str:
+    return '"' + " ".join(t.replace('"', '""') for t in tokens) + '"'
+
+
+def fts5_query(
+    terms: list[Term], completions: Mapping[Term, Sequence[str]] | None = None
+) -> str:
+    """An FTS5 MATCH expression: each term a quoted string (phrase), implicitly ANDed.
+
+    A prefix term listed in `completions` is written as the OR of its phrase completed with each
+    of the given words (`"refund" OR "refunded"` for `refu*`) instead of FTS5's own prefix query
+    (`"refu" *`); given every word of the index that starts with the prefix, both match the same
+    tickets (see `search.py` for why the expanded form is faster)."""
     parts = []
     for term in terms:
-        quoted = '"' + " ".join(t.replace('"', '""') for t in term.tokens) + '"'
-        parts.append(quoted + " *" if term.prefix else quoted)
+        words = (completions or {}).get(term) if term.prefix else None
+        if words:
+            alternatives = [_fts5_phrase((*term.tokens[:-1], word)) for word in words]
+            parts.append("(" + " OR ".join(alternatives) + ")")
+        else:
+            quoted = _fts5_phrase(term.tokens)
+            parts.append(quoted + " *" if term.prefix else quoted)
     return " AND ".join(parts)
+
+
+def prefix_range(prefix: str) -> tuple[str, str | None]:
+    """`[low, high)` such that a string starts with `prefix` exactly when it lies in the range,
+    in code point order (= UTF-8 byte order, FTS5's term order): `refu` → (`refu`, `refv`).
+    `high` is None when every string from `prefix` on starts with it (a prefix of U+10FFFF)."""
+    stem = prefix
+    while stem:
+        code = ord(stem[-1]) + 1
+        if 0xD800 <= code <= 0xDFFF:  # surrogates are no characters: the next one is U+E000
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return prefix, stem[:-1] + chr(code)
+        stem = stem[:-1]
+    return prefix, None
 
 
 def _lexeme(token: str) -> str:
