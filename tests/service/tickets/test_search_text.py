@@ -11,6 +11,7 @@ from cxhub.service.tickets.search_text import (
     fts5_query,
     index_document,
     parse_query,
+    prefix_range,
     tokens,
     tsquery,
 )
@@ -60,3 +61,35 @@ def test_engine_syntax_is_quoted() -> None:
     terms = parse_query('NEAR( AND OR "x" -y col:z')
     assert fts5_query(terms) == '"near" AND "and" AND "or" AND "x" AND "y" AND "col z"'
     assert tsquery(parse_query("it's print*")) == "('it' <-> 's') & ('print':*)"
+
+
+def test_prefix_completions_become_an_or_of_whole_words() -> None:
+    terms = parse_query("e-ma* refu* printer")
+    mail, refund = terms[0], terms[1]
+    completions = {mail: ["mail", "mails"], refund: ["refund"]}
+    assert fts5_query(terms, completions) == (
+        '("e mail" OR "e mails") AND ("refund") AND "printer"'
+    )
+    # A prefix without completions (none given, or none in the index) stays FTS5's own.
+    assert fts5_query(terms, {refund: []}) == '"e ma" * AND "refu" * AND "printer"'
+
+
+@pytest.mark.parametrize(
+    ("prefix", "high"),
+    [
+        ("refu", "refv"),
+        ("caf\u00e9", "caf\u00ea"),
+        ("a\ud7ff", "a\ue000"),  # the character after U+D7FF is U+E000 (no surrogates)
+        ("ab\U0010ffff", "ac"),
+        ("\U0010ffff", None),
+    ],
+)
+def test_prefix_range_holds_exactly_the_completions(prefix: str, high: str | None) -> None:
+    assert prefix_range(prefix) == (prefix, high)
+    inside = [prefix, prefix + "a", prefix + "\U0010ffff" + "z"]
+    for word in inside:
+        assert word >= prefix and (high is None or word < high)
+    if high is not None:
+        assert not high.startswith(prefix)
+        outside = prefix[:-1] + chr(ord(prefix[-1]) - 1) + "\U0010ffff"
+        assert not (prefix <= outside < high)

@@ -152,9 +152,7 @@ def _fts5_phrase(tokens: tuple[str, ...]) -> str:
     return '"' + " ".join(t.replace('"', '""') for t in tokens) + '"'
 
 
-def fts5_query(
-    terms: list[Term], completions: Mapping[Term, Sequence[str]] | None = None
-) -> str:
+def fts5_query(terms: list[Term], completions: Mapping[Term, Sequence[str]] | None = None) -> str:
     """An FTS5 MATCH expression: each term a quoted string (phrase), implicitly ANDed.
 
     A prefix term listed in `completions` is written as the OR of its phrase completed with each
