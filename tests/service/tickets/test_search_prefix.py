@@ -21,6 +21,14 @@ from cxhub.service.tickets import filters, search
 from cxhub.service.tickets.search_text import parse_query, tokens
 from tests.factories import Tenant, unique
 
+# PostgreSQL's parser reads `5e3ab` as the number `5e3` and the word `ab` (a known difference of
+# the engines, not of prefixes): the random words of these tests are kept to letters.
+_LETTERS = str.maketrans("0123456789", "ghijklmnop")
+
+
+def _word(prefix: str) -> str:
+    return unique(prefix).translate(_LETTERS)
+
 
 def _ticket(client: TestClient, tenant: Tenant, subject: str, body: str) -> int:
     payload = {
@@ -84,7 +92,7 @@ def _every_shape(
 def test_prefixes_of_every_length_give_the_same_rows_in_every_shape(
     client: TestClient, tenant: Tenant, other_tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stem = unique("pf")  # words of this test only: `stem*` expands to exactly these
+    stem = _word("pf")  # words of this test only: `stem*` expands to exactly these
     ids = {
         "printer": _ticket(client, tenant, "Printer on fire", "It started smoking."),
         "printing": _ticket(client, tenant, "Printing is slow", "One page per minute."),
@@ -138,7 +146,7 @@ def test_random_prefixes_find_what_the_analysis_says(
     """Words over a small alphabet share many prefixes of every length; each prefix query must
     return the tickets having a word that starts with it, in list order, in every shape."""
     rng = random.Random(20261126)
-    stem = unique("rq")[2:7]  # five random letters/digits, keeps the words to this test
+    stem = _word("rq")[2:7]  # five random letters, keeps the words to this test
     alphabet = "abé"
     documents: dict[int, list[str]] = {}
     for _ in range(24):
