@@ -184,11 +184,11 @@ def _walks_search(session: Session, filters: TicketFilter, sort: str) -> bool:
         return False
     if sort.lstrip("-") != "updated_at" or len(filters.statuses) > 1:
         return False
-    if not fts5_match(session, filters.q).probes_cheaply:
-        return False  # a prefix FTS5 expands itself, again for every probe: slower than the lookup
     narrowing = replace(filters, q=None, statuses=[], include_spam=False)
     if narrowing != TicketFilter():
         return False
+    if not fts5_match(session, filters.q).probes_cheaply:
+        return False  # a prefix FTS5 expands itself, again for every probe: slower than the lookup
     return count_matches(session, filters.q, cap=COMMON_MATCHES) > COMMON_MATCHES
 
 
