@@ -88,7 +88,8 @@ def test_prefix_range_holds_exactly_the_completions(prefix: str, high: str | Non
     assert prefix_range(prefix) == (prefix, high)
     inside = [prefix, prefix + "a", prefix + "\U0010ffff" + "z"]
     for word in inside:
-        assert word >= prefix and (high is None or word < high)
+        assert word >= prefix
+        assert high is None or word < high
     if high is not None:
         assert not high.startswith(prefix)
         outside = prefix[:-1] + chr(ord(prefix[-1]) - 1) + "\U0010ffff"
