@@ -470,6 +470,46 @@ def _http_case(
     return Case(name, "", run)
 
 
+def run_interleaved(args: argparse.Namespace) -> str:
+    """Service layer only, in rounds: each round calls every scenario once, so the load of a
+    shared machine hits all of them alike and their medians compare."""
+    with database(args) as (url, workdir):
+        dataset, _ = prepare(args, url)
+        services = Services(url, dataset, workdir / "data")
+        agent = dataset.agent_ids[1]
+        chosen = [s for s in scenarios(services, dataset, agent) if s.group in args.groups]
+        try:
+            return interleaved(chosen, rounds=args.interleave, warmup=args.warmup)
+        finally:
+            services.runtime.close()
+
+
+def interleaved(chosen: list[Scenario], *, rounds: int, warmup: int) -> str:
+    for scenario in chosen:
+        for _ in range(min(warmup, 3)):
+            scenario.call()
+    load = os.getloadavg()
+    samples: dict[str, list[float]] = {scenario.name: [] for scenario in chosen}
+    for _ in range(rounds):
+        for scenario in chosen:
+            started = time.perf_counter_ns()
+            scenario.call()
+            samples[scenario.name].append((time.perf_counter_ns() - started) / 1e6)
+    out = io.StringIO()
+    out.write(
+        f"\nInterleaved, {rounds} rounds; load average {load[0]:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end\n\n"
+        "| scenario | median ms | p90 ms | max ms | min ms |\n|---|--:|--:|--:|--:|\n"
+    )
+    for name, values in samples.items():
+        ordered = sorted(values)
+        out.write(
+            f"| {name} | {statistics.median(ordered):.1f} | {_percentile(ordered, 90):.1f} | "
+            f"{ordered[-1]:.1f} | {ordered[0]:.1f} |\n"
+        )
+    return out.getvalue()
+
+
 def render(report: Report) -> str:
     out = io.StringIO()
     w = out.write
@@ -530,6 +570,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     parser.add_argument(
+        "--interleave",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="instead: the service layer of the chosen groups in ROUNDS rounds, every scenario "
+        "once per round (compares scenarios fairly on a loaded machine)",
+    )
+    parser.add_argument(
         "--groups",
         default="inbox,search,dashboard",
         type=lambda text: set(text.split(",")),
@@ -540,6 +588,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.interleave:
+        print(run_interleaved(args))
+        return 0
     started = time.perf_counter()
     report = run(args)
     print(render(report))
