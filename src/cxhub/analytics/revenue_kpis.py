@@ -22,13 +22,11 @@ from cxhub.analytics.revenue import (
     RenewalWindow,
     RiskHook,
     account_mrr_by_month,
-    add_months,
     cohort_table,
     month_of,
-    monthly_movements,
-    period_retention,
     renewals_pipeline,
 )
+from cxhub.analytics.success import revenue_summary
 from cxhub.core.errors import ValidationFailed
 from cxhub.success.subscriptions.models import (
     ENDED_STATUSES,
@@ -89,9 +87,8 @@ def revenue_months(
     """Movements of each month from `first` to `last`, and the retention of the accounts paying
     at the start of `first` over the whole range."""
     history = mrr_history(session, workspace_id=workspace_id, currency=currency)
-    months = monthly_movements(history, first=first, last=last)
-    ends = account_mrr_by_month(history, first=add_months(first, -1), last=last)
-    return months, period_retention(ends[add_months(first, -1)], ends[last])
+    summary = revenue_summary(history, first=first, last=last)
+    return summary.months, summary.retention
 
 
 def revenue_cohorts(
