@@ -39,7 +39,7 @@ def catalogue_of(
             "this workspace bills in several currencies: save a plan catalogue naming the "
             "currency expansion is priced in (PUT /api/v1/expansion/catalogue)",
             field="currency",
-            **error.extensions,
+            currencies=error.extensions.get("currencies", []),
         ) from None
     return PlanCatalogue(currency=currency or FALLBACK_CURRENCY), None
 
