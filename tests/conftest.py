@@ -33,6 +33,7 @@ DATABASE_FREE = (
     "analytics/clv/",
     "analytics/test_expansion.py",
     "analytics/test_formulas.py",
+    "analytics/test_success.py",
     "analytics/test_health.py",
     "analytics/test_health_backtest.py",
     "service/sla/test_calendar.py",
