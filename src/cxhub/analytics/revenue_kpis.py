@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from cxhub.analytics.revenue import (
@@ -135,3 +135,18 @@ def renewals(
         if renewal_on is not None
     ]
     return renewals_pipeline(candidates, today=today, windows=windows, at_risk=at_risk)
+
+
+def live_seats(session: Session, *, workspace_id: int, account_id: int, today: date) -> int | None:
+    """The seats of an account's subscriptions in service on `today` (any currency); None
+    when it has none (the account's `seats` attribute then stands in, docs/metrics.md)."""
+    seats = session.scalar(
+        select(func.sum(Subscription.seats)).where(
+            Subscription.workspace_id == workspace_id,
+            Subscription.account_id == account_id,
+            Subscription.started_on <= today,
+            or_(Subscription.ended_on.is_(None), Subscription.ended_on > today),
+            Subscription.status.not_in([s.value for s in ENDED_STATUSES]),
+        )
+    )
+    return int(seats) if seats else None

@@ -43,8 +43,7 @@ class OpportunityOut(BaseModel):
             arr_upside_cents=item.arr_upside_cents,
             currency=item.currency,
             reasons=[
-                ReasonOut(code=r.code, message=r.message, evidence=r.evidence)
-                for r in item.reasons
+                ReasonOut(code=r.code, message=r.message, evidence=r.evidence) for r in item.reasons
             ],
         )
 
