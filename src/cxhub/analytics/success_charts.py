@@ -161,7 +161,9 @@ def health_charts(
         y_title=_("Score (0–100)"),
         percent=True,
     )
-    metrics = sorted({m for p in points for m in p.components})
+    metrics = sorted(
+        {m for p in points for m, v in p.components.items() if v is not None}
+    )  # components never measured would only be empty lines
     palette = list(COLOURS.values())
     traces = []
     for index, metric in enumerate(metrics):
