@@ -14,15 +14,23 @@ validation problems, permissions and workspace isolation.
 
 from __future__ import annotations
 
+import csv
+import random
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from cxhub.analytics.revenue import add_months
 from cxhub.core.permissions import Role
+from cxhub.customers.accounts import service as accounts
+from cxhub.customers.accounts.schemas import AccountCreate
 from cxhub.success.health import service as health
 from cxhub.success.health.models import AccountHealthScore
+from cxhub.success.subscriptions import service as subscriptions
+from cxhub.success.subscriptions.schemas import SubscriptionCreate
 from tests.api.problems import assert_problem
 from tests.factories import Tenant, unique
 from tests.success.usage.test_compaction import add_events
@@ -292,3 +300,57 @@ def test_permissions_and_isolation(
     assert body["total"]["accounts"] == 0
     assert body["total"]["health"]["scored"] == 0
     assert all(w["subscriptions"] == 0 for w in body["total"]["renewals"])
+
+
+@pytest.mark.realdata
+def test_telco_logo_churn_per_segment_and_plan_matches_the_csv(
+    client: TestClient, tenant: Tenant, shared_data: Path
+) -> None:
+    """300 telco customers as accounts: tier = contract, plan = internet service, started
+    `tenure` months before March 2026 paying `MonthlyCharges`, `Churn=Yes` ending in March.
+    Grouped by segment and by plan, March's logo churn, GRR and start MRR of each group equal a
+    plain count over the same CSV rows."""
+    with (shared_data / "churn" / "telco-customer-churn.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    sample = random.Random(23).sample(rows, 300)
+
+    def cents(row: dict[str, str]) -> int:
+        return round(float(row["MonthlyCharges"]) * 100)
+
+    with tenant.session() as session:
+        for index, row in enumerate(sample):
+            account = accounts.create_account(
+                session,
+                workspace_id=tenant.workspace_id,
+                data=AccountCreate(name=f"Telco {row['customerID']}", tier=row["Contract"]),
+            )
+            subscriptions.create_subscription(
+                session,
+                workspace_id=tenant.workspace_id,
+                data=SubscriptionCreate(
+                    account_id=account.id,
+                    plan=row["InternetService"],
+                    currency="USD",
+                    mrr_cents=cents(row),
+                    started_on=add_months(date(2026, 3, 1), -int(row["tenure"])),
+                    ended_on=date(2026, 3, 1 + index % 28) if row["Churn"] == "Yes" else None,
+                ),
+            )
+    for group_by, column in (("segment", "Contract"), ("plan", "InternetService")):
+        body = _success(client, tenant, group_by=group_by, **MARCH)
+        groups = {g["key"]: g["revenue"] for g in body["groups"]}
+        assert set(groups) == {r[column] for r in sample}
+        for key, revenue in groups.items():
+            members = [r for r in sample if r[column] == key]
+            at_start = [r for r in members if int(r["tenure"]) >= 1]
+            churned = [r for r in at_start if r["Churn"] == "Yes"]
+            start = sum(cents(r) for r in at_start)
+            assert revenue["start_mrr_cents"] == start
+            assert revenue["churned_accounts"] == len(churned)
+            assert revenue["logo_churn"] == pytest.approx(100 * len(churned) / len(at_start))
+            # no expansion or contraction in this data: GRR = 1 − churned MRR ÷ start MRR
+            lost = sum(cents(r) for r in churned)
+            assert revenue["grr"] == pytest.approx(100 * (start - lost) / start)
+        assert body["total"]["revenue"]["churned_accounts"] == sum(
+            g["revenue"]["churned_accounts"] for g in body["groups"]
+        )

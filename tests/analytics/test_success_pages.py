@@ -94,6 +94,8 @@ def test_the_account_health_page(web: TestClient, tenant: Tenant, make_user: Mak
     charts = _charts(page.text)
     score = charts["chart-health-score"]["data"][0]
     assert score["y"] == [pytest.approx(p["score"]) for p in api_body["history"]]
+    band_lines = [shape["y0"] for shape in charts["chart-health-score"]["layout"]["shapes"]]
+    assert band_lines == [40, 70]  # where fair and good start
     components = {t["name"] for t in charts["chart-health-components"]["data"]}
     assert "Billing status (1 active, 0.7 trialing, 0 past due or ended)" in components
     # "why it changed": billing first (the largest change), with its points before and after

@@ -145,8 +145,10 @@ def health_charts(
     labels: dict[str, str],
     fmt: LocalFormat,
     translate: Translate,
+    bands: Sequence[tuple[str, float]] = (),
 ) -> list[SuccessChart]:
-    """The score over time, and each component's 0–100 score over time."""
+    """The score over time (with a dotted line where each band starts), and each measured
+    component's 0–100 score over time."""
     _ = translate
     days = [_day(fmt, p.day) for p in points]
     scores = [p.score for p in points]
@@ -160,6 +162,34 @@ def health_charts(
         [(day, [(_score(fmt, s), None)]) for day, s in zip(days, scores, strict=True)],
         y_title=_("Score (0–100)"),
         percent=True,
+        extra_layout={
+            "shapes": [
+                {
+                    "type": "line",
+                    "xref": "paper",
+                    "x0": 0,
+                    "x1": 1,
+                    "y0": minimum,
+                    "y1": minimum,
+                    "line": {"dash": "dot", "width": 1, "color": COLOURS["total"]},
+                }
+                for _name, minimum in bands
+                if minimum > 0
+            ],
+            "annotations": [
+                {
+                    "xref": "paper",
+                    "x": 1,
+                    "xanchor": "right",
+                    "y": minimum,
+                    "yanchor": "bottom",
+                    "text": name,
+                    "showarrow": False,
+                    "font": {"size": 11, "color": COLOURS["total"]},
+                }
+                for name, minimum in bands
+            ],
+        },
     )
     metrics = sorted(
         {m for p in points for m, v in p.components.items() if v is not None}

@@ -84,11 +84,10 @@ def _chart_context(viewer: Viewer) -> dict[str, Any]:
     return {"plotly_url": plotly_js_url(), "separators": viewer.fmt.separators}
 
 
-def _component_labels(session: Any, scorecard_id: int | None) -> dict[str, str]:
+def _scorecard(session: Any, scorecard_id: int | None) -> Scorecard | None:
     if scorecard_id is None:
-        return {}
-    card: Scorecard = health.definition_of(health.get_scorecard(session, scorecard_id=scorecard_id))
-    return {c.metric: c.label or c.metric for c in card.components}
+        return None
+    return health.definition_of(health.get_scorecard(session, scorecard_id=scorecard_id))
 
 
 @router.get("/accounts/{account_id}/health", response_class=HTMLResponse)
@@ -97,7 +96,9 @@ def account_health_page(
 ) -> HTMLResponse:
     account = accounts.get_account(session, account_id=account_id)
     found = health.account_health(session, account_id=account.id)
-    labels = _component_labels(session, found.scorecard_id)
+    card = _scorecard(session, found.scorecard_id)
+    labels = {c.metric: c.label or c.metric for c in card.components} if card else {}
+    bands = [(b.name, b.min_score) for b in card.bands] if card else []
     points = [
         HealthPoint(
             row.day.isoformat(),
@@ -111,7 +112,9 @@ def account_health_page(
         "account": account,
         "health": found,
         "labels": labels,
-        "charts": health_charts(points, labels=labels, fmt=viewer.fmt, translate=translate),
+        "charts": health_charts(
+            points, labels=labels, fmt=viewer.fmt, translate=translate, bands=bands
+        ),
     } | _chart_context(viewer)
     return render(request, "success/health.html", context, headers=CHART_PAGE_HEADERS)
 
