@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, noload
 
 from cxhub.analytics import adoption
 from cxhub.analytics.expansion import AccountFacts, FeatureUse, PlanCatalogue
@@ -29,6 +29,7 @@ def live_subscriptions(
     found: dict[int, list[Subscription]] = defaultdict(list)
     for subscription in session.scalars(
         select(Subscription)
+        .options(noload(Subscription.mrr_changes))
         .where(
             Subscription.workspace_id == workspace_id,
             Subscription.currency == currency,
@@ -70,7 +71,7 @@ def account_facts(
         session, workspace_id=workspace_id, currency=catalogue.currency, today=as_of.date()
     )
     ids = sorted(live)
-    records = accounts.get_accounts(session, account_ids=set(ids))
+    records = accounts.account_profiles(session, account_ids=set(ids))
     members: dict[str, int] = {}
     for start in range(0, len(ids), MEMBER_BATCH):
         members |= contacts.external_ids_by_account(

@@ -137,6 +137,27 @@ def renewals(
     return renewals_pipeline(candidates, today=today, windows=windows, at_risk=at_risk)
 
 
+def live_seats_by_account(
+    session: Session, *, workspace_id: int, currency: str | None, today: date
+) -> dict[int, int]:
+    """Each account's seats of its subscriptions in `currency` in service on `today` (accounts
+    without any are absent)."""
+    if currency is None:
+        return {}
+    rows = session.execute(
+        select(Subscription.account_id, func.sum(Subscription.seats))
+        .where(
+            Subscription.workspace_id == workspace_id,
+            Subscription.currency == currency,
+            Subscription.started_on <= today,
+            or_(Subscription.ended_on.is_(None), Subscription.ended_on > today),
+            Subscription.status.not_in([s.value for s in ENDED_STATUSES]),
+        )
+        .group_by(Subscription.account_id)
+    )
+    return {int(account_id): int(seats) for account_id, seats in rows if seats}
+
+
 def live_seats(session: Session, *, workspace_id: int, account_id: int, today: date) -> int | None:
     """The seats of an account's subscriptions in service on `today` (any currency); None
     when it has none (the account's `seats` attribute then stands in, docs/metrics.md)."""

@@ -25,7 +25,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cxhub.analytics import adoption, revenue_kpis
-from cxhub.analytics.expansion_inputs import live_subscriptions
 from cxhub.analytics.revenue import (
     MrrChange,
     Renewal,
@@ -140,19 +139,19 @@ def _seats(
     session: Session, *, workspace_id: int, currency: str | None, account_ids: set[int], on: date
 ) -> dict[int, int | None]:
     """Licensed seats: the live subscriptions' seats, else the account's `seats` attribute."""
-    live = (
-        live_subscriptions(session, workspace_id=workspace_id, currency=currency, today=on)
-        if currency
-        else {}
+    live = revenue_kpis.live_seats_by_account(
+        session, workspace_id=workspace_id, currency=currency, today=on
     )
-    records = accounts.get_accounts(session, account_ids=account_ids)
-    return {
-        account_id: sum(s.seats for s in live.get(account_id, []))
-        or adoption.licensed_seats_of(records[account_id].custom_attributes)
-        if account_id in records
-        else None
-        for account_id in account_ids
-    }
+    seats: dict[int, int | None] = {a: live[a] for a in account_ids if a in live}
+    missing = account_ids - seats.keys()
+    if missing:
+        records = accounts.account_profiles(session, account_ids=missing)
+        for account_id in missing:
+            record = records.get(account_id)
+            seats[account_id] = (
+                adoption.licensed_seats_of(record.custom_attributes) if record else None
+            )
+    return seats
 
 
 def _members(session: Session, account_ids: set[int]) -> dict[str, int]:
@@ -311,7 +310,7 @@ def _grouped(
         plans = _plans(session, workspace_id=workspace_id, currency=currency)
         key_of: dict[int, str | None] = {a: plans.get(a) for a in account_ids}
     else:
-        records = accounts.get_accounts(session, account_ids=account_ids)
+        records = accounts.account_profiles(session, account_ids=account_ids)
         key_of = {}
         for account_id in account_ids:
             record = records.get(account_id)

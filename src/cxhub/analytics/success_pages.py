@@ -228,7 +228,7 @@ def revenue_dashboard(
         fmt=viewer.fmt,
         translate=translate,
     )
-    names = accounts.get_accounts(
+    names = accounts.account_profiles(
         session, account_ids={r.candidate.account_id for r in report.renewals}
     )
     context |= {
