@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, noload
+from sqlalchemy.orm import Session, lazyload
 
 from cxhub.analytics import adoption
 from cxhub.analytics.expansion import AccountFacts, FeatureUse, PlanCatalogue
@@ -29,7 +29,7 @@ def live_subscriptions(
     found: dict[int, list[Subscription]] = defaultdict(list)
     for subscription in session.scalars(
         select(Subscription)
-        .options(noload(Subscription.mrr_changes))
+        .options(lazyload(Subscription.mrr_changes))  # history not needed here
         .where(
             Subscription.workspace_id == workspace_id,
             Subscription.currency == currency,
