@@ -15,7 +15,7 @@ import pytest
 from babel.numbers import format_decimal
 from fastapi.testclient import TestClient
 
-from cxhub.analytics import success_charts, success_pages
+from cxhub.analytics import revenue_charts, success_charts, success_pages
 from cxhub.analytics.health import score_account
 from cxhub.analytics.success_messages import MESSAGES
 from cxhub.core.permissions import Role
@@ -218,8 +218,9 @@ def test_every_message_is_translated() -> None:
     used: set[str] = set()
     for template in (Path(TEMPLATES_DIR) / "success").glob("*.html"):
         used |= {m.group(1) or m.group(2) for m in TEMPLATE_MESSAGE.finditer(template.read_text())}
-    source = Path(success_charts.__file__).read_text()
-    used |= {m.group(1) or m.group(2) for m in TEMPLATE_MESSAGE.finditer(source)}
+    for module in (success_charts, revenue_charts):
+        source = Path(module.__file__).read_text()
+        used |= {m.group(1) or m.group(2) for m in TEMPLATE_MESSAGE.finditer(source)}
     used |= set(success_pages.ERROR_MESSAGES) | set(success_pages.ACTION_LABELS.values())
     used |= {item.label for item in success_pages.NAV}
     assert len(used) > 80

@@ -17,8 +17,6 @@ from babel.dates import format_skeleton
 from babel.numbers import format_currency
 
 from cxhub.analytics.adoption import AccountAdoption, ActiveUsersDay
-from cxhub.analytics.revenue import MonthMovements
-from cxhub.analytics.success import HealthDistribution, RenewalRiskWindow
 from cxhub.web.formatting import UNDEFINED, LocalFormat
 
 Translate = Callable[..., str]
@@ -65,7 +63,7 @@ class SuccessChart:
         return {"data": self.traces, "layout": layout}
 
 
-def _line(
+def line_trace(
     name: str, x: list[str], y: Sequence[float | None], texts: list[str], colour: str
 ) -> dict[str, Any]:
     return {
@@ -81,7 +79,7 @@ def _line(
     }
 
 
-def _bar(
+def bar_trace(
     name: str,
     x: list[str],
     y: list[float | None],
@@ -155,7 +153,7 @@ def health_charts(
     score_chart = SuccessChart(
         "chart-health-score",
         _("Health score over time"),
-        [_line(_("Score"), days, scores, [_score(fmt, s) for s in scores], COLOURS["line"])]
+        [line_trace(_("Score"), days, scores, [_score(fmt, s) for s in scores], COLOURS["line"])]
         if points
         else [],
         [_("Score")],
@@ -199,7 +197,7 @@ def health_charts(
     for index, metric in enumerate(metrics):
         values = [p.components.get(metric) for p in points]
         traces.append(
-            _line(
+            line_trace(
                 labels.get(metric, metric),
                 days,
                 values,
@@ -247,7 +245,7 @@ def usage_charts(
         "chart-usage-users",
         _("Active users per day"),
         [
-            _line(name, days, values, [fmt.number(v) for v in values], colour)
+            line_trace(name, days, values, [fmt.number(v) for v in values], colour)
             for name, values, colour in series
         ],
         [name for name, _v, _c in series],
@@ -265,14 +263,14 @@ def usage_charts(
         "chart-usage-features",
         _("Feature use in the last 30 days"),
         [
-            _bar(
+            bar_trace(
                 _("Events"),
                 names,
                 [float(f.events) for f in features],
                 [fmt.number(f.events) for f in features],
                 COLOURS["line"],
             ),
-            _bar(
+            bar_trace(
                 _("Users"),
                 names,
                 [float(f.users) for f in features],
@@ -295,7 +293,7 @@ def usage_charts(
     seats_chart = SuccessChart(
         "chart-usage-seats",
         _("Seats"),
-        [_bar(_("Seats"), seat_labels, seat_values, seat_texts, COLOURS["line"])],
+        [bar_trace(_("Seats"), seat_labels, seat_values, seat_texts, COLOURS["line"])],
         [_("Seats")],
         [(label, [(text, None)]) for label, text in zip(seat_labels, seat_texts, strict=True)],
         y_title=_("Seats"),
@@ -303,137 +301,10 @@ def usage_charts(
     return [users_chart, feature_chart, seats_chart]
 
 
-# --- revenue dashboard ---------------------------------------------------------------------
-
-
-def revenue_charts(
-    *,
-    start_mrr: int,
-    movements: dict[str, int],
-    end_mrr: int,
-    months: Sequence[MonthMovements],
-    renewals: Sequence[RenewalRiskWindow],
-    health: HealthDistribution,
-    money: Callable[[int], str],
-    fmt: LocalFormat,
-    translate: Translate,
-) -> list[SuccessChart]:
-    """The MRR waterfall of the period, GRR/NRR per month, the renewals pipeline and the
-    health band distribution. `money` formats cents in the report's currency."""
-    _ = translate
-    steps = [
-        (_("Start MRR"), start_mrr, "absolute"),
-        (_("New"), movements["new"], "relative"),
-        (_("Reactivation"), movements["reactivation"], "relative"),
-        (_("Expansion"), movements["expansion"], "relative"),
-        (_("Contraction"), -movements["contraction"], "relative"),
-        (_("Churn"), -movements["churn"], "relative"),
-        (_("End MRR"), end_mrr, "total"),
-    ]
-    waterfall = SuccessChart(
-        "chart-mrr-waterfall",
-        _("MRR movements"),
-        [
-            {
-                "type": "waterfall",
-                "name": _("MRR"),
-                "x": [label for label, _v, _m in steps],
-                "y": [value / 100 for _l, value, _m in steps],
-                "measure": [measure for _l, _v, measure in steps],
-                "text": [money(value) for _l, value, _m in steps],
-                "textposition": "none",
-                "hovertemplate": "%{x}: %{text}<extra></extra>",
-                "increasing": {"marker": {"color": COLOURS["increase"]}},
-                "decreasing": {"marker": {"color": COLOURS["decrease"]}},
-                "totals": {"marker": {"color": COLOURS["total"]}},
-            }
-        ],
-        [_("MRR")],
-        [(label, [(money(value), None)]) for label, value, _m in steps]
-        if start_mrr or end_mrr or any(movements.values())
-        else [],
-        y_title=_("MRR"),
-        extra_layout={"showlegend": False},
-    )
-    labels = [month_label(fmt, m.month) for m in months]
-    grr = [m.movements.grr for m in months]
-    nrr = [m.movements.nrr for m in months]
-    retention = SuccessChart(
-        "chart-retention",
-        _("GRR and NRR per month"),
-        [
-            _line(_("GRR"), labels, grr, [fmt.percent(v) for v in grr], COLOURS["second"]),
-            _line(_("NRR"), labels, nrr, [fmt.percent(v) for v in nrr], COLOURS["line"]),
-        ],
-        [_("GRR"), _("NRR")],
-        [
-            (label, [(fmt.percent(g), None), (fmt.percent(n), None)])
-            for label, g, n in zip(labels, grr, nrr, strict=True)
-        ]
-        if any(v is not None for v in grr)
-        else [],
-        y_title=_("Percent"),
-    )
-    window_labels = [_("{days} days", days=w.days) for w in renewals]
-    due = [w.arr_cents - w.at_risk_arr_cents for w in renewals]
-    risky = [w.at_risk_arr_cents for w in renewals]
-    pipeline = SuccessChart(
-        "chart-renewals",
-        _("Renewals pipeline (ARR due)"),
-        [
-            _bar(
-                _("Not at risk"),
-                window_labels,
-                [v / 100 for v in due],
-                [money(v) for v in due],
-                COLOURS["increase"],
-            ),
-            _bar(
-                _("At risk"),
-                window_labels,
-                [v / 100 for v in risky],
-                [money(v) for v in risky],
-                COLOURS["decrease"],
-            ),
-        ],
-        [_("ARR due"), _("At risk")],
-        [
-            (label, [(money(w.arr_cents), None), (money(w.at_risk_arr_cents), None)])
-            for label, w in zip(window_labels, renewals, strict=True)
-        ]
-        if any(w.subscriptions for w in renewals)
-        else [],
-        y_title=_("ARR"),
-        extra_layout={"barmode": "stack"},
-    )
-    bands = [b.band for b in health.bands]
-    counts = [b.accounts for b in health.bands]
-    distribution = SuccessChart(
-        "chart-health-bands",
-        _("Health bands of paying accounts"),
-        [
-            _bar(
-                _("Accounts"),
-                bands,
-                [float(c) for c in counts],
-                [fmt.number(c) for c in counts],
-                COLOURS["line"],
-            )
-        ],
-        [_("Accounts")],
-        [(band, [(fmt.number(c), None)]) for band, c in zip(bands, counts, strict=True)]
-        if health.scored
-        else [],
-        y_title=_("Accounts"),
-    )
-    return [waterfall, retention, pipeline, distribution]
-
-
 __all__ = [
     "UNDEFINED",
     "HealthPoint",
     "SuccessChart",
     "health_charts",
-    "revenue_charts",
     "usage_charts",
 ]

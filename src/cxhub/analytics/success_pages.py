@@ -15,17 +15,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
 from cxhub.analytics import adoption, revenue_kpis
 from cxhub.analytics.health import Scorecard
 from cxhub.analytics.pages import CHART_PAGE_HEADERS
 from cxhub.analytics.revenue import add_months, month_of, parse_month
+from cxhub.analytics.revenue_charts import revenue_charts
 from cxhub.analytics.success_charts import (
     HealthPoint,
     health_charts,
     money,
     month_label,
-    revenue_charts,
     usage_charts,
 )
 from cxhub.analytics.success_kpis import SuccessGroupBy, success_metrics
@@ -84,7 +85,7 @@ def _chart_context(viewer: Viewer) -> dict[str, Any]:
     return {"plotly_url": plotly_js_url(), "separators": viewer.fmt.separators}
 
 
-def _scorecard(session: Any, scorecard_id: int | None) -> Scorecard | None:
+def _scorecard(session: Session, scorecard_id: int | None) -> Scorecard | None:
     if scorecard_id is None:
         return None
     return health.definition_of(health.get_scorecard(session, scorecard_id=scorecard_id))
