@@ -24,6 +24,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -116,11 +117,19 @@ class PlanCatalogue(BaseModel):
             raise ValueError("plan and add-on names must be unique")
         return self
 
+    @cached_property
+    def _plan_positions(self) -> dict[str, int]:
+        return {plan.name: index for index, plan in enumerate(self.plans)}
+
+    @cached_property
+    def _add_on_names(self) -> frozenset[str]:
+        return frozenset(a.name for a in self.add_ons)
+
     def plan_index(self, name: str | None) -> int | None:
-        return next((i for i, p in enumerate(self.plans) if p.name == name), None)
+        return None if name is None else self._plan_positions.get(name)
 
     def is_add_on(self, name: str) -> bool:
-        return any(a.name == name for a in self.add_ons)
+        return name in self._add_on_names
 
 
 @dataclass(frozen=True)
