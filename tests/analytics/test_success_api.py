@@ -46,7 +46,9 @@ def _post(client: TestClient, tenant: Tenant, path: str, body: dict[str, Any]) -
     return result
 
 
-def _account(client: TestClient, tenant: Tenant, tier: str | None, users: list[str] = ()) -> int:  # type: ignore[assignment]
+def _account(
+    client: TestClient, tenant: Tenant, tier: str | None, users: tuple[str, ...] = ()
+) -> int:
     body: dict[str, Any] = {"name": unique("Acc ")}
     if tier:
         body["tier"] = tier
@@ -98,7 +100,7 @@ def _score(tenant: Tenant, account: int, score: float, band: str) -> None:
 @pytest.fixture
 def march(client: TestClient, tenant: Tenant) -> dict[str, int]:
     user = unique("a1-")
-    a = _account(client, tenant, "ent", [user, unique("a2-")])
+    a = _account(client, tenant, "ent", (user, unique("a2-")))
     sa = _start(client, tenant, a, "pro", "2026-01-10", 10_000, seats=4, renewal_on=_renews(20))
     patched = client.patch(
         f"{API}/subscriptions/{sa}",
