@@ -31,7 +31,9 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DATABASE_FREE = (
     "analytics/churn/",
     "analytics/clv/",
+    "analytics/test_expansion.py",
     "analytics/test_formulas.py",
+    "analytics/test_success.py",
     "analytics/test_health.py",
     "analytics/test_health_backtest.py",
     "service/sla/test_calendar.py",

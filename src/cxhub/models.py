@@ -36,6 +36,7 @@ from cxhub.service.tickets.models import (
     TicketTag,
 )
 from cxhub.service.views.models import SavedView
+from cxhub.success.expansion.models import PlanCatalogueRecord
 from cxhub.success.health.models import AccountHealthScore, HealthScorecard
 from cxhub.success.subscriptions.models import Subscription, SubscriptionMrrChange
 from cxhub.success.usage.models import TrackingWriteKey, UsageEvent
@@ -63,6 +64,7 @@ __all__ = [
     "MacroRecord",
     "Mailbox",
     "OutboundEmail",
+    "PlanCatalogueRecord",
     "SavedView",
     "SlaEvent",
     "SlaPolicy",

@@ -426,6 +426,9 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/health/scorecards": HealthScorecard,
     "/api/v1/health/backtest": None,  # aggregates of the caller's stored scores
     "/api/v1/metrics/usage": None,  # aggregates; isolation in tests/analytics/test_adoption.py
+    "/api/v1/metrics/success": None,  # aggregates; isolation in tests/analytics/test_success_api.py
+    "/api/v1/expansion": None,  # computed; isolation in tests/success/test_expansion_api.py
+    "/api/v1/expansion/catalogue": None,  # one object, the caller's workspace's
 }
 
 

@@ -222,3 +222,109 @@ def licensed_seats_of(custom_attributes: dict[str, Any] | None) -> int | None:
 def usage_window(as_of: datetime) -> tuple[datetime, datetime]:
     """The 60 days an account's adoption metrics read."""
     return as_of - timedelta(days=2 * MONTH_DAYS), as_of
+
+
+@dataclass(frozen=True)
+class AccountActivity:
+    """One account's last 30 days: active users (= active seats, MAU), activity events, the
+    events of the 30 days before, and per track event (feature) its events and users."""
+
+    active_users: int = 0
+    events: int = 0
+    previous_events: int = 0
+    features: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def usage_trend(self) -> float | None:
+        return _ratio(self.events, self.previous_events)
+
+
+def accounts_activity(
+    connection: duckdb.DuckDBPyConnection, *, members: dict[str, int], as_of: datetime
+) -> dict[int, AccountActivity]:
+    """`account_adoption`'s MAU, 30-day event counts and feature depth for many accounts in
+    three scans: `members` maps product user id → account id; the `events` view must cover the
+    60 days before `as_of`. Accounts without activity are absent."""
+    if not members:
+        return {}
+    connection.register(
+        "account_members",
+        {
+            "user_id": np.array(list(members), dtype=object),
+            "account_id": np.array(list(members.values()), dtype=np.int64),
+        },
+    )
+    end = _naive(as_of)
+    params = {"end": end, "month": end - timedelta(days=MONTH_DAYS)}
+    activity = (
+        "FROM events JOIN account_members USING (user_id) "
+        f"WHERE type IN {ACTIVITY_TYPES} AND timestamp < $end"
+    )
+    totals = connection.execute(
+        "SELECT account_id, "
+        "count(DISTINCT user_id) FILTER (WHERE timestamp >= $month), "
+        "count(*) FILTER (WHERE timestamp >= $month), "
+        "count(*) FILTER (WHERE timestamp < $month AND timestamp >= $month - INTERVAL 30 DAY) "
+        f"{activity} GROUP BY account_id",
+        params,
+    ).fetchall()
+    features: dict[int, dict[str, tuple[int, int]]] = {}
+    for account_id, event, events, users in connection.execute(
+        f"SELECT account_id, event, count(*), count(DISTINCT user_id) {activity} "
+        "AND type = 'track' AND timestamp >= $month GROUP BY account_id, event",
+        params,
+    ).fetchall():
+        features.setdefault(int(account_id), {})[str(event)] = (int(events), int(users))
+    return {
+        int(account_id): AccountActivity(
+            int(users), int(events), int(previous), features.get(int(account_id), {})
+        )
+        for account_id, users, events, previous in totals
+    }
+
+
+@dataclass(frozen=True)
+class ActiveUsersDay:
+    """Active users of the day ending at `end` (exclusive): in its last 1, 7 and 30 days."""
+
+    day: str
+    dau: int
+    wau: int
+    mau: int
+
+
+def account_active_users_trend(
+    connection: duckdb.DuckDBPyConnection, *, user_ids: list[str], as_of: datetime, days: int = 30
+) -> list[ActiveUsersDay]:
+    """DAU, WAU and MAU of one account at the end of each of the `days` days before `as_of`
+    (the windows of `account_adoption`, slid back one day at a time); the `events` view must
+    cover the `days` + 30 days before `as_of`. Day labels are the UTC date of the window's
+    last instant."""
+    end = _naive(as_of)
+    ends = [end - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
+    if not user_ids:
+        return [
+            ActiveUsersDay((e - timedelta(microseconds=1)).date().isoformat(), 0, 0, 0)
+            for e in ends
+        ]
+    connection.register("trend_users", {"user_id": np.array(user_ids, dtype=object)})
+    connection.register("trend_ends", {"window_end": np.array(ends, dtype="datetime64[us]")})
+    rows = connection.execute(
+        "SELECT window_end, "
+        "count(DISTINCT user_id) FILTER (WHERE timestamp >= window_end - INTERVAL 1 DAY), "
+        "count(DISTINCT user_id) FILTER (WHERE timestamp >= window_end - INTERVAL 7 DAY), "
+        "count(DISTINCT user_id) "
+        "FROM trend_ends JOIN ("
+        "  SELECT user_id, timestamp FROM events JOIN trend_users USING (user_id) "
+        "  WHERE type IN ('track', 'page', 'screen')"
+        ") AS activity ON activity.timestamp < window_end "
+        "AND activity.timestamp >= window_end - INTERVAL 30 DAY "
+        "GROUP BY window_end"
+    ).fetchall()
+    found = {row[0]: row[1:] for row in rows}
+    result = []
+    for window_end in ends:
+        dau, wau, mau = found.get(window_end, (0, 0, 0))
+        label = (window_end - timedelta(microseconds=1)).date().isoformat()
+        result.append(ActiveUsersDay(label, int(dau), int(wau), int(mau)))
+    return result

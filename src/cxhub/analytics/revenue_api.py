@@ -204,7 +204,7 @@ def _parsed_month(text: str, name: str) -> date:
         raise ValidationFailed(f"{name} is not a month (YYYY-MM)", field=name) from None
 
 
-def _period(start: str | None, end: str | None) -> tuple[date, date]:
+def month_period(start: str | None, end: str | None) -> tuple[date, date]:
     last = _parsed_month(end, "to") if end else month_of(datetime.now(UTC).date())
     try:
         first = _parsed_month(start, "from") if start else add_months(last, -11)
@@ -229,7 +229,7 @@ def revenue_metrics(
     """MRR movements month by month (new, reactivation, expansion, contraction, churn), start and
     end MRR, GRR, NRR and logo churn, for the months `from`–`to` (both included; default the
     last 12 months). Definitions: docs/metrics.md."""
-    first, last = _period(start, end)
+    first, last = month_period(start, end)
     workspace_id = principal.workspace_id
     chosen = revenue_kpis.choose_currency(session, workspace_id=workspace_id, currency=currency)
     months, period = revenue_kpis.revenue_months(
@@ -255,7 +255,7 @@ def revenue_cohorts(
 ) -> CohortsOut:
     """Accounts by the month they started paying (`from`–`to`) × months since: the share still
     paying and their revenue retention, up to `to`."""
-    first, last = _period(start, end)
+    first, last = month_period(start, end)
     workspace_id = principal.workspace_id
     chosen = revenue_kpis.choose_currency(session, workspace_id=workspace_id, currency=currency)
     cohorts = revenue_kpis.revenue_cohorts(

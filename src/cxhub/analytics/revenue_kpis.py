@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from cxhub.analytics.revenue import (
@@ -22,13 +22,11 @@ from cxhub.analytics.revenue import (
     RenewalWindow,
     RiskHook,
     account_mrr_by_month,
-    add_months,
     cohort_table,
     month_of,
-    monthly_movements,
-    period_retention,
     renewals_pipeline,
 )
+from cxhub.analytics.success import revenue_summary
 from cxhub.core.errors import ValidationFailed
 from cxhub.success.subscriptions.models import (
     ENDED_STATUSES,
@@ -89,9 +87,8 @@ def revenue_months(
     """Movements of each month from `first` to `last`, and the retention of the accounts paying
     at the start of `first` over the whole range."""
     history = mrr_history(session, workspace_id=workspace_id, currency=currency)
-    months = monthly_movements(history, first=first, last=last)
-    ends = account_mrr_by_month(history, first=add_months(first, -1), last=last)
-    return months, period_retention(ends[add_months(first, -1)], ends[last])
+    summary = revenue_summary(history, first=first, last=last)
+    return summary.months, summary.retention
 
 
 def revenue_cohorts(
@@ -138,3 +135,39 @@ def renewals(
         if renewal_on is not None
     ]
     return renewals_pipeline(candidates, today=today, windows=windows, at_risk=at_risk)
+
+
+def live_seats_by_account(
+    session: Session, *, workspace_id: int, currency: str | None, today: date
+) -> dict[int, int]:
+    """Each account's seats of its subscriptions in `currency` in service on `today` (accounts
+    without any are absent)."""
+    if currency is None:
+        return {}
+    rows = session.execute(
+        select(Subscription.account_id, func.sum(Subscription.seats))
+        .where(
+            Subscription.workspace_id == workspace_id,
+            Subscription.currency == currency,
+            Subscription.started_on <= today,
+            or_(Subscription.ended_on.is_(None), Subscription.ended_on > today),
+            Subscription.status.not_in([s.value for s in ENDED_STATUSES]),
+        )
+        .group_by(Subscription.account_id)
+    )
+    return {int(account_id): int(seats) for account_id, seats in rows if seats}
+
+
+def live_seats(session: Session, *, workspace_id: int, account_id: int, today: date) -> int | None:
+    """The seats of an account's subscriptions in service on `today` (any currency); None
+    when it has none (the account's `seats` attribute then stands in, docs/metrics.md)."""
+    seats = session.scalar(
+        select(func.sum(Subscription.seats)).where(
+            Subscription.workspace_id == workspace_id,
+            Subscription.account_id == account_id,
+            Subscription.started_on <= today,
+            or_(Subscription.ended_on.is_(None), Subscription.ended_on > today),
+            Subscription.status.not_in([s.value for s in ENDED_STATUSES]),
+        )
+    )
+    return int(seats) if seats else None

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from cxhub.analytics import adoption
+from cxhub.analytics import adoption, revenue_kpis
 from cxhub.analytics.service_kpis import check_period
 from cxhub.api.deps import DbSession, Principal, TransactionalRoute, get_runtime, require
 from cxhub.core.errors import ValidationFailed
@@ -37,7 +37,9 @@ class AccountUsageOut(BaseModel):
     average_dau: float = Field(description="Mean of the 30 daily active-user counts.")
     stickiness: float | None = Field(description="average_dau ÷ mau.")
     active_seats: int
-    licensed_seats: int | None = Field(description="From the account's custom_attributes.seats.")
+    licensed_seats: int | None = Field(
+        description="Seats of the live subscriptions, else the account's custom_attributes.seats."
+    )
     seat_utilisation: float | None
     features_used: int
     features_available: int
@@ -86,7 +88,13 @@ def account_usage(
             connection,
             user_ids=contacts.external_ids_of_account(session, account_id=account.id),
             as_of=moment,
-            licensed_seats=adoption.licensed_seats_of(account.custom_attributes),
+            licensed_seats=revenue_kpis.live_seats(
+                session,
+                workspace_id=principal.workspace_id,
+                account_id=account.id,
+                today=moment.date(),
+            )
+            or adoption.licensed_seats_of(account.custom_attributes),
         )
     return AccountUsageOut(
         account_id=account.id,

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from cxhub import __version__
 from cxhub.analytics.api import router as metrics_router
 from cxhub.analytics.revenue_api import router as revenue_metrics_router
+from cxhub.analytics.success_api import router as success_metrics_router
 from cxhub.analytics.usage_api import router as usage_metrics_router
 from cxhub.api.audit import router as audit_router
 from cxhub.api.problems import install_problem_handlers
@@ -31,6 +32,7 @@ from cxhub.service.mail.api import router as mail_router
 from cxhub.service.sla.api import router as sla_router
 from cxhub.service.tickets.api import router as tickets_router
 from cxhub.service.views.api import router as views_router
+from cxhub.success.expansion.api import router as expansion_router
 from cxhub.success.health.api import router as health_router
 from cxhub.success.subscriptions.api import router as subscriptions_router
 from cxhub.success.usage.api import ingest_router
@@ -61,7 +63,9 @@ def api_router() -> APIRouter:
         subscriptions_router,
         revenue_metrics_router,
         health_router,
+        expansion_router,
         usage_metrics_router,
+        success_metrics_router,
         mail_router,
         audit_router,
     ):

@@ -25,6 +25,7 @@ from cxhub.web.shell import STATIC_DIR, NavItem, WebShell, build_environment
 def page_modules() -> list[ModuleType]:
     """Domains with pages, imported when an app is built (never at import time of this module)."""
     from cxhub.analytics import pages as analytics_pages
+    from cxhub.analytics import success_pages
     from cxhub.customers.accounts import pages as account_pages
     from cxhub.customers.contacts import pages as contact_pages
     from cxhub.people import pages as people_pages
@@ -36,6 +37,7 @@ def page_modules() -> list[ModuleType]:
         people_pages,
         ticket_pages,
         analytics_pages,
+        success_pages,
         contact_pages,
         account_pages,
         csat_pages,

@@ -104,6 +104,7 @@ def account_page(
         "contacts": contact_rows(session, people_page.items),
         "more_contacts": people_page.next_cursor is not None,
         "can_read_timeline": viewer.can(Permission.INTERACTIONS_READ),
+        "can_read_success": viewer.can(Permission.SUCCESS_READ),
     }
     if context["can_read_timeline"]:
         context.update(_timeline_context(session, account, cursor))

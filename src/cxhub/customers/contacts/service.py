@@ -276,3 +276,19 @@ def external_ids_of_account(session: Session, *, account_id: int) -> list[str]:
         .order_by(ContactIdentifier.value)
     )
     return list(rows)
+
+
+def external_ids_by_account(session: Session, *, account_ids: set[int]) -> dict[str, int]:
+    """Product user id → account id, for the surviving contacts of `account_ids`."""
+    if not account_ids:
+        return {}
+    rows = session.execute(
+        select(ContactIdentifier.value, Contact.account_id)
+        .join(Contact, Contact.id == ContactIdentifier.contact_id)
+        .where(
+            Contact.account_id.in_(account_ids),
+            Contact.merged_into_id.is_(None),
+            ContactIdentifier.kind == IdentifierKind.EXTERNAL_ID,
+        )
+    )
+    return {str(value): int(account_id) for value, account_id in rows if account_id is not None}

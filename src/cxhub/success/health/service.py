@@ -319,3 +319,48 @@ def run_backtest(
         band_order=[b.name for b in definition_of(card).bands],
     )
     return card.id, report
+
+
+@dataclass(frozen=True)
+class LatestScores:
+    """Each account's latest score on or before a day, by the default scorecard."""
+
+    scorecard_id: int | None
+    band_order: list[str]
+    scores: dict[int, tuple[float | None, str | None]]
+
+    @property
+    def worst_band(self) -> str | None:
+        return self.band_order[0] if self.band_order else None
+
+
+def latest_scores(
+    session: Session, *, on: date, account_ids: set[int] | None = None
+) -> LatestScores:
+    """The latest score of each account on or before `on` (the default scorecard; the
+    built-in bands and no scores when the workspace has none yet)."""
+    card = find_default_scorecard(session)
+    if card is None:
+        return LatestScores(None, [b.name for b in DEFAULT_SCORECARD.bands], {})
+    latest = select(
+        AccountHealthScore.account_id, func.max(AccountHealthScore.day).label("day")
+    ).where(AccountHealthScore.scorecard_id == card.id, AccountHealthScore.day <= on)
+    if account_ids is not None:
+        latest = latest.where(AccountHealthScore.account_id.in_(account_ids))
+    latest_days = latest.group_by(AccountHealthScore.account_id).subquery()
+    rows = session.execute(
+        select(AccountHealthScore.account_id, AccountHealthScore.score, AccountHealthScore.band)
+        .join(
+            latest_days,
+            and_(
+                AccountHealthScore.account_id == latest_days.c.account_id,
+                AccountHealthScore.day == latest_days.c.day,
+            ),
+        )
+        .where(AccountHealthScore.scorecard_id == card.id)
+    )
+    return LatestScores(
+        card.id,
+        [b.name for b in definition_of(card).bands],
+        {int(a): (score, band) for a, score, band in rows},
+    )

@@ -1,0 +1,1 @@
+"""Expansion: the plan catalogue and upsell / cross-sell opportunities (docs/expansion.md)."""

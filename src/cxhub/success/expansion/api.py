@@ -1,0 +1,117 @@
+"""Expansion routes: the plan catalogue, the workspace's ranked opportunities and one
+account's (docs/expansion.md)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from cxhub.analytics.expansion import PlanCatalogue
+from cxhub.api.deps import DbSession, Principal, TransactionalRoute, get_runtime, require
+from cxhub.core.errors import ValidationFailed
+from cxhub.core.permissions import Permission
+from cxhub.success.expansion import service
+from cxhub.success.expansion.schemas import (
+    AccountExpansionOut,
+    CatalogueOut,
+    ExpansionListOut,
+    OpportunityOut,
+)
+
+router = APIRouter(route_class=TransactionalRoute, tags=["expansion"])
+
+AsOf = Annotated[datetime | None, Query(description="End of the 30-day usage window; default now.")]
+ACTIONS = ("add_seats", "upgrade_plan", "add_on")
+
+
+def _moment(as_of: datetime | None) -> datetime:
+    if as_of is not None and as_of.tzinfo is None:
+        raise ValidationFailed("as_of needs a time zone (e.g. 2026-11-01T00:00:00Z)", field="as_of")
+    return (as_of or datetime.now(UTC)).astimezone(UTC)
+
+
+@router.get("/expansion/catalogue", response_model=CatalogueOut)
+def get_catalogue(
+    session: DbSession, principal: Principal = require(Permission.SUCCESS_READ)
+) -> CatalogueOut:
+    """The plans (lowest first) with prices and feature limits, the add-ons and the rule
+    thresholds expansion opportunities are computed with."""
+    catalogue, record = service.catalogue_of(session, workspace_id=principal.workspace_id)
+    return CatalogueOut(
+        stored=record is not None,
+        definition=catalogue,
+        updated_at=record.updated_at if record else None,
+    )
+
+
+@router.put("/expansion/catalogue", response_model=CatalogueOut)
+def put_catalogue(
+    data: PlanCatalogue,
+    session: DbSession,
+    principal: Principal = require(Permission.SUCCESS_WRITE),
+) -> CatalogueOut:
+    """Replace the workspace's plan catalogue (validated: unique names, sorted size bands)."""
+    record = service.save_catalogue(session, workspace_id=principal.workspace_id, catalogue=data)
+    return CatalogueOut(stored=True, definition=data, updated_at=record.updated_at)
+
+
+@router.get("/expansion", response_model=ExpansionListOut)
+def list_opportunities(
+    request: Request,
+    session: DbSession,
+    as_of: AsOf = None,
+    action: Annotated[str | None, Query(description="add_seats, upgrade_plan or add_on")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    principal: Principal = require(Permission.SUCCESS_READ),
+) -> ExpansionListOut:
+    """Upsell and cross-sell opportunities of the workspace, largest ARR upside first, each
+    with machine-readable reasons and evidence."""
+    if action is not None and action not in ACTIONS:
+        raise ValidationFailed(f"action is one of {', '.join(ACTIONS)}", field="action")
+    report = service.opportunities(
+        session,
+        workspace_id=principal.workspace_id,
+        as_of=_moment(as_of),
+        data_dir=get_runtime(request).settings.data_dir,
+    )
+    found = [o for o in report.opportunities if action is None or o.action == action]
+    return ExpansionListOut(
+        as_of=report.as_of,
+        currency=report.currency,
+        accounts_considered=report.accounts_considered,
+        total=len(found),
+        arr_upside_cents=sum(o.arr_upside_cents or 0 for o in found),
+        opportunities=[
+            OpportunityOut.of(o, report.account_names.get(o.account_id, "")) for o in found[:limit]
+        ],
+    )
+
+
+@router.get("/accounts/{account_id}/expansion", response_model=AccountExpansionOut)
+def account_opportunities(
+    account_id: int,
+    request: Request,
+    session: DbSession,
+    as_of: AsOf = None,
+    principal: Principal = require(Permission.SUCCESS_READ),
+) -> AccountExpansionOut:
+    """One account's opportunities (its similar accounts are found in the whole workspace)."""
+    report = service.opportunities(
+        session,
+        workspace_id=principal.workspace_id,
+        as_of=_moment(as_of),
+        data_dir=get_runtime(request).settings.data_dir,
+        account_id=account_id,
+    )
+    return AccountExpansionOut(
+        account_id=account_id,
+        as_of=report.as_of,
+        currency=report.currency,
+        arr_upside_cents=report.arr_upside_cents,
+        opportunities=[
+            OpportunityOut.of(o, report.account_names.get(o.account_id, ""))
+            for o in report.opportunities
+        ],
+    )
