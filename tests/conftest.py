@@ -34,6 +34,7 @@ DATABASE_FREE = (
     "analytics/test_formulas.py",
     "analytics/test_health.py",
     "analytics/test_health_backtest.py",
+    "core/test_redaction.py",
     "service/sla/test_calendar.py",
     "service/sla/test_clock.py",
     "service/sla/test_policy_match.py",

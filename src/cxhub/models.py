@@ -9,6 +9,7 @@ from cxhub.customers.accounts.models import Account, AccountDomain
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.people.models import ApiToken, Team, TeamMembership, User, WebSession
+from cxhub.privacy.models import ErasureRecord, RetentionPolicyRecord
 from cxhub.service.assignment.models import AgentProfile, TeamAssignmentSettings
 from cxhub.service.automations.models import (
     AutomationFiring,
@@ -57,12 +58,14 @@ __all__ = [
     "Contact",
     "ContactIdentifier",
     "CsatSurvey",
+    "ErasureRecord",
     "HealthScorecard",
     "InboundEmail",
     "Interaction",
     "MacroRecord",
     "Mailbox",
     "OutboundEmail",
+    "RetentionPolicyRecord",
     "SavedView",
     "SlaEvent",
     "SlaPolicy",
