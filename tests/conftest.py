@@ -35,6 +35,7 @@ DATABASE_FREE = (
     "analytics/test_health.py",
     "analytics/test_health_backtest.py",
     "core/test_redaction.py",
+    "privacy/test_coverage.py",
     "service/sla/test_calendar.py",
     "service/sla/test_clock.py",
     "service/sla/test_policy_match.py",

@@ -25,7 +25,7 @@ MIN_NAME_TOKEN = 3
 
 
 def _phone_pattern(phone: str) -> str:
-    """`+442079460958` also matches `+44 20 7946 0958`, `0044-20-7946-0958`, `(20) 7946.0958`."""
+    """`+442079460958` also matches `+44 20 7946 0958`, `0044-20-7946-0958`, `44 (20) 7946.0958`."""
     digits = re.sub(r"\D", "", phone)
     separator = r"[\s().\-/]*"
     return r"(?:\+|00)?" + separator.join(re.escape(d) for d in digits)
