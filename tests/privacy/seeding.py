@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
 import cxhub.models  # noqa: F401 - every table registered
-from cxhub.core.db import Base, SYSTEM_SCOPE, unit_of_work
+from cxhub.core.db import SYSTEM_SCOPE, Base, unit_of_work
 from cxhub.core.permissions import Role
 from cxhub.core.runtime import Runtime
 from cxhub.people.models import LoginFailure

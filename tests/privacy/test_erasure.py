@@ -83,12 +83,16 @@ def test_erasure_leaves_no_trace_and_keeps_others_and_counts(
     # runtime runs jobs inline right after the commit).
     assert record["status"] == "files_pending"
     shown = client.get(f"/api/v1/privacy/erasures/{record['id']}", headers=tenant.admin).json()
-    assert shown["status"] == "complete" and shown["completed_at"] is not None
+    assert shown["status"] == "complete"
+    assert shown["completed_at"] is not None
     counts = shown["counts"]
     assert counts["tickets"] == len(person.ticket_ids) == 3
-    assert counts["attachments"] == 1 and counts["attachment_files_deleted"] == 1
-    assert counts["usage_events_in_files"] == 3 and counts["usage_events_in_inbox"] == 1
-    assert counts["inbound_emails"] == 2 and counts["outbound_emails"] >= 1
+    assert counts["attachments"] == 1
+    assert counts["attachment_files_deleted"] == 1
+    assert counts["usage_events_in_files"] == 3
+    assert counts["usage_events_in_inbox"] == 1
+    assert counts["inbound_emails"] == 2
+    assert counts["outbound_emails"] >= 1
 
     assert traces_of(runtime, workspace_id=workspace, needles=person.needles) == []
     assert not store.path_for(person.attachment_sha256).exists()
@@ -147,7 +151,8 @@ def test_erasure_leaves_no_trace_and_keeps_others_and_counts(
         params={"action": "contact.erased", "target_id": person.contact_id},
         headers=tenant.admin,
     ).json()["items"]
-    assert len(audit) == 1 and audit[0]["detail"]["erasure_id"] == record["id"]
+    assert len(audit) == 1
+    assert audit[0]["detail"]["erasure_id"] == record["id"]
     assert audit[0]["actor_user_id"] == tenant.user_ids[Role.ADMIN]
     listed = client.get("/api/v1/privacy/erasures", headers=tenant.admin).json()["items"]
     assert [e["id"] for e in listed] == [record["id"]]

@@ -54,7 +54,8 @@ def test_policy_round_trip_is_audited(client: TestClient, tenant: Tenant) -> Non
     assert {k: saved.json()[k] for k in POLICY} == POLICY
     assert saved.json()["updated_by_user_id"] == tenant.user_ids[Role.ADMIN]
     replaced = _put(client, tenant, {"audit_log_days": 400}).json()
-    assert replaced["audit_log_days"] == 400 and replaced["inbound_mail_days"] is None
+    assert replaced["audit_log_days"] == 400
+    assert replaced["inbound_mail_days"] is None
     audit = client.get(
         "/api/v1/audit", params={"action": "privacy.retention_updated"}, headers=tenant.admin
     ).json()["items"]
@@ -283,7 +284,8 @@ def test_retention_removes_only_what_is_older_in_bounded_batches(
     applied = client.get(
         "/api/v1/audit", params={"action": "privacy.retention_applied"}, headers=tenant.admin
     ).json()["items"]
-    assert len(applied) == 2 and applied[-1]["detail"]["closed_ticket_messages"] == 1
+    assert len(applied) == 2
+    assert applied[-1]["detail"]["closed_ticket_messages"] == 1
 
 
 def test_no_policy_removes_nothing(client: TestClient, tenant: Tenant, runtime: Runtime) -> None:
@@ -344,7 +346,8 @@ def test_cli_dry_run_and_apply(client: TestClient, tenant: Tenant, runtime: Runt
         cli_app, [*base, "privacy", "apply-retention", "-w", tenant.slug, "--batch-size", "1"]
     )
     assert real.exit_code == 0, real.output
-    assert "closed_ticket_messages older than 90 days" in real.stdout and "removed 2" in real.stdout
+    assert "closed_ticket_messages older than 90 days" in real.stdout
+    assert "removed 2" in real.stdout
     assert "installation: login failures" in real.stdout
     assert _counts(tenant)["audit_aged"] == 1
     unknown = runner.invoke(cli_app, [*base, "privacy", "apply-retention", "-w", "no-such-ws"])
