@@ -37,7 +37,8 @@ def _must_be_audited(route: ServedRoute) -> bool:
 
 
 def test_admin_only_permissions_are_the_expected_ones() -> None:
-    assert Permission.SERVICE_CONFIGURE in ADMIN_ONLY and Permission.PEOPLE_MANAGE in ADMIN_ONLY
+    assert Permission.SERVICE_CONFIGURE in ADMIN_ONLY
+    assert Permission.PEOPLE_MANAGE in ADMIN_ONLY
     assert Permission.PRIVACY_MANAGE in ADMIN_ONLY
     assert Permission.TICKETS_WRITE not in ADMIN_ONLY
 
@@ -80,7 +81,8 @@ def test_edge_audit_records_actor_target_and_field_names(
     assert deleted.status_code == 204
     for action in ("team.created", "team.updated", "team.deleted"):
         (entry,) = _entries(client, tenant, action)
-        assert entry["target_type"] == "team" and entry["target_id"] == created["id"]
+        assert entry["target_type"] == "team"
+        assert entry["target_id"] == created["id"]
         assert entry["actor_user_id"] == tenant.user_ids[Role.ADMIN]
     assert _entries(client, tenant, "team.updated")[0]["detail"] == {
         "fields": ["name"],

@@ -15,7 +15,7 @@ from cxhub.api.deps import (
 )
 from cxhub.api.schemas import PageOut
 from cxhub.core.errors import ValidationFailed
-from cxhub.core.pagination import paginate
+from cxhub.core.pagination import Page, paginate
 from cxhub.core.permissions import Permission
 from cxhub.privacy import erasure, retention, service
 from cxhub.privacy.models import ErasureRecord
@@ -69,7 +69,7 @@ def list_erasures(
     session: DbSession, page: PageParams, _: Principal = require(Permission.PRIVACY_MANAGE)
 ) -> PageOut[ErasureOut]:
     """The record of every erasure, newest first (no personal data: ids and counts)."""
-    result = paginate(
+    result: Page[ErasureRecord] = paginate(
         session,
         select(ErasureRecord),
         request=page,
