@@ -34,10 +34,18 @@ ERASURE_SORTS = {"id": ErasureRecord.id, "erased_at": ErasureRecord.erased_at}
 
 @router.get("/contacts/{contact_id}/export", response_model=ContactExport)
 def export_contact(
-    contact_id: int, session: DbSession, principal: Principal = require(Permission.DATA_EXPORT)
+    contact_id: int,
+    request: Request,
+    session: DbSession,
+    principal: Principal = require(Permission.DATA_EXPORT),
 ) -> ContactExport:
     """Everything held on one contact as one JSON document; each export is audited."""
-    return service.export_contact(session, contact_id=contact_id, actor_user_id=principal.user_id)
+    return service.export_contact(
+        session,
+        contact_id=contact_id,
+        actor_user_id=principal.user_id,
+        data_dir=get_runtime(request).settings.data_dir,
+    )
 
 
 @router.post("/contacts/{contact_id}/erase", response_model=ErasureOut)

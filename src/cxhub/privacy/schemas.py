@@ -11,9 +11,11 @@ from cxhub.customers.accounts.schemas import AccountOut
 from cxhub.customers.contacts.schemas import ContactOut
 from cxhub.customers.timeline.schemas import InteractionOut
 from cxhub.service.csat.schemas import CsatOut
+from cxhub.service.mail.subject_access import InboundMailExport, OutboundMailExport
 from cxhub.service.tickets.subject_access import TicketWithMessages
+from cxhub.success.usage.subject_access import UsageEventExport
 
-EXPORT_FORMAT = "cxhub.contact-export/1"
+EXPORT_FORMAT = "cxhub.contact-export/1"  # additions are new keys; the version bumps on changes
 
 
 class SubscriptionRef(BaseModel):
@@ -41,6 +43,22 @@ class ContactExport(BaseModel):
     csat_surveys: list[CsatOut]
     subscriptions: list[SubscriptionRef] = Field(
         description="References to the account's subscriptions."
+    )
+    inbound_emails: list[InboundMailExport] = Field(
+        default_factory=list,
+        description="Mail received on their tickets or from their addresses (quarantined "
+        "included), each with the raw message.",
+    )
+    outbound_emails: list[OutboundMailExport] = Field(
+        default_factory=list, description="Mail sent (or queued) to them, with the raw message."
+    )
+    usage_events: list[UsageEventExport] = Field(
+        default_factory=list,
+        description="Product-usage events of their product user ids (and the anonymous ids "
+        "those events carried), oldest first.",
+    )
+    usage_events_truncated: bool = Field(
+        default=False, description="True when `usage_events` was cut at 100 000 events."
     )
 
 

@@ -85,7 +85,10 @@ def erase_for_person(
     if ticket_ids:
         outbound_filter.append(OutboundEmail.ticket_id.in_(ticket_ids))
     if emails:
-        outbound_filter.append(func.lower(OutboundEmail.to).in_(emails))
+        # `to` is written as `Name <address>`
+        outbound_filter += [
+            func.lower(OutboundEmail.to).contains(e, autoescape=True) for e in emails
+        ]
     if outbound_filter:
         changed: CursorResult[Any] = session.execute(  # type: ignore[assignment]
             update(OutboundEmail)
