@@ -8,7 +8,7 @@ person's (one event in 500). Times `erase_contact` + commit (the database part, 
 transaction) and `finish_erasure` (attachment files and the Parquet rewrite), and checks that
 the person's user id is gone from every file.
 
-    .venv/bin/python -m benchmarks.bench_erasure [--tickets 300] [--messages 4] [--others 2000]
+    .venv/bin/python -m benchmarks.bench_erasure [--tickets 100] [--messages 4] [--others 300]
         [--days 30] [--events-per-day 20000]
 """
 
@@ -73,9 +73,9 @@ def _parquet(data_dir: Path, workspace_id: int, days: int, per_day: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tickets", type=int, default=300)
+    parser.add_argument("--tickets", type=int, default=100)
     parser.add_argument("--messages", type=int, default=4)
-    parser.add_argument("--others", type=int, default=2000)
+    parser.add_argument("--others", type=int, default=300)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--events-per-day", type=int, default=20_000)
     args = parser.parse_args()
