@@ -20,7 +20,8 @@ from cxhub.core.runtime import Runtime
 from cxhub.people.models import LoginFailure
 from cxhub.privacy.retention import apply_login_failure_retention, apply_retention
 from cxhub.service.mail.models import InboundEmail, InboundStatus, OutboundEmail, OutboundStatus
-from cxhub.service.tickets.models import Ticket, TicketMessage, TicketStatus
+from cxhub.service.tickets.attachments import AttachmentStore
+from cxhub.service.tickets.models import Ticket, TicketAttachment, TicketMessage, TicketStatus
 from cxhub.success.usage.models import UsageEvent
 from cxhub.success.usage.storage import day_dir, file_name
 from tests.api.problems import assert_problem
@@ -102,12 +103,18 @@ def test_each_workspace_has_its_own_policy(
 def _ticket(
     client: TestClient, tenant: Tenant, *, closed_days_ago: float | None, now: datetime
 ) -> int:
+    upload = client.post(
+        "/api/v1/attachments",
+        files={"file": ("scan.txt", unique("scan ").encode(), "text/plain")},
+        headers=tenant.admin,
+    ).json()
     ticket = client.post(
         "/api/v1/tickets",
         json={
             "subject": "s",
             "description": unique("body "),
             "requester": {"emails": [f"{unique('r')}@x.org"]},
+            "attachment_ids": [upload["id"]],
         },
         headers=tenant.admin,
     ).json()
@@ -212,6 +219,17 @@ def _counts(tenant: Tenant) -> dict[str, int]:
         }
 
 
+def _attachment_files(tenant: Tenant, ticket_id: int) -> list[str]:
+    with tenant.session() as session:
+        return list(
+            session.scalars(
+                select(TicketAttachment.sha256)
+                .join(TicketMessage, TicketMessage.id == TicketAttachment.message_id)
+                .where(TicketMessage.ticket_id == ticket_id)
+            )
+        )
+
+
 def _bodies(tenant: Tenant, ticket_id: int) -> set[str]:
     with tenant.session() as session:
         return set(
@@ -228,6 +246,10 @@ def test_retention_removes_only_what_is_older_in_bounded_batches(
     assert _put(client, tenant, POLICY).status_code == 200
     data_dir: Path = runtime.settings.data_dir
     before = _counts(tenant)
+    old_files = _attachment_files(tenant, ids["old_closed"]) + _attachment_files(
+        tenant, ids["old_closed_2"]
+    )
+    assert len(old_files) == 2
 
     with tenant.session() as session:
         dry = apply_retention(
@@ -266,6 +288,15 @@ def test_retention_removes_only_what_is_older_in_bounded_batches(
     assert all(rule.remaining == 0 for rule in second.rules)
 
     assert _bodies(tenant, ids["old_closed"]) == {RETENTION_MARKER}
+    store = AttachmentStore(data_dir / "attachments")
+    for kind, ticket_id in ids.items():
+        files = _attachment_files(tenant, ticket_id)
+        if kind.startswith("old_closed"):
+            assert files == [], "the attachment rows of redacted threads are deleted"
+        else:
+            assert files
+            assert all(store.path_for(digest).exists() for digest in files)
+    assert not any(store.path_for(d).exists() for d in old_files), "their files are deleted"
     assert _bodies(tenant, ids["old_closed_2"]) == {RETENTION_MARKER}
     assert RETENTION_MARKER not in _bodies(tenant, ids["recent_closed"])
     assert RETENTION_MARKER not in _bodies(tenant, ids["open"])

@@ -86,18 +86,19 @@ def erase_contact(
         )
     person = contacts.person_to_erase(session, contact_id=contact_id)
     workspace_id = person.workspace_id
-    placeholder = contacts.erased_contact_placeholder(session, workspace_id=workspace_id)
     emails = list(person.values(IdentifierKind.EMAIL))
     user_ids = list(person.values(IdentifierKind.EXTERNAL_ID))
+    # Read the Parquet files before the first write, so no database lock waits on the scan.
+    compacted_anonymous = usage.anonymous_ids_in_files(
+        data_dir, workspace_id=workspace_id, user_ids=user_ids
+    )
+    placeholder = contacts.erased_contact_placeholder(session, workspace_id=workspace_id)
 
     ticket_ids = tickets.tickets_of_contacts(session, contact_ids=person.contact_ids)
     redacted = tickets.erase_for_contacts(
         session, contact_ids=person.contact_ids, marker=ERASED_MARKER
     )
     pseudonym = usage.new_pseudonym()
-    compacted_anonymous = usage.anonymous_ids_in_files(
-        data_dir, workspace_id=workspace_id, user_ids=user_ids
-    )
     inbox_events, anonymous_ids = usage.anonymise_inbox(
         session, user_ids=user_ids, pseudonym=pseudonym, extra_anonymous_ids=compacted_anonymous
     )

@@ -21,6 +21,7 @@ from cxhub.core.audit import (
     record_audit,
 )
 from cxhub.core.db import utcnow
+from cxhub.core.jobs import enqueue
 from cxhub.core.redaction import ERASED_MARKER, RETENTION_MARKER
 from cxhub.people import erasure as people
 from cxhub.privacy.models import RetentionPolicyRecord
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 #: Message bodies already replaced by either marker count as removed.
 _MARKERS = (RETENTION_MARKER, ERASED_MARKER)
+PURGE_ATTACHMENT_FILES = "privacy.purge_attachment_files"
 #: Parquet day partitions removed per run (each holds a day of a workspace's events).
 DAYS_PER_RUN = 31
 
@@ -102,9 +104,18 @@ def apply_retention(
         cutoff = now - timedelta(days=days)
         removed = 0
         if not dry_run:
-            removed = tickets.redact_closed_ticket_messages(
+            redacted = tickets.redact_closed_ticket_messages(
                 session, closed_before=cutoff, markers=_MARKERS, limit=batch_size
-            ).tickets
+            )
+            removed = redacted.tickets
+            if redacted.attachment_sha256:
+                # Files go after the commit, once no row uses them (a job the commit releases).
+                enqueue(
+                    session,
+                    PURGE_ATTACHMENT_FILES,
+                    workspace_id=workspace_id,
+                    payload={"sha256": sorted(redacted.attachment_sha256)},
+                )
         remaining = tickets.count_closed_tickets_with_content(
             session, closed_before=cutoff, markers=_MARKERS
         )

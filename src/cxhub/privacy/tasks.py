@@ -1,5 +1,6 @@
 """Privacy background work (entry point `cxhub.domains: privacy`): the file part of each
-erasure, and the periodic retention run per workspace (which also finishes any erasure a crash
+erasure, deleting attachment files the message retention unreferenced, and the periodic
+retention run per workspace (which also finishes any erasure a crash
 left `files_pending`) and for the installation's failed-login counters."""
 
 from __future__ import annotations
@@ -10,8 +11,18 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cxhub.core.runtime import Runtime
-from cxhub.privacy.erasure import FINISH_ERASURE, finish_erasure, pending_erasure_ids
-from cxhub.privacy.retention import apply_login_failure_retention, apply_retention
+from cxhub.privacy.erasure import (
+    FINISH_ERASURE,
+    attachment_store,
+    finish_erasure,
+    pending_erasure_ids,
+)
+from cxhub.privacy.retention import (
+    PURGE_ATTACHMENT_FILES,
+    apply_login_failure_retention,
+    apply_retention,
+)
+from cxhub.service.tickets.erasure import purge_unreferenced_files
 
 APPLY_RETENTION = "privacy.apply_retention"
 LOGIN_FAILURE_RETENTION = "privacy.login_failure_retention"
@@ -45,7 +56,15 @@ def install(runtime: Runtime) -> None:
             dry_run=False,
         )
 
+    def run_purge(session: Session, payload: dict[str, Any]) -> None:
+        purge_unreferenced_files(
+            session,
+            store=attachment_store(settings.data_dir),
+            sha256s=set(payload.get("sha256", [])),
+        )
+
     runtime.jobs.register(FINISH_ERASURE)(run_finish)
+    runtime.jobs.register(PURGE_ATTACHMENT_FILES)(run_purge)
     runtime.jobs.register(APPLY_RETENTION)(run_retention)
     runtime.jobs.register(LOGIN_FAILURE_RETENTION)(run_login_retention)
     if runtime.scheduler is not None:
