@@ -330,6 +330,16 @@ def traces_of(runtime: Runtime, *, workspace_id: int, needles: list[str]) -> lis
         for document in documents:
             if any(n in _text(document) for n in lowered):
                 found.add("ticket_search.document")
+        if not postgres:  # FTS5's own tables: the inverted index segments, the content copy
+            shadows = session.execute(
+                text(
+                    "SELECT name FROM sqlite_master WHERE name LIKE 'ticket\\_search\\_%' ESCAPE '\\'"
+                )
+            ).scalars()
+            for shadow in list(shadows):
+                for row in session.execute(text(f'SELECT * FROM "{shadow}"')):  # noqa: S608
+                    if any(n in _text(value) for value in row for n in lowered):
+                        found.add(f"{shadow} (search index)")
     data_dir = runtime.settings.data_dir
     for path in sorted((data_dir / "attachments").rglob("*")):
         if path.is_file() and any(n.encode() in path.read_bytes().lower() for n in lowered):

@@ -109,7 +109,16 @@ def erase_for_contacts(
         )
     result.tickets = len(ticket_ids)
     _reindex(session, ticket_ids)
+    _purge_deleted_index_entries(session)
     return result
+
+
+def _purge_deleted_index_entries(session: Session) -> None:
+    """SQLite's FTS5 keeps a deleted document's terms in older index segments until they are
+    merged; `optimize` merges them all now, so the person's words are gone from the file's live
+    pages too. (PostgreSQL keeps dead row versions until vacuum: docs/privacy.md.)"""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("INSERT INTO ticket_search(ticket_search) VALUES ('optimize')"))
 
 
 def redact_closed_ticket_messages(
