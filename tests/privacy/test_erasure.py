@@ -3,11 +3,14 @@ aggregates keep their counts, and the erasure is recorded and audited."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
+from cxhub.cli import app as cli_app
 from cxhub.core.permissions import Role
 from cxhub.core.redaction import ERASED_MARKER
 from cxhub.core.runtime import Runtime
@@ -237,3 +240,30 @@ def test_another_workspace_cannot_erase_or_see_erasures(
     assert client.get("/api/v1/privacy/erasures", headers=tenant.admin).json()["items"] == []
     hidden = client.get(f"/api/v1/privacy/erasures/{erased['id']}", headers=tenant.admin)
     assert_problem(hidden, 404, "not-found")
+
+
+def test_cli_erase_confirms_prints_counts_and_refuses_twice(
+    client: TestClient, tenant: Tenant, runtime: Runtime
+) -> None:
+    person = seed_person(client, tenant, runtime)
+    settings = runtime.settings
+    assert settings.database_url is not None
+    base = ["--database-url", settings.database_url, "--data-dir", str(settings.data_dir)]
+    command = [*base, "privacy", "erase", str(person.contact_id), "-w", tenant.slug]
+    runner = CliRunner()
+    declined = runner.invoke(cli_app, command, input="n\n")
+    assert declined.exit_code == 1
+    assert (
+        client.get(f"/api/v1/contacts/{person.contact_id}", headers=tenant.admin).status_code == 200
+    )
+    done = runner.invoke(cli_app, [*command, "--yes", "--reason", "DSR-9"])
+    assert done.exit_code == 0, done.output
+    assert f"contact {person.contact_id} erased" in done.stdout
+    assert "complete" in done.stdout
+    counts = json.loads(done.stdout.split("\n", 1)[1])
+    assert counts["tickets"] == len(person.ticket_ids)
+    assert counts["attachment_files_deleted"] == 1
+    assert traces_of(runtime, workspace_id=tenant.workspace_id, needles=person.needles) == []
+    again = runner.invoke(cli_app, [*command, "--yes"])
+    assert again.exit_code == 1
+    assert "was erased on" in again.output
