@@ -132,12 +132,15 @@ def anonymise_files(
             connection.executemany(
                 "INSERT INTO erased_anonymous VALUES (?)", [[a] for a in anonymous_ids]
             )
+        # One scan finds the affected files; only those are rewritten.
+        affected = connection.execute(
+            "SELECT filename, count(*) FROM read_parquet(?, filename = true) "  # noqa: S608
+            f"WHERE {_MATCH} GROUP BY filename",
+            [[str(p) for p in files]],
+        ).fetchall()
+        matches = {Path(name): int(count) for name, count in affected}
         for path in files:
-            row = connection.execute(
-                f"SELECT count(*) FROM read_parquet(?) WHERE {_MATCH}",  # noqa: S608 - constant
-                [str(path)],
-            ).fetchone()
-            matched = int(row[0]) if row else 0
+            matched = matches.get(path, 0)
             if not matched:
                 continue
             temporary = path.with_name(path.name + ".tmp")
