@@ -36,6 +36,8 @@ DATABASE_FREE = (
     "analytics/test_success.py",
     "analytics/test_health.py",
     "analytics/test_health_backtest.py",
+    "core/test_redaction.py",
+    "privacy/test_coverage.py",
     "service/sla/test_calendar.py",
     "service/sla/test_clock.py",
     "service/sla/test_policy_match.py",

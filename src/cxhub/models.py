@@ -9,6 +9,7 @@ from cxhub.customers.accounts.models import Account, AccountDomain
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.people.models import ApiToken, Team, TeamMembership, User, WebSession
+from cxhub.privacy.models import ErasureRecord, RetentionPolicyRecord
 from cxhub.service.assignment.models import AgentProfile, TeamAssignmentSettings
 from cxhub.service.automations.models import (
     AutomationFiring,
@@ -58,6 +59,7 @@ __all__ = [
     "Contact",
     "ContactIdentifier",
     "CsatSurvey",
+    "ErasureRecord",
     "HealthScorecard",
     "InboundEmail",
     "Interaction",
@@ -65,6 +67,7 @@ __all__ = [
     "Mailbox",
     "OutboundEmail",
     "PlanCatalogueRecord",
+    "RetentionPolicyRecord",
     "SavedView",
     "SlaEvent",
     "SlaPolicy",

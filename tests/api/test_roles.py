@@ -103,6 +103,7 @@ REPRESENTATIVE: dict[Permission, tuple[Prepare, int]] = {
         ),
         200,
     ),
+    Permission.PRIVACY_MANAGE: (lambda c, t: Call("GET", "/api/v1/privacy/retention"), 200),
     Permission.TICKETS_READ: (lambda c, t: Call("GET", "/api/v1/tickets"), 200),
     Permission.TICKETS_WRITE: (
         lambda c, t: Call(

@@ -25,6 +25,7 @@ from cxhub.customers.accounts.models import Account
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.people.models import ApiToken, Team, User
+from cxhub.privacy.models import ErasureRecord
 from cxhub.service.automations.models import AutomationRecord, MacroRecord, TriggerRecord
 from cxhub.service.channels.models import ChannelSource
 from cxhub.service.mail.models import InboundEmail, Mailbox
@@ -194,6 +195,17 @@ def build_scorecard(client: TestClient, tenant: Tenant) -> int:
     return int(_post(client, tenant, "/health/scorecards", body)["id"])
 
 
+def build_erasure(client: TestClient, tenant: Tenant) -> int:
+    contact = build_contact(client, tenant)
+    return int(_post_ok(client, tenant, f"/contacts/{contact}/erase", {"confirm": contact})["id"])
+
+
+def _post_ok(client: TestClient, tenant: Tenant, path: str, body: dict[str, Any]) -> Any:
+    response = client.post(f"/api/v1{path}", json=body, headers=tenant.admin)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 def build_write_key(client: TestClient, tenant: Tenant) -> int:
     return int(_post(client, tenant, "/tracking/write-keys", {"name": unique("key ")})["id"])
 
@@ -222,6 +234,7 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "subscription_id": (build_subscription, Subscription),
     "write_key_id": (build_write_key, TrackingWriteKey),
     "scorecard_id": (build_scorecard, HealthScorecard),
+    "erasure_id": (build_erasure, ErasureRecord),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
@@ -295,6 +308,8 @@ def test_other_workspace_objects_are_not_found_on_every_route(
         body = WRITE_BODIES.get(str(route), {})
         if str(route) == "POST /api/v1/contacts/{contact_id}/merge":
             body = {"loser_id": build_contact(client, tenant)}
+        if str(route) == "POST /api/v1/contacts/{contact_id}/erase":
+            body = {"confirm": ids["contact_id"]}
         url = route.path.format(**ids)
         response = client.request(route.method, url, json=body, headers=tenant.admin)
         if response.status_code != 404:
@@ -405,6 +420,8 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/teams": Team,
     "/api/v1/me/tokens": ApiToken,
     "/api/v1/audit": AuditEntry,
+    "/api/v1/privacy/erasures": ErasureRecord,
+    "/api/v1/privacy/retention": None,
     "/api/v1/me": None,  # one object, the caller
     "/api/v1/tickets": Ticket,
     "/api/v1/metrics/service": None,  # aggregates; isolation in tests/analytics

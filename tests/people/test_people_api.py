@@ -126,7 +126,15 @@ def test_role_change_is_audited(client: TestClient, tenant: Tenant) -> None:
                 .order_by(AuditEntry.id)
             )
         )
-    assert [e.action for e in entries] == ["user.created", "user.role_changed"]
+    # every PATCH is an administrative change (`user.updated`, at the edge); only the first
+    # changed the role
+    assert [e.action for e in entries] == [
+        "user.created",
+        "user.role_changed",
+        "user.updated",
+        "user.updated",
+    ]
+    assert entries[2].detail == {"fields": ["role"], "via": "token"}
     change = entries[1]
     assert change.detail == {"from": "viewer", "to": "analyst"}
     assert change.actor_user_id == tenant.user_ids[Role.ADMIN]

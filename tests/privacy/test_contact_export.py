@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from cxhub.core.permissions import Role
+from cxhub.core.runtime import Runtime
 from tests.api.problems import assert_problem
 from tests.factories import Tenant, unique
+from tests.privacy.seeding import compact_events, seed_person, track_later
 
 
 def _post(client: TestClient, tenant: Tenant, path: str, body: dict[str, Any]) -> Any:
@@ -122,3 +126,48 @@ def test_viewer_may_not_export(client: TestClient, tenant: Tenant) -> None:
         f"/api/v1/contacts/{contact['id']}/export", headers=tenant.headers(Role.VIEWER)
     )
     assert_problem(response, 403, "forbidden")
+
+
+def test_export_holds_the_mail_and_usage_events_the_erasure_covers(
+    client: TestClient, tenant: Tenant, runtime: Runtime
+) -> None:
+    other = seed_person(client, tenant, runtime, first_name="Grace")
+    person = seed_person(client, tenant, runtime)
+    compact_events(tenant, runtime)
+    track_later(client, person)
+    response = client.get(f"/api/v1/contacts/{person.contact_id}/export", headers=tenant.admin)
+    assert response.status_code == 200, response.text
+    document = response.json()
+
+    raws = [base64.b64decode(m["raw_base64"]) for m in document["inbound_emails"]]
+    assert len(raws) == 1
+    assert person.phone_typed.encode() in raws[0]
+    assert document["inbound_emails"][0]["ticket_id"] in person.ticket_ids
+    sent = document["outbound_emails"]
+    assert sent, "the reply to their e-mail ticket was queued as mail"
+    for message in sent:
+        assert person.email in message["to"]
+        assert person.email.encode() in base64.b64decode(message["raw_base64"])
+    events = document["usage_events"]
+    # identify, track and page (compacted, the page by anonymous id only) and one in the inbox
+    assert sorted(e["type"] for e in events) == ["identify", "page", "track", "track"]
+    assert {e["user_id"] for e in events} == {person.external_id, None}
+    assert {e["anonymous_id"] for e in events} >= {person.anonymous_id}
+    assert other.external_id not in json.dumps(document)
+    assert document["usage_events_truncated"] is False
+    identify = next(e for e in events if e["type"] == "identify")
+    assert identify["properties"]["email"] == person.email
+
+
+def test_an_erased_contact_has_nothing_to_export(client: TestClient, tenant: Tenant) -> None:
+    contact = _post(
+        client, tenant, "/contacts", {"first_name": "Gone", "emails": ["g@example.com"]}
+    )
+    erased = client.post(
+        f"/api/v1/contacts/{contact['id']}/erase",
+        json={"confirm": contact["id"]},
+        headers=tenant.admin,
+    )
+    assert erased.status_code == 200
+    response = client.get(f"/api/v1/contacts/{contact['id']}/export", headers=tenant.admin)
+    assert_problem(response, 404, "not-found")

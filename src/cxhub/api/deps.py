@@ -2,7 +2,8 @@
 
 The transaction edge (ADR 0002): `db_session` opens one session per request and
 `TransactionalRoute` commits it after the handler has produced its response and before that
-response is sent, so a client never sees success for a change that failed to commit. Events and
+response is sent, so a client never sees success for a change that failed to commit. Routes of
+`api.audit_trail.ROUTE_AUDIT` get their audit entry written just before that commit. Events and
 jobs queued by services are released by the commit (core.events / core.jobs).
 """
 
@@ -19,6 +20,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from cxhub.api.audit_trail import ROUTE_AUDIT, AuditedRoute, record_route_audit, route_key
 from cxhub.core.errors import AuthenticationRequired, PermissionDenied
 from cxhub.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from cxhub.core.permissions import Permission, Role, role_allows
@@ -54,6 +56,32 @@ def db_session(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(db_session)]
 
 
+async def _audit(
+    request: Request, session: Session, audited: AuditedRoute, response: Response
+) -> None:
+    principal = getattr(request.state, "principal", None)
+    if principal is None:
+        return
+    try:
+        body = (
+            await request.json()
+            if request.headers.get("content-type", "").startswith("application/json")
+            else None
+        )
+    except ValueError:
+        body = None
+    await run_in_threadpool(
+        lambda: record_route_audit(
+            session,
+            audited=audited,
+            principal=principal,
+            path_params=dict(request.path_params),
+            request_json=body,
+            response_body=bytes(getattr(response, "body", b"")),
+        )
+    )
+
+
 class TransactionalRoute(APIRoute):
     """Commits the request's session once the handler succeeded; rolls back otherwise."""
 
@@ -65,6 +93,9 @@ class TransactionalRoute(APIRoute):
             session: Session | None = getattr(request.state, "db_session", None)
             if session is not None:
                 if response.status_code < 400:
+                    audited = ROUTE_AUDIT.get(route_key(request.method, self.path))
+                    if audited is not None:
+                        await _audit(request, session, audited, response)
                     await run_in_threadpool(session.commit)
                 else:
                     await run_in_threadpool(session.rollback)

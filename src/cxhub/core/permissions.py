@@ -30,6 +30,7 @@ class Permission(StrEnum):
     DATA_EXPORT = "data:export"
     DATA_IMPORT = "data:import"
     AUDIT_READ = "audit:read"
+    PRIVACY_MANAGE = "privacy:manage"
     TICKETS_READ = "tickets:read"
     TICKETS_WRITE = "tickets:write"
     TICKETS_MANAGE = "tickets:manage"

@@ -64,6 +64,24 @@ class Settings(BaseSettings):
         description="Failed password logins one client IP may make per lockout window (per "
         "process) before its attempts are refused.",
     )
+    login_failure_retention_days: int = Field(
+        default=30,
+        ge=1,
+        description="Failed-login counters with no failure for this many days are deleted by the "
+        "retention job (installation-wide; counters that still lock an address are kept).",
+    )
+    retention_every_seconds: int = Field(
+        default=3600,
+        ge=60,
+        description="How often the privacy retention job applies each workspace's retention "
+        "policy (and finishes erasures interrupted before their file part).",
+    )
+    retention_batch_size: int = Field(
+        default=1000,
+        ge=1,
+        description="Most rows (tickets for message retention) each retention rule removes per "
+        "run, so one run never holds a long transaction.",
+    )
     jobs_backend: Literal["inprocess", "sync"] = Field(
         default="inprocess",
         description="Where background jobs run: a worker thread in this process, or inline ('sync').",

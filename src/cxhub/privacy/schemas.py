@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from cxhub.customers.accounts.schemas import AccountOut
 from cxhub.customers.contacts.schemas import ContactOut
 from cxhub.customers.timeline.schemas import InteractionOut
 from cxhub.service.csat.schemas import CsatOut
+from cxhub.service.mail.subject_access import InboundMailExport, OutboundMailExport
 from cxhub.service.tickets.subject_access import TicketWithMessages
+from cxhub.success.usage.subject_access import UsageEventExport
 
-EXPORT_FORMAT = "cxhub.contact-export/1"
+EXPORT_FORMAT = "cxhub.contact-export/1"  # additions are new keys; the version bumps on changes
 
 
 class SubscriptionRef(BaseModel):
@@ -41,3 +44,112 @@ class ContactExport(BaseModel):
     subscriptions: list[SubscriptionRef] = Field(
         description="References to the account's subscriptions."
     )
+    inbound_emails: list[InboundMailExport] = Field(
+        default_factory=list,
+        description="Mail received on their tickets or from their addresses (quarantined "
+        "included), each with the raw message.",
+    )
+    outbound_emails: list[OutboundMailExport] = Field(
+        default_factory=list, description="Mail sent (or queued) to them, with the raw message."
+    )
+    usage_events: list[UsageEventExport] = Field(
+        default_factory=list,
+        description="Product-usage events of their product user ids (and the anonymous ids "
+        "those events carried), oldest first.",
+    )
+    usage_events_truncated: bool = Field(
+        default=False, description="True when `usage_events` was cut at 100 000 events."
+    )
+
+
+class EraseRequest(BaseModel):
+    """Erasure cannot be undone: the caller repeats the contact id to confirm it."""
+
+    confirm: int = Field(description="The contact id again, to confirm the erasure.")
+    reason: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Why (e.g. a ticket number of the request); must not hold personal data.",
+    )
+
+
+class ErasureOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    contact_id: int = Field(description="The erased contact (a merged-away id resolves to it).")
+    contact_ids: list[int] = Field(description="It and every merge tombstone erased with it.")
+    requested_contact_id: int
+    actor_user_id: int | None
+    reason: str | None
+    erased_at: datetime
+    status: str = Field(description="`files_pending` until the file part ran, then `complete`.")
+    completed_at: datetime | None
+    counts: dict[str, Any] = Field(description="Rows and files removed or anonymised, by kind.")
+
+
+# Lower bounds: a policy may not remove what the team still needs to work or to prove what it
+# did (days). Null keeps the data forever.
+RETENTION_MINIMUM_DAYS: dict[str, int] = {
+    "closed_ticket_messages_days": 30,
+    "inbound_mail_days": 7,
+    "quarantined_mail_days": 7,
+    "outbound_mail_days": 7,
+    "usage_events_days": 30,
+    "audit_log_days": 365,
+}
+RETENTION_MAXIMUM_DAYS = 36_500
+
+
+def _days(name: str, description: str) -> Any:
+    return Field(
+        default=None,
+        ge=RETENTION_MINIMUM_DAYS[name],
+        le=RETENTION_MAXIMUM_DAYS,
+        description=f"{description} (at least {RETENTION_MINIMUM_DAYS[name]} days; null: forever).",
+    )
+
+
+class RetentionPolicy(BaseModel):
+    """Days each kind of data is kept; the retention job removes what is older."""
+
+    model_config = ConfigDict(from_attributes=True, extra="forbid")
+
+    closed_ticket_messages_days: int | None = _days(
+        "closed_ticket_messages_days",
+        "Message bodies and attachments of tickets closed this long ago are removed; the "
+        "tickets and their figures stay",
+    )
+    inbound_mail_days: int | None = _days(
+        "inbound_mail_days", "Raw received e-mail (processed, duplicate, ignored) is deleted"
+    )
+    quarantined_mail_days: int | None = _days(
+        "quarantined_mail_days", "Quarantined received e-mail is deleted"
+    )
+    outbound_mail_days: int | None = _days(
+        "outbound_mail_days", "Sent or failed outbound e-mail (MIME) is deleted"
+    )
+    usage_events_days: int | None = _days(
+        "usage_events_days", "Usage events (inbox and Parquet day partitions) are deleted"
+    )
+    audit_log_days: int | None = _days("audit_log_days", "Audit entries are deleted")
+
+
+class RetentionPolicyOut(RetentionPolicy):
+    updated_at: datetime | None = None
+    updated_by_user_id: int | None = None
+
+
+class RetentionRuleReport(BaseModel):
+    kind: str
+    days: int
+    cutoff: datetime
+    removed: int = Field(description="Removed in this run (0 in a dry run).")
+    remaining: int = Field(description="Still older than the cutoff after this run.")
+
+
+class RetentionReport(BaseModel):
+    workspace_id: int
+    dry_run: bool
+    ran_at: datetime
+    rules: list[RetentionRuleReport]

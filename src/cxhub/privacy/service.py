@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy.orm import Session
 
 from cxhub.core.audit import record_audit
 from cxhub.core.db import utcnow
 from cxhub.customers.accounts.schemas import AccountOut
 from cxhub.customers.accounts.service import get_account
+from cxhub.customers.contacts.models import IdentifierKind
 from cxhub.customers.contacts.schemas import ContactOut
 from cxhub.customers.contacts.service import get_contact
 from cxhub.customers.timeline import service as timeline
@@ -15,18 +18,29 @@ from cxhub.customers.timeline.schemas import InteractionOut
 from cxhub.privacy.schemas import ContactExport, SubscriptionRef
 from cxhub.service.csat import service as csat
 from cxhub.service.csat.schemas import CsatOut
+from cxhub.service.mail import subject_access as mail
 from cxhub.service.tickets import subject_access as tickets
 from cxhub.success.subscriptions import service as subscriptions
+from cxhub.success.usage import subject_access as usage
 
 
 def export_contact(
-    session: Session, *, contact_id: int, actor_user_id: int | None
+    session: Session, *, contact_id: int, actor_user_id: int | None, data_dir: Path
 ) -> ContactExport:
     """Everything held on `contact_id` (404 for another workspace's contact, via `get_contact`).
 
     A merged-away contact id answers with the surviving contact, which now holds its data."""
     contact = get_contact(session, contact_id=contact_id)
     account = get_account(session, account_id=contact.account_id) if contact.account_id else None
+    ticket_documents = tickets.export_for_contact(session, contact_id=contact.id)
+    emails = [i.value for i in contact.identifiers if i.kind == IdentifierKind.EMAIL]
+    user_ids = [i.value for i in contact.identifiers if i.kind == IdentifierKind.EXTERNAL_ID]
+    inbound, outbound = mail.export_for_person(
+        session, ticket_ids=[t.ticket.id for t in ticket_documents], emails=emails
+    )
+    usage_events, truncated = usage.export_for_user_ids(
+        session, data_dir=data_dir, workspace_id=contact.workspace_id, user_ids=user_ids
+    )
     document = ContactExport(
         exported_at=utcnow(),
         workspace_id=contact.workspace_id,
@@ -36,7 +50,7 @@ def export_contact(
             InteractionOut.model_validate(interaction)
             for interaction in timeline.export_for_contact(session, contact_id=contact.id)
         ],
-        tickets=tickets.export_for_contact(session, contact_id=contact.id),
+        tickets=ticket_documents,
         csat_surveys=[
             CsatOut.of(survey) for survey in csat.export_for_contact(session, contact_id=contact.id)
         ],
@@ -53,6 +67,10 @@ def export_contact(
                 subscriptions.export_for_account(session, account_id=account.id) if account else []
             )
         ],
+        inbound_emails=inbound,
+        outbound_emails=outbound,
+        usage_events=usage_events,
+        usage_events_truncated=truncated,
     )
     record_audit(
         session,
@@ -65,6 +83,7 @@ def export_contact(
             "requested_id": contact_id,
             "tickets": len(document.tickets),
             "interactions": len(document.interactions),
+            "usage_events": len(document.usage_events),
         },
     )
     return document

@@ -1,0 +1,167 @@
+"""Which stored text is personal data about a contact, and what erasure does with it.
+
+Every text, JSON or binary column of every table is classified here. `tests/privacy/
+test_coverage.py` fails when a table gains such a column that is not, so whoever adds a column
+that may hold a customer's words or identifiers decides, in review, how erasure handles it (and
+extends `privacy/erasure.py` when the answer is `ERASED`). docs/privacy.md shows the same table
+to users.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Treatment(StrEnum):
+    #: Deleted or anonymised by `erase_contact` (for rows about the erased person).
+    ERASED = "erased"
+    #: Workspace configuration written by staff (names of teams, rules, mailboxes, …).
+    CONFIGURATION = "configuration"
+    #: About users (staff), who are not the contact; managed with the users themselves.
+    STAFF = "staff"
+    #: About the account (a company), not about a person.
+    ACCOUNT = "account"
+    #: Codes, enums, hashes, machine-made ids and measurements with no personal meaning.
+    SYSTEM = "system"
+    #: The privacy domain's own records, which hold no personal data by construction.
+    PRIVACY = "privacy"
+
+
+E, C, S, A, Y, P = (
+    Treatment.ERASED,
+    Treatment.CONFIGURATION,
+    Treatment.STAFF,
+    Treatment.ACCOUNT,
+    Treatment.SYSTEM,
+    Treatment.PRIVACY,
+)
+
+# table -> column -> treatment. For ERASED columns the comment says how.
+COLUMN_TREATMENT: dict[str, dict[str, Treatment]] = {
+    # customers ----------------------------------------------------------------------------
+    "contacts": {  # the rows are deleted (survivor and merge tombstones)
+        "first_name": E,
+        "last_name": E,
+        "name_key": E,
+        "last_name_key": E,
+        "locale": E,
+        "time_zone": E,
+        "country": E,
+        "custom_attributes": E,
+    },
+    "contact_identifiers": {"value": E, "label": E},  # deleted
+    "interactions": {  # kept for journey counts; content blanked, contact → placeholder
+        "summary": E,
+        "payload": E,
+        "external_id": E,
+        "kind": Y,
+        "journey_stage": Y,
+        "source_type": Y,
+        "source_id": Y,
+    },
+    "accounts": {
+        "name": A,
+        "name_key": A,
+        "external_id": A,
+        "industry": A,
+        "tier": A,
+        "country": A,
+        "custom_attributes": A,
+    },
+    "account_domains": {"domain": A},
+    # service ------------------------------------------------------------------------------
+    "tickets": {  # requested tickets: subject → marker, custom fields emptied
+        "subject": E,
+        "custom_fields": E,
+        "ticket_type": Y,
+        "language": Y,
+        "external_id": Y,
+    },
+    "ticket_messages": {  # bodies → marker, Message-ID and delivery error cleared
+        "body_text": E,
+        "body_html": E,
+        "email_message_id": E,
+        "delivery_error": E,
+    },
+    "ticket_attachments": {  # rows deleted, files deleted once unreferenced
+        "filename": E,
+        "content_type": E,
+        "sha256": E,
+        "content_id": E,
+    },
+    "ticket_tags": {"tag": C},
+    "ticket_rule_runs": {
+        "rule_kind": Y,
+        "rule_name": C,
+        "event": Y,
+        "changed_fields": Y,
+        "skipped": Y,
+    },
+    "csat_surveys": {"comment": E, "token_sha256": E, "channel": Y},  # score kept
+    "inbound_emails": {  # emptied: raw, addresses, Message-ID; reason = "erased"
+        "raw": E,
+        "envelope_from": E,
+        "recipients": E,
+        "message_id": E,
+        "reason": E,
+        "sha256": Y,
+    },
+    "outbound_emails": {  # emptied and marked failed (never sent)
+        "to": E,
+        "subject": E,
+        "raw": E,
+        "last_error": E,
+        "envelope_from": C,
+        "kind": Y,
+        "message_id": Y,
+    },
+    "mailboxes": {"address": C, "display_name": C},
+    "channel_sources": {"name": C, "secret": C},
+    "channel_threads": {"thread_key": E, "scope": Y},  # deleted
+    "channel_receipts": {"scope": Y, "external_message_id": Y},
+    "notifications": {"email": E, "subject": E, "body": E},  # deleted / scrubbed
+    "triggers": {"name": C, "definition": C},
+    "automations": {"name": C, "definition": C},
+    "macros": {"name": C, "definition": C},
+    "saved_views": {"name": C, "conditions": C, "sort": C},
+    "sla_policies": {"name": C, "conditions": C, "targets": C, "pause_statuses": C},
+    "business_calendars": {"name": C, "time_zone": C, "weekly_hours": C, "holidays": C},
+    "ticket_sla_targets": {"metric": Y, "pauses": Y},
+    "sla_events": {"metric": Y, "kind": Y},
+    "agent_profiles": {"languages": S},
+    # success ------------------------------------------------------------------------------
+    "usage_events": {  # ids → one random pseudonym, properties/context emptied (and Parquet)
+        "user_id": E,
+        "anonymous_id": E,
+        "properties": E,
+        "context": E,
+        "message_id": Y,
+        "type": Y,
+        "event": Y,
+        "group_id": A,
+    },
+    "tracking_write_keys": {"name": C, "key_hash": Y, "key_prefix": Y},
+    "subscriptions": {"plan": A, "currency": A, "status": A, "external_id": A},
+    "subscription_mrr_changes": {"plan": A, "reason": A},
+    "health_scorecards": {"name": C, "definition": C},
+    "account_health_scores": {"band": A, "components": A},
+    # people, core, privacy ----------------------------------------------------------------
+    "users": {"email": S, "name": S, "password_hash": S, "locale": S, "time_zone": S},
+    "teams": {"name": C, "description": C},
+    "api_tokens": {"name": S, "token_hash": Y, "prefix": Y},
+    "web_sessions": {"session_hash": Y},
+    "login_failures": {"email": E},  # deleted unless it still locks the address
+    "workspaces": {"slug": C, "name": C, "default_locale": C, "default_time_zone": C},
+    "audit_entries": {"detail": E, "action": Y, "target_type": Y},  # details scrubbed
+    "privacy_erasures": {"contact_ids": P, "reason": P, "status": P, "counts": P, "pending": P},
+}
+
+#: Stored outside the tables above, and what erasure does there.
+FILES_AND_INDEXES: dict[str, str] = {
+    "ticket_search": "the search document of each affected ticket is rewritten from the "
+    "redacted thread",
+    "<data_dir>/attachments": "files of deleted attachment rows are deleted when no row of any "
+    "workspace still uses the same bytes",
+    "<data_dir>/events": "Parquet files holding the person's events are rewritten with the "
+    "pseudonym and empty properties/context",
+}

@@ -1,0 +1,212 @@
+"""Erasing a contact (GDPR art. 17), through each domain's own erasure function; no commit.
+
+`erase_contact` runs the database part in the caller's transaction: every domain removes or
+anonymises what it holds on the person (see docs/privacy.md for the table), the contact and its
+identifiers are deleted, rows that referenced the contact point at the workspace's erased-contact
+placeholder, an `ErasureRecord` (counts only) and an audit entry are written. The file part
+(attachment bytes no longer referenced, usage events already compacted to Parquet) must not run
+before the commit, so it is a job (`privacy.finish_erasure`) released by the commit; the retention
+job also finishes any erasure a crash left `files_pending`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cxhub.core.audit import record_audit, scrub_audit_details
+from cxhub.core.db import utcnow
+from cxhub.core.errors import Conflict, NotFound
+from cxhub.core.events import publish
+from cxhub.core.jobs import enqueue
+from cxhub.core.redaction import ERASED_MARKER, scrub_json
+from cxhub.customers.contacts import erasure as contacts
+from cxhub.customers.contacts.models import IdentifierKind
+from cxhub.customers.timeline import erasure as timeline
+from cxhub.people.erasure import forget_login_failures
+from cxhub.privacy.events import ContactErased
+from cxhub.privacy.models import ErasureRecord, ErasureStatus
+from cxhub.service.automations import erasure as notifications
+from cxhub.service.channels import erasure as channels
+from cxhub.service.csat import erasure as csat
+from cxhub.service.mail import erasure as mail
+from cxhub.service.tickets import erasure as tickets
+from cxhub.service.tickets.attachments import AttachmentStore
+from cxhub.success.usage import erasure as usage
+
+FINISH_ERASURE = "privacy.finish_erasure"
+
+
+class AlreadyErased(Conflict):
+    type_slug = "already-erased"
+    title = "Contact already erased"
+
+
+def attachment_store(data_dir: Path) -> AttachmentStore:
+    return AttachmentStore(data_dir / "attachments")
+
+
+def find_erasure(session: Session, *, contact_id: int) -> ErasureRecord | None:
+    """The erasure that removed `contact_id` (the survivor's or a merge tombstone's id)."""
+    record = session.scalar(select(ErasureRecord).where(ErasureRecord.contact_id == contact_id))
+    if record is not None:
+        return record
+    for candidate in session.scalars(select(ErasureRecord).order_by(ErasureRecord.id)):
+        if contact_id in (candidate.contact_ids or []):
+            return candidate
+    return None
+
+
+def get_erasure(session: Session, *, erasure_id: int) -> ErasureRecord:
+    record = session.scalar(select(ErasureRecord).where(ErasureRecord.id == erasure_id))
+    if record is None:
+        raise NotFound(f"erasure {erasure_id} not found")
+    return record
+
+
+def erase_contact(
+    session: Session,
+    *,
+    contact_id: int,
+    actor_user_id: int | None,
+    data_dir: Path,
+    reason: str | None = None,
+) -> ErasureRecord:
+    """Erase the contact everywhere; 409 `already-erased` when it was erased before, 404 when
+    it never existed (or belongs to another workspace)."""
+    earlier = find_erasure(session, contact_id=contact_id)
+    if earlier is not None:
+        raise AlreadyErased(
+            f"contact {contact_id} was erased on {earlier.erased_at.isoformat()}",
+            erasure_id=earlier.id,
+            erased_at=earlier.erased_at.isoformat(),
+        )
+    person = contacts.person_to_erase(session, contact_id=contact_id)
+    workspace_id = person.workspace_id
+    emails = list(person.values(IdentifierKind.EMAIL))
+    user_ids = list(person.values(IdentifierKind.EXTERNAL_ID))
+    # Read the Parquet files before the first write, so no database lock waits on the scan.
+    compacted_anonymous = usage.anonymous_ids_in_files(
+        data_dir, workspace_id=workspace_id, user_ids=user_ids
+    )
+    placeholder = contacts.erased_contact_placeholder(session, workspace_id=workspace_id)
+
+    ticket_ids = tickets.tickets_of_contacts(session, contact_ids=person.contact_ids)
+    redacted = tickets.erase_for_contacts(
+        session, contact_ids=person.contact_ids, marker=ERASED_MARKER
+    )
+    pseudonym = usage.new_pseudonym()
+    inbox_events, anonymous_ids = usage.anonymise_inbox(
+        session, user_ids=user_ids, pseudonym=pseudonym, extra_anonymous_ids=compacted_anonymous
+    )
+    mail_result = mail.erase_for_person(session, ticket_ids=ticket_ids, tokens=person.tokens)
+    notes = notifications.erase_for_person(session, ticket_ids=ticket_ids, tokens=person.tokens)
+    counts: dict[str, Any] = {
+        "contacts": len(person.contact_ids),
+        "identifiers": sum(len(v) for v in person.identifiers.values()),
+        "tickets": redacted.tickets,
+        "messages": redacted.messages,
+        "attachments": redacted.attachments,
+        "interactions": timeline.anonymise_for_contacts(session, contact_ids=person.contact_ids),
+        "csat_surveys": csat.anonymise_surveys(
+            session, contact_ids=person.contact_ids, ticket_ids=ticket_ids
+        ),
+        "inbound_emails": mail_result.inbound,
+        "outbound_emails": mail_result.outbound,
+        "channel_threads": channels.forget_threads(session, ticket_ids=ticket_ids),
+        "notifications_deleted": notes.deleted,
+        "notifications_scrubbed": notes.scrubbed,
+        "usage_events_in_inbox": inbox_events,
+        "login_failures": forget_login_failures(session, emails=emails, now=utcnow()),
+        "audit_entries_scrubbed": scrub_audit_details(
+            session,
+            targets={"contact": list(person.contact_ids), "ticket": ticket_ids},
+            scrub=lambda detail: scrub_json(detail, person.tokens),
+        ),
+    }
+    counts["references_moved"] = contacts.delete_person(
+        session, person=person, placeholder_id=placeholder.id
+    )
+    record = ErasureRecord(
+        workspace_id=workspace_id,
+        contact_id=person.contact_id,
+        contact_ids=list(person.contact_ids),
+        requested_contact_id=contact_id,
+        actor_user_id=actor_user_id,
+        reason=reason,
+        status=ErasureStatus.FILES_PENDING.value,
+        counts=counts,
+        pending={
+            "attachment_sha256": sorted(redacted.attachment_sha256),
+            "usage_user_ids": user_ids,
+            "usage_anonymous_ids": anonymous_ids,
+            "pseudonym": pseudonym,
+        },
+    )
+    session.add(record)
+    session.flush()
+    record_audit(
+        session,
+        workspace_id=workspace_id,
+        actor_user_id=actor_user_id,
+        action="contact.erased",
+        target_type="contact",
+        target_id=person.contact_id,
+        detail={"erasure_id": record.id, "requested_id": contact_id, "counts": counts},
+    )
+    publish(
+        session,
+        ContactErased(
+            workspace_id=workspace_id,
+            contact_id=person.contact_id,
+            erasure_id=record.id,
+            placeholder_id=placeholder.id,
+        ),
+    )
+    enqueue(session, FINISH_ERASURE, workspace_id=workspace_id, payload={"erasure_id": record.id})
+    return record
+
+
+def finish_erasure(session: Session, *, erasure_id: int, data_dir: Path) -> ErasureRecord:
+    """The file part, after the commit: delete attachment files no row uses any more and
+    anonymise the person's compacted usage events. Safe to run again (it finds nothing left)."""
+    record = get_erasure(session, erasure_id=erasure_id)
+    if record.status == ErasureStatus.COMPLETE.value:
+        return record
+    pending = record.pending or {}
+    files = tickets.purge_unreferenced_files(
+        session,
+        store=attachment_store(data_dir),
+        sha256s=set(pending.get("attachment_sha256", [])),
+    )
+    compacted = usage.anonymise_files(
+        data_dir,
+        workspace_id=record.workspace_id,
+        user_ids=list(pending.get("usage_user_ids", [])),
+        anonymous_ids=list(pending.get("usage_anonymous_ids", [])),
+        pseudonym=str(pending.get("pseudonym") or usage.new_pseudonym()),
+    )
+    record.counts = {
+        **(record.counts or {}),
+        "attachment_files_deleted": files,
+        "usage_events_in_files": compacted.events,
+        "usage_files_rewritten": compacted.files,
+    }
+    record.pending = {}
+    record.status = ErasureStatus.COMPLETE.value
+    record.completed_at = utcnow()
+    session.flush()
+    return record
+
+
+def pending_erasure_ids(session: Session) -> list[int]:
+    return list(
+        session.scalars(
+            select(ErasureRecord.id)
+            .where(ErasureRecord.status == ErasureStatus.FILES_PENDING.value)
+            .order_by(ErasureRecord.id)
+        )
+    )

@@ -1,0 +1,74 @@
+"""Privacy background work (entry point `cxhub.domains: privacy`): the file part of each
+erasure, deleting attachment files the message retention unreferenced, and the periodic
+retention run per workspace (which also finishes any erasure a crash
+left `files_pending`) and for the installation's failed-login counters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cxhub.core.runtime import Runtime
+from cxhub.privacy.erasure import (
+    FINISH_ERASURE,
+    attachment_store,
+    finish_erasure,
+    pending_erasure_ids,
+)
+from cxhub.privacy.retention import (
+    PURGE_ATTACHMENT_FILES,
+    apply_login_failure_retention,
+    apply_retention,
+)
+from cxhub.service.tickets.erasure import purge_unreferenced_files
+
+APPLY_RETENTION = "privacy.apply_retention"
+LOGIN_FAILURE_RETENTION = "privacy.login_failure_retention"
+
+
+def install(runtime: Runtime) -> None:
+    settings = runtime.settings
+
+    def run_finish(session: Session, payload: dict[str, Any]) -> None:
+        finish_erasure(session, erasure_id=int(payload["erasure_id"]), data_dir=settings.data_dir)
+
+    def run_retention(session: Session, payload: dict[str, Any]) -> None:
+        at = payload.get("at")
+        for erasure_id in pending_erasure_ids(session):
+            finish_erasure(session, erasure_id=erasure_id, data_dir=settings.data_dir)
+        apply_retention(
+            session,
+            workspace_id=int(session.info["workspace_id"]),
+            data_dir=settings.data_dir,
+            batch_size=settings.retention_batch_size,
+            now=datetime.fromisoformat(at) if at else None,
+        )
+
+    def run_login_retention(session: Session, payload: dict[str, Any]) -> None:
+        at = payload.get("at")
+        apply_login_failure_retention(
+            session,
+            days=settings.login_failure_retention_days,
+            batch_size=settings.retention_batch_size,
+            now=datetime.fromisoformat(at) if at else None,
+            dry_run=False,
+        )
+
+    def run_purge(session: Session, payload: dict[str, Any]) -> None:
+        purge_unreferenced_files(
+            session,
+            store=attachment_store(settings.data_dir),
+            sha256s=set(payload.get("sha256", [])),
+        )
+
+    runtime.jobs.register(FINISH_ERASURE)(run_finish)
+    runtime.jobs.register(PURGE_ATTACHMENT_FILES)(run_purge)
+    runtime.jobs.register(APPLY_RETENTION)(run_retention)
+    runtime.jobs.register(LOGIN_FAILURE_RETENTION)(run_login_retention)
+    if runtime.scheduler is not None:
+        runtime.scheduler.every(settings.retention_every_seconds, APPLY_RETENTION)
+        runtime.scheduler.every(
+            settings.retention_every_seconds, LOGIN_FAILURE_RETENTION, per_workspace=False
+        )

@@ -1,0 +1,169 @@
+"""Erasure and retention of stored mail: received raw messages (quarantine included) and the
+outbound queue.
+
+A received message of an erased person keeps its row, emptied (raw bytes, addresses, Message-ID
+and reason), so intake counts stay; its status says what happened to it, `reason` says
+`erased`. Queued mail to an erased person is never sent (it is marked failed and emptied).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CursorResult, Select, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from cxhub.core.redaction import PersonalTokens, mentions
+from cxhub.service.mail.models import InboundEmail, InboundStatus, OutboundEmail, OutboundStatus
+
+SCAN_BATCH = 500
+ERASED_REASON = "erased"
+
+
+@dataclass
+class MailErasure:
+    inbound: int = 0
+    outbound: int = 0
+
+
+def _empty_inbound(session: Session, ids: list[int]) -> None:
+    for start in range(0, len(ids), SCAN_BATCH):
+        session.execute(
+            update(InboundEmail)
+            .where(InboundEmail.id.in_(ids[start : start + SCAN_BATCH]))
+            .values(
+                raw=b"",
+                envelope_from="",
+                recipients=[],
+                message_id=None,
+                reason=ERASED_REASON,
+                size_bytes=0,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+def erase_for_person(
+    session: Session, *, ticket_ids: list[int], tokens: PersonalTokens
+) -> MailErasure:
+    """Empty every stored message of the person's tickets, from one of their addresses, or (for
+    mail that made no ticket: quarantined, ignored) naming them anywhere in its raw bytes."""
+    result = MailErasure()
+    emails = sorted(tokens.emails)
+    found: set[int] = set()
+    if ticket_ids or emails:
+        found.update(
+            session.scalars(
+                select(InboundEmail.id).where(
+                    or_(
+                        InboundEmail.ticket_id.in_(ticket_ids),
+                        func.lower(InboundEmail.envelope_from).in_(emails),
+                    )
+                )
+            )
+        )
+    last_id = 0
+    while not tokens.is_empty():
+        batch = list(
+            session.execute(
+                select(InboundEmail.id, InboundEmail.raw)
+                .where(InboundEmail.ticket_id.is_(None), InboundEmail.id > last_id)
+                .order_by(InboundEmail.id)
+                .limit(SCAN_BATCH)
+            )
+        )
+        if not batch:
+            break
+        found.update(row.id for row in batch if mentions(row.raw, tokens))
+        last_id = batch[-1].id
+    _empty_inbound(session, sorted(found))
+    result.inbound = len(found)
+
+    outbound_filter: list[Any] = []
+    if ticket_ids:
+        outbound_filter.append(OutboundEmail.ticket_id.in_(ticket_ids))
+    if emails:
+        # `to` is written as `Name <address>`
+        outbound_filter += [
+            func.lower(OutboundEmail.to).contains(e, autoescape=True) for e in emails
+        ]
+    if outbound_filter:
+        changed: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+            update(OutboundEmail)
+            .where(or_(*outbound_filter))
+            .values(
+                to="", subject="", raw=b"", last_error=ERASED_REASON, status=OutboundStatus.FAILED
+            )
+            .execution_options(synchronize_session=False)
+        )
+        result.outbound = int(changed.rowcount or 0)
+    return result
+
+
+# Retention ------------------------------------------------------------------------------------
+
+_FINISHED_INBOUND = (InboundStatus.PROCESSED, InboundStatus.DUPLICATE, InboundStatus.IGNORED)
+
+
+def _inbound_older(received_before: datetime, *, quarantined: bool) -> Any:
+    statuses = (InboundStatus.QUARANTINED,) if quarantined else _FINISHED_INBOUND
+    return (InboundEmail.received_at < received_before) & InboundEmail.status.in_(statuses)
+
+
+def _delete_ids(session: Session, query: Select[Any], model: Any, limit: int) -> int:
+    ids = list(session.scalars(query.order_by(model.id).limit(limit)))
+    if ids:
+        session.execute(
+            delete(model).where(model.id.in_(ids)).execution_options(synchronize_session=False)
+        )
+    return len(ids)
+
+
+def delete_inbound_older_than(
+    session: Session, *, received_before: datetime, quarantined: bool, limit: int
+) -> int:
+    """Delete up to `limit` received messages (finished ones, or the quarantined ones)."""
+    return _delete_ids(
+        session,
+        select(InboundEmail.id).where(_inbound_older(received_before, quarantined=quarantined)),
+        InboundEmail,
+        limit,
+    )
+
+
+def count_inbound_older_than(
+    session: Session, *, received_before: datetime, quarantined: bool
+) -> int:
+    return int(
+        session.scalar(
+            select(func.count(InboundEmail.id)).where(
+                _inbound_older(received_before, quarantined=quarantined)
+            )
+        )
+        or 0
+    )
+
+
+def _outbound_older(created_before: datetime) -> Any:
+    return (OutboundEmail.created_at < created_before) & OutboundEmail.status.in_(
+        (OutboundStatus.SENT, OutboundStatus.FAILED)
+    )
+
+
+def delete_outbound_older_than(session: Session, *, created_before: datetime, limit: int) -> int:
+    """Delete up to `limit` sent or failed outbound messages (queued mail is never touched)."""
+    return _delete_ids(
+        session,
+        select(OutboundEmail.id).where(_outbound_older(created_before)),
+        OutboundEmail,
+        limit,
+    )
+
+
+def count_outbound_older_than(session: Session, *, created_before: datetime) -> int:
+    return int(
+        session.scalar(select(func.count(OutboundEmail.id)).where(_outbound_older(created_before)))
+        or 0
+    )
