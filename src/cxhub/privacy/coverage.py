@@ -144,6 +144,7 @@ COLUMN_TREATMENT: dict[str, dict[str, Treatment]] = {
     "subscriptions": {"plan": A, "currency": A, "status": A, "external_id": A},
     "subscription_mrr_changes": {"plan": A, "reason": A},
     "health_scorecards": {"name": C, "definition": C},
+    "plan_catalogues": {"definition": C},  # plans, limits and add-ons the workspace sells
     "account_health_scores": {"band": A, "components": A},
     # people, core, privacy ----------------------------------------------------------------
     "users": {"email": S, "name": S, "password_hash": S, "locale": S, "time_zone": S},
