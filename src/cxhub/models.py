@@ -37,7 +37,14 @@ from cxhub.service.tickets.models import (
 )
 from cxhub.service.views.models import SavedView
 from cxhub.success.health.models import AccountHealthScore, HealthScorecard
+from cxhub.success.playbooks.models import (
+    Playbook,
+    PlaybookEpisode,
+    PlaybookRun,
+    SurveyEnrolment,
+)
 from cxhub.success.subscriptions.models import Subscription, SubscriptionMrrChange
+from cxhub.success.tasks.models import CsmTask
 from cxhub.success.usage.models import TrackingWriteKey, UsageEvent
 
 __all__ = [
@@ -57,17 +64,22 @@ __all__ = [
     "Contact",
     "ContactIdentifier",
     "CsatSurvey",
+    "CsmTask",
     "HealthScorecard",
     "InboundEmail",
     "Interaction",
     "MacroRecord",
     "Mailbox",
     "OutboundEmail",
+    "Playbook",
+    "PlaybookEpisode",
+    "PlaybookRun",
     "SavedView",
     "SlaEvent",
     "SlaPolicy",
     "Subscription",
     "SubscriptionMrrChange",
+    "SurveyEnrolment",
     "Team",
     "TeamAssignmentSettings",
     "TeamMembership",

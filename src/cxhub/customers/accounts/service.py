@@ -209,3 +209,28 @@ def account_ids_batch(session: Session, *, after_id: int = 0, limit: int = 500) 
     """The ids of the workspace's accounts above `after_id`, in id order (for batch jobs)."""
     statement = select(Account.id).where(Account.id > after_id).order_by(Account.id).limit(limit)
     return list(session.scalars(statement))
+
+
+TAGS_ATTRIBUTE = "tags"
+
+
+def account_tags(account: Account) -> list[str]:
+    """The account's tags, kept in `custom_attributes.tags` (a list of strings)."""
+    raw = (account.custom_attributes or {}).get(TAGS_ATTRIBUTE)
+    if not isinstance(raw, list):
+        return []
+    return [tag for tag in raw if isinstance(tag, str)]
+
+
+def add_account_tags(session: Session, *, account_id: int, tags: list[str]) -> list[str]:
+    """Add `tags` to the account (case-insensitively once each); returns the ones added."""
+    account = get_account(session, account_id=account_id)
+    current = account_tags(account)
+    known = {tag.lower() for tag in current}
+    added = [tag for tag in dict.fromkeys(tags) if tag.lower() not in known]
+    if added:
+        attributes = dict(account.custom_attributes or {})
+        attributes[TAGS_ATTRIBUTE] = current + added
+        account.custom_attributes = attributes
+        session.flush()
+    return added
