@@ -32,7 +32,9 @@ from cxhub.service.sla.models import BusinessCalendarRecord, SlaPolicy
 from cxhub.service.tickets.models import Ticket, TicketAttachment, TicketMessage
 from cxhub.service.views.models import SavedView
 from cxhub.success.health.models import HealthScorecard
+from cxhub.success.playbooks.models import Playbook
 from cxhub.success.subscriptions.models import Subscription
+from cxhub.success.tasks.models import CsmTask
 from cxhub.success.usage.models import TrackingWriteKey
 from tests.api.problems import assert_problem
 from tests.api.routes import ServedRoute, served_routes
@@ -194,6 +196,22 @@ def build_scorecard(client: TestClient, tenant: Tenant) -> int:
     return int(_post(client, tenant, "/health/scorecards", body)["id"])
 
 
+def build_task(client: TestClient, tenant: Tenant) -> int:
+    body = {"account_id": build_account(client, tenant), "title": "Call them"}
+    return int(_post(client, tenant, "/tasks", body)["id"])
+
+
+PLAYBOOK_BODY: dict[str, Any] = {
+    "name": "p",
+    "trigger": {"type": "renewal_due", "days": 30},
+    "actions": [{"type": "create_task", "title": "Renewal of {{ account.name }}"}],
+}
+
+
+def build_playbook(client: TestClient, tenant: Tenant) -> int:
+    return int(_post(client, tenant, "/playbooks", {**PLAYBOOK_BODY, "name": unique("pb ")})["id"])
+
+
 def build_write_key(client: TestClient, tenant: Tenant) -> int:
     return int(_post(client, tenant, "/tracking/write-keys", {"name": unique("key ")})["id"])
 
@@ -222,6 +240,8 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "subscription_id": (build_subscription, Subscription),
     "write_key_id": (build_write_key, TrackingWriteKey),
     "scorecard_id": (build_scorecard, HealthScorecard),
+    "task_id": (build_task, CsmTask),
+    "playbook_id": (build_playbook, Playbook),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
@@ -250,6 +270,8 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
     "PATCH /api/v1/channels/{channel_id}": {"name": "hijacked", "active": False},
     "PATCH /api/v1/subscriptions/{subscription_id}": {"mrr_cents": 1, "plan": "hijacked"},
     "POST /api/v1/subscriptions/{subscription_id}/cancel": {"ended_on": "2026-02-01"},
+    "PATCH /api/v1/tasks/{task_id}": {"title": "hijacked", "status": "done"},
+    "PUT /api/v1/playbooks/{playbook_id}": {**PLAYBOOK_BODY, "name": "hijacked"},
     "PUT /api/v1/health/scorecards/{scorecard_id}": {
         "name": "hijacked",
         "definition": SCORECARD_DEFINITION,
@@ -426,6 +448,11 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/health/scorecards": HealthScorecard,
     "/api/v1/health/backtest": None,  # aggregates of the caller's stored scores
     "/api/v1/metrics/usage": None,  # aggregates; isolation in tests/analytics/test_adoption.py
+    "/api/v1/tasks": CsmTask,
+    "/api/v1/playbooks": Playbook,
+    # rows written by playbook runs only; isolation in tests/success/playbooks/test_runs.py
+    "/api/v1/playbook-runs": None,
+    "/api/v1/survey-enrolments": None,
 }
 
 

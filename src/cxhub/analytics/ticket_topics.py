@@ -58,9 +58,7 @@ def top_topic(
     filters = _counted(workspace_id, account_id, since, until)
     if ticket_type is not None:
         ids = list(
-            session.scalars(
-                select(Ticket.id).where(*filters, Ticket.ticket_type == ticket_type)
-            )
+            session.scalars(select(Ticket.id).where(*filters, Ticket.ticket_type == ticket_type))
         )
         return TopicCount(ticket_type, len(ids), sorted(ids)) if ids else None
     statement = (

@@ -36,7 +36,6 @@ class Permission(StrEnum):
     SERVICE_CONFIGURE = "service:configure"
     SUCCESS_READ = "success:read"
     SUCCESS_WRITE = "success:write"
-    SUCCESS_CONFIGURE = "success:configure"
 
 
 _READ = {

@@ -56,9 +56,7 @@ class RunContext:
     allow_private_targets: bool
 
 
-def outcome(
-    index: int, action: Action, status: str, detail: str, **ref: Any
-) -> dict[str, Any]:
+def outcome(index: int, action: Action, status: str, detail: str, **ref: Any) -> dict[str, Any]:
     return {"index": index, "type": action.type, "status": status, "detail": detail, "ref": ref}
 
 
@@ -106,7 +104,9 @@ def _apply(
         case OpenTicketAction():
             return _open_ticket(session, index, action, run, facts, values, context)
         case TagAccountAction():
-            added = accounts.add_account_tags(session, account_id=facts.account_id, tags=action.tags)
+            added = accounts.add_account_tags(
+                session, account_id=facts.account_id, tags=action.tags
+            )
             detail = f"added {', '.join(added)}" if added else "the account had these tags"
             return outcome(index, action, "done", detail, tags=added)
         case EnrolSurveyAction():
@@ -142,14 +142,18 @@ def _create_task(
     )
     owner = "unassigned (the account has no owner)" if task.owner_id is None else "assigned"
     return outcome(
-        index, action, "done", f"task due {task.due_on}, {owner}", task_id=task.id,
+        index,
+        action,
+        "done",
+        f"task due {task.due_on}, {owner}",
+        task_id=task.id,
         owner_id=task.owner_id,
     )
 
 
-def _recipients(session: Session, action: SendEmailAction, facts: AccountFacts) -> tuple[
-    list[str], list[str]
-]:
+def _recipients(
+    session: Session, action: SendEmailAction, facts: AccountFacts
+) -> tuple[list[str], list[str]]:
     found: list[str] = []
     missing: list[str] = []
     for recipient in action.to:
@@ -229,7 +233,11 @@ def _open_ticket(
         session, workspace_id=context.workspace_id, data=data, actor=Actor.system()
     )
     return outcome(
-        index, action, "done", f"opened ticket #{ticket.number}", ticket_id=ticket.id,
+        index,
+        action,
+        "done",
+        f"opened ticket #{ticket.number}",
+        ticket_id=ticket.id,
         ticket_number=ticket.number,
     )
 
@@ -273,6 +281,9 @@ def _enrol(
             ),
         )
     return outcome(
-        index, action, "done", f"{len(created)} contact(s) enrolled in {action.survey}",
+        index,
+        action,
+        "done",
+        f"{len(created)} contact(s) enrolled in {action.survey}",
         enrolment_ids=created,
     )

@@ -1,4 +1,4 @@
-"""Playbook routes: configuration (admins), the run log, the NPS hook and survey enrolments."""
+"""Playbook routes: configuration, the run log, the NPS hook and survey enrolments."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def _allow_private(request: Request) -> bool:
 
 def _out(session: DbSession, playbooks: list[Playbook], principal: Principal) -> list[PlaybookOut]:
     counts = service.open_episode_counts(session, playbook_ids=[p.id for p in playbooks])
-    show = principal.can(Permission.SUCCESS_CONFIGURE)
+    show = principal.can(Permission.SUCCESS_WRITE)
     return [
         PlaybookOut.of(p, open_episodes=counts.get(p.id, 0), show_secret=show) for p in playbooks
     ]
@@ -56,7 +56,7 @@ def create_playbook(
     data: PlaybookWrite,
     request: Request,
     session: DbSession,
-    principal: Principal = require(Permission.SUCCESS_CONFIGURE),
+    principal: Principal = require(Permission.SUCCESS_WRITE),
 ) -> PlaybookOut:
     """Create a playbook (enabled unless `enabled` is false); see docs/playbooks.md."""
     playbook = service.create_playbook(
@@ -96,7 +96,7 @@ def replace_playbook(
     data: PlaybookWrite,
     request: Request,
     session: DbSession,
-    principal: Principal = require(Permission.SUCCESS_CONFIGURE),
+    principal: Principal = require(Permission.SUCCESS_WRITE),
 ) -> PlaybookOut:
     """Replace the playbook; a changed trigger drops its episodes (every account re-arms)."""
     playbook = service.replace_playbook(
@@ -112,7 +112,7 @@ def replace_playbook(
 def enable_playbook(
     playbook_id: int,
     session: DbSession,
-    principal: Principal = require(Permission.SUCCESS_CONFIGURE),
+    principal: Principal = require(Permission.SUCCESS_WRITE),
 ) -> PlaybookOut:
     playbook = service.set_enabled(session, playbook_id=playbook_id, enabled=True)
     return _out(session, [playbook], principal)[0]
@@ -122,7 +122,7 @@ def enable_playbook(
 def disable_playbook(
     playbook_id: int,
     session: DbSession,
-    principal: Principal = require(Permission.SUCCESS_CONFIGURE),
+    principal: Principal = require(Permission.SUCCESS_WRITE),
 ) -> PlaybookOut:
     playbook = service.set_enabled(session, playbook_id=playbook_id, enabled=False)
     return _out(session, [playbook], principal)[0]
@@ -132,7 +132,7 @@ def disable_playbook(
 def delete_playbook(
     playbook_id: int,
     session: DbSession,
-    _: Principal = require(Permission.SUCCESS_CONFIGURE),
+    _: Principal = require(Permission.SUCCESS_WRITE),
 ) -> Response:
     """Delete the playbook; its runs stay in the log."""
     service.delete_playbook(session, playbook_id=playbook_id)

@@ -54,9 +54,7 @@ class PlaybookEpisode(IdMixin, WorkspaceScoped, Base):
         Index("ix_playbook_episodes_open", "workspace_id", "playbook_id", "is_open"),
     )
 
-    playbook_id: Mapped[int] = mapped_column(
-        IdType, ForeignKey("playbooks.id", ondelete="CASCADE")
-    )
+    playbook_id: Mapped[int] = mapped_column(IdType, ForeignKey("playbooks.id", ondelete="CASCADE"))
     account_id: Mapped[int] = mapped_column(IdType, ForeignKey("accounts.id", ondelete="CASCADE"))
     is_open: Mapped[bool] = mapped_column(Boolean, default=False)
     opened_at: Mapped[datetime | None] = mapped_column()

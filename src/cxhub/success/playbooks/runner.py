@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -346,14 +346,18 @@ def _apply_all(
     summary: EvaluationSummary,
 ) -> None:
     ids = [o.account_id for o in observations]
-    known = {
-        e.account_id: e.is_open
-        for e in session.scalars(
-            select(PlaybookEpisode).where(
-                PlaybookEpisode.playbook_id == playbook.id, PlaybookEpisode.account_id.in_(ids)
+    known = (
+        {
+            e.account_id: e.is_open
+            for e in session.scalars(
+                select(PlaybookEpisode).where(
+                    PlaybookEpisode.playbook_id == playbook.id, PlaybookEpisode.account_id.in_(ids)
+                )
             )
-        )
-    } if ids else {}
+        }
+        if ids
+        else {}
+    )
     # Most accounts neither hold nor have an open episode: no work, no lock for them.
     relevant = [o for o in observations if o.holds or known.get(o.account_id)]
     summary.observations += len(observations)

@@ -42,8 +42,8 @@ class PlaybookOut(BaseModel):
     conditions: list[dict[str, Any]]
     actions: list[dict[str, Any]]
     webhook_secret: str | None = Field(
-        description="Signs this playbook's webhook posts; shown to callers who may configure "
-        "playbooks, null for others."
+        description="Signs this playbook's webhook posts; shown to callers who may change "
+        "playbooks (`success:write`), null for others."
     )
     open_episodes: int
     created_at: datetime

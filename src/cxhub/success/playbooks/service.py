@@ -13,13 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cxhub.core.db import utcnow
-from cxhub.core.errors import Conflict, NotFound
+from cxhub.core.errors import Conflict, NotFound, ValidationFailed
 from cxhub.core.events import publish
 from cxhub.core.outbound_targets import check_outbound_url
 from cxhub.core.pagination import Page, PageRequest, paginate
 from cxhub.customers.accounts.service import get_account
 from cxhub.customers.contacts.service import get_contact
-from cxhub.core.errors import ValidationFailed
 from cxhub.success.playbooks.definition import PlaybookDefinition, WebhookAction
 from cxhub.success.playbooks.events import NpsResponseRecorded
 from cxhub.success.playbooks.models import (
@@ -222,9 +221,9 @@ def record_nps_signal(
     return event
 
 
-def pending_enrolments(session: Session, *, survey: str | None = None, limit: int = 500) -> list[
-    SurveyEnrolment
-]:
+def pending_enrolments(
+    session: Session, *, survey: str | None = None, limit: int = 500
+) -> list[SurveyEnrolment]:
     """Enrolments the survey engine has not processed yet, oldest first."""
     statement = select(SurveyEnrolment).where(SurveyEnrolment.status == "pending")
     if survey is not None:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cxhub.analytics import adoption, revenue_kpis
+from cxhub.analytics.revenue import Renewal
 from cxhub.analytics.ticket_topics import PLAYBOOK_TICKET_PREFIX, top_topic
 from cxhub.core.errors import NotFound
 from cxhub.customers.accounts import service as accounts
@@ -160,12 +161,12 @@ def renewals(
     _, due = revenue_kpis.renewals(
         session, workspace_id=workspace_id, today=today, windows=(trigger.days,)
     )
-    soonest: dict[int, revenue_kpis.Renewal] = {}
-    for renewal in due:
-        soonest.setdefault(renewal.candidate.account_id, renewal)
+    soonest: dict[int, Renewal] = {}
+    for item in due:
+        soonest.setdefault(item.candidate.account_id, item)
     found = []
     for account_id in account_ids:
-        renewal = soonest.get(account_id)
+        renewal: Renewal | None = soonest.get(account_id)
         if renewal is None:
             found.append(Observation(account_id, False))
             continue

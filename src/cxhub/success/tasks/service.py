@@ -24,7 +24,7 @@ from cxhub.customers.timeline.schemas import InteractionCreate
 from cxhub.customers.timeline.service import record_interaction
 from cxhub.people.service import get_user
 from cxhub.success.tasks.events import TaskCancelled, TaskCompleted, TaskCreated
-from cxhub.success.tasks.models import CsmTask, TaskPriority, TaskSource, TaskStatus
+from cxhub.success.tasks.models import CsmTask, TaskSource, TaskStatus
 from cxhub.success.tasks.schemas import TaskCreate, TaskUpdate
 
 TASK_SORTS = {
@@ -157,9 +157,9 @@ class TaskFilter:
     unassigned: bool = False
 
 
-def _filtered(statement: Select[tuple[CsmTask]], filters: TaskFilter, today: date) -> Select[
-    tuple[CsmTask]
-]:
+def _filtered(
+    statement: Select[tuple[CsmTask]], filters: TaskFilter, today: date
+) -> Select[tuple[CsmTask]]:
     if filters.unassigned:
         statement = statement.where(CsmTask.owner_id.is_(None))
     elif filters.owner_id is not None:
@@ -229,7 +229,9 @@ def _change_status(
     if status == TaskStatus.CANCELLED:
         publish(
             session,
-            TaskCancelled(workspace_id=task.workspace_id, task_id=task.id, account_id=task.account_id),
+            TaskCancelled(
+                workspace_id=task.workspace_id, task_id=task.id, account_id=task.account_id
+            ),
         )
 
 
@@ -287,4 +289,3 @@ def open_tasks_of_owner(
             .limit(limit)
         )
     )
-
