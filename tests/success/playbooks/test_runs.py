@@ -421,13 +421,13 @@ def test_webhooks_are_signed_and_private_targets_need_the_setting(
         "another secret", payload, headers[SIGNATURE_HEADER], now=datetime.now(UTC).timestamp()
     )
     assert b'"event":"playbook.fired"' in payload and str(acme).encode() in payload
-    # The setting is read at send time too: a stored private target is refused once it is off.
+    # The setting is read at run time too: a stored private target is refused once it is off.
     emit(tenant, _band(tenant, acme, "good", "poor"))
     monkeypatch.setattr(runtime.settings, "allow_private_webhook_targets", False)
     emit(tenant, _band(tenant, acme, "poor", "good"))
     second = runs(client, tenant, book["id"])[0]
     assert second["actions"][0]["status"] == "failed"
-    assert "refused" in second["actions"][0]["detail"]
+    assert "not a public address" in second["actions"][0]["detail"]
     assert len(received) == 1
 
 
