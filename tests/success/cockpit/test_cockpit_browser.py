@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from tests.success.cockpit.conftest import Portfolio, make_user, web  # noqa: F401 - fixtures
-from tests.web.test_browser import TIMEOUT_MS, browser, live_server  # noqa: F401 - fixtures
+from tests.success.cockpit.conftest import Portfolio
+from tests.web.test_browser import TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
 
 
 def test_complete_a_task_and_open_an_account_from_the_cockpit(
-    live_server: str,  # noqa: F811
-    browser: Any,  # noqa: F811
+    live_server: str,
+    browser: Any,
     portfolio: Portfolio,
 ) -> None:
     from playwright.sync_api import expect

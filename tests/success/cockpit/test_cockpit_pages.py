@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from cxhub.core.permissions import Role
 from tests.factories import Tenant
-from tests.success.cockpit.conftest import Portfolio, make_user, web  # noqa: F401 - fixtures
+from tests.success.cockpit.conftest import Portfolio
 from tests.web.conftest import MakeUser, form_token, sign_in
 
 
@@ -19,7 +19,7 @@ def _rows(html: str) -> list[int]:
 
 def test_the_cockpit_shows_my_accounts_at_risk_first_with_renewals_and_tasks(
     web: TestClient,
-    portfolio: Portfolio,  # noqa: F811
+    portfolio: Portfolio,
 ) -> None:
     assert sign_in(web, portfolio.csm).status_code == 303
     page = web.get("/success/cockpit")
@@ -31,7 +31,8 @@ def test_the_cockpit_shows_my_accounts_at_risk_first_with_renewals_and_tasks(
     assert 'href="/success/cockpit"' in html  # in the CSM's navigation
     overdue = html.split('data-task-list="overdue"')[1].split("</ul>")[0]
     soon = html.split('data-task-list="due-soon"')[1].split("</ul>")[0]
-    assert f'data-task="{portfolio.overdue_task}"' in overdue and "Call the sponsor" in overdue
+    assert f'data-task="{portfolio.overdue_task}"' in overdue
+    assert "Call the sponsor" in overdue
     assert f'data-task="{portfolio.soon_task}"' in soon
     assert f'data-task="{portfolio.later_task}"' not in html
     assert f'data-task="{portfolio.foreign_task}"' not in html
@@ -42,7 +43,7 @@ def test_the_cockpit_shows_my_accounts_at_risk_first_with_renewals_and_tasks(
     assert f"/accounts/{portfolio.healthy}" in html.split('data-renewals="90"')[1]
 
 
-def test_completing_a_task_from_the_cockpit(web: TestClient, portfolio: Portfolio) -> None:  # noqa: F811
+def test_completing_a_task_from_the_cockpit(web: TestClient, portfolio: Portfolio) -> None:
     assert sign_in(web, portfolio.csm).status_code == 303
     page = web.get("/success/cockpit")
     token = form_token(page.text)
@@ -68,7 +69,7 @@ def test_readers_see_their_own_cockpit_but_cannot_complete(
     web: TestClient,
     tenant: Tenant,
     portfolio: Portfolio,
-    make_user: MakeUser,  # noqa: F811
+    make_user: MakeUser,
 ) -> None:
     viewer = make_user(tenant, role=Role.VIEWER)
     assert sign_in(web, viewer).status_code == 303
@@ -85,7 +86,7 @@ def test_readers_see_their_own_cockpit_but_cannot_complete(
     assert response.status_code == 403
 
 
-def test_signed_out_visitors_go_to_the_login(web: TestClient) -> None:  # noqa: F811
+def test_signed_out_visitors_go_to_the_login(web: TestClient) -> None:
     response = web.get("/success/cockpit", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=/success/cockpit"
@@ -95,7 +96,7 @@ def test_the_cockpit_speaks_italian(
     web: TestClient,
     tenant: Tenant,
     portfolio: Portfolio,
-    make_user: MakeUser,  # noqa: F811
+    make_user: MakeUser,
 ) -> None:
     italian = make_user(tenant, role=Role.CSM, locale="it-IT")
     assert sign_in(web, italian).status_code == 303

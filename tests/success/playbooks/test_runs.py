@@ -87,7 +87,8 @@ def test_health_band_fires_once_per_episode_and_re_arms(client: TestClient, tena
     run = first[0]
     assert run["account_id"] == acme
     assert run["status"] == "succeeded"
-    assert run["facts"]["band"] == "poor" and run["facts"]["previous_band"] == "fair"
+    assert run["facts"]["band"] == "poor"
+    assert run["facts"]["previous_band"] == "fair"
     assert [(a["type"], a["status"]) for a in run["actions"]] == [
         ("create_task", "done"),
         ("tag_account", "done"),
@@ -98,11 +99,10 @@ def test_health_band_fires_once_per_episode_and_re_arms(client: TestClient, tena
     assert tasks[0].due_on == TODAY + timedelta(days=2)
     assert tasks[0].priority == "high"
     assert (tasks[0].source, tasks[0].playbook_run_id) == ("playbook", run["id"])
-    assert (
-        tasks[0].title.endswith("is at risk") and "Health moved from fair to poor" in tasks[0].notes
-    )
+    assert tasks[0].title.endswith("is at risk")
+    assert "Health moved from fair to poor" in tasks[0].notes
     with tenant.session() as session:
-        assert session.get(Account, acme).custom_attributes["tags"] == ["at-risk"]  # type: ignore[union-attr]
+        assert session.get(Account, acme).custom_attributes["tags"] == ["at-risk"]
     shown = client.get(f"{API}/playbooks/{book['id']}", headers=tenant.admin).json()
     assert shown["open_episodes"] == 1
     emit(tenant, _band(tenant, acme, "good", "poor"))  # the episode ends: re-armed
@@ -327,7 +327,8 @@ def test_renewal_due_is_checked_on_the_clock_idempotently_and_mails_the_owner(
     )
     _evaluate(runtime, tenant, now)
     run = runs(client, tenant, mailed["id"])[0]
-    assert run["status"] == "succeeded" and run["actions"][0]["status"] == "queued"
+    assert run["status"] == "succeeded"
+    assert run["actions"][0]["status"] == "queued"
     with tenant.session() as session:
         queued = [session.get(OutboundEmail, i) for i in run["actions"][0]["ref"]["outbound_ids"]]
         recipients = sorted(row.to for row in queued if row is not None)
@@ -351,7 +352,8 @@ def test_disabled_playbooks_and_unmet_conditions_do_not_fire(
         conditions=[{"field": "tags", "op": "includes_any", "value": ["vip"]}],
     )
     _evaluate(runtime, tenant, datetime.now(UTC))
-    assert runs(client, tenant, off["id"]) == [] and runs(client, tenant, picky["id"]) == []
+    assert runs(client, tenant, off["id"]) == []
+    assert runs(client, tenant, picky["id"]) == []
     client.patch(
         f"{API}/accounts/{acme}",
         json={"custom_attributes": {"tags": ["VIP"]}},
@@ -367,7 +369,7 @@ def receiver() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
     received: list[tuple[dict[str, str], bytes]] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             received.append((dict(self.headers.items()), body))
             self.send_response(204)
@@ -420,7 +422,8 @@ def test_webhooks_are_signed_and_private_targets_need_the_setting(
     assert not verify(
         "another secret", payload, headers[SIGNATURE_HEADER], now=datetime.now(UTC).timestamp()
     )
-    assert b'"event":"playbook.fired"' in payload and str(acme).encode() in payload
+    assert b'"event":"playbook.fired"' in payload
+    assert str(acme).encode() in payload
     # The setting is read at run time too: a stored private target is refused once it is off.
     emit(tenant, _band(tenant, acme, "good", "poor"))
     monkeypatch.setattr(runtime.settings, "allow_private_webhook_targets", False)
@@ -446,7 +449,8 @@ def test_the_run_log_and_enrolments_stay_in_their_workspace(
         emit(workspace, _band(workspace, acme, "poor", "fair"))
     mine = client.get(f"{API}/playbook-runs", headers=tenant.admin).json()["items"]
     theirs = client.get(f"{API}/playbook-runs", headers=other_tenant.admin).json()["items"]
-    assert len(mine) == 1 and len(theirs) == 1
+    assert len(mine) == 1
+    assert len(theirs) == 1
     assert mine[0]["id"] != theirs[0]["id"]
     enrolled_a = client.get(f"{API}/survey-enrolments", headers=tenant.admin).json()
     enrolled_b = client.get(f"{API}/survey-enrolments", headers=other_tenant.admin).json()

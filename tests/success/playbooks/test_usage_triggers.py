@@ -78,7 +78,8 @@ def test_usage_drop_and_seats_near_limit(
     }
     full = runs(client, tenant, seats["id"])
     assert [r["account_id"] for r in full] == [crowded]
-    assert full[0]["facts"]["active_seats"] == 3 and full[0]["facts"]["licensed_seats"] == 3
+    assert full[0]["facts"]["active_seats"] == 3
+    assert full[0]["facts"]["licensed_seats"] == 3
     again = _evaluate(runtime, tenant, AS_OF + timedelta(hours=1))
     assert again.fired == 0  # idempotent: the episodes are open
     later = _evaluate(runtime, tenant, AS_OF + timedelta(days=10))  # both still hold
@@ -123,8 +124,17 @@ def test_a_webhook_is_refused_at_send_time_when_private_targets_are_off(
         posted.append(url)
         return 200
 
-    common = {"workspace_id": tenant.workspace_id, "run_id": run_id, "index": 0, "poster": poster}
-    assert deliver_webhook(runtime.session_factory, allow_private=False, **common) == "failed"
+    def send(allow_private: bool) -> str | None:
+        return deliver_webhook(
+            runtime.session_factory,
+            workspace_id=tenant.workspace_id,
+            run_id=run_id,
+            index=0,
+            allow_private=allow_private,
+            poster=poster,
+        )
+
+    assert send(False) == "failed"
     assert posted == []
     with tenant.session() as session:
         stored = session.get(PlaybookRun, run_id)
@@ -132,6 +142,6 @@ def test_a_webhook_is_refused_at_send_time_when_private_targets_are_off(
         assert stored.status == "failed"
         assert "refused" in stored.actions[0]["detail"]
         stored.actions = [stored.actions[0] | {"status": "queued"}]
-    assert deliver_webhook(runtime.session_factory, allow_private=True, **common) == "sent"
+    assert send(True) == "sent"
     assert posted == ["http://10.0.0.8/x"]
-    assert deliver_webhook(runtime.session_factory, allow_private=True, **common) is None  # once
+    assert send(True) is None  # once
