@@ -139,6 +139,7 @@ def _create_task(
         created_by_id=None,
         source=TaskSource.PLAYBOOK,
         playbook_run_id=run.id,
+        now=context.now,
     )
     owner = "unassigned (the account has no owner)" if task.owner_id is None else "assigned"
     return outcome(

@@ -96,15 +96,17 @@ def create_task(
     created_by_id: int | None,
     source: TaskSource = TaskSource.MANUAL,
     playbook_run_id: int | None = None,
+    now: datetime | None = None,
 ) -> CsmTask:
-    """A new open task. Without `owner_id` it goes to the account's owner, else the creator."""
+    """A new open task. Without `owner_id` it goes to the account's owner, else the creator.
+    `now` (default: the clock) stamps it, for jobs and seeds that run at a given time."""
     account = get_account(session, account_id=data.account_id)
     owner_id = data.owner_id if "owner_id" in data.model_fields_set else None
     if owner_id is None:
         owner_id = account.owner_id if account.owner_id is not None else created_by_id
     _check_owner(session, owner_id)
     contact_id = _check_contact(session, data.contact_id, account.id)
-    now = utcnow()
+    now = now or utcnow()
     task = CsmTask(
         workspace_id=workspace_id,
         account_id=account.id,
