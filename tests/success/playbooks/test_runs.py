@@ -19,6 +19,7 @@ from cxhub.customers.accounts.models import Account
 from cxhub.service.mail.models import OutboundEmail
 from cxhub.service.sla.events import SlaBreached
 from cxhub.service.tickets.models import Ticket
+from cxhub.success.health import service as health
 from cxhub.success.health.events import HealthBandChanged
 from cxhub.success.playbooks.actions import RunContext
 from cxhub.success.playbooks.runner import evaluate_workspace
@@ -31,11 +32,22 @@ from tests.success.playbooks.conftest import API, account, contact, emit, playbo
 TODAY = datetime.now(UTC).date()
 
 
-def _band(tenant: Tenant, account_id: int, band: str, previous: str | None) -> HealthBandChanged:
+def _default_card(tenant: Tenant) -> int:
+    with tenant.session() as session:
+        return health.default_scorecard(session, workspace_id=tenant.workspace_id).id
+
+
+def _band(
+    tenant: Tenant,
+    account_id: int,
+    band: str,
+    previous: str | None,
+    scorecard_id: int | None = None,
+) -> HealthBandChanged:
     return HealthBandChanged(
         workspace_id=tenant.workspace_id,
         account_id=account_id,
-        scorecard_id=1,
+        scorecard_id=scorecard_id or _default_card(tenant),
         day=TODAY,
         previous_band=previous,
         band=band,
@@ -80,6 +92,27 @@ def test_health_band_fires_once_per_episode_and_re_arms(client: TestClient, tena
             {"type": "tag_account", "tags": ["at-risk"]},
         ],
     )
+    default_card = _default_card(tenant)  # the built-in scorecard is the default one
+    other_card = post(
+        client,
+        tenant,
+        "/health/scorecards",
+        {
+            "name": unique("card "),
+            "definition": {
+                "components": [
+                    {
+                        "metric": "csat",
+                        "weight": 100,
+                        "points": [{"value": 50, "score": 0}, {"value": 95, "score": 100}],
+                    }
+                ]
+            },
+        },
+    )["id"]
+    emit(tenant, _band(tenant, acme, "poor", "fair", scorecard_id=other_card))
+    assert other_card != default_card
+    assert runs(client, tenant, book["id"]) == []  # another scorecard's bands do not count
     emit(tenant, _band(tenant, acme, "poor", "fair"))
     emit(tenant, _band(tenant, acme, "poor", "poor"))  # a re-score inside the same episode
     first = runs(client, tenant, book["id"])

@@ -55,7 +55,7 @@ class HealthBandTrigger(BaseModel):
     type: Literal["health_band"] = "health_band"
     bands: Annotated[list[Label], Field(min_length=1, max_length=20)]
     scorecard_id: int | None = Field(
-        default=None, description="Only this scorecard's bands; default: any scorecard."
+        default=None, description="The scorecard whose bands count; default: the default one."
     )
 
 

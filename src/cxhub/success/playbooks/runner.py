@@ -240,7 +240,7 @@ def _observation_for(
 ) -> signals.Observation | None:
     trigger = definition.trigger
     if isinstance(trigger, HealthBandTrigger):
-        return signals.health_event(trigger, HealthBandChanged.model_validate(data))
+        return signals.health_event(session, trigger, HealthBandChanged.model_validate(data))
     if isinstance(trigger, SlaBreachTrigger):
         return signals.sla_event(session, SlaBreached.model_validate(data))
     if isinstance(trigger, NpsDetractorTrigger):

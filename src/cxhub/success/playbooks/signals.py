@@ -49,8 +49,16 @@ def _in_bands(trigger: HealthBandTrigger, band: str | None) -> bool:
     return band is not None and band.lower() in {b.lower() for b in trigger.bands}
 
 
-def health_event(trigger: HealthBandTrigger, event: HealthBandChanged) -> Observation:
-    if trigger.scorecard_id is not None and trigger.scorecard_id != event.scorecard_id:
+def health_event(
+    session: Session, trigger: HealthBandTrigger, event: HealthBandChanged
+) -> Observation:
+    """A band change by the trigger's scorecard (the default one when it names none, like the
+    hourly check); changes by other scorecards say nothing."""
+    watched = trigger.scorecard_id
+    if watched is None:
+        default = health.find_default_scorecard(session)
+        watched = default.id if default is not None else None
+    if watched != event.scorecard_id:
         return Observation(event.account_id, None)
     facts = {
         "scorecard_id": event.scorecard_id,
