@@ -21,7 +21,7 @@ from cxhub.demo.dataset import DemoDataset
 from cxhub.success.health.service import rescore_workspace
 from cxhub.success.playbooks import service as playbooks
 from cxhub.success.playbooks.actions import RunContext
-from cxhub.success.playbooks.runner import evaluate_workspace
+from cxhub.success.playbooks.evaluation import evaluate_workspace
 from cxhub.success.playbooks.schemas import PlaybookWrite
 from cxhub.success.subscriptions.models import Subscription
 from cxhub.success.subscriptions.schemas import SubscriptionCreate

@@ -22,7 +22,7 @@ from cxhub.service.tickets.models import Ticket
 from cxhub.success.health import service as health
 from cxhub.success.health.events import HealthBandChanged
 from cxhub.success.playbooks.actions import RunContext
-from cxhub.success.playbooks.runner import evaluate_workspace
+from cxhub.success.playbooks.evaluation import evaluate_workspace
 from cxhub.success.playbooks.webhooks import SIGNATURE_HEADER, verify
 from cxhub.success.tasks.models import CsmTask
 from tests.api.problems import assert_problem

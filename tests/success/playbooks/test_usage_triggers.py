@@ -9,10 +9,13 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from cxhub.analytics import adoption
+from cxhub.analytics.usage_signals import accounts_usage
 from cxhub.core.runtime import Runtime
+from cxhub.customers.contacts import service as contacts
 from cxhub.success.playbooks.actions import RunContext
+from cxhub.success.playbooks.evaluation import evaluate_workspace
 from cxhub.success.playbooks.models import PlaybookRun
-from cxhub.success.playbooks.runner import evaluate_workspace
 from cxhub.success.playbooks.webhooks import deliver_webhook
 from tests.factories import Tenant, unique
 from tests.success.playbooks.conftest import account, playbook, post, runs
@@ -145,3 +148,40 @@ def test_a_webhook_is_refused_at_send_time_when_private_targets_are_off(
     assert send(True) == "sent"
     assert posted == ["http://10.0.0.8/x"]
     assert send(True) is None  # once
+
+
+def test_batch_usage_matches_the_adoption_metrics_of_each_account(
+    client: TestClient, runtime: Runtime, tenant: Tenant
+) -> None:
+    prefix = unique("v")
+    first = _with_users(client, tenant, [f"{prefix}a", f"{prefix}b"], seats=4)
+    second = _with_users(client, tenant, [f"{prefix}c"], seats=1)
+    idle = _with_users(client, tenant, [], seats=2)
+    calls = [_track(f"{prefix}a", d) for d in (1, 2, 31, 59, 61)]
+    calls += [_track(f"{prefix}b", 0.5), _track(f"{prefix}c", 45)]
+    calls += [{**_track(f"{prefix}a", 3), "type": "identify"}]  # not activity
+    add_events(tenant, calls, arrived=AS_OF)
+    ids = [first, second, idle]
+    start, end = adoption.usage_window(AS_OF)
+    with tenant.session() as session:
+        users = contacts.external_ids_of_accounts(session, account_ids=ids)
+        with adoption.open_events(
+            session,
+            workspace_id=tenant.workspace_id,
+            data_dir=runtime.settings.data_dir,
+            start=start,
+            end=end,
+        ) as connection:
+            batch = accounts_usage(connection, users_by_account=users, as_of=AS_OF)
+            for account_id in ids:
+                one = adoption.account_adoption(
+                    connection, user_ids=users[account_id], as_of=AS_OF, licensed_seats=None
+                )
+                assert batch[account_id].active_seats == one.active_seats
+                assert batch[account_id].events_last_30_days == one.events_last_30_days
+                assert batch[account_id].events_previous_30_days == one.events_previous_30_days
+                assert batch[account_id].usage_trend == one.usage_trend
+    assert (batch[first].active_seats, batch[first].events_last_30_days) == (2, 3)
+    assert batch[first].events_previous_30_days == 2  # 31 and 59 days ago; 61 is outside
+    assert batch[second].usage_trend == 0.0
+    assert batch[idle].usage_trend is None

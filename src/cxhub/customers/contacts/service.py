@@ -276,3 +276,25 @@ def external_ids_of_account(session: Session, *, account_id: int) -> list[str]:
         .order_by(ContactIdentifier.value)
     )
     return list(rows)
+
+
+def external_ids_of_accounts(session: Session, *, account_ids: list[int]) -> dict[int, list[str]]:
+    """`external_ids_of_account` for many accounts in one query (accounts without product
+    users map to an empty list)."""
+    found: dict[int, list[str]] = {account_id: [] for account_id in account_ids}
+    if not account_ids:
+        return found
+    rows = session.execute(
+        select(Contact.account_id, ContactIdentifier.value)
+        .join(Contact, Contact.id == ContactIdentifier.contact_id)
+        .where(
+            Contact.account_id.in_(account_ids),
+            Contact.merged_into_id.is_(None),
+            ContactIdentifier.kind == IdentifierKind.EXTERNAL_ID,
+        )
+        .order_by(Contact.account_id, ContactIdentifier.value)
+    )
+    for account_id, value in rows:
+        if account_id is not None:
+            found[int(account_id)].append(value)
+    return found

@@ -7,7 +7,7 @@ playbook re-arms. The episode row per playbook × account (unique) is locked bef
 read, so two jobs observing the same account at once fire it once.
 
 Event-driven triggers are observed from domain events (`handle_event`, run by a job after the
-commit that raised the event); every trigger is observed by the hourly `evaluate_workspace`,
+commit that raised the event); every trigger is observed by the hourly `evaluation.evaluate_workspace`,
 which fires the scheduled triggers and ends event-driven episodes whose condition cleared.
 Both are idempotent: observing the same state twice fires nothing the second time.
 """
@@ -15,9 +15,6 @@ Both are idempotent: observing the same state twice fires nothing the second tim
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -34,17 +31,12 @@ from cxhub.success.health.events import HealthBandChanged
 from cxhub.success.playbooks import signals
 from cxhub.success.playbooks.actions import RunContext, apply_action
 from cxhub.success.playbooks.definition import (
-    SCHEDULED_TRIGGERS,
-    TRIGGER_TYPES,
     AccountFacts,
     HealthBandTrigger,
     NpsDetractorTrigger,
     PlaybookDefinition,
-    RenewalDueTrigger,
     RepeatedTicketsTrigger,
-    SeatsNearLimitTrigger,
     SlaBreachTrigger,
-    UsageDropTrigger,
     conditions_hold,
     placeholder_values,
 )
@@ -53,7 +45,6 @@ from cxhub.success.playbooks.events import NpsResponseRecorded, PlaybookFired
 from cxhub.success.playbooks.models import Playbook, PlaybookEpisode, PlaybookRun
 from cxhub.success.playbooks.service import definition_of
 
-BATCH_SIZE = 200
 OK_STATUSES = frozenset({"done", "queued", "sent"})
 
 
@@ -83,7 +74,7 @@ def account_facts(session: Session, account_ids: Iterable[int]) -> dict[int, Acc
     return result
 
 
-def _episode(session: Session, playbook_id: int, account_id: int) -> PlaybookEpisode | None:
+def episode_of(session: Session, playbook_id: int, account_id: int) -> PlaybookEpisode | None:
     return session.scalar(
         select(PlaybookEpisode)
         .where(PlaybookEpisode.playbook_id == playbook_id, PlaybookEpisode.account_id == account_id)
@@ -183,7 +174,7 @@ def observe(
     holds = observation.holds
     if holds and not conditions_hold(definition.conditions, facts):
         holds = False
-    episode = _episode(session, playbook.id, facts.account_id)
+    episode = episode_of(session, playbook.id, facts.account_id)
     step = next_step(episode_open=bool(episode and episode.is_open), holds=holds)
     if step == Step.IDLE:
         return None
@@ -213,7 +204,7 @@ def observe(
     return run
 
 
-def _enabled(session: Session, trigger_types: Iterable[str]) -> list[Playbook]:
+def enabled_playbooks(session: Session, trigger_types: Iterable[str]) -> list[Playbook]:
     return list(
         session.scalars(
             select(Playbook)
@@ -267,7 +258,7 @@ def handle_event(
     if trigger_type is None:
         return []
     runs = []
-    for playbook in _enabled(session, [trigger_type]):
+    for playbook in enabled_playbooks(session, [trigger_type]):
         definition = definition_of(playbook)
         observation = _observation_for(session, definition, event_name, data, context)
         if observation is None:
@@ -286,177 +277,3 @@ def handle_event(
         if run is not None:
             runs.append(run)
     return runs
-
-
-@dataclass
-class EvaluationSummary:
-    playbooks: int = 0
-    observations: int = 0
-    fired: int = 0
-    cleared: int = 0
-
-
-def _open_episodes(session: Session, playbook_id: int) -> list[PlaybookEpisode]:
-    return list(
-        session.scalars(
-            select(PlaybookEpisode)
-            .where(PlaybookEpisode.playbook_id == playbook_id, PlaybookEpisode.is_open.is_(True))
-            .order_by(PlaybookEpisode.account_id)
-        )
-    )
-
-
-def _event_sweep(
-    session: Session,
-    playbook: Playbook,
-    definition: PlaybookDefinition,
-    context: RunContext,
-) -> list[signals.Observation]:
-    """Observations that may end (or, for health, open) event-driven episodes."""
-    trigger = definition.trigger
-    if isinstance(trigger, SlaBreachTrigger | NpsDetractorTrigger):
-        horizon = context.now - timedelta(days=trigger.window_days)
-        return [
-            signals.Observation(
-                e.account_id,
-                e.last_signal_at is not None and e.last_signal_at >= horizon,
-            )
-            for e in _open_episodes(session, playbook.id)
-        ]
-    if isinstance(trigger, RepeatedTicketsTrigger):
-        return [
-            signals.repeated_tickets(
-                session,
-                trigger,
-                workspace_id=context.workspace_id,
-                account_id=e.account_id,
-                now=context.now,
-            )
-            for e in _open_episodes(session, playbook.id)
-        ]
-    return []
-
-
-def _apply_all(
-    session: Session,
-    playbook: Playbook,
-    definition: PlaybookDefinition,
-    observations: list[signals.Observation],
-    context: RunContext,
-    summary: EvaluationSummary,
-) -> None:
-    ids = [o.account_id for o in observations]
-    known = (
-        {
-            e.account_id: e.is_open
-            for e in session.scalars(
-                select(PlaybookEpisode).where(
-                    PlaybookEpisode.playbook_id == playbook.id, PlaybookEpisode.account_id.in_(ids)
-                )
-            )
-        }
-        if ids
-        else {}
-    )
-    # Most accounts neither hold nor have an open episode: no work, no lock for them.
-    relevant = [o for o in observations if o.holds or known.get(o.account_id)]
-    summary.observations += len(observations)
-    facts = account_facts(session, [o.account_id for o in relevant])
-    for observation in relevant:
-        account = facts.get(observation.account_id)
-        if account is None:
-            continue
-        was_open = bool(known.get(account.account_id))
-        run = observe(
-            session,
-            playbook=playbook,
-            definition=definition,
-            facts=account,
-            observation=observation,
-            context=context,
-        )
-        summary.fired += run is not None
-        if was_open:
-            episode = _episode(session, playbook.id, account.account_id)
-            summary.cleared += episode is not None and not episode.is_open
-
-
-def evaluate_workspace(
-    session: Session, *, context: RunContext, data_dir: Path, batch_size: int = BATCH_SIZE
-) -> EvaluationSummary:
-    """The hourly check of every enabled playbook of the workspace (idempotent)."""
-    summary = EvaluationSummary()
-    playbooks = [(p, definition_of(p)) for p in _enabled(session, _all_trigger_types())]
-    summary.playbooks = len(playbooks)
-    for playbook, definition in playbooks:
-        if definition.trigger.type not in SCHEDULED_TRIGGERS:
-            _apply_all(
-                session,
-                playbook,
-                definition,
-                _event_sweep(session, playbook, definition, context),
-                context,
-                summary,
-            )
-    batched = [
-        (p, d)
-        for p, d in playbooks
-        if d.trigger.type in SCHEDULED_TRIGGERS or isinstance(d.trigger, HealthBandTrigger)
-    ]
-    if not batched:
-        return summary
-    after = 0
-    while batch := accounts.account_ids_batch(session, after_id=after, limit=batch_size):
-        after = batch[-1]
-        per_playbook = _batch_observations(session, batched, batch, context, data_dir)
-        for (playbook, definition), observations in zip(batched, per_playbook, strict=True):
-            _apply_all(session, playbook, definition, observations, context, summary)
-    return summary
-
-
-def _all_trigger_types() -> list[str]:
-    return list(TRIGGER_TYPES)
-
-
-def _batch_observations(
-    session: Session,
-    playbooks: list[tuple[Playbook, PlaybookDefinition]],
-    account_ids: list[int],
-    context: RunContext,
-    data_dir: Path,
-) -> list[list[signals.Observation]]:
-    usage_triggers: list[UsageDropTrigger | SeatsNearLimitTrigger] = [
-        d.trigger
-        for _, d in playbooks
-        if isinstance(d.trigger, UsageDropTrigger | SeatsNearLimitTrigger)
-    ]
-    usage = signals.adoption_observations(
-        session,
-        usage_triggers,
-        workspace_id=context.workspace_id,
-        account_ids=account_ids,
-        now=context.now,
-        data_dir=data_dir,
-    )
-    result: list[list[signals.Observation]] = []
-    usage_index = 0
-    for _, definition in playbooks:
-        trigger = definition.trigger
-        if isinstance(trigger, UsageDropTrigger | SeatsNearLimitTrigger):
-            result.append(usage[usage_index])
-            usage_index += 1
-        elif isinstance(trigger, RenewalDueTrigger):
-            result.append(
-                signals.renewals(
-                    session,
-                    trigger,
-                    workspace_id=context.workspace_id,
-                    account_ids=account_ids,
-                    today=context.now.date(),
-                )
-            )
-        elif isinstance(trigger, HealthBandTrigger):
-            result.append(signals.health_now(session, trigger, account_ids))
-        else:
-            result.append([])
-    return result

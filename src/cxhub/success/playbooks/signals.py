@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from cxhub.analytics import adoption, revenue_kpis
 from cxhub.analytics.revenue import Renewal
 from cxhub.analytics.ticket_topics import PLAYBOOK_TICKET_PREFIX, top_topic
+from cxhub.analytics.usage_signals import AccountUsage, accounts_usage
 from cxhub.core.errors import NotFound
 from cxhub.customers.accounts import service as accounts
 from cxhub.customers.contacts import service as contacts
@@ -202,36 +203,33 @@ def adoption_observations(
     data_dir: Path,
 ) -> dict[int, list[Observation]]:
     """Per trigger (by position in `triggers`), one observation per account, from one pass
-    over the usage events of the last 60 days."""
+    over the usage events of the last 60 days for the whole batch."""
     result: dict[int, list[Observation]] = {i: [] for i in range(len(triggers))}
     if not triggers or not account_ids:
         return result
     seats = subscriptions.live_seats(session, account_ids=account_ids, today=now.date())
     records = accounts.get_accounts(session, account_ids=set(account_ids))
+    users = contacts.external_ids_of_accounts(session, account_ids=account_ids)
     start, end = adoption.usage_window(now)
     with adoption.open_events(
         session, workspace_id=workspace_id, data_dir=data_dir, start=start, end=end
     ) as connection:
-        for account_id in account_ids:
-            record = records.get(account_id)
-            licensed = seats.get(account_id) or adoption.licensed_seats_of(
-                record.custom_attributes if record is not None else None
-            )
-            usage = adoption.account_adoption(
-                connection,
-                user_ids=contacts.external_ids_of_account(session, account_id=account_id),
-                as_of=now,
-                licensed_seats=licensed,
-            )
-            for index, trigger in enumerate(triggers):
-                result[index].append(_adoption(trigger, account_id, usage))
+        usage = accounts_usage(connection, users_by_account=users, as_of=now)
+    for account_id in account_ids:
+        record = records.get(account_id)
+        licensed = seats.get(account_id) or adoption.licensed_seats_of(
+            record.custom_attributes if record is not None else None
+        )
+        for index, trigger in enumerate(triggers):
+            result[index].append(_adoption(trigger, account_id, usage[account_id], licensed))
     return result
 
 
 def _adoption(
     trigger: UsageDropTrigger | SeatsNearLimitTrigger,
     account_id: int,
-    usage: adoption.AccountAdoption,
+    usage: AccountUsage,
+    licensed: int | None,
 ) -> Observation:
     if isinstance(trigger, UsageDropTrigger):
         trend = usage.usage_trend
@@ -244,12 +242,12 @@ def _adoption(
         }
         drop = f"{(1 - trend) * 100:.0f}%" if trend is not None else "n/a"
         return Observation(account_id, holds, f"Usage down {drop} over 30 days", facts)
-    utilisation = usage.seat_utilisation
+    utilisation = usage.active_seats / licensed if licensed else None
     holds = utilisation is not None and utilisation >= trigger.min_utilisation
     facts = {
         "active_seats": usage.active_seats,
-        "licensed_seats": usage.licensed_seats,
+        "licensed_seats": licensed,
         "seat_utilisation": utilisation,
     }
-    summary = f"{usage.active_seats} of {usage.licensed_seats or 0} seats active"
+    summary = f"{usage.active_seats} of {licensed or 0} seats active"
     return Observation(account_id, holds, summary, facts)

@@ -19,8 +19,9 @@ from cxhub.service.sla.events import SlaBreached
 from cxhub.service.tickets.events import TicketCreated
 from cxhub.success.health.events import HealthBandChanged
 from cxhub.success.playbooks.actions import DELIVER_WEBHOOK, RunContext
+from cxhub.success.playbooks.evaluation import evaluate_workspace
 from cxhub.success.playbooks.events import NpsResponseRecorded
-from cxhub.success.playbooks.runner import evaluate_workspace, handle_event
+from cxhub.success.playbooks.runner import handle_event
 from cxhub.success.playbooks.webhooks import deliver_webhook
 
 ON_EVENT = "playbooks.on_event"
