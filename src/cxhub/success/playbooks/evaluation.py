@@ -8,13 +8,17 @@ evaluating the same state twice fires nothing the second time.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cxhub.analytics import adoption
+from cxhub.analytics.revenue import Renewal
 from cxhub.customers.accounts import service as accounts
 from cxhub.success.playbooks import signals
 from cxhub.success.playbooks.actions import RunContext
@@ -29,7 +33,9 @@ from cxhub.success.playbooks.definition import (
     SeatsNearLimitTrigger,
     SlaBreachTrigger,
     UsageDropTrigger,
+    conditions_hold,
 )
+from cxhub.success.playbooks.episodes import Step, next_step
 from cxhub.success.playbooks.models import Playbook, PlaybookEpisode
 from cxhub.success.playbooks.runner import account_facts, enabled_playbooks, episode_of, observe
 from cxhub.success.playbooks.service import definition_of
@@ -116,6 +122,10 @@ def _apply_all(
         if account is None:
             continue
         was_open = bool(known.get(account.account_id))
+        holds = bool(observation.holds) and conditions_hold(definition.conditions, account)
+        step = next_step(episode_open=was_open, holds=holds)
+        if step in (Step.CONTINUE, Step.IDLE) and not observation.signal:
+            continue  # an open episode goes on: nothing to write, no lock to take
         run = observe(
             session,
             playbook=playbook,
@@ -135,7 +145,7 @@ def evaluate_workspace(
 ) -> EvaluationSummary:
     """The hourly check of every enabled playbook of the workspace (idempotent)."""
     summary = EvaluationSummary()
-    playbooks = [(p, definition_of(p)) for p in enabled_playbooks(session, _all_trigger_types())]
+    playbooks = [(p, definition_of(p)) for p in enabled_playbooks(session, list(TRIGGER_TYPES))]
     summary.playbooks = len(playbooks)
     for playbook, definition in playbooks:
         if definition.trigger.type not in SCHEDULED_TRIGGERS:
@@ -154,58 +164,76 @@ def evaluate_workspace(
     ]
     if not batched:
         return summary
-    after = 0
-    while batch := accounts.account_ids_batch(session, after_id=after, limit=batch_size):
-        after = batch[-1]
-        per_playbook = _batch_observations(session, batched, batch, context, data_dir)
-        for (playbook, definition), observations in zip(batched, per_playbook, strict=True):
-            _apply_all(session, playbook, definition, observations, context, summary)
+    with ExitStack() as stack:
+        sources = _Sources(session, batched, context)
+        if sources.usage_triggers:
+            start, end = adoption.usage_window(context.now)
+            sources.connection = stack.enter_context(
+                adoption.open_events(
+                    session,
+                    workspace_id=context.workspace_id,
+                    data_dir=data_dir,
+                    start=start,
+                    end=end,
+                )
+            )
+        after = 0
+        while batch := accounts.account_ids_batch(session, after_id=after, limit=batch_size):
+            after = batch[-1]
+            per_playbook = sources.observations(batch)
+            for (playbook, definition), observations in zip(batched, per_playbook, strict=True):
+                _apply_all(session, playbook, definition, observations, context, summary)
     return summary
 
 
-def _all_trigger_types() -> list[str]:
-    return list(TRIGGER_TYPES)
+class _Sources:
+    """What the batched triggers read, loaded once per evaluation: the usage events (one
+    DuckDB connection) and each renewal playbook's due renewals."""
 
-
-def _batch_observations(
-    session: Session,
-    playbooks: list[tuple[Playbook, PlaybookDefinition]],
-    account_ids: list[int],
-    context: RunContext,
-    data_dir: Path,
-) -> list[list[signals.Observation]]:
-    usage_triggers: list[UsageDropTrigger | SeatsNearLimitTrigger] = [
-        d.trigger
-        for _, d in playbooks
-        if isinstance(d.trigger, UsageDropTrigger | SeatsNearLimitTrigger)
-    ]
-    usage = signals.adoption_observations(
-        session,
-        usage_triggers,
-        workspace_id=context.workspace_id,
-        account_ids=account_ids,
-        now=context.now,
-        data_dir=data_dir,
-    )
-    result: list[list[signals.Observation]] = []
-    usage_index = 0
-    for _, definition in playbooks:
-        trigger = definition.trigger
-        if isinstance(trigger, UsageDropTrigger | SeatsNearLimitTrigger):
-            result.append(usage[usage_index])
-            usage_index += 1
-        elif isinstance(trigger, RenewalDueTrigger):
-            result.append(
-                signals.renewals(
-                    session,
-                    trigger,
-                    workspace_id=context.workspace_id,
-                    account_ids=account_ids,
-                    today=context.now.date(),
-                )
+    def __init__(
+        self,
+        session: Session,
+        playbooks: list[tuple[Playbook, PlaybookDefinition]],
+        context: RunContext,
+    ) -> None:
+        self.session = session
+        self.playbooks = playbooks
+        self.context = context
+        self.connection: duckdb.DuckDBPyConnection | None = None
+        self.usage_triggers: list[UsageDropTrigger | SeatsNearLimitTrigger] = [
+            d.trigger
+            for _, d in playbooks
+            if isinstance(d.trigger, UsageDropTrigger | SeatsNearLimitTrigger)
+        ]
+        self.renewals: dict[int, dict[int, Renewal]] = {
+            playbook.id: signals.soonest_renewals(
+                session, d.trigger, workspace_id=context.workspace_id, today=context.now.date()
             )
-        elif isinstance(trigger, HealthBandTrigger):
-            result.append(signals.health_now(session, trigger, account_ids))
-        else:
-            result.append([])
-    return result
+            for playbook, d in playbooks
+            if isinstance(d.trigger, RenewalDueTrigger)
+        }
+
+    def observations(self, account_ids: list[int]) -> list[list[signals.Observation]]:
+        usage: dict[int, list[signals.Observation]] = {}
+        if self.connection is not None:
+            usage = signals.adoption_observations(
+                self.session,
+                self.usage_triggers,
+                connection=self.connection,
+                account_ids=account_ids,
+                now=self.context.now,
+            )
+        result: list[list[signals.Observation]] = []
+        usage_index = 0
+        for playbook, definition in self.playbooks:
+            trigger = definition.trigger
+            if isinstance(trigger, UsageDropTrigger | SeatsNearLimitTrigger):
+                result.append(usage[usage_index])
+                usage_index += 1
+            elif isinstance(trigger, RenewalDueTrigger):
+                result.append(signals.renewals(self.renewals[playbook.id], account_ids=account_ids))
+            elif isinstance(trigger, HealthBandTrigger):
+                result.append(signals.health_now(self.session, trigger, account_ids))
+            else:
+                result.append([])
+        return result

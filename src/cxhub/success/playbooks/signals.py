@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
+import duckdb
 from sqlalchemy.orm import Session
 
 from cxhub.analytics import adoption, revenue_kpis
@@ -159,23 +159,23 @@ def repeated_tickets(
     return Observation(account_id, holds, summary, facts)
 
 
-def renewals(
-    session: Session,
-    trigger: RenewalDueTrigger,
-    *,
-    workspace_id: int,
-    account_ids: list[int],
-    today: date,
-) -> list[Observation]:
+def soonest_renewals(
+    session: Session, trigger: RenewalDueTrigger, *, workspace_id: int, today: date
+) -> dict[int, Renewal]:
+    """The soonest renewal within the trigger's window of each account that has one."""
     _, due = revenue_kpis.renewals(
         session, workspace_id=workspace_id, today=today, windows=(trigger.days,)
     )
     soonest: dict[int, Renewal] = {}
     for item in due:
         soonest.setdefault(item.candidate.account_id, item)
+    return soonest
+
+
+def renewals(soonest: dict[int, Renewal], *, account_ids: list[int]) -> list[Observation]:
     found = []
     for account_id in account_ids:
-        renewal: Renewal | None = soonest.get(account_id)
+        renewal = soonest.get(account_id)
         if renewal is None:
             found.append(Observation(account_id, False))
             continue
@@ -197,24 +197,20 @@ def adoption_observations(
     session: Session,
     triggers: list[UsageDropTrigger | SeatsNearLimitTrigger],
     *,
-    workspace_id: int,
+    connection: duckdb.DuckDBPyConnection,
     account_ids: list[int],
     now: datetime,
-    data_dir: Path,
 ) -> dict[int, list[Observation]]:
-    """Per trigger (by position in `triggers`), one observation per account, from one pass
-    over the usage events of the last 60 days for the whole batch."""
+    """Per trigger (by position in `triggers`), one observation per account, from one GROUP BY
+    over `connection`'s usage events (`adoption.open_events` over `adoption.usage_window(now)`)
+    for the whole batch."""
     result: dict[int, list[Observation]] = {i: [] for i in range(len(triggers))}
     if not triggers or not account_ids:
         return result
     seats = subscriptions.live_seats(session, account_ids=account_ids, today=now.date())
     records = accounts.get_accounts(session, account_ids=set(account_ids))
     users = contacts.external_ids_of_accounts(session, account_ids=account_ids)
-    start, end = adoption.usage_window(now)
-    with adoption.open_events(
-        session, workspace_id=workspace_id, data_dir=data_dir, start=start, end=end
-    ) as connection:
-        usage = accounts_usage(connection, users_by_account=users, as_of=now)
+    usage = accounts_usage(connection, users_by_account=users, as_of=now)
     for account_id in account_ids:
         record = records.get(account_id)
         licensed = seats.get(account_id) or adoption.licensed_seats_of(
