@@ -493,3 +493,15 @@ def test_the_run_log_and_enrolments_stay_in_their_workspace(
         f"{API}/playbook-runs", params={"account_id": theirs[0]["account_id"]}, headers=tenant.admin
     )
     assert by_account.json()["items"] == []
+
+
+def test_jobs_are_registered_and_the_evaluation_is_scheduled_hourly(runtime: Runtime) -> None:
+    from cxhub.success.playbooks.actions import DELIVER_WEBHOOK
+    from cxhub.success.playbooks.tasks import EVALUATE, EVERY_SECONDS, ON_EVENT
+
+    assert {ON_EVENT, EVALUATE, DELIVER_WEBHOOK} <= set(runtime.jobs.names())
+    assert runtime.scheduler is not None
+    assert any(
+        t.job_name == EVALUATE and t.every_seconds == EVERY_SECONDS == 3600 and t.per_workspace
+        for t in runtime.scheduler.tasks
+    )
