@@ -31,7 +31,9 @@ class Portfolio:
     foreign_task: int
 
 
-def _score(tenant: Tenant, account_id: int, score: float, band: str, day: date) -> None:
+def _score(
+    tenant: Tenant, account_id: int, score: float | None, band: str | None, day: date
+) -> None:
     with tenant.session() as session:
         card = health.default_scorecard(session, workspace_id=tenant.workspace_id)
         session.add(
@@ -76,7 +78,8 @@ def portfolio(client: TestClient, tenant: Tenant, make_user: MakeUser) -> Portfo
     _score(tenant, ids["risk"], 60.0, "fair", TODAY - timedelta(days=7))
     _score(tenant, ids["risk"], 22.5, "poor", TODAY)  # the latest score counts
     _score(tenant, ids["healthy"], 85.0, "good", TODAY)
-    for key, days in (("risk", 20), ("healthy", 70)):
+    _score(tenant, ids["unscored"], None, None, TODAY)  # insufficient data: no band
+    for key, days in (("risk", 20), ("healthy", 70), ("unscored", 200)):
         api(
             client,
             tenant,

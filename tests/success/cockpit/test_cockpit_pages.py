@@ -4,12 +4,14 @@ completing a task, permissions."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+from babel.dates import format_date
 from fastapi.testclient import TestClient
 
 from cxhub.core.permissions import Role
 from tests.factories import Tenant
-from tests.success.cockpit.conftest import Portfolio
+from tests.success.cockpit.conftest import TODAY, Portfolio
 from tests.web.conftest import MakeUser, form_token, sign_in
 
 
@@ -39,8 +41,15 @@ def test_the_cockpit_shows_my_accounts_at_risk_first_with_renewals_and_tasks(
     within_30 = html.split('data-renewals="30"')[1].split("</table>")[0]
     assert f"/accounts/{portfolio.at_risk}" in within_30
     assert "€1,200.00" in within_30  # ARR = 12 × 100.00 MRR
+    assert "(in 20 days)" in within_30
     assert 'data-arr="30-EUR">ARR €1,200.00' in html
     assert f"/accounts/{portfolio.healthy}" in html.split('data-renewals="90"')[1]
+    # A renewal beyond 90 days is the account's next renewal, but in no renewal window.
+    later = format_date(TODAY + timedelta(days=200), "medium", locale="en")
+    unscored_row = html.split(f'<tr data-account="{portfolio.unscored}"')[1].split("</tr>")[0]
+    assert later in unscored_row
+    windows = html.split('data-section="renewals"')[1]
+    assert f"/accounts/{portfolio.unscored}" not in windows
 
 
 def test_completing_a_task_from_the_cockpit(web: TestClient, portfolio: Portfolio) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from babel.numbers import format_currency
+from babel.units import format_unit
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
@@ -56,6 +57,10 @@ def cockpit_page(request: Request, session: DbSession, viewer: CanRead) -> HTMLR
     def money(cents: int, currency: str) -> str:
         return str(format_currency(cents / 100, currency, locale=locale))
 
+    def days_label(days: int) -> str:
+        """ "1 day", "27 days" in the viewer's language (CLDR plural rules)."""
+        return str(format_unit(days, "duration-day", length="long", locale=locale))
+
     labels = {
         30: translate("Due within 30 days"),
         60: translate("Due in 30–60 days"),
@@ -68,6 +73,7 @@ def cockpit_page(request: Request, session: DbSession, viewer: CanRead) -> HTMLR
         {
             "cockpit": view,
             "money": money,
+            "days_label": days_label,
             "renewal_labels": labels,
             "priority_labels": {"high": translate("High"), "urgent": translate("Urgent")},
         },
@@ -126,7 +132,7 @@ MESSAGES: dict[str, Catalogue] = {
         "Your accounts, renewals and tasks, at-risk first.": "Your accounts, renewals and tasks, at-risk first.",
         "due {day}": "due {day}",
         "from a playbook": "from a playbook",
-        "in {days} days": "in {days} days",
+        "in {period}": "in {period}",
     },
     "it": {
         "ARR": "ARR",
@@ -163,7 +169,7 @@ MESSAGES: dict[str, Catalogue] = {
         "Your accounts, renewals and tasks, at-risk first.": "I tuoi account, rinnovi e attività, prima quelli a rischio.",
         "due {day}": "scade il {day}",
         "from a playbook": "da un playbook",
-        "in {days} days": "tra {days} giorni",
+        "in {period}": "tra {period}",
     },
     "zh": {
         "ARR": "年度经常性收入",
@@ -200,7 +206,7 @@ MESSAGES: dict[str, Catalogue] = {
         "Your accounts, renewals and tasks, at-risk first.": "你的客户、续约和任务，风险优先。",
         "due {day}": "{day} 到期",
         "from a playbook": "来自行动手册",
-        "in {days} days": "{days} 天后",
+        "in {period}": "{period}后",
     },
     "id": {
         "ARR": "ARR",
@@ -237,6 +243,6 @@ MESSAGES: dict[str, Catalogue] = {
         "Your accounts, renewals and tasks, at-risk first.": "Akun, perpanjangan, dan tugas Anda, yang berisiko lebih dulu.",
         "due {day}": "jatuh tempo {day}",
         "from a playbook": "dari playbook",
-        "in {days} days": "dalam {days} hari",
+        "in {period}": "dalam {period}",
     },
 }

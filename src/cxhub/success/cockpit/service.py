@@ -19,6 +19,8 @@ from cxhub.success.tasks.models import CsmTask
 
 DUE_SOON_DAYS = 7
 RENEWAL_WINDOWS = (30, 60, 90)
+#: How far ahead "next renewal" looks in the account list (the windows list 90 days only).
+NEXT_RENEWAL_DAYS = 400
 MAX_ACCOUNTS = 2000
 
 
@@ -91,7 +93,10 @@ def cockpit(session: Session, *, workspace_id: int, owner_id: int, today: date) 
     scores = health.latest_scores(session, account_ids=ids)
     band_count = max((s.band_rank or 0 for s in scores.values()), default=0) + 1
     _, due = revenue_kpis.renewals(
-        session, workspace_id=workspace_id, today=today, windows=RENEWAL_WINDOWS
+        session,
+        workspace_id=workspace_id,
+        today=today,
+        windows=(*RENEWAL_WINDOWS, NEXT_RENEWAL_DAYS),
     )
     mine = [r for r in due if r.candidate.account_id in by_id]
     next_renewal: dict[int, date] = {}
@@ -106,7 +111,7 @@ def cockpit(session: Session, *, workspace_id: int, owner_id: int, today: date) 
 
     def tone_of(account_id: int) -> tuple[str | None, str, float | None]:
         score = scores.get(account_id)
-        if score is None:
+        if score is None or score.band is None:
             return None, "unknown", None
         return score.band, _tone(score.band_rank, band_count), score.score
 
@@ -124,15 +129,24 @@ def cockpit(session: Session, *, workspace_id: int, owner_id: int, today: date) 
             )
         )
     # At-risk first: the worst band, then the lowest score; unscored accounts after scored ones.
+    # (A score row without a band is "insufficient data": unscored, like no row at all.)
+    unscored = 10**6
+
+    def rank(account_id: int) -> int:
+        latest = scores.get(account_id)
+        return unscored if latest is None or latest.band_rank is None else latest.band_rank
+
     rows.sort(
         key=lambda r: (
-            scores[r.account.id].band_rank if r.account.id in scores else 10**6,
+            rank(r.account.id),
             r.score if r.score is not None else 101.0,
             r.account.name.lower(),
         )
     )
     buckets = [RenewalBucket(days) for days in RENEWAL_WINDOWS]
     for renewal in mine:
+        if renewal.days_until >= RENEWAL_WINDOWS[-1]:
+            continue
         account = by_id[renewal.candidate.account_id]
         band, tone, _ = tone_of(account.id)
         row = RenewalRow(
