@@ -85,6 +85,8 @@ def _valid_value(value: Any, expected: type | None) -> bool:
         return isinstance(value, str) and "\x00" not in value
     if isinstance(value, datetime):
         return value.tzinfo is not None
+    if isinstance(value, date):
+        return True
     return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 
