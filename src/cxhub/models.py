@@ -39,7 +39,14 @@ from cxhub.service.tickets.models import (
 from cxhub.service.views.models import SavedView
 from cxhub.success.expansion.models import PlanCatalogueRecord
 from cxhub.success.health.models import AccountHealthScore, HealthScorecard
+from cxhub.success.playbooks.models import (
+    Playbook,
+    PlaybookEpisode,
+    PlaybookRun,
+    SurveyEnrolment,
+)
 from cxhub.success.subscriptions.models import Subscription, SubscriptionMrrChange
+from cxhub.success.tasks.models import CsmTask
 from cxhub.success.usage.models import TrackingWriteKey, UsageEvent
 
 __all__ = [
@@ -59,6 +66,7 @@ __all__ = [
     "Contact",
     "ContactIdentifier",
     "CsatSurvey",
+    "CsmTask",
     "ErasureRecord",
     "HealthScorecard",
     "InboundEmail",
@@ -67,12 +75,16 @@ __all__ = [
     "Mailbox",
     "OutboundEmail",
     "PlanCatalogueRecord",
+    "Playbook",
+    "PlaybookEpisode",
+    "PlaybookRun",
     "RetentionPolicyRecord",
     "SavedView",
     "SlaEvent",
     "SlaPolicy",
     "Subscription",
     "SubscriptionMrrChange",
+    "SurveyEnrolment",
     "Team",
     "TeamAssignmentSettings",
     "TeamMembership",

@@ -33,7 +33,9 @@ from cxhub.service.sla.models import BusinessCalendarRecord, SlaPolicy
 from cxhub.service.tickets.models import Ticket, TicketAttachment, TicketMessage
 from cxhub.service.views.models import SavedView
 from cxhub.success.health.models import HealthScorecard
+from cxhub.success.playbooks.models import Playbook
 from cxhub.success.subscriptions.models import Subscription
+from cxhub.success.tasks.models import CsmTask
 from cxhub.success.usage.models import TrackingWriteKey
 from tests.api.problems import assert_problem
 from tests.api.routes import ServedRoute, served_routes
@@ -206,6 +208,22 @@ def _post_ok(client: TestClient, tenant: Tenant, path: str, body: dict[str, Any]
     return response.json()
 
 
+def build_task(client: TestClient, tenant: Tenant) -> int:
+    body = {"account_id": build_account(client, tenant), "title": "Call them"}
+    return int(_post(client, tenant, "/tasks", body)["id"])
+
+
+PLAYBOOK_BODY: dict[str, Any] = {
+    "name": "p",
+    "trigger": {"type": "renewal_due", "days": 30},
+    "actions": [{"type": "create_task", "title": "Renewal of {{ account.name }}"}],
+}
+
+
+def build_playbook(client: TestClient, tenant: Tenant) -> int:
+    return int(_post(client, tenant, "/playbooks", {**PLAYBOOK_BODY, "name": unique("pb ")})["id"])
+
+
 def build_write_key(client: TestClient, tenant: Tenant) -> int:
     return int(_post(client, tenant, "/tracking/write-keys", {"name": unique("key ")})["id"])
 
@@ -235,6 +253,8 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "write_key_id": (build_write_key, TrackingWriteKey),
     "scorecard_id": (build_scorecard, HealthScorecard),
     "erasure_id": (build_erasure, ErasureRecord),
+    "task_id": (build_task, CsmTask),
+    "playbook_id": (build_playbook, Playbook),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
@@ -263,6 +283,8 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
     "PATCH /api/v1/channels/{channel_id}": {"name": "hijacked", "active": False},
     "PATCH /api/v1/subscriptions/{subscription_id}": {"mrr_cents": 1, "plan": "hijacked"},
     "POST /api/v1/subscriptions/{subscription_id}/cancel": {"ended_on": "2026-02-01"},
+    "PATCH /api/v1/tasks/{task_id}": {"title": "hijacked", "status": "done"},
+    "PUT /api/v1/playbooks/{playbook_id}": {**PLAYBOOK_BODY, "name": "hijacked"},
     "PUT /api/v1/health/scorecards/{scorecard_id}": {
         "name": "hijacked",
         "definition": SCORECARD_DEFINITION,
@@ -446,6 +468,11 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/metrics/success": None,  # aggregates; isolation in tests/analytics/test_success_api.py
     "/api/v1/expansion": None,  # computed; isolation in tests/success/test_expansion_api.py
     "/api/v1/expansion/catalogue": None,  # one object, the caller's workspace's
+    "/api/v1/tasks": CsmTask,
+    "/api/v1/playbooks": Playbook,
+    # rows written by playbook runs only; isolation in tests/success/playbooks/test_runs.py
+    "/api/v1/playbook-runs": None,
+    "/api/v1/survey-enrolments": None,
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -21,6 +21,7 @@ from cxhub.core.pagination import decode_cursor, encode_cursor
         1.5,
         None,
         datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=UTC),
+        date(2026, 3, 29),
     ],
 )
 def test_cursor_round_trips(value: object) -> None:
@@ -40,6 +41,21 @@ def test_datetime_cursor_keeps_its_timezone() -> None:
     assert isinstance(value, datetime)
     assert value.tzinfo is not None
     assert value == moment
+
+
+def test_date_and_datetime_cursors_must_fit_their_column() -> None:
+    from cxhub.success.tasks.models import CsmTask
+
+    day = date(2026, 12, 1)
+    assert decode_cursor(encode_cursor("due_on", day, 3), "due_on", CsmTask.due_on) == (day, 3)
+    moment = datetime(2026, 12, 1, tzinfo=UTC)
+    with pytest.raises(InvalidCursor):
+        decode_cursor(encode_cursor("due_on", moment, 3), "due_on", CsmTask.due_on)
+    with pytest.raises(InvalidCursor):
+        decode_cursor(encode_cursor("created_at", day, 3), "created_at", CsmTask.created_at)
+    forged = base64.urlsafe_b64encode(json.dumps(["due_on", {"d": "2026-13-45"}, 3]).encode())
+    with pytest.raises(InvalidCursor):
+        decode_cursor(forged.decode().rstrip("="), "due_on", CsmTask.due_on)
 
 
 def test_cursor_issued_for_another_sort_is_refused() -> None:

@@ -108,6 +108,23 @@ def seed_person(
         {"first_name": first_name, "last_name": surname, "emails": [second_email]},
     )
     _post(client, tenant, f"/contacts/{contact['id']}/merge", {"loser_id": duplicate["id"]})
+    _post(
+        client,
+        tenant,
+        "/tasks",
+        {
+            "account_id": account["id"],
+            "contact_id": contact["id"],
+            "title": f"Call {first_name} {surname} back",
+            "notes": f"Reach them on {phone_typed}",
+        },
+    )
+    _post(
+        client,
+        tenant,
+        "/tasks",
+        {"account_id": account["id"], "title": "Renewal prep", "notes": f"cc {email}"},
+    )
 
     content = f"Passport scan of {first_name} {surname}".encode()
     upload = _ok(

@@ -83,6 +83,8 @@ def test_each_table_with_personal_columns_is_handled_by_the_erasure() -> None:
         "usage_events": "usage.anonymise_inbox",
         "login_failures": "forget_login_failures",
         "audit_entries": "scrub_audit_details",
+        "csm_tasks": "csm_tasks.anonymise_tasks",
+        "playbook_runs": "playbooks.scrub_runs",
     }
     erased_tables = {
         table for table, columns in COLUMN_TREATMENT.items() if Treatment.ERASED in columns.values()

@@ -34,7 +34,9 @@ from cxhub.service.tickets.api import router as tickets_router
 from cxhub.service.views.api import router as views_router
 from cxhub.success.expansion.api import router as expansion_router
 from cxhub.success.health.api import router as health_router
+from cxhub.success.playbooks.api import router as playbooks_router
 from cxhub.success.subscriptions.api import router as subscriptions_router
+from cxhub.success.tasks.api import router as tasks_router
 from cxhub.success.usage.api import ingest_router
 from cxhub.success.usage.api import router as tracking_router
 
@@ -66,6 +68,8 @@ def api_router() -> APIRouter:
         expansion_router,
         usage_metrics_router,
         success_metrics_router,
+        tasks_router,
+        playbooks_router,
         mail_router,
         audit_router,
     ):

@@ -50,6 +50,14 @@ ROUTE_AUDIT: dict[str, AuditedRoute] = {
     **_crud("/sla-policies", "sla_policy", "policy_id"),
     **_crud("/triggers", "trigger", "trigger_id"),
     **_crud("/teams", "team", "team_id", update="PATCH"),
+    # playbooks act on customers by themselves (mail, webhooks, tickets): who changed them matters
+    **_crud("/playbooks", "playbook", "playbook_id"),
+    "POST /playbooks/{playbook_id}/enable": AuditedRoute(
+        "playbook.enabled", "playbook", "playbook_id"
+    ),
+    "POST /playbooks/{playbook_id}/disable": AuditedRoute(
+        "playbook.disabled", "playbook", "playbook_id"
+    ),
     "POST /mailboxes": AuditedRoute("mailbox.created", "mailbox"),
     "DELETE /mailboxes/{mailbox_id}": AuditedRoute("mailbox.deleted", "mailbox", "mailbox_id"),
     "POST /mail/inbound/{inbound_id}/retry": AuditedRoute(

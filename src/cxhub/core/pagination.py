@@ -11,7 +11,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, and_, or_
@@ -41,11 +41,15 @@ class Page(Generic[T]):
 def _encode(value: Any) -> Any:
     if isinstance(value, datetime):
         return {"dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
     return value
 
 
 def _decode(value: Any) -> Any:
     if isinstance(value, dict):
+        if "d" in value:
+            return date.fromisoformat(value["d"])  # TypeError/ValueError: malformed
         return datetime.fromisoformat(value["dt"])  # KeyError/TypeError: malformed
     if isinstance(value, list):
         raise ValueError("a cursor value is a scalar")
@@ -73,12 +77,16 @@ def _valid_value(value: Any, expected: type | None) -> bool:
         return True
     if expected is datetime:
         return isinstance(value, datetime) and value.tzinfo is not None
+    if expected is date:
+        return isinstance(value, date) and not isinstance(value, datetime)
     if expected is int:
         return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_ID
     if expected is str:
         return isinstance(value, str) and "\x00" not in value
     if isinstance(value, datetime):
         return value.tzinfo is not None
+    if isinstance(value, date):
+        return True
     return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 

@@ -138,6 +138,12 @@ class Settings(BaseSettings):
     )
     smtp_timeout: float = Field(default=30.0, gt=0, description="SMTP relay timeout in seconds.")
 
+    allow_private_webhook_targets: bool = Field(
+        default=False,
+        description="Let playbook webhooks post to private, loopback and link-local addresses "
+        "(only for webhooks into your own network; refused by default against SSRF).",
+    )
+
     @field_validator("data_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:

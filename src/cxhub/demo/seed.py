@@ -40,6 +40,7 @@ from cxhub.demo.staff import (
     VENDOR_NAME,
     staff_email,
 )
+from cxhub.demo.success import seed_success
 from cxhub.demo.tickets import DEFAULT_TICKETS
 from cxhub.people import service as people
 from cxhub.people.models import Team, User
@@ -215,6 +216,20 @@ def seed_demo(
             )
             writer.write_tickets(session, workspace.id, dataset.tickets, refs, advance)
             admin = users[ADMIN_KEY]
+            done = step("Customer success: contracts, health, playbooks, tasks", 1)
+            seed_success(
+                session,
+                workspace_id=workspace.id,
+                dataset=dataset,
+                account_ids=account_ids,
+                owner_ids=owner_ids,
+                admin_id=admin.id,
+                data_dir=runtime.settings.data_dir,
+                public_url=runtime.settings.public_url,
+                now=dataset.now,
+                seed=seed,
+            )
+            done(1)
             token = people.create_api_token(session, user=admin, name=TOKEN_NAME).secret
             counts = _count(session)
     return DemoCredentials(slug, admin.email, DEMO_PASSWORD, token, counts, created=True)

@@ -146,6 +146,25 @@ COLUMN_TREATMENT: dict[str, dict[str, Treatment]] = {
     "health_scorecards": {"name": C, "definition": C},
     "plan_catalogues": {"definition": C},  # plans, limits and add-ons the workspace sells
     "account_health_scores": {"band": A, "components": A},
+    # a task about the person loses title and notes; other tasks of their account are scrubbed
+    "csm_tasks": {"title": E, "notes": E, "priority": Y, "source": Y, "status": Y},
+    "playbooks": {
+        "name": C,
+        "description": C,
+        "definition": C,
+        "trigger_type": Y,
+        "webhook_secret": Y,
+    },
+    # runs of the person's account: names and identifiers scrubbed from what the run recorded
+    "playbook_runs": {
+        "facts": E,
+        "summary": E,
+        "actions": E,
+        "playbook_name": C,
+        "status": Y,
+        "trigger_type": Y,
+    },
+    "survey_enrolments": {"survey": C, "status": Y},  # contact → placeholder
     # people, core, privacy ----------------------------------------------------------------
     "users": {"email": S, "name": S, "password_hash": S, "locale": S, "time_zone": S},
     "teams": {"name": C, "description": C},

@@ -35,6 +35,8 @@ from cxhub.service.csat import erasure as csat
 from cxhub.service.mail import erasure as mail
 from cxhub.service.tickets import erasure as tickets
 from cxhub.service.tickets.attachments import AttachmentStore
+from cxhub.success.playbooks import erasure as playbooks
+from cxhub.success.tasks import erasure as csm_tasks
 from cxhub.success.usage import erasure as usage
 
 FINISH_ERASURE = "privacy.finish_erasure"
@@ -120,6 +122,15 @@ def erase_contact(
         "notifications_deleted": notes.deleted,
         "notifications_scrubbed": notes.scrubbed,
         "usage_events_in_inbox": inbox_events,
+        "csm_tasks": csm_tasks.anonymise_tasks(
+            session,
+            contact_ids=person.contact_ids,
+            account_id=person.account_id,
+            tokens=person.tokens,
+        ),
+        "playbook_runs_scrubbed": playbooks.scrub_runs(
+            session, account_id=person.account_id, tokens=person.tokens
+        ),
         "login_failures": forget_login_failures(session, emails=emails, now=utcnow()),
         "audit_entries_scrubbed": scrub_audit_details(
             session,

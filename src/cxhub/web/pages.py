@@ -32,6 +32,7 @@ def page_modules() -> list[ModuleType]:
     from cxhub.service.channels import pages as channel_pages
     from cxhub.service.csat import pages as csat_pages
     from cxhub.service.tickets import pages as ticket_pages
+    from cxhub.success.cockpit import pages as cockpit_pages
 
     return [
         people_pages,
@@ -42,6 +43,7 @@ def page_modules() -> list[ModuleType]:
         account_pages,
         csat_pages,
         channel_pages,
+        cockpit_pages,
     ]
 
 

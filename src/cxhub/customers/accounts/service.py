@@ -238,3 +238,28 @@ def account_profiles(session: Session, *, account_ids: set[int]) -> dict[int, Ac
                 int(account_id), name, tier, owner_id, dict(attributes or {})
             )
     return found
+
+
+TAGS_ATTRIBUTE = "tags"
+
+
+def account_tags(account: Account) -> list[str]:
+    """The account's tags, kept in `custom_attributes.tags` (a list of strings)."""
+    raw = (account.custom_attributes or {}).get(TAGS_ATTRIBUTE)
+    if not isinstance(raw, list):
+        return []
+    return [tag for tag in raw if isinstance(tag, str)]
+
+
+def add_account_tags(session: Session, *, account_id: int, tags: list[str]) -> list[str]:
+    """Add `tags` to the account (case-insensitively once each); returns the ones added."""
+    account = get_account(session, account_id=account_id)
+    current = account_tags(account)
+    known = {tag.lower() for tag in current}
+    added = [tag for tag in dict.fromkeys(tags) if tag.lower() not in known]
+    if added:
+        attributes = dict(account.custom_attributes or {})
+        attributes[TAGS_ATTRIBUTE] = current + added
+        account.custom_attributes = attributes
+        session.flush()
+    return added

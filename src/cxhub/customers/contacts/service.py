@@ -278,17 +278,29 @@ def external_ids_of_account(session: Session, *, account_id: int) -> list[str]:
     return list(rows)
 
 
-def external_ids_by_account(session: Session, *, account_ids: set[int]) -> dict[str, int]:
-    """Product user id → account id, for the surviving contacts of `account_ids`."""
+def external_ids_of_accounts(session: Session, *, account_ids: list[int]) -> dict[int, list[str]]:
+    """`external_ids_of_account` for many accounts in one query (accounts without product
+    users map to an empty list)."""
+    found: dict[int, list[str]] = {account_id: [] for account_id in account_ids}
     if not account_ids:
-        return {}
+        return found
     rows = session.execute(
-        select(ContactIdentifier.value, Contact.account_id)
+        select(Contact.account_id, ContactIdentifier.value)
         .join(Contact, Contact.id == ContactIdentifier.contact_id)
         .where(
             Contact.account_id.in_(account_ids),
             Contact.merged_into_id.is_(None),
             ContactIdentifier.kind == IdentifierKind.EXTERNAL_ID,
         )
+        .order_by(Contact.account_id, ContactIdentifier.value)
     )
-    return {str(value): int(account_id) for value, account_id in rows if account_id is not None}
+    for account_id, value in rows:
+        if account_id is not None:
+            found[int(account_id)].append(value)
+    return found
+
+
+def external_ids_by_account(session: Session, *, account_ids: set[int]) -> dict[str, int]:
+    """Product user id → account id, for the surviving contacts of `account_ids`."""
+    by_account = external_ids_of_accounts(session, account_ids=sorted(account_ids))
+    return {str(value): account_id for account_id, values in by_account.items() for value in values}

@@ -84,7 +84,10 @@ class OutboundEmail(IdMixin, WorkspaceScoped, Base):
         Index("ix_outbound_emails_ticket_message", "workspace_id", "ticket_message_id"),
     )
 
-    ticket_id: Mapped[int] = mapped_column(IdType, ForeignKey("tickets.id", ondelete="CASCADE"))
+    # Null for mail about no ticket (playbook notifications, queued by `queue_system_email`).
+    ticket_id: Mapped[int | None] = mapped_column(
+        IdType, ForeignKey("tickets.id", ondelete="CASCADE")
+    )
     # Null for mail that is not a thread message (CSAT requests, notifications).
     ticket_message_id: Mapped[int | None] = mapped_column(
         IdType, ForeignKey("ticket_messages.id", ondelete="CASCADE")

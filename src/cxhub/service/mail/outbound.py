@@ -210,6 +210,51 @@ def queue_ticket_email(
     return row
 
 
+def queue_system_email(
+    session: Session,
+    *,
+    workspace_id: int,
+    kind: str,
+    to: str,
+    subject: str,
+    text: str,
+) -> OutboundEmail | None:
+    """Queue a system e-mail about no ticket (a playbook notification to a CSM): sent from the
+    default mailbox with `Auto-Submitted` set, delivered and retried like every outbound mail.
+    None when the workspace has no mailbox to send from."""
+    mailbox = default_mailbox(session)
+    if mailbox is None:
+        return None
+    mime = compose_reply(
+        from_address=mailbox.address,
+        from_name=mailbox.display_name,
+        to=to,
+        subject=subject,
+        text=text,
+        message_id_domain=mailbox.address.rpartition("@")[2],
+        auto_generated=True,
+    )
+    now = utcnow()
+    row = OutboundEmail(
+        workspace_id=workspace_id,
+        ticket_id=None,
+        ticket_message_id=None,
+        kind=kind[:32],
+        envelope_from=mailbox.address,
+        to=to[:320],
+        subject=str(mime["Subject"])[:1000],
+        message_id=normalise_message_id(str(mime["Message-ID"])),
+        raw=mime.as_bytes(),
+        status=OutboundStatus.QUEUED,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    enqueue(session, DELIVER, workspace_id=workspace_id, payload={"outbound_id": row.id})
+    return row
+
+
 @dataclass(frozen=True)
 class ClaimedDelivery:
     """One attempt's worth of what to send, read inside the claiming transaction."""

@@ -364,3 +364,60 @@ def latest_scores(
         [b.name for b in definition_of(card).bands],
         {int(a): (score, band) for a, score, band in rows},
     )
+
+
+@dataclass(frozen=True)
+class LatestScore:
+    account_id: int
+    scorecard_id: int
+    day: date
+    score: float | None
+    band: str | None
+    band_rank: int | None  # 0 = the scorecard's lowest (worst) band
+
+
+def latest_score_by_account(
+    session: Session, *, account_ids: list[int], scorecard_id: int | None = None
+) -> dict[int, LatestScore]:
+    """Each account's latest stored score by one scorecard (the default one when not named);
+    accounts never scored are absent."""
+    if not account_ids:
+        return {}
+    card = (
+        find_default_scorecard(session)
+        if scorecard_id is None
+        else get_scorecard(session, scorecard_id=scorecard_id)
+    )
+    if card is None:
+        return {}
+    ranks = {band.name: rank for rank, band in enumerate(definition_of(card).bands)}
+    latest = (
+        select(AccountHealthScore.account_id, func.max(AccountHealthScore.day).label("day"))
+        .where(
+            AccountHealthScore.account_id.in_(account_ids),
+            AccountHealthScore.scorecard_id == card.id,
+        )
+        .group_by(AccountHealthScore.account_id)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(AccountHealthScore).join(
+            latest,
+            and_(
+                AccountHealthScore.account_id == latest.c.account_id,
+                AccountHealthScore.day == latest.c.day,
+                AccountHealthScore.scorecard_id == card.id,
+            ),
+        )
+    )
+    return {
+        row.account_id: LatestScore(
+            row.account_id,
+            card.id,
+            row.day,
+            row.score,
+            row.band,
+            ranks.get(row.band) if row.band is not None else None,
+        )
+        for row in rows
+    }

@@ -417,3 +417,20 @@ def export_for_account(session: Session, *, account_id: int) -> list[Subscriptio
             .order_by(Subscription.id)
         )
     )
+
+
+def live_seats(session: Session, *, account_ids: list[int], today: date) -> dict[int, int]:
+    """Licensed seats per account: the seats of its subscriptions in service on `today`
+    (accounts without one are absent)."""
+    if not account_ids:
+        return {}
+    seats: dict[int, int] = {}
+    for subscription in session.scalars(
+        select(Subscription).where(
+            Subscription.account_id.in_(account_ids),
+            Subscription.started_on <= today,
+            (Subscription.ended_on.is_(None)) | (Subscription.ended_on > today),
+        )
+    ):
+        seats[subscription.account_id] = seats.get(subscription.account_id, 0) + subscription.seats
+    return seats

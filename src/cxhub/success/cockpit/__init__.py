@@ -1,0 +1,1 @@
+"""The CSM cockpit: one page with a CSM's accounts, renewals and tasks."""

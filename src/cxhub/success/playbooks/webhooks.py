@@ -1,0 +1,156 @@
+"""Webhook posts of playbook runs: signed JSON, delivered by a job outside any transaction.
+
+The body is the run as JSON (`{"event": "playbook.fired", "playbook": …, "run": …}`). The
+`X-Cxhub-Signature` header is `t=<unix seconds>,v1=<hex HMAC-SHA256>` of `<t>.<body>` with the
+playbook's webhook secret, so a receiver can check origin and freshness (docs/playbooks.md).
+The target is checked against the outbound-target rule (private addresses refused unless
+allowed) when the playbook is saved, when the run queues the post and, with DNS resolution,
+right before sending; redirects are not followed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from cxhub import __version__
+from cxhub.core.db import unit_of_work
+from cxhub.core.errors import DomainError
+from cxhub.core.outbound_targets import check_outbound_url
+from cxhub.success.playbooks.models import Playbook, PlaybookRun
+from cxhub.success.playbooks.schemas import PlaybookRunOut
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Cxhub-Signature"
+TIMEOUT_SECONDS = 10.0
+
+
+def sign(secret: str, body: bytes, timestamp: int) -> str:
+    digest = hmac.new(
+        secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256
+    ).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify(secret: str, body: bytes, header: str, *, now: float, tolerance: int = 300) -> bool:
+    """What a receiver does (and what the tests check): recompute and compare, refuse stale."""
+    parts = dict(item.split("=", 1) for item in header.split(",") if "=" in item)
+    try:
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs(now - timestamp) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, body, timestamp), header)
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    url: str
+    body: bytes
+    secret: str
+
+
+Poster = Callable[[str, bytes, dict[str, str]], int]
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    """One POST without following redirects; the HTTP status."""
+    parts = urlsplit(url)
+    connection_type = (
+        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    )
+    connection = connection_type(parts.hostname or "", parts.port, timeout=TIMEOUT_SECONDS)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read(65536)
+        return int(response.status)
+    finally:
+        connection.close()
+
+
+def _prepare(session: Session, run_id: int, index: int) -> WebhookRequest | None:
+    run = session.get(PlaybookRun, run_id)
+    if run is None or index >= len(run.actions) or run.playbook_id is None:
+        return None
+    playbook = session.get(Playbook, run.playbook_id)
+    queued = run.actions[index]
+    url = (queued.get("ref") or {}).get("url")
+    if playbook is None or queued.get("status") != "queued" or not isinstance(url, str):
+        return None
+    body = json.dumps(
+        {
+            "event": "playbook.fired",
+            "playbook": {"id": playbook.id, "name": playbook.name},
+            "run": PlaybookRunOut.of(run).model_dump(mode="json"),
+        },
+        separators=(",", ":"),
+        sort_keys=True,
+    ).encode()
+    return WebhookRequest(url, body, playbook.webhook_secret)
+
+
+def _record(session: Session, run_id: int, index: int, status: str, detail: str) -> None:
+    run = session.get(PlaybookRun, run_id)
+    if run is None or index >= len(run.actions):
+        return
+    actions = [dict(a) for a in run.actions]
+    actions[index] = actions[index] | {"status": status, "detail": detail[:1000]}
+    run.actions = actions
+    ok = sum(1 for a in actions if a["status"] in ("done", "queued", "sent"))
+    run.status = "succeeded" if ok == len(actions) else ("partial" if ok else "failed")
+    session.flush()
+
+
+def deliver_webhook(
+    factory: sessionmaker[Session],
+    *,
+    workspace_id: int,
+    run_id: int,
+    index: int,
+    allow_private: bool,
+    poster: Poster | None = None,
+    now: Callable[[], float] = time.time,
+) -> str | None:
+    """Send the queued webhook of action `index` of run `run_id` once; record `sent` (2xx) or
+    `failed` with the reason on the run. Returns the recorded status (None: nothing to send)."""
+    with unit_of_work(factory, workspace_id) as session:
+        request = _prepare(session, run_id, index)
+    if request is None:
+        return None
+    try:
+        check_outbound_url(request.url, allow_private=allow_private, resolve=True)
+        timestamp = int(now())
+        status_code = (poster or post)(
+            request.url,
+            request.body,
+            {
+                "Content-Type": "application/json",
+                "User-Agent": f"cxhub/{__version__}",
+                SIGNATURE_HEADER: sign(request.secret, request.body, timestamp),
+            },
+        )
+        if 200 <= status_code < 300:
+            status, detail = "sent", f"POST {request.url}: HTTP {status_code}"
+        else:
+            status, detail = "failed", f"POST {request.url}: HTTP {status_code}"
+    except DomainError as error:
+        status, detail = "failed", f"refused: {error.detail}"
+    except (OSError, http.client.HTTPException) as error:
+        log.warning("playbook webhook %s/%s failed: %s", run_id, index, error)
+        status, detail = "failed", f"POST {request.url}: {error}"
+    with unit_of_work(factory, workspace_id) as session:
+        _record(session, run_id, index, status, detail)
+    return status

@@ -1,0 +1,1 @@
+"""CSM tasks: follow-ups on an account, created by hand or by a playbook run."""

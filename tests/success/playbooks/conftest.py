@@ -1,0 +1,51 @@
+"""Builders shared by the playbook tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from cxhub.core.events import DomainEvent, publish
+from tests.factories import Tenant, unique
+
+API = "/api/v1"
+
+
+def post(client: TestClient, tenant: Tenant, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = client.post(f"{API}{path}", json=body, headers=tenant.admin)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def account(client: TestClient, tenant: Tenant, **fields: Any) -> int:
+    return int(post(client, tenant, "/accounts", {"name": unique("Acct "), **fields})["id"])
+
+
+def contact(client: TestClient, tenant: Tenant, account_id: int) -> int:
+    body = {"first_name": "Pat", "account_id": account_id, "emails": [f"{unique('p')}@example.org"]}
+    return int(post(client, tenant, "/contacts", body)["id"])
+
+
+def playbook(client: TestClient, tenant: Tenant, **body: Any) -> dict[str, Any]:
+    defaults: dict[str, Any] = {
+        "name": unique("Playbook "),
+        "actions": [
+            {"type": "create_task", "title": "Look at {{ account.name }}", "due_in_days": 2}
+        ],
+    }
+    return post(client, tenant, "/playbooks", defaults | body)
+
+
+def runs(client: TestClient, tenant: Tenant, playbook_id: int) -> list[dict[str, Any]]:
+    response = client.get(f"{API}/playbooks/{playbook_id}/runs", headers=tenant.admin)
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+def emit(tenant: Tenant, event: DomainEvent) -> None:
+    """Publish a domain event in a committed unit of work (the bus then runs the jobs)."""
+    with tenant.session() as session:
+        publish(session, event)
