@@ -5,6 +5,7 @@ build what is missing."""
 
 from __future__ import annotations
 
+import itertools
 import random
 import uuid
 from dataclasses import asdict
@@ -12,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -179,7 +180,7 @@ def test_tally_summary_equals_duration_summary_for_split_values() -> None:
     values = [rng.uniform(0, 1e6) for _ in range(501)] + [3.0, 3.0, 0.0]
     tally = KpiTally()
     cut = [0, 100, 230, 400, len(values)]
-    for a, b in zip(cut, cut[1:], strict=False):
+    for a, b in itertools.pairwise(cut):
         part = values[a:b]
         if a == 230:
             for value in part:  # live values one by one
@@ -268,7 +269,8 @@ def test_edges_today_and_dirty_days_are_live(seeded: Tenant) -> None:
             start=inside_one_day[0],
             end=inside_one_day[1],
         )
-    assert plan.rolled_up == [] and plan.live == [inside_one_day]
+    assert plan.rolled_up == []
+    assert plan.live == [inside_one_day]
 
 
 def test_changes_not_yet_rolled_up_stay_exact(runtime: Runtime) -> None:
@@ -462,7 +464,8 @@ def test_cli_rebuilds_rollups(runtime: Runtime, settings: Settings) -> None:
             .select_from(ServiceKpiRollup)
             .where(ServiceKpiRollup.workspace_id == tenant.workspace_id)
         )
-        assert rows and rows > 0
+        assert rows
+        assert rows > 0
     full = CliRunner().invoke(
         cli_app,
         [

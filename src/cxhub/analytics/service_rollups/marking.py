@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, event, insert, inspect, select
+from sqlalchemy import Table, delete, event, insert, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub.analytics.service_rollups.models import ServiceKpiDirtyDay, ServiceKpiRollupDay
@@ -46,9 +46,10 @@ SLA_FIELDS = ("ticket_id", "started_at", "metric", "cancelled", "fulfilled_at", 
 CSAT_FIELDS = ("ticket_id", "rated_at", "score")
 
 _PENDING = "service_kpi_dirty_pending"
-_tickets = Ticket.__table__
-_targets = TicketSlaTarget.__table__
-_surveys = CsatSurvey.__table__
+_tickets = cast(Table, Ticket.__table__)
+_targets = cast(Table, TicketSlaTarget.__table__)
+_surveys = cast(Table, CsatSurvey.__table__)
+_dirty = cast(Table, ServiceKpiDirtyDay.__table__)
 
 Mark = tuple[int, date]
 
@@ -211,7 +212,7 @@ def mark_days(session: Session, marks: Iterable[Mark]) -> None:
     """Append dirty marks for (workspace, day) pairs, on the session's current connection."""
     rows = [{"workspace_id": workspace, "day": day} for workspace, day in marks]
     if rows:
-        session.connection().execute(insert(ServiceKpiDirtyDay.__table__), rows)
+        session.connection().execute(insert(_dirty), rows)
 
 
 def forget_rollups(session: Session, *, workspace_id: int) -> None:
