@@ -190,6 +190,9 @@ def test_tally_summary_equals_duration_summary_for_split_values() -> None:
     assert tally.summary("first_reply") == duration_summary(values)
     assert tally.summary("resolution") == {}
     assert unpack_durations(b"").size == 0
+    # The mean adds in ascending order: 1 + 1 first, then 1e16 (1e16 + 1 alone rounds to 1e16).
+    assert duration_summary([1e16, 1.0, 1.0])["mean"] == (2.0 + 1e16) / 3
+    assert duration_summary([1e16, 1.0, 1.0])["mean"] != ((1e16 + 1.0) + 1.0) / 3
     assert list(unpack_durations(pack_durations([2.5, -1.0, 7.0]))) == [-1.0, 2.5, 7.0]
 
 

@@ -10,6 +10,7 @@ never count.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -69,6 +70,17 @@ def _seconds_between(session: Session, later: Any, earlier: Any) -> ColumnElemen
     return func.extract("epoch", later - earlier)
 
 
+@dataclass
+class _Durations:
+    """One key's rows of a ticket pass."""
+
+    rows: int = 0
+    reopened: int = 0
+    one_touch: int = 0
+    calendar: list[float] = field(default_factory=list)
+    business: list[float] = field(default_factory=list)
+
+
 def live_tickets(workspace_id: int) -> ColumnElement[bool]:
     return and_(
         Ticket.workspace_id == workspace_id,
@@ -89,8 +101,10 @@ def collect(
     """Add every KPI row of [start, end) to the tallies `sink` names for its key columns."""
     live = live_tickets(workspace_id)
 
-    # Tickets created in the interval: volume and the first-reply durations.
+    # Tickets created in the interval: volume and the first-reply durations. Rows are
+    # gathered per key first, so the tallies get whole lists (one sink call per key).
     columns = keys(Ticket.created_at)
+    width = len(columns)
     rows = session.execute(
         select(
             *columns,
@@ -98,15 +112,23 @@ def collect(
             Ticket.first_reply_business_seconds,
         ).where(live, Ticket.created_at >= start, Ticket.created_at < end)
     )
-    width = len(columns)
+    created: dict[tuple[Any, ...], _Durations] = {}
     for row in rows:
+        key = tuple(row[:width])
+        bucket = created.get(key)
+        if bucket is None:
+            bucket = created[key] = _Durations()
+        bucket.rows += 1
         seconds, business = row[width], row[width + 1]
-        for tally in sink(row[:width]):
-            tally.created += 1
-            if seconds is not None:
-                tally.add_duration("first_reply", float(seconds))
-            if business is not None:
-                tally.add_duration("first_reply_business", float(business))
+        if seconds is not None:
+            bucket.calendar.append(float(seconds))
+        if business is not None:
+            bucket.business.append(float(business))
+    for key, bucket in created.items():
+        for tally in sink(key):
+            tally.created += bucket.rows
+            tally.add_values("first_reply", bucket.calendar)
+            tally.add_values("first_reply_business", bucket.business)
 
     # Tickets solved in the interval: solved, reopened, one-touch, resolution.
     columns = keys(Ticket.solved_at)
@@ -119,16 +141,27 @@ def collect(
             case((Ticket.agent_reply_count == 1, 1), else_=0),
         ).where(live, Ticket.solved_at >= start, Ticket.solved_at < end)
     )
+    solved: dict[tuple[Any, ...], _Durations] = {}
     for row in rows:
+        key = tuple(row[:width])
+        bucket = solved.get(key)
+        if bucket is None:
+            bucket = solved[key] = _Durations()
+        bucket.rows += 1
         seconds, business, reopened, one_touch = row[width : width + 4]
-        for tally in sink(row[:width]):
-            tally.solved += 1
-            tally.reopened += int(reopened)
-            tally.one_touch += int(one_touch)
-            if seconds is not None:
-                tally.add_duration("resolution", float(seconds))
-            if business is not None:
-                tally.add_duration("resolution_business", float(business))
+        bucket.reopened += int(reopened)
+        bucket.one_touch += int(one_touch)
+        if seconds is not None:
+            bucket.calendar.append(float(seconds))
+        if business is not None:
+            bucket.business.append(float(business))
+    for key, bucket in solved.items():
+        for tally in sink(key):
+            tally.solved += bucket.rows
+            tally.reopened += bucket.reopened
+            tally.one_touch += bucket.one_touch
+            tally.add_values("resolution", bucket.calendar)
+            tally.add_values("resolution_business", bucket.business)
 
     # SLA targets started in the interval, per metric; cancelled ones never count.
     columns = keys(TicketSlaTarget.started_at)

@@ -55,6 +55,10 @@ class KpiTally:
     def add_duration(self, metric: str, seconds: float) -> None:
         self.values.setdefault(metric, []).append(seconds)
 
+    def add_values(self, metric: str, values: list[float]) -> None:
+        if values:
+            self.values.setdefault(metric, []).extend(values)
+
     def add_durations(self, metric: str, sorted_values: FloatArray) -> None:
         if len(sorted_values):
             self.parts.setdefault(metric, []).append(sorted_values)
@@ -81,7 +85,7 @@ class KpiTally:
         values = self.durations(metric)
         if not len(values):
             return {}
-        return sorted_duration_summary(values.tolist())
+        return sorted_duration_summary(values)
 
     def has_rows(self) -> bool:
         """Whether a live pass would have produced a row (and so a group) for this tally."""
