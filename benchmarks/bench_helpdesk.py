@@ -376,16 +376,28 @@ def build_rollups(url: str, dataset: Dataset) -> dict[str, float]:
     transaction), before anything is measured; the time is reported as a load step. Nothing to
     do (about 0 s) when a reused database already has them."""
     from cxhub.analytics.service_rollups.build import refresh_rollups
-    from cxhub.core.db import make_engine, make_session_factory, unit_of_work
+    from cxhub.core.db import (
+        make_engine,
+        make_session_factory,
+        reader_bind,
+        unit_of_work,
+        workspace_session_info,
+    )
 
     engine = make_engine(url)
     factory = make_session_factory(engine)
     now = datetime.fromtimestamp(dataset.now, UTC)
     started, days = time.perf_counter(), 0
+    info = workspace_session_info(dataset.workspace_id)
     try:
         while True:
-            with unit_of_work(factory, dataset.workspace_id) as session:
-                result = refresh_rollups(session, workspace_id=dataset.workspace_id, now=now)
+            with (
+                unit_of_work(factory, dataset.workspace_id) as session,
+                factory(bind=reader_bind(engine), info=info) as reader,
+            ):
+                result = refresh_rollups(
+                    session, workspace_id=dataset.workspace_id, now=now, read_session=reader
+                )
             days += result.built
             if not result.remaining:
                 break

@@ -19,7 +19,13 @@ from typer.testing import CliRunner
 
 from cxhub.analytics.formulas import duration_summary
 from cxhub.analytics.service_kpis import GroupBy, service_kpis
-from cxhub.analytics.service_rollups.build import days_to_build, midnight, refresh_rollups
+from cxhub.analytics.service_rollups.build import (
+    compute_days,
+    days_to_build,
+    midnight,
+    refresh_rollups,
+    write_days,
+)
 from cxhub.analytics.service_rollups.models import (
     ServiceKpiDirtyDay,
     ServiceKpiRollup,
@@ -27,7 +33,7 @@ from cxhub.analytics.service_rollups.models import (
 )
 from cxhub.analytics.service_rollups.read import plan_period
 from cxhub.analytics.service_rollups.tally import KpiTally, pack_durations, unpack_durations
-from cxhub.analytics.service_rollups.tasks import REFRESH_ROLLUPS, run_refresh_rollups
+from cxhub.analytics.service_rollups.tasks import REFRESH_ROLLUPS
 from cxhub.cli import app as cli_app
 from cxhub.core.runtime import Runtime
 from cxhub.core.settings import Settings
@@ -423,7 +429,7 @@ def test_job_is_scheduled_and_builds_missing_days(runtime: Runtime) -> None:
     with tenant.session() as session:
         _seed(session, tenant, random.Random(11), tickets=20)
     with tenant.session() as session:
-        run_refresh_rollups(session, {"at": NOW.isoformat()})
+        runtime.jobs.get(REFRESH_ROLLUPS)(session, {"at": NOW.isoformat()})
     with tenant.session() as session:
         built = session.scalar(
             select(func.count())
@@ -506,3 +512,45 @@ def test_rollups_of_one_workspace_never_answer_for_another(
             end=FIRST_DAY + timedelta(days=SPAN_DAYS),
         )
     assert seeded_groups[0].created > 0
+
+
+def test_a_change_committed_during_a_rebuild_keeps_its_day_live(runtime: Runtime) -> None:
+    """The rebuild reads (marks, then data) before a change commits and writes after it: the
+    change's own mark survives, so its day is answered live, exactly."""
+    tenant = make_tenant(runtime)
+    with tenant.session() as session:
+        ids = _seed(session, tenant, random.Random(31), tickets=60)
+    with tenant.session() as session:
+        refresh_rollups(session, workspace_id=tenant.workspace_id, now=NOW, max_days=None)
+    with tenant.session() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.id == ids[0])).one()
+        day = ticket.created_at.date()
+        computed = compute_days(session, workspace_id=tenant.workspace_id, days=[day])
+    with tenant.session() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.id == ids[0])).one()
+        ticket.is_spam = not ticket.is_spam  # committed between the read and the write
+    with tenant.session() as session:
+        assert write_days(session, workspace_id=tenant.workspace_id, computed=computed) == 1
+    with tenant.session() as session:
+        start = midnight(day)
+        plan = plan_period(
+            session,
+            workspace_id=tenant.workspace_id,
+            start=start,
+            end=start + timedelta(days=1),
+        )
+        assert plan.rolled_up == []  # still dirty: the stale rows are not read
+        for group_by in GroupBy:
+            with_rollups, live = _both(
+                session, tenant.workspace_id, start, start + timedelta(days=1), group_by
+            )
+            assert with_rollups == live
+        # A rebuild that read earlier than the day's current build leaves the newer build alone.
+        refresh_rollups(session, workspace_id=tenant.workspace_id, now=NOW)
+        stale = compute_days(session, workspace_id=tenant.workspace_id, days=[day])
+        stale = type(stale)(stale.days, [], stale.mark_ids, stale.read_at - timedelta(hours=1))
+        assert write_days(session, workspace_id=tenant.workspace_id, computed=stale) == 0
+        plan = plan_period(
+            session, workspace_id=tenant.workspace_id, start=start, end=start + timedelta(days=1)
+        )
+        assert plan.rolled_up == [day]

@@ -41,8 +41,8 @@ def db_rebuild_rollups(
     was changed since it was built. Safe to run while the server runs; commits every 31 days."""
     import time
 
-    from cxhub.analytics.service_rollups.build import refresh_rollups
     from cxhub.analytics.service_rollups.marking import forget_rollups
+    from cxhub.analytics.service_rollups.tasks import refresh_with_reader
     from cxhub.core.db import utcnow
     from cxhub.people import service as people
 
@@ -60,7 +60,9 @@ def db_rebuild_rollups(
                     forget_rollups(session, workspace_id=workspace_id)
             while True:
                 with unit_of_work(runtime.session_factory, workspace_id) as session:
-                    result = refresh_rollups(session, workspace_id=workspace_id, now=now)
+                    result = refresh_with_reader(
+                        runtime, session, workspace_id=workspace_id, now=now, max_days=31
+                    )
                 built += result.built
                 if not result.remaining:
                     break

@@ -57,7 +57,10 @@ def _runs(days: Sequence[date]) -> list[tuple[date, date]]:
     return runs
 
 
-def _build_run(session: Session, workspace_id: int, first: date, last: date) -> int:
+def _compute_run(
+    session: Session, workspace_id: int, first: date, last: date
+) -> list[dict[str, Any]]:
+    """The rollup rows of the days first..last, read with the live passes (no writes)."""
     tallies: dict[tuple[str, date, str], KpiTally] = {}
     dimensions = [group for group in ROLLED_UP if group != GroupBy.NONE]
 
@@ -83,7 +86,7 @@ def _build_run(session: Session, workspace_id: int, first: date, last: date) -> 
         keys=keys,
         sink=sink,
     )
-    rows = [
+    return [
         {
             "workspace_id": workspace_id,
             "dimension": dimension,
@@ -101,31 +104,102 @@ def _build_run(session: Session, workspace_id: int, first: date, last: date) -> 
         for (dimension, day, key), tally in sorted(tallies.items())
         if tally.has_rows()
     ]
-    in_run = (ServiceKpiRollup.day >= first, ServiceKpiRollup.day <= last)
-    session.execute(
-        delete(ServiceKpiRollup).where(ServiceKpiRollup.workspace_id == workspace_id, *in_run)
-    )
-    session.execute(
-        delete(ServiceKpiRollupDay).where(
-            ServiceKpiRollupDay.workspace_id == workspace_id,
-            ServiceKpiRollupDay.day >= first,
-            ServiceKpiRollupDay.day <= last,
+
+
+@dataclass(frozen=True)
+class ComputedDays:
+    """Rollup rows of some days, as read at `read_at`, and the dirty marks read before them."""
+
+    days: list[date]
+    rows: list[dict[str, Any]]
+    mark_ids: list[int]
+    read_at: datetime
+
+
+def compute_days(session: Session, *, workspace_id: int, days: Sequence[date]) -> ComputedDays:
+    """Read the dirty marks of these days, then their data. Only reads: on SQLite a read
+    session never takes the write lock, so ticket writes go on meanwhile."""
+    read_at = utcnow()
+    chosen = sorted(set(days))
+    marks: list[int] = []
+    for start in range(0, len(chosen), 500):
+        marks.extend(
+            session.scalars(
+                select(ServiceKpiDirtyDay.id).where(
+                    ServiceKpiDirtyDay.workspace_id == workspace_id,
+                    ServiceKpiDirtyDay.day.in_(chosen[start : start + 500]),
+                )
+            )
+        )
+    rows = [
+        row
+        for first, last in _runs(chosen)
+        for row in _compute_run(session, workspace_id, first, last)
+    ]
+    return ComputedDays(chosen, rows, marks, read_at)
+
+
+def write_days(session: Session, *, workspace_id: int, computed: ComputedDays) -> int:
+    """Replace the days' rollups with the computed rows and drop the marks read for them.
+
+    A day built by another rebuild that read later than this one is left alone. Marks written
+    after the read are not among `mark_ids`: their days stay dirty (live) until the next
+    rebuild. Returns how many days were written."""
+    newer = set(
+        session.scalars(
+            select(ServiceKpiRollupDay.day).where(
+                ServiceKpiRollupDay.workspace_id == workspace_id,
+                ServiceKpiRollupDay.day.in_(computed.days),
+                ServiceKpiRollupDay.built_at > computed.read_at,
+            )
         )
     )
-    for start in range(0, len(rows), 500):
-        session.execute(insert(ServiceKpiRollup), rows[start : start + 500])
-    built_at = utcnow()
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    session.execute(
-        insert(ServiceKpiRollupDay),
-        [{"workspace_id": workspace_id, "day": day, "built_at": built_at} for day in days],
-    )
+    days = [day for day in computed.days if day not in newer]
+    for start in range(0, len(days), 500):
+        chunk = days[start : start + 500]
+        session.execute(
+            delete(ServiceKpiRollup).where(
+                ServiceKpiRollup.workspace_id == workspace_id, ServiceKpiRollup.day.in_(chunk)
+            )
+        )
+        session.execute(
+            delete(ServiceKpiRollupDay).where(
+                ServiceKpiRollupDay.workspace_id == workspace_id,
+                ServiceKpiRollupDay.day.in_(chunk),
+            )
+        )
+    wanted = set(days)
+    rows = [row for row in computed.rows if row["day"] in wanted]
+    for start in range(0, len(rows), 200):
+        session.execute(insert(ServiceKpiRollup), rows[start : start + 200])
+    if days:
+        session.execute(
+            insert(ServiceKpiRollupDay),
+            [
+                {"workspace_id": workspace_id, "day": day, "built_at": computed.read_at}
+                for day in days
+            ],
+        )
+    for start in range(0, len(computed.mark_ids), 500):
+        session.execute(
+            delete(ServiceKpiDirtyDay).where(
+                ServiceKpiDirtyDay.id.in_(computed.mark_ids[start : start + 500])
+            )
+        )
     return len(days)
 
 
-def build_days(session: Session, *, workspace_id: int, days: Sequence[date]) -> int:
-    """(Re)build the rollups of these whole UTC days; returns how many were built."""
-    return sum(_build_run(session, workspace_id, first, last) for first, last in _runs(days))
+def build_days(
+    session: Session,
+    *,
+    workspace_id: int,
+    days: Sequence[date],
+    read_session: Session | None = None,
+) -> int:
+    """(Re)build the rollups of these whole UTC days; returns how many were written. With a
+    `read_session`, the reading happens there and `session` only writes (short lock)."""
+    computed = compute_days(read_session or session, workspace_id=workspace_id, days=days)
+    return write_days(session, workspace_id=workspace_id, computed=computed)
 
 
 @dataclass(frozen=True)
@@ -165,38 +239,34 @@ def days_to_build(session: Session, *, workspace_id: int, now: datetime) -> list
 
 
 def refresh_rollups(
-    session: Session, *, workspace_id: int, now: datetime, max_days: int | None = JOB_MAX_DAYS
+    session: Session,
+    *,
+    workspace_id: int,
+    now: datetime,
+    max_days: int | None = JOB_MAX_DAYS,
+    read_session: Session | None = None,
 ) -> RefreshResult:
-    """Build up to `max_days` of the days that need it and clear the dirty marks read for them.
-
-    Marks are removed by id, only those read here: a change committed while this ran leaves its
-    own mark, so its day stays live until the next refresh."""
-    todo = days_to_build(session, workspace_id=workspace_id, now=now)
+    """Build up to `max_days` of the days that need it (newest first) and clear the dirty marks
+    read for them. Everything is read through `read_session` when given (a read-only session
+    of the same workspace), so `session` holds the write lock only for the writes."""
+    reader = read_session or session
+    todo = days_to_build(reader, workspace_id=workspace_id, now=now)
     chosen = todo if max_days is None else todo[:max_days]
     if not chosen:
         return RefreshResult(0, 0)
-    marks = list(
-        session.scalars(
-            select(ServiceKpiDirtyDay.id).where(
-                ServiceKpiDirtyDay.workspace_id == workspace_id,
-                ServiceKpiDirtyDay.day.in_(chosen),
-            )
-        )
-    )
-    built = build_days(session, workspace_id=workspace_id, days=chosen)
-    for start in range(0, len(marks), 500):
-        session.execute(
-            delete(ServiceKpiDirtyDay).where(ServiceKpiDirtyDay.id.in_(marks[start : start + 500]))
-        )
+    built = build_days(session, workspace_id=workspace_id, days=chosen, read_session=reader)
     return RefreshResult(built, len(todo) - len(chosen))
 
 
 __all__ = [
     "JOB_MAX_DAYS",
     "ROLLED_UP",
+    "ComputedDays",
     "RefreshResult",
     "build_days",
+    "compute_days",
     "days_to_build",
     "midnight",
     "refresh_rollups",
+    "write_days",
 ]

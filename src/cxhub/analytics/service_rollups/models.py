@@ -18,6 +18,11 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cxhub.core.db import Base, IdMixin, IdType, WorkspaceScoped, utcnow
+from cxhub.core.tenancy import Workspace
+
+#: The rows below reference this table (imported so bulk inserts resolve the foreign key even in
+#: a process that loaded no other model).
+REFERENCED = Workspace
 
 
 class ServiceKpiRollup(WorkspaceScoped, Base):
