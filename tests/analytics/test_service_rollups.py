@@ -354,9 +354,7 @@ def test_changes_not_yet_rolled_up_stay_exact(runtime: Runtime) -> None:
 
     with tenant.session() as session:
         _assert_parity(session, tenant.workspace_id, random.Random(4), periods=6)
-        result = refresh_rollups(
-            session, workspace_id=tenant.workspace_id, now=NOW, max_days=None
-        )
+        result = refresh_rollups(session, workspace_id=tenant.workspace_id, now=NOW, max_days=None)
         assert result.built > 0
 
     with tenant.session() as session:
