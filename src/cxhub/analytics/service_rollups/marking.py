@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, event, insert, inspect, select
+from sqlalchemy import Table, and_, delete, event, insert, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub.analytics.service_rollups.models import ServiceKpiDirtyDay, ServiceKpiRollupDay
@@ -87,7 +87,7 @@ def _old_value(session: Session, obj: Any, name: str, known: list[Any]) -> Any:
     )
 
 
-def _related_days(session: Session, ticket_ids: list[int]) -> set[date]:
+def _related_days(session: Session, workspace_id: int, ticket_ids: list[int]) -> set[date]:
     """Start days of the tickets' SLA targets and rating days of their CSAT surveys."""
     days: set[date] = set()
     if not ticket_ids:
@@ -96,12 +96,16 @@ def _related_days(session: Session, ticket_ids: list[int]) -> set[date]:
     for chunk_start in range(0, len(ticket_ids), 500):
         chunk = ticket_ids[chunk_start : chunk_start + 500]
         for (started,) in connection.execute(
-            select(_targets.c.started_at).where(_targets.c.ticket_id.in_(chunk))
+            select(_targets.c.started_at).where(
+                _targets.c.workspace_id == workspace_id, _targets.c.ticket_id.in_(chunk)
+            )
         ):
             days.add(utc_date(started) or date.min)
         for (rated,) in connection.execute(
             select(_surveys.c.rated_at).where(
-                _surveys.c.ticket_id.in_(chunk), _surveys.c.rated_at.is_not(None)
+                _surveys.c.workspace_id == workspace_id,
+                _surveys.c.ticket_id.in_(chunk),
+                _surveys.c.rated_at.is_not(None),
             )
         ):
             days.add(utc_date(rated) or date.min)
@@ -128,7 +132,7 @@ def _changed_ticket(session: Session, ticket: Ticket, marks: set[Mark]) -> None:
             if day is not None:
                 marks.add((workspace, day))
     if regroup:
-        marks.update((workspace, day) for day in _related_days(session, [ticket.id]))
+        marks.update((workspace, day) for day in _related_days(session, workspace, [ticket.id]))
 
 
 def _changed_row(
@@ -162,7 +166,7 @@ def _ticket_days(session: Session, condition: Any) -> set[Mark]:
             if day is not None:
                 marks.add((workspace, day))
     for workspace, ids in by_workspace.items():
-        marks.update((workspace, day) for day in _related_days(session, ids))
+        marks.update((workspace, day) for day in _related_days(session, workspace, ids))
     return marks
 
 
@@ -187,9 +191,25 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
             if day is not None:
                 marks.add((obj.workspace_id, day))
         elif isinstance(obj, Team):
-            marks.update(_ticket_days(session, _tickets.c.team_id == obj.id))
+            marks.update(
+                _ticket_days(
+                    session,
+                    and_(
+                        _tickets.c.workspace_id == obj.workspace_id,
+                        _tickets.c.team_id == obj.id,
+                    ),
+                )
+            )
         elif isinstance(obj, User):
-            marks.update(_ticket_days(session, _tickets.c.assignee_id == obj.id))
+            marks.update(
+                _ticket_days(
+                    session,
+                    and_(
+                        _tickets.c.workspace_id == obj.workspace_id,
+                        _tickets.c.assignee_id == obj.id,
+                    ),
+                )
+            )
 
 
 def _after_flush(session: Session, flush_context: Any) -> None:
