@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from cxhub.analytics.service_rollups.models import (
+    ServiceKpiDirtyDay,
+    ServiceKpiRollup,
+    ServiceKpiRollupDay,
+)
 from cxhub.core.audit import AuditEntry
 from cxhub.core.db import Base
 from cxhub.core.tenancy import Workspace
@@ -80,6 +85,9 @@ __all__ = [
     "PlaybookRun",
     "RetentionPolicyRecord",
     "SavedView",
+    "ServiceKpiDirtyDay",
+    "ServiceKpiRollup",
+    "ServiceKpiRollupDay",
     "SlaEvent",
     "SlaPolicy",
     "Subscription",

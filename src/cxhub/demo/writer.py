@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from cxhub.analytics.service_rollups.marking import forget_rollups
 from cxhub.customers.accounts.models import Account, AccountDomain
 from cxhub.customers.contacts.identifiers import normalise
 from cxhub.customers.contacts.models import Contact, ContactIdentifier, IdentifierKind
@@ -386,6 +387,8 @@ def write_tickets(
         insert(_table(TicketCounter)), [{"workspace_id": workspace_id, "last_number": len(tickets)}]
     )
     _index_tickets(session, tickets, id_of)
+    # Core inserts bypass the dirty-day marking: any rollup of this workspace is out of date.
+    forget_rollups(session, workspace_id=workspace_id)
     advance(1)
 
 

@@ -146,6 +146,16 @@ COLUMN_TREATMENT: dict[str, dict[str, Treatment]] = {
     "health_scorecards": {"name": C, "definition": C},
     "plan_catalogues": {"definition": C},  # plans, limits and add-ons the workspace sells
     "account_health_scores": {"band": A, "components": A},
+    # per-day aggregates: counts and duration lists, no row names a contact
+    "service_kpi_rollups": {
+        "dimension": Y,
+        "group_key": Y,
+        "first_reply": Y,
+        "first_reply_business": Y,
+        "resolution": Y,
+        "resolution_business": Y,
+        "sla": Y,
+    },
     # a task about the person loses title and notes; other tasks of their account are scrubbed
     "csm_tasks": {"title": E, "notes": E, "priority": Y, "source": Y, "status": Y},
     "playbooks": {
