@@ -130,7 +130,8 @@ def update_user(
     session: Session, *, user_id: int, data: UserUpdate, actor_user_id: int | None
 ) -> User:
     user = get_user(session, user_id=user_id)
-    changes = data.model_dump(exclude_unset=True)
+    # null means "leave as is", like an absent member
+    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
     if "role" in changes and changes["role"] != user.role:
         record_audit(
             session,
@@ -142,8 +143,7 @@ def update_user(
             detail={"from": user.role.value, "to": changes["role"].value},
         )
     for key, value in changes.items():
-        if value is not None:
-            setattr(user, key, value)
+        setattr(user, key, value)
     session.flush()
     return user
 
