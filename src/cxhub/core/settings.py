@@ -119,6 +119,20 @@ class Settings(BaseSettings):
         default="starttls", description="TLS mode towards the relay: none, starttls or ssl."
     )
     smtp_timeout: float = Field(default=30.0, gt=0, description="SMTP relay timeout in seconds.")
+    outbound_http_allow: str = Field(
+        default="",
+        description="Comma-separated host names and CIDR ranges that outbound HTTP to "
+        "user-configured URLs (webhooks) may reach although they are private, loopback or "
+        "link-local, e.g. `hooks.internal,10.20.0.0/16`; empty: public addresses only.",
+    )
+
+    @field_validator("outbound_http_allow")
+    @classmethod
+    def _valid_allow_list(cls, value: str) -> str:
+        from cxhub.core.outbound_http import OutboundPolicy
+
+        OutboundPolicy.parse(value)
+        return value
 
     @field_validator("data_dir")
     @classmethod
