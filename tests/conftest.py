@@ -32,6 +32,7 @@ DATABASE_FREE = (
     "analytics/churn/",
     "analytics/clv/",
     "analytics/test_formulas.py",
+    "analytics/test_formula_properties.py",
     "analytics/test_health.py",
     "analytics/test_health_backtest.py",
     "service/sla/test_calendar.py",
