@@ -44,6 +44,7 @@ DATABASE_FREE = (
     "service/mail/test_charsets.py",
     "service/mail/test_compose.py",
     "service/mail/test_parsing.py",
+    "service/mail/test_parsing_properties.py",
     "service/mail/test_quotes.py",
     "service/tickets/test_status.py",
     "core/test_outbound_http.py",
