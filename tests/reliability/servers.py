@@ -21,7 +21,9 @@ from cxhub.core.db import SYSTEM_SCOPE, unit_of_work
 from cxhub.core.migrate import upgrade_database
 from cxhub.core.runtime import Runtime, build_runtime
 from cxhub.core.settings import Settings
+from cxhub.core.permissions import Role
 from cxhub.people import service as people
+from cxhub.people.schemas import UserCreate
 from cxhub.service.mail.mailboxes import create_mailbox
 from cxhub.service.mail.schemas import MailboxCreate
 from cxhub.success.usage.service import create_write_key
@@ -44,6 +46,11 @@ class Installation:
     runtime: Runtime
     workspace_id: int
     write_key: str
+    admin_token: str
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.admin_token}"}
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {
@@ -70,8 +77,14 @@ def make_installation(data_dir: Path) -> Installation:
         session.info["workspace_id"] = workspace.id
         create_mailbox(session, workspace_id=workspace.id, data=MailboxCreate(address=MAILBOX))
         key = create_write_key(session, workspace_id=workspace.id, name="crash test")
+        admin = people.create_user(
+            session,
+            workspace_id=workspace.id,
+            data=UserCreate(email="admin@example.com", name="Admin", role=Role.ADMIN),
+        )
+        token = people.create_api_token(session, user=admin, name="fault tests")
         workspace_id = workspace.id
-    return Installation(data_dir, runtime, workspace_id, key.secret)
+    return Installation(data_dir, runtime, workspace_id, key.secret, token.secret)
 
 
 @dataclass

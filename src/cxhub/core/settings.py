@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         description="Where background jobs run: a worker thread in this process, or inline ('sync').",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    shutdown_grace_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="On SIGTERM/SIGINT, how long requests in flight and queued background jobs "
+        "may take to finish before the process exits.",
+    )
     scheduler: bool = Field(
         default=True,
         description="Run periodic jobs (SLA breach checks, mail sweeps, time-based automations) "
