@@ -3,6 +3,7 @@ invariance, the MRR bridge, GRR ≤ 100 and GRR ≤ NRR, health scores within 0.
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import date
 
@@ -76,11 +77,14 @@ def test_percentiles_are_monotonic_and_within_the_data(
     ordered = sorted(values)
     low, high = min(low, high), max(low, high)
     p_low, p_high = percentile(ordered, low), percentile(ordered, high)
-    assert p_low is not None and p_high is not None
-    assert ordered[0] - 1e-6 <= p_low <= p_high + 1e-6 and p_high <= ordered[-1] + 1e-6
+    assert p_low is not None
+    assert p_high is not None
+    assert ordered[0] - 1e-6 <= p_low <= p_high + 1e-6
+    assert p_high <= ordered[-1] + 1e-6
     summary = duration_summary(values)
     assert summary["count"] == len(values)
-    assert summary["median"] is not None and summary["p90"] is not None
+    assert summary["median"] is not None
+    assert summary["p90"] is not None
     assert summary["median"] <= summary["p90"] + 1e-6  # type: ignore[operator]
 
 
@@ -90,16 +94,19 @@ def test_mrr_movements_bridge_start_to_end(
     start: dict[int, int], end: dict[int, int], ever: set[int]
 ) -> None:
     moves = mrr_movements(start, end, ever)
-    assert moves.start_mrr == sum(start.values()) and moves.end_mrr == sum(end.values())
+    assert moves.start_mrr == sum(start.values())
+    assert moves.end_mrr == sum(end.values())
     assert moves.end_mrr == (
         moves.start_mrr + moves.new + moves.reactivation + moves.expansion
         - moves.contraction - moves.churn
     )  # fmt: skip
     assert min(moves.new, moves.reactivation, moves.expansion, moves.contraction, moves.churn) >= 0
     if moves.start_mrr == 0:
-        assert moves.grr is None and moves.nrr is None
+        assert moves.grr is None
+        assert moves.nrr is None
     else:
-        assert moves.grr is not None and moves.nrr is not None
+        assert moves.grr is not None
+        assert moves.nrr is not None
         assert 0.0 <= moves.grr <= 100.0
         assert moves.grr <= moves.nrr + 1e-9
     if moves.logo_churn is not None:
@@ -121,12 +128,15 @@ def test_period_retention_bounds(start: dict[int, int], end: dict[int, int]) -> 
     assert retention.capped_end_mrr <= retention.start_mrr
     assert retention.capped_end_mrr <= retention.cohort_end_mrr
     if retention.start_mrr == 0:
-        assert retention.grr is None and retention.nrr is None
+        assert retention.grr is None
+        assert retention.nrr is None
         return
-    assert retention.grr is not None and retention.nrr is not None
+    assert retention.grr is not None
+    assert retention.nrr is not None
     assert 0.0 <= retention.grr <= 100.0
     assert retention.grr <= retention.nrr + 1e-9
-    assert retention.logo_churn is not None and 0.0 <= retention.logo_churn <= 100.0
+    assert retention.logo_churn is not None
+    assert 0.0 <= retention.logo_churn <= 100.0
     # Accounts that only start paying later do not change the cohort's retention.
     newcomers = {a + 100: v for a, v in end.items()}
     assert period_retention(start, {**end, **newcomers}) == retention
@@ -157,7 +167,7 @@ def test_monthly_mrr_ignores_input_order_and_chains(
     assert account_mrr_by_month(shuffled, first=first, last=last) == snapshots
     months = monthly_movements(history, first=first, last=last)
     assert [m.month for m in months] == sorted(snapshots)
-    for earlier, later in zip(months, months[1:], strict=False):
+    for earlier, later in itertools.pairwise(months):
         assert later.movements.start_mrr == earlier.movements.end_mrr
     for month in months:
         assert month.movements.end_mrr == sum(snapshots[month.month].values())
@@ -169,7 +179,6 @@ points = st.lists(
     max_size=6,
     unique_by=lambda p: p[0],
 ).map(lambda ps: [MappingPoint(value=v, score=s) for v, s in sorted(ps)])
-
 
 
 def _scorecard(parts: list[tuple[str, int, list[MappingPoint]]]) -> Scorecard:
@@ -187,7 +196,9 @@ def _scorecard(parts: list[tuple[str, int, list[MappingPoint]]]) -> Scorecard:
 
 
 scorecards = st.lists(
-    st.tuples(st.sampled_from(["logins", "seats", "tickets", "nps", "usage"]), st.integers(1, 50), points),
+    st.tuples(
+        st.sampled_from(["logins", "seats", "tickets", "nps", "usage"]), st.integers(1, 50), points
+    ),
     min_size=1,
     max_size=5,
     unique_by=lambda c: c[0],

@@ -11,15 +11,15 @@ the response schema. Generation is derandomised, so a failure reproduces on ever
 from __future__ import annotations
 
 import os
-from base64 import b64encode
 import tempfile
+from base64 import b64encode
 from pathlib import Path
 from typing import Any
 
-import pytest
 import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -27,7 +27,6 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from schemathesis.checks import not_a_server_error
 
 from cxhub.api.app import create_app
 from cxhub.core.runtime import build_runtime
@@ -55,8 +54,6 @@ FUZZ_CONFIG = SchemathesisConfig.from_dict(
         "phases": {"coverage": {"enabled": COVERAGE_PHASE}, "stateful": {"enabled": False}},
     }
 )
-
-
 
 
 def _published_document() -> dict[str, Any]:
@@ -108,9 +105,11 @@ def test_every_operation_answers_within_its_schema(
         # Half of the generated ids (even ones) are swapped for the seeded object's id.
         if name in ids and isinstance(value, int) and value % 2 == 0:
             case.path_parameters[name] = ids[name]
-    if "workspace_slug" in (case.path_parameters or {}) and isinstance(
-        case.path_parameters["workspace_slug"], str
-    ) and len(case.path_parameters["workspace_slug"]) % 2 == 0:
+    if (
+        "workspace_slug" in (case.path_parameters or {})
+        and isinstance(case.path_parameters["workspace_slug"], str)
+        and len(case.path_parameters["workspace_slug"]) % 2 == 0
+    ):
         case.path_parameters["workspace_slug"] = tenant.slug
     headers = tenant.admin
     if case.operation.path.startswith("/v1/"):

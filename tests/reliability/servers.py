@@ -19,9 +19,9 @@ import httpx
 
 from cxhub.core.db import SYSTEM_SCOPE, unit_of_work
 from cxhub.core.migrate import upgrade_database
+from cxhub.core.permissions import Role
 from cxhub.core.runtime import Runtime, build_runtime
 from cxhub.core.settings import Settings
-from cxhub.core.permissions import Role
 from cxhub.people import service as people
 from cxhub.people.schemas import UserCreate
 from cxhub.service.mail.mailboxes import create_mailbox

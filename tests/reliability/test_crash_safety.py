@@ -104,7 +104,9 @@ class Streams:
                 self.sent_mails.add(number)
             try:
                 with smtplib.SMTP("127.0.0.1", self.mail.port, timeout=10) as client:
-                    refused = client.sendmail(f"c{number}@customer.test", [MAILBOX], mail_bytes(number))
+                    refused = client.sendmail(
+                        f"c{number}@customer.test", [MAILBOX], mail_bytes(number)
+                    )
             except (OSError, smtplib.SMTPException):
                 time.sleep(0.01)
                 continue
@@ -138,7 +140,7 @@ def stored_event_counts(installation: Installation) -> Counter[str]:
     files = list((installation.data_dir / "events").rglob("*.parquet"))
     if files:
         paths = [str(path) for path in files]
-        rows = duckdb.sql(f"SELECT message_id FROM read_parquet({paths!r})").fetchall()
+        rows = duckdb.execute("SELECT message_id FROM read_parquet(?)", [paths]).fetchall()
         counts.update(row[0] for row in rows)
     return counts
 

@@ -104,9 +104,9 @@ def test_sigterm_finishes_requests_in_flight_and_queued_jobs(installation: Insta
             s.execute(select(InboundEmail.status, func.count()).group_by(InboundEmail.status)).all()
         )
         messages = s.scalar(
-            select(func.count()).select_from(TicketMessage).where(
-                TicketMessage.email_message_id.is_not(None)
-            )
+            select(func.count())
+            .select_from(TicketMessage)
+            .where(TicketMessage.email_message_id.is_not(None))
         )
     assert stored == EVENTS
     assert statuses == {InboundStatus.PROCESSED: MAILS}, web.log()

@@ -40,7 +40,9 @@ Resolver = Callable[[str, int], list[str]]
 MAX_REDIRECTS = 5
 MAX_RESPONSE_BYTES = 1024 * 1024
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-HOST_NAME = re.compile(r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)*")
+HOST_NAME = re.compile(
+    r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)*"
+)
 
 
 class OutboundRefused(Exception):
@@ -129,9 +131,7 @@ class Target:
     address: str
 
 
-def check_url(
-    url: str, policy: OutboundPolicy, *, resolver: Resolver = _system_resolver
-) -> Target:
+def check_url(url: str, policy: OutboundPolicy, *, resolver: Resolver = _system_resolver) -> Target:
     """Refuse (`OutboundRefused`) or return where to connect; every resolved address must pass."""
     try:
         parts = urlsplit(url)

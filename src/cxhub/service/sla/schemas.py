@@ -17,9 +17,7 @@ from cxhub.service.tickets.models import TicketPriority, TicketStatus
 # (schemathesis 4's response validator among them) mis-read.
 Interval = Annotated[
     tuple[str, str],
-    WithJsonSchema(
-        {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}
-    ),
+    WithJsonSchema({"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}),
 ]
 
 

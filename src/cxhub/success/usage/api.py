@@ -315,9 +315,7 @@ _ANSWERS: dict[int | str, dict[str, Any]] = {
 
 
 def _body_doc(schema: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}
-    }
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 for _kind in ("track", "identify", "group", "page", "screen", "alias"):
