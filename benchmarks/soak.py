@@ -390,6 +390,8 @@ def report(args: argparse.Namespace, stats: Stats, samples: list[tuple[float, in
         f"growth {last - first:+.1f} MiB, slope {_slope_per_minute(warm):+.2f} MiB/min "
         f"(least squares over {len(warm)} samples after the first minute)"
     )
+    second_half = [s for s in samples if s[0] >= samples[-1][0] / 2]
+    print(f"slope over the second half of the run: {_slope_per_minute(second_half):+.2f} MiB/min")
     print(f"{'kind':<12}{'count':>8}{'errors':>8}{'p50 ms':>10}{'p99 ms':>10}")
     for kind, _, _ in MIX:
         values = sorted(stats.latencies.get(kind, []))
