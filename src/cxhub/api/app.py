@@ -16,6 +16,7 @@ from cxhub.analytics.revenue_api import router as revenue_metrics_router
 from cxhub.analytics.success_api import router as success_metrics_router
 from cxhub.analytics.usage_api import router as usage_metrics_router
 from cxhub.api.audit import router as audit_router
+from cxhub.api.openapi import install_openapi
 from cxhub.api.problems import install_problem_handlers
 from cxhub.core.runtime import Runtime, build_runtime
 from cxhub.core.settings import Settings
@@ -100,6 +101,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.state.runtime = active
     app.state.settings = settings
     install_problem_handlers(app)
+    install_openapi(app)
     # Segment clients call /v1/… at the root. Included first: a request is matched against the
     # routes in order, and the ~140 `/api/v1` routes before it cost a batch as much as checking
     # its 100 events (no path overlaps, so the order changes nothing else).

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from cxhub.api.audit_trail import ROUTE_AUDIT, AuditedRoute, record_route_audit, route_key
+from cxhub.core.db import unit_of_work
 from cxhub.core.errors import AuthenticationRequired, PermissionDenied
 from cxhub.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from cxhub.core.permissions import Permission, Role, role_allows
@@ -31,6 +34,8 @@ SESSION_COOKIE = "cxhub_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FORM_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+log = logging.getLogger(__name__)
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -135,6 +140,21 @@ def csrf_token_for(secret_key: str, session_secret: str) -> str:
     ).hexdigest()
 
 
+def _touch_token(runtime: Runtime, session: Session, workspace_id: int) -> None:
+    """Refresh a stale `last_used_at` in a short writing transaction of its own, never in the
+    request's read-only session (see `people.resolve_api_token`). It is bookkeeping: if the
+    database is busy for longer than its timeout, the request goes on and a later one records
+    the use."""
+    token_id = people.stale_token_id(session)
+    if token_id is None:
+        return
+    try:
+        with unit_of_work(runtime.session_factory, workspace_id) as writer:
+            people.touch_api_token(writer, token_id=token_id)
+    except OperationalError as exc:
+        log.info("could not record the use of API token %s: %s", token_id, exc.orig)
+
+
 def _principal_from_request(request: Request, session: Session) -> Principal | None:
     runtime = get_runtime(request)
     authorization = request.headers.get("authorization", "")
@@ -142,9 +162,12 @@ def _principal_from_request(request: Request, session: Session) -> Principal | N
         scheme, _, secret = authorization.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise AuthenticationRequired("use 'Authorization: Bearer <API token>'")
-        user = people.resolve_api_token(session, secret.strip())
+        read_only = request.method in SAFE_METHODS
+        user = people.resolve_api_token(session, secret.strip(), touch=not read_only)
         if user is None:
             raise AuthenticationRequired("the API token is unknown or revoked")
+        if read_only:
+            _touch_token(runtime, session, user.workspace_id)
         session.info["workspace_id"] = user.workspace_id
         return Principal(
             user.id,

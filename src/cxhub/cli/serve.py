@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+from types import FrameType
+
 import typer
 
 from cxhub.cli.context import cli_state, fail, friendly_errors
@@ -46,9 +49,28 @@ def serve(
     app = create_app(settings, runtime)
     if settings.scheduler and runtime.scheduler is not None:
         runtime.scheduler.start()
+    # uvicorn handles SIGTERM itself and, once it has shut down gracefully, raises the signal
+    # again with the handler that was in place before it started. With the default handler
+    # that kills the process before `runtime.close()` has let the queued jobs finish; this one
+    # turns it into a normal exit that runs the `finally` below.
+    previous_sigterm = signal.signal(signal.SIGTERM, _exit_after_sigterm)
     try:
-        uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+        # SIGTERM/SIGINT: uvicorn stops accepting connections and lets the requests in flight
+        # finish (up to the grace period); then `runtime.close()` stops the scheduler and lets
+        # the queued jobs finish (docs/reliability.md#graceful-shutdown).
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level=settings.log_level.lower(),
+            timeout_graceful_shutdown=int(max(1, settings.shutdown_grace_seconds)),
+        )
     except OSError as exc:
         raise fail(f"cannot listen on {host}:{port}: {exc}") from None
     finally:
         runtime.close()
+        signal.signal(signal.SIGTERM, previous_sigterm)
+
+
+def _exit_after_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)

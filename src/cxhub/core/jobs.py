@@ -118,10 +118,24 @@ class SyncJobQueue(_JobExecutor):
 
 
 class InProcessJobQueue(_JobExecutor):
-    """A daemon worker thread fed by a FIFO queue."""
+    """A daemon worker thread fed by a FIFO queue.
 
-    def __init__(self, registry: JobRegistry, factory: sessionmaker[Session]) -> None:
+    `shutdown()` is graceful: it waits up to `grace_seconds` for every queued job, retries
+    included, to finish, then stops the worker. A job still queued after the grace period is
+    logged by name and dropped; its transaction never started, so nothing is half-written, and
+    the periodic sweeps (mail intake, outbound retries, SLA checks) pick its work up again after
+    the restart.
+    """
+
+    def __init__(
+        self,
+        registry: JobRegistry,
+        factory: sessionmaker[Session],
+        *,
+        grace_seconds: float = 30.0,
+    ) -> None:
         super().__init__(registry, factory)
+        self.grace_seconds = grace_seconds
         self._queue: queue.Queue[JobRequest | None] = queue.Queue()
         self._thread = threading.Thread(target=self._work, name="cxhub-jobs", daemon=True)
         self._thread.start()
@@ -153,8 +167,24 @@ class InProcessJobQueue(_JobExecutor):
             raise TimeoutError("background jobs did not finish in time")
 
     def shutdown(self) -> None:
+        if not self._thread.is_alive():
+            return
+        try:
+            self.drain(self.grace_seconds)
+        except TimeoutError:
+            with self._queue.mutex:
+                left = [r.name for r in self._queue.queue if r is not None]
+            log.warning(
+                "shutting down with %d background job(s) unfinished after %.0f s: %s "
+                "(the periodic sweeps pick their work up after the restart)",
+                len(left),
+                self.grace_seconds,
+                ", ".join(sorted(set(left))) or "one running",
+            )
+            with self._queue.mutex:
+                self._queue.queue.clear()
         self._queue.put(None)
-        self._thread.join(timeout=10)
+        self._thread.join(timeout=max(1.0, self.grace_seconds))
 
 
 def attach_job_outbox(factory: sessionmaker[Session], job_queue: JobQueue) -> None:

@@ -63,7 +63,7 @@ def build_runtime(settings: Settings) -> Runtime:
     job_queue: JobQueue = (
         SyncJobQueue(registry, factory)
         if settings.jobs_backend == "sync"
-        else InProcessJobQueue(registry, factory)
+        else InProcessJobQueue(registry, factory, grace_seconds=settings.shutdown_grace_seconds)
     )
     attach_job_outbox(factory, job_queue)
     runtime = Runtime(settings, engine, factory, events, registry, job_queue, reader_bind(engine))

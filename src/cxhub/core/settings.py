@@ -87,6 +87,12 @@ class Settings(BaseSettings):
         description="Where background jobs run: a worker thread in this process, or inline ('sync').",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    shutdown_grace_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="On SIGTERM/SIGINT, how long requests in flight and queued background jobs "
+        "may take to finish before the process exits.",
+    )
     scheduler: bool = Field(
         default=True,
         description="Run periodic jobs (SLA breach checks, mail sweeps, time-based automations) "
@@ -137,6 +143,20 @@ class Settings(BaseSettings):
         default="starttls", description="TLS mode towards the relay: none, starttls or ssl."
     )
     smtp_timeout: float = Field(default=30.0, gt=0, description="SMTP relay timeout in seconds.")
+    outbound_http_allow: str = Field(
+        default="",
+        description="Comma-separated host names and CIDR ranges that outbound HTTP to "
+        "user-configured URLs (webhooks) may reach although they are private, loopback or "
+        "link-local, e.g. `hooks.internal,10.20.0.0/16`; empty: public addresses only.",
+    )
+
+    @field_validator("outbound_http_allow")
+    @classmethod
+    def _valid_allow_list(cls, value: str) -> str:
+        from cxhub.core.outbound_http import OutboundPolicy
+
+        OutboundPolicy.parse(value)
+        return value
 
     allow_private_webhook_targets: bool = Field(
         default=False,

@@ -6,9 +6,9 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -130,7 +130,8 @@ def update_user(
     session: Session, *, user_id: int, data: UserUpdate, actor_user_id: int | None
 ) -> User:
     user = get_user(session, user_id=user_id)
-    changes = data.model_dump(exclude_unset=True)
+    # null means "leave as is", like an absent member
+    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
     if "role" in changes and changes["role"] != user.role:
         record_audit(
             session,
@@ -142,8 +143,7 @@ def update_user(
             detail={"from": user.role.value, "to": changes["role"].value},
         )
     for key, value in changes.items():
-        if value is not None:
-            setattr(user, key, value)
+        setattr(user, key, value)
     session.flush()
     return user
 
@@ -293,8 +293,18 @@ def revoke_api_token(session: Session, *, user_id: int, token_id: int) -> ApiTok
     return token
 
 
-def resolve_api_token(session: Session, secret: str) -> User | None:
-    """Find the active user behind a bearer token; the lookup is by hash, before any workspace."""
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+# session.info key: (id, last_used_at) of the token `resolve_api_token` found
+_USE_INFO_KEY = "cxhub_resolved_api_token_use"
+
+
+def resolve_api_token(session: Session, secret: str, *, touch: bool = True) -> User | None:
+    """Find the active user behind a bearer token; the lookup is by hash, before any workspace.
+
+    With `touch`, a `last_used_at` older than `TOKEN_TOUCH_INTERVAL` is refreshed in `session`.
+    Read-only sessions pass `touch=False` and call `touch_api_token` in a writing one: on
+    SQLite a read transaction that starts writing fails at once ("database is locked") when
+    another connection committed since it began, which a busy server does every moment."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     row = session.execute(
@@ -306,10 +316,38 @@ def resolve_api_token(session: Session, secret: str) -> User | None:
     if row is None or not row.User.is_active:
         return None
     user: User = row.User
-    now = utcnow()
-    if row.ApiToken.last_used_at is None or now - row.ApiToken.last_used_at > timedelta(minutes=5):
-        row.ApiToken.last_used_at = now
+    if touch and token_needs_touch(row.ApiToken.last_used_at):
+        row.ApiToken.last_used_at = utcnow()
+    session.info[_USE_INFO_KEY] = (row.ApiToken.id, row.ApiToken.last_used_at)
     return user
+
+
+def token_needs_touch(last_used_at: datetime | None) -> bool:
+    return last_used_at is None or utcnow() - last_used_at > TOKEN_TOUCH_INTERVAL
+
+
+def stale_token_id(session: Session) -> int | None:
+    """The id of the token `resolve_api_token` found in `session`, if its `last_used_at` is stale."""
+    resolved = session.info.get(_USE_INFO_KEY)
+    if resolved is None or not token_needs_touch(resolved[1]):
+        return None
+    return int(resolved[0])
+
+
+def touch_api_token(session: Session, *, token_id: int) -> None:
+    """Record that the token was used now (at most once per `TOKEN_TOUCH_INTERVAL`)."""
+    now = utcnow()
+    session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(
+                ApiToken.last_used_at.is_(None),
+                ApiToken.last_used_at < now - TOKEN_TOUCH_INTERVAL,
+            ),
+        )
+        .values(last_used_at=now)
+    )
 
 
 # --- web sessions -----------------------------------------------------------------------------

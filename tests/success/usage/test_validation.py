@@ -58,6 +58,9 @@ def test_a_call_without_message_id_gets_a_stable_one() -> None:
         ({"type": "group", "userId": "u"}, "groupId"),
         ({"type": "alias", "userId": "u"}, "previousId"),
         (_track(userId={"id": 1}), "userId must be a string"),
+        # found by the API fuzz test: an unhashable type answered 500
+        ({"type": {}, "userId": "u1", "event": "e"}, "type must be one of"),
+        ({"type": ["track"], "userId": "u1", "event": "e"}, "type must be one of"),
         (_track(properties={"blob": "x" * MAX_EVENT_BYTES}), "larger than 32 KB"),
         ("not an object", "JSON object"),
     ],

@@ -58,7 +58,11 @@ def create_contact(
     )
 
 
-@router.post("/contacts/identify", response_model=IdentifyResult)
+@router.post(
+    "/contacts/identify",
+    response_model=IdentifyResult,
+    responses={201: {"model": IdentifyResult, "description": "No contact matched: created"}},
+)
 def identify_contact(
     data: ContactCreate,
     session: DbSession,

@@ -62,7 +62,12 @@ def list_interactions(
     )
 
 
-@router.post("/interactions", response_model=InteractionOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/interactions",
+    response_model=InteractionOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": InteractionOut, "description": "Known external_id: the stored one"}},
+)
 def record_interaction(
     data: InteractionCreate,
     session: DbSession,

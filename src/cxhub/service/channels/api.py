@@ -83,7 +83,9 @@ def delete_channel(
     "/channels/{channel_id}/inbound",
     response_model=InboundOut,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"description": "A re-sent message_id: nothing was added."}},
+    responses={
+        200: {"model": InboundOut, "description": "A re-sent message_id: nothing was added."}
+    },
 )
 def receive_inbound_message(
     channel_id: int,

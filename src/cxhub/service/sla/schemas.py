@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, WithJsonSchema, field_validator, model_validator
 
 from cxhub.core.locales import TimeZoneName
 from cxhub.service.sla.calendars import WEEKDAYS, build_calendar
@@ -12,7 +13,12 @@ from cxhub.service.sla.models import BusinessCalendarRecord, SlaEvent, SlaPolicy
 from cxhub.service.sla.policy_match import SlaMetric
 from cxhub.service.tickets.models import TicketPriority, TicketStatus
 
-Interval = tuple[str, str]
+# Documented as a two-item array rather than `prefixItems`, which some OpenAPI 3.1 tools
+# (schemathesis 4's response validator among them) mis-read.
+Interval = Annotated[
+    tuple[str, str],
+    WithJsonSchema({"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}),
+]
 
 
 class CalendarIn(BaseModel):

@@ -84,7 +84,12 @@ def list_tickets(
     return PageOut(items=[TicketOut.of(t) for t in result.items], next_cursor=result.next_cursor)
 
 
-@router.post("/tickets", response_model=TicketOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/tickets",
+    response_model=TicketOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": TicketOut, "description": "Known external_id: the stored ticket"}},
+)
 def create_ticket(
     data: TicketCreate,
     session: DbSession,

@@ -47,7 +47,12 @@ def list_subscriptions(
     "/subscriptions",
     response_model=SubscriptionOut,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"description": "A subscription with this external_id was updated."}},
+    responses={
+        200: {
+            "model": SubscriptionOut,
+            "description": "A subscription with this external_id was updated.",
+        }
+    },
 )
 def create_subscription(
     data: SubscriptionCreate,

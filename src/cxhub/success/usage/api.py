@@ -265,10 +265,73 @@ def _endpoint(kind: str | None) -> Any:
     return receive
 
 
+# The body is read raw (its size is checked before parsing), so it is described here for the
+# OpenAPI document rather than by a model; `validate_batch` is the authority.
+_CALL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "type": {
+            "type": "string",
+            "enum": ["track", "identify", "group", "page", "screen", "alias"],
+        },
+        "event": {"type": "string"},
+        "userId": {"type": "string"},
+        "anonymousId": {"type": "string"},
+        "groupId": {"type": "string"},
+        "previousId": {"type": "string"},
+        "messageId": {"type": "string"},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "properties": {"type": "object"},
+        "traits": {"type": "object"},
+        "context": {"type": "object"},
+        "writeKey": {"type": "string"},
+    },
+}
+_BATCH_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["batch"],
+    "properties": {
+        "batch": {"type": "array", "items": _CALL_SCHEMA, "minItems": 1},
+        "writeKey": {"type": "string"},
+    },
+}
+_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Stored (committed before this answer); `rejected` lists malformed events",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["success"],
+                    "properties": {
+                        "success": {"type": "boolean"},
+                        "rejected": {"type": "array", "items": {"type": "object"}},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _body_doc(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
 for _kind in ("track", "identify", "group", "page", "screen", "alias"):
     ingest_router.add_api_route(
-        f"/v1/{_kind}", _endpoint(_kind), methods=["POST"], response_class=JSONResponse
+        f"/v1/{_kind}",
+        _endpoint(_kind),
+        methods=["POST"],
+        response_class=JSONResponse,
+        responses=_ANSWERS,
+        openapi_extra=_body_doc(_CALL_SCHEMA),
     )
 ingest_router.add_api_route(
-    "/v1/batch", _endpoint(None), methods=["POST"], response_class=JSONResponse
+    "/v1/batch",
+    _endpoint(None),
+    methods=["POST"],
+    response_class=JSONResponse,
+    responses=_ANSWERS,
+    openapi_extra=_body_doc(_BATCH_SCHEMA),
 )

@@ -101,7 +101,7 @@ def validate_call(
     kind = call.get("type", implied_type)
     if implied_type is not None and kind != implied_type:
         raise InvalidEvent(f"type must be {implied_type!r} on this endpoint")
-    if kind not in EVENT_TYPES:
+    if not isinstance(kind, str) or kind not in EVENT_TYPES:
         raise InvalidEvent(f"type must be one of {', '.join(sorted(EVENT_TYPES))}")
     message_id = call.get("messageId")
     if message_id is None or message_id == "":

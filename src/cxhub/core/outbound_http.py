@@ -1,0 +1,240 @@
+"""The one way cxhub sends HTTP to a URL a user configured (webhooks): SSRF-safe.
+
+A URL typed into a workspace setting must not let its author reach what only the server can
+reach: the cloud metadata service (169.254.169.254), the database on 10.0.0.5, an admin port on
+127.0.0.1. So before connecting, every address the host name resolves to is checked, and the
+connection goes to the address that was checked (a DNS answer that changes between the check
+and the connect — "DNS rebinding" — cannot slip another address in). Redirects are followed by
+hand, each `Location` checked the same way.
+
+Refused unless the operator allows them (`CXHUB_OUTBOUND_HTTP_ALLOW`, docs/security.md):
+every address that is not globally routable (`ipaddress`'s `is_global` is false: private,
+loopback, link-local, shared 100.64/10, unspecified, reserved, documentation ranges) and every
+multicast address; IPv6 forms that carry an IPv4 address (`::ffff:127.0.0.1`, 6to4, Teredo) are
+judged by that IPv4 address. Spellings such as `2130706433`, `0x7f.1` or `127.1` need no special
+case: they are resolved like any host name, to the address they stand for, and that is checked.
+
+Only `http` and `https` are spoken; no proxy from the environment is used (it would connect
+somewhere other than the checked address); TLS certificates are verified.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import re
+import socket
+import ssl
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+if TYPE_CHECKING:
+    from cxhub.core.settings import Settings
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Resolver = Callable[[str, int], list[str]]
+
+MAX_REDIRECTS = 5
+MAX_RESPONSE_BYTES = 1024 * 1024
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+HOST_NAME = re.compile(
+    r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)*"
+)
+
+
+class OutboundRefused(Exception):
+    """The URL may not be called: bad scheme, unresolvable host or a forbidden address."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{reason}: {url}")
+        self.url = url
+        self.reason = reason
+
+
+def _system_resolver(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+def embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for (mapped, 6to4, Teredo), if any."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    return None
+
+
+def is_public(address: Address) -> bool:
+    """True for a globally routable unicast address."""
+    inner = embedded_ipv4(address)
+    if inner is not None and not is_public(inner):
+        return False
+    return address.is_global and not address.is_multicast
+
+
+@dataclass(frozen=True)
+class OutboundPolicy:
+    """Which otherwise-forbidden targets the operator allows: exact host names and networks."""
+
+    allowed_hosts: frozenset[str] = frozenset()
+    allowed_networks: tuple[Network, ...] = ()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OutboundPolicy:
+        return cls.parse(settings.outbound_http_allow)
+
+    @classmethod
+    def parse(cls, entries: Iterable[str] | str) -> OutboundPolicy:
+        """`"hooks.internal, 10.20.0.0/16, 127.0.0.1"` → a policy; raises ValueError on junk."""
+        if isinstance(entries, str):
+            entries = entries.split(",")
+        hosts: set[str] = set()
+        networks: list[Network] = []
+        for raw in entries:
+            entry = raw.strip().lower()
+            if not entry:
+                continue
+            try:
+                networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+                continue
+            except ValueError:
+                pass
+            if not HOST_NAME.fullmatch(entry.rstrip(".")):
+                raise ValueError(f"not a host name or CIDR range: {raw.strip()!r}")
+            hosts.add(entry.rstrip("."))
+        return cls(frozenset(hosts), tuple(networks))
+
+    def allows(self, host: str, address: Address) -> bool:
+        if is_public(address) or host.lower().rstrip(".") in self.allowed_hosts:
+            return True
+        candidates = [address] + [a for a in (embedded_ipv4(address),) if a is not None]
+        return any(c in network for c in candidates for network in self.allowed_networks)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A URL that passed the check, with the address to connect to."""
+
+    url: str
+    scheme: str
+    host: str
+    port: int
+    path: str
+    address: str
+
+
+def check_url(url: str, policy: OutboundPolicy, *, resolver: Resolver = _system_resolver) -> Target:
+    """Refuse (`OutboundRefused`) or return where to connect; every resolved address must pass."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise OutboundRefused(url, "not a valid URL") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise OutboundRefused(url, "only http and https URLs are allowed")
+    host = parts.hostname
+    if not host:
+        raise OutboundRefused(url, "the URL has no host")
+    if parts.username is not None or parts.password is not None:
+        raise OutboundRefused(url, "credentials in the URL are not allowed")
+    port = port or (443 if scheme == "https" else 80)
+    try:
+        resolved = resolver(host, port)
+    except (OSError, UnicodeError):
+        raise OutboundRefused(url, "the host name does not resolve") from None
+    if not resolved:
+        raise OutboundRefused(url, "the host name does not resolve")
+    addresses: list[Address] = []
+    for text in resolved:
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+        if not policy.allows(host, address):
+            raise OutboundRefused(url, f"{address} is a private or reserved address")
+        addresses.append(address)
+    path = parts.path or "/"
+    if parts.query:
+        path = f"{path}?{parts.query}"
+    return Target(url, scheme, host, port, path, str(addresses[0]))
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, target: Target, timeout: float) -> None:
+        super().__init__(target.host, target.port, timeout=timeout)
+        self._address = target.address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, target: Target, timeout: float, context: ssl.SSLContext) -> None:
+        super().__init__(target.host, target.port, timeout=timeout, context=context)
+        self._address = target.address
+        self._tls = context
+
+    def connect(self) -> None:
+        raw = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._tls.wrap_socket(raw, server_hostname=self.host)
+
+
+@dataclass
+class OutboundResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    url: str
+    redirects: list[str] = field(default_factory=list)
+
+
+def send(
+    method: str,
+    url: str,
+    *,
+    policy: OutboundPolicy,
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 10.0,
+    resolver: Resolver = _system_resolver,
+    tls_context: ssl.SSLContext | None = None,
+) -> OutboundResponse:
+    """One request to a user-configured URL, redirects followed and each hop checked.
+
+    A 303 (and a 301/302 after POST) continues as a GET without body, as browsers do. The body
+    read is capped at `MAX_RESPONSE_BYTES`. Raises `OutboundRefused` for a forbidden hop and
+    `OSError` / `http.client.HTTPException` for network failures (the caller retries).
+    """
+    context = tls_context or ssl.create_default_context()
+    visited: list[str] = []
+    current_method, current_body, current_url = method.upper(), body, url
+    for _ in range(MAX_REDIRECTS + 1):
+        target = check_url(current_url, policy, resolver=resolver)
+        connection: http.client.HTTPConnection = (
+            _PinnedHTTPSConnection(target, timeout, context)
+            if target.scheme == "https"
+            else _PinnedHTTPConnection(target, timeout)
+        )
+        try:
+            connection.request(
+                current_method, target.path, body=current_body, headers=dict(headers or {})
+            )
+            response = connection.getresponse()
+            content = response.read(MAX_RESPONSE_BYTES)
+            answer_headers = {k.lower(): v for k, v in response.getheaders()}
+        finally:
+            connection.close()
+        location = answer_headers.get("location")
+        if response.status not in REDIRECT_STATUSES or not location:
+            return OutboundResponse(response.status, answer_headers, content, current_url, visited)
+        visited.append(current_url)
+        current_url = urljoin(current_url, location)
+        if response.status == 303 or (response.status in (301, 302) and current_method == "POST"):
+            current_method, current_body = "GET", None
+    raise OutboundRefused(url, f"more than {MAX_REDIRECTS} redirects")
