@@ -366,6 +366,21 @@ def _write_rejects(connection: duckdb.DuckDBPyConnection, target: Path) -> None:
     os.replace(temporary, target)
 
 
+_STORED_COLUMNS = (
+    "NULL::BIGINT AS id, message_id, type, event, user_id, anonymous_id, group_id, timestamp, "
+    "received_at, properties, context, CAST(timestamp AS DATE) AS day"
+)
+# The valid rows not stored yet, one per messageId. Only the (few) repeated messageIds go
+# through DISTINCT ON: de-duplicating every row costs three times the rest of the write.
+_NEW_EVENTS = (
+    f"SELECT {_STORED_COLUMNS} FROM checked ANTI JOIN skipped USING (message_id) "
+    "ANTI JOIN repeated USING (message_id) WHERE reason IS NULL "
+    f"UNION ALL SELECT DISTINCT ON (message_id) {_STORED_COLUMNS} FROM checked "
+    "SEMI JOIN repeated USING (message_id) ANTI JOIN skipped USING (message_id) "
+    "WHERE reason IS NULL"
+)
+
+
 def import_event_files(
     connection: duckdb.DuckDBPyConnection,
     paths: Sequence[Path],
@@ -435,6 +450,14 @@ def import_event_files(
         "SELECT c.filename, c.message_id, c.type, c.user_id, r.reason FROM checked c "
         "JOIN identity_refused r USING (message_id) WHERE c.reason IS NULL AND r.reason <> ''"
     )
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE skipped AS SELECT message_id FROM known "
+        "UNION ALL SELECT message_id FROM identity_refused"
+    )
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE repeated AS SELECT message_id FROM checked "
+        "WHERE reason IS NULL GROUP BY message_id HAVING count(*) > 1"
+    )
     run = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
     root = events_root(data_dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -442,14 +465,7 @@ def import_event_files(
     try:
         written_row = _one(
             connection,
-            "COPY (SELECT DISTINCT ON (message_id) NULL::BIGINT AS id, message_id, type, event, "
-            "user_id, anonymous_id, group_id, timestamp, received_at, properties, context, "
-            "CAST(timestamp AS DATE) AS day FROM checked "
-            "WHERE reason IS NULL "
-            "AND NOT EXISTS (SELECT 1 FROM known k WHERE k.message_id = checked.message_id) "
-            "AND NOT EXISTS (SELECT 1 FROM identity_refused r "
-            "WHERE r.message_id = checked.message_id)) "
-            f"TO {sql_literal(staging)} "
+            f"COPY ({_NEW_EVENTS}) TO {sql_literal(staging)} "
             "(FORMAT PARQUET, COMPRESSION ZSTD, PARTITION_BY (day))",
         )
         report.written = int(written_row[0])
