@@ -84,14 +84,23 @@ def recover(session: Session, *, workspace_id: int, data_dir: Path) -> int:
     return len(stale)
 
 
-def _write_day(connection: duckdb.DuckDBPyConnection, target: Path, day: date) -> Path:
+def _write_day(
+    connection: duckdb.DuckDBPyConnection, target: Path, day: date, existing: list[Path]
+) -> Path:
+    """Write the chunk's events of `day` that the day's existing files do not hold yet (a
+    client's re-send after its first copy was compacted), so a messageId is in at most one file
+    and analytics need not de-duplicate the files (ADR 0015)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         return target
     temporary = target.with_name(target.name + ".tmp")
+    stored = ""
+    if existing:
+        listing = ", ".join(sql_literal(p) for p in existing)
+        stored = f" AND message_id NOT IN (SELECT message_id FROM read_parquet([{listing}]))"
     connection.execute(
         f"COPY ({_PARQUET_SELECT} WHERE CAST(timestamp::TIMESTAMP AS DATE) = "
-        f"DATE '{day.isoformat()}' "
+        f"DATE '{day.isoformat()}'{stored} "
         f"ORDER BY id) TO {sql_literal(temporary)} (FORMAT PARQUET, COMPRESSION ZSTD)"
     )
     with open(temporary, "rb") as handle:
@@ -151,7 +160,12 @@ def compact(
             connection.register("chunk", columns_to_arrays(prepared, EVENT_COLUMNS))
             for day in sorted(days):
                 target = day_dir(data_dir, workspace_id, day) / file_name(first_id, last_id)
-                result.files.append(_write_day(connection, target, day))
+                existing = [
+                    f.path
+                    for f in event_files(data_dir, workspace_id, start=day, end=day)
+                    if f.path != target
+                ]
+                result.files.append(_write_day(connection, target, day, existing))
         session.execute(
             delete(UsageEvent)
             .where(
