@@ -162,7 +162,8 @@ def _object_expression(name: str, types: dict[str, str]) -> str:
 def _is_object(expression: str, *, already_json: bool) -> str:
     if already_json:
         return f"json_type({expression}) = 'OBJECT'"
-    return f"(json_valid({expression}) AND json_type({expression}) = 'OBJECT')"
+    # CASE, not AND: DuckDB evaluates both sides of AND, and json_type fails on invalid JSON.
+    return f"(CASE WHEN json_valid({expression}) THEN json_type({expression}) = 'OBJECT' ELSE false END)"
 
 
 def _nested_id(column: str) -> str:
