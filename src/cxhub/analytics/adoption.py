@@ -266,6 +266,7 @@ def accounts_adoption(
         params,
     ).fetchall()
     found = {int(r[0]): tuple(int(v or 0) for v in r[1:]) for r in rows}
+
     result: dict[int, AdoptionSummary] = {}
     for account_id, seats in licensed_seats.items():
         mau, last_30, previous_30, features_used = found.get(account_id, (0, 0, 0, 0))

@@ -29,6 +29,7 @@ from cxhub.success.usage.storage import (
     day_dir,
     event_files,
     file_name,
+    generation_name,
     sql_literal,
 )
 
@@ -62,7 +63,11 @@ def _delete_ids(session: Session, ids: list[int]) -> None:
 
 
 def recover(session: Session, *, workspace_id: int, data_dir: Path) -> int:
-    """Delete inbox rows that an earlier, interrupted run already wrote to a file."""
+    """Delete inbox rows that an earlier, interrupted run already wrote to a file.
+
+    A row counts as written when a file holds its id *and* its messageId: SQLite hands out
+    the ids of an emptied table again (no AUTOINCREMENT), so an id alone may name a newer
+    event than the one a file holds."""
     low, high = session.execute(select(func.min(UsageEvent.id), func.max(UsageEvent.id))).one()
     if low is None:
         return 0
@@ -73,13 +78,15 @@ def recover(session: Session, *, workspace_id: int, data_dir: Path) -> int:
         return 0
     with duckdb.connect() as connection:
         found = connection.execute(
-            "SELECT id FROM read_parquet(?)", [[str(f.path) for f in overlapping]]
+            "SELECT id, message_id FROM read_parquet(?)", [[str(f.path) for f in overlapping]]
         ).fetchall()
-    written = [row[0] for row in found]
-    present = set(
-        session.scalars(select(UsageEvent.id).where(UsageEvent.id >= low, UsageEvent.id <= high))
+    written = {(int(i), str(m)) for i, m in found}
+    present = session.execute(
+        select(UsageEvent.id, UsageEvent.message_id).where(
+            UsageEvent.id >= low, UsageEvent.id <= high
+        )
     )
-    stale = sorted(present.intersection(written))
+    stale = sorted(i for i, m in present if (i, m) in written)
     _delete_ids(session, stale)
     return len(stale)
 
@@ -91,8 +98,12 @@ def _write_day(
     client's re-send after its first copy was compacted), so a messageId is in at most one file
     and analytics need not de-duplicate the files (ADR 0015)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        return target
+    # Recovery has removed the rows a file already holds, so a file of this name is from an
+    # earlier generation of reused ids (SQLite): write next to it, never over it.
+    generation = 1
+    while target.exists():
+        generation += 1
+        target = target.with_name(generation_name(target.name, generation))
     temporary = target.with_name(target.name + ".tmp")
     stored = ""
     if existing:

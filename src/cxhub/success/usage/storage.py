@@ -28,7 +28,7 @@ EVENT_COLUMNS = (
 )
 TIMESTAMP_COLUMNS = frozenset({"timestamp", "received_at"})
 
-_FILE_NAME = re.compile(r"^(\d{12})-(\d{12})\.parquet$")
+_FILE_NAME = re.compile(r"^(\d{12})-(\d{12})(?:~\d+)?\.parquet$")
 _IMPORT_NAME = re.compile(r"^import-\d{8}T\d{6}-[0-9a-f]{8}-\d{4}\.parquet$")
 _DAY_DIR = re.compile(r"^day=(\d{4}-\d{2}-\d{2})$")
 
@@ -47,6 +47,13 @@ def day_dir(data_dir: Path, workspace_id: int, day: date) -> Path:
 
 def file_name(first_id: int, last_id: int) -> str:
     return f"{first_id:012d}-{last_id:012d}.parquet"
+
+
+def generation_name(name: str, generation: int) -> str:
+    """`<first>-<last>~<n>.parquet`: a compaction file whose id range an earlier file already
+    named (SQLite reuses the ids of an emptied inbox)."""
+    stem = name.removesuffix(".parquet").split("~")[0]
+    return f"{stem}~{generation}.parquet"
 
 
 def import_file_name(run: str, part: int) -> str:
