@@ -70,7 +70,9 @@ def generate(folder: Path, events: int) -> tuple[Path, Path]:
 
     ndjson, parquet = folder / "events.ndjson", folder / "events.parquet"
     with duckdb.connect() as connection:
-        connection.execute(GENERATE.replace("{events}", str(events)).replace("{target}", str(ndjson)))
+        connection.execute(
+            GENERATE.replace("{events}", str(events)).replace("{target}", str(ndjson))
+        )
         connection.execute(
             f"COPY (SELECT * FROM read_json('{ndjson}')) TO '{parquet}' (FORMAT PARQUET)"
         )
@@ -160,7 +162,7 @@ def child_import(data_dir: Path, sources: list[Path], kind: str, runs: int) -> d
 
 
 def _child(arguments: list[str]) -> dict[str, Any]:
-    output = subprocess.run(
+    output = subprocess.run(  # noqa: S603 - this script, with its own arguments
         [sys.executable, "-m", "benchmarks.bench_event_import", "--child", *arguments],
         check=True,
         capture_output=True,

@@ -72,7 +72,12 @@ def load(runtime: Any, workspace_id: int, accounts: int, seed: int) -> None:
     rng = random.Random(seed)
     now = AS_OF
     ws = workspace_id
-    priorities = [TicketPriority.LOW, TicketPriority.NORMAL, TicketPriority.HIGH, TicketPriority.URGENT]
+    priorities = [
+        TicketPriority.LOW,
+        TicketPriority.NORMAL,
+        TicketPriority.HIGH,
+        TicketPriority.URGENT,
+    ]
     with unit_of_work(runtime.session_factory, workspace_id) as session:
         _insert(
             session,
@@ -210,8 +215,7 @@ def churn_scoring(inputs: dict[int, dict[str, float | None]], seed: int) -> dict
     names = sorted(next(iter(inputs.values())))
     table: dict[str, list[Any]] = {name: [inputs[a][name] for a in ids] for name in names}
     table["churned"] = [
-        "yes" if (inputs[a]["billing_status"] == 0.0 or rng.random() < 0.05) else "no"
-        for a in ids
+        "yes" if (inputs[a]["billing_status"] == 0.0 or rng.random() < 0.05) else "no" for a in ids
     ]
     started = time.perf_counter()
     model = train(table, target="churned", positive="yes")

@@ -255,7 +255,7 @@ def accounts_adoption(
     ).fetchall()
     features_available = int(available_row[0][0]) if available_row else 0
     rows = connection.execute(
-        "SELECT account_id, "
+        "SELECT account_id, "  # noqa: S608 - ACTIVITY_TYPES is a constant
         "count(DISTINCT user_id) FILTER (WHERE timestamp >= $month), "
         "count(*) FILTER (WHERE timestamp >= $month), "
         "count(*) FILTER (WHERE timestamp < $month), "

@@ -193,11 +193,11 @@ def account_inputs(
     spent = timings if timings is not None else {}
     started = time.perf_counter()
     today = as_of.date()
-    scope = {"session": session, "workspace_id": workspace_id, "account_ids": account_ids}
-    support = _support(**scope, as_of=as_of)
-    sla = _sla(**scope, as_of=as_of)
-    csat = _csat(**scope, as_of=as_of)
-    subscriptions = _subscriptions(**scope)
+    ws, ids = workspace_id, account_ids
+    support = _support(session, workspace_id=ws, account_ids=ids, as_of=as_of)
+    sla = _sla(session, workspace_id=ws, account_ids=ids, as_of=as_of)
+    csat = _csat(session, workspace_id=ws, account_ids=ids, as_of=as_of)
+    subscriptions = _subscriptions(session, workspace_id=ws, account_ids=ids)
     engaged = timeline.last_interaction_at(
         session, account_ids=account_ids, kinds=ENGAGEMENT_KINDS, before=as_of
     )

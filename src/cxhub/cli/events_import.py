@@ -15,8 +15,8 @@ import typer
 
 from cxhub.cli.context import cli_runtime, fail, workspace_session
 from cxhub.core.db import unit_of_work
-from cxhub.success.usage import service as usage
 from cxhub.success.usage import bulk_import
+from cxhub.success.usage import service as usage
 from cxhub.success.usage.bulk_import import (
     EventImportError,
     EventImportReport,
@@ -93,4 +93,6 @@ def import_events(
     if report.rejects_file is not None:
         typer.echo(f"rejected records written to {report.rejects_file}", err=True)
     if report.rejected:
-        raise fail(f"{report.rejected:,} of {report.read:,} records were rejected; the rest is stored")
+        raise fail(
+            f"{report.rejected:,} of {report.read:,} records were rejected; the rest is stored"
+        )

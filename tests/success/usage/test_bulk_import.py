@@ -121,12 +121,14 @@ def test_valid_records_land_and_each_bad_one_is_reported(
     assert track[2:4] == ("Report Built", user)
     assert json.loads(track[6]) == {"rows": 3}
     assert json.loads(track[7]) == {"library": {"name": "analytics-python"}}
-    assert page[2] == "Pricing" and page[5] == datetime(2026, 5, 3, 1, 30)  # UTC, naive
+    assert page[2] == "Pricing"
+    assert page[5] == datetime(2026, 5, 3, 1, 30)  # UTC, naive
     assert json.loads(identify[6])["email"] == f"{run}@example.com"
     assert grouped[4] == group
     with tenant.session() as session:
         account = accounts.find_account_by_external_id(session, external_id=group)
-        assert account is not None and account.name == "Analytical Engines"
+        assert account is not None
+        assert account.name == "Analytical Engines"
         assert account.custom_attributes == {"seats": 12}
         assert contacts.external_ids_of_account(session, account_id=account.id) == [user]
 
@@ -168,7 +170,7 @@ def test_csv_and_parquet_files(
     parquet_file = tmp_path / "events.parquet"
     with duckdb.connect() as connection:
         connection.execute(
-            f"COPY (SELECT 'track' AS type, '{run}-p' || i AS messageId, 'u2' AS userId, "
+            f"COPY (SELECT 'track' AS type, '{run}-p' || i AS messageId, 'u2' AS userId, "  # noqa: S608
             "'Share' AS event, TIMESTAMP '2026-05-02 09:00:00' AS timestamp, "
             "{'target': 'team', 'count': i} AS properties FROM range(2) t(i)) "
             f"TO '{parquet_file}' (FORMAT PARQUET)"

@@ -56,7 +56,7 @@ def test_concurrent_requests_are_all_committed(runtime: Runtime, tenant: Tenant)
         try:
             state.store_together(counting_factory, tenant.workspace_id, _rows(prefix, 20))
             assert _stored(tenant, prefix) == 20  # committed before returning
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=send, args=(p,)) for p in prefixes]
@@ -69,9 +69,7 @@ def test_concurrent_requests_are_all_committed(runtime: Runtime, tenant: Tenant)
     assert 1 <= commits <= len(prefixes)
 
 
-def test_a_failed_commit_fails_every_request_of_the_group(
-    runtime: Runtime, tenant: Tenant
-) -> None:
+def test_a_failed_commit_fails_every_request_of_the_group(runtime: Runtime, tenant: Tenant) -> None:
     state = IngestState(requests_per_minute=10**6)
 
     class Broken(Exception):

@@ -279,7 +279,11 @@ def external_ids_by_account(
     )
     if account_ids is not None:
         statement = statement.where(Contact.account_id.in_(account_ids))
-    return [(str(value), int(account)) for value, account in session.execute(statement)]
+    return [
+        (str(value), int(account))
+        for value, account in session.execute(statement)
+        if account is not None
+    ]
 
 
 def external_ids_of_account(session: Session, *, account_id: int) -> list[str]:

@@ -186,10 +186,10 @@ _COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 _SCORE_COLUMNS = (
     "workspace_id, account_id, scorecard_id, day, score, band, coverage, components, computed_at"
 )
-_INSERT_SCORES = {
-    "sqlite": f"INSERT INTO account_health_scores ({_SCORE_COLUMNS}) "
+_INSERT_SCORES = {  # constants only
+    "sqlite": f"INSERT INTO account_health_scores ({_SCORE_COLUMNS}) "  # noqa: S608
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "postgresql": f"INSERT INTO account_health_scores ({_SCORE_COLUMNS}) "
+    "postgresql": f"INSERT INTO account_health_scores ({_SCORE_COLUMNS}) "  # noqa: S608
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s)",
 }
 
@@ -226,10 +226,19 @@ def _insert_scores(
     session.connection().exec_driver_sql(
         sql,
         [
-            (workspace_id, row.account_id, scorecard_id, day_value, row.score, row.band,
-             row.coverage, encode(row.components), moment)
+            (
+                workspace_id,
+                row.account_id,
+                scorecard_id,
+                day_value,
+                row.score,
+                row.band,
+                row.coverage,
+                encode(row.components),
+                moment,
+            )
             for row in rows
-        ],  # fmt: skip
+        ],
     )
 
 

@@ -279,9 +279,7 @@ class _Checked:
             )
         answer: dict[str, Any] = {"success": True}
         if self.rejected:
-            answer["rejected"] = [
-                r.as_dict() for r in sorted(self.rejected, key=lambda r: r.index)
-            ]
+            answer["rejected"] = [r.as_dict() for r in sorted(self.rejected, key=lambda r: r.index)]
         return JSONResponse(answer)
 
 

@@ -114,7 +114,7 @@ def _reader(
     """The table function reading the files, and the source type of each Segment field in it."""
     files = _listing(paths)
     if kind is EventFileFormat.NDJSON:
-        columns = {name: "VARCHAR" for name in TEXT_FIELDS} | {n: "JSON" for n in OBJECT_FIELDS}
+        columns = dict.fromkeys(TEXT_FIELDS, "VARCHAR") | dict.fromkeys(OBJECT_FIELDS, "JSON")
         spec = "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
         reader = (
             f"read_json({files}, format = 'newline_delimited', ignore_errors = true, "
@@ -337,10 +337,9 @@ def _register_known(
     connection.register("inbox_ids", {"message_id": np.array(inbox or [""], dtype=object)})
     sources = ["SELECT message_id FROM inbox_ids"]
     if files:
-        sources.append(f"SELECT message_id FROM read_parquet({_listing([f.path for f in files])})")
-    connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE known AS {' UNION ALL '.join(sources)}"  # noqa: S608
-    )
+        listing = _listing([f.path for f in files])  # paths through sql_literal
+        sources.append(f"SELECT message_id FROM read_parquet({listing})")  # noqa: S608
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE known AS {' UNION ALL '.join(sources)}")
 
 
 def _fsync_and_move(staging: Path, target_for: Callable[[date, int], Path]) -> list[Path]:
@@ -360,7 +359,7 @@ def _write_rejects(connection: duckdb.DuckDBPyConnection, target: Path) -> None:
     """Every refused record (file, messageId, type, userId, reason) as NDJSON."""
     temporary = target.with_name(target.name + ".part")
     connection.execute(
-        "COPY (SELECT filename AS file, message_id AS messageId, type, user_id AS userId, "
+        "COPY (SELECT filename AS file, message_id AS messageId, type, user_id AS userId, "  # noqa: S608
         "reason FROM rejects ORDER BY file, messageId) "
         f"TO {sql_literal(temporary)} (FORMAT JSON)"
     )
@@ -373,8 +372,8 @@ _STORED_COLUMNS = (
 )
 # The valid rows not stored yet, one per messageId. Only the (few) repeated messageIds go
 # through DISTINCT ON: de-duplicating every row costs three times the rest of the write.
-_NEW_EVENTS = (
-    f"SELECT {_STORED_COLUMNS} FROM checked ANTI JOIN skipped USING (message_id) "
+_NEW_EVENTS = (  # constants only
+    f"SELECT {_STORED_COLUMNS} FROM checked ANTI JOIN skipped USING (message_id) "  # noqa: S608
     "ANTI JOIN repeated USING (message_id) WHERE reason IS NULL "
     f"UNION ALL SELECT DISTINCT ON (message_id) {_STORED_COLUMNS} FROM checked "
     "SEMI JOIN repeated USING (message_id) ANTI JOIN skipped USING (message_id) "

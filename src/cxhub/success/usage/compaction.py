@@ -108,7 +108,7 @@ def _write_day(
     stored = ""
     if existing:
         listing = ", ".join(sql_literal(p) for p in existing)
-        stored = f" AND message_id NOT IN (SELECT message_id FROM read_parquet([{listing}]))"
+        stored = f" AND message_id NOT IN (SELECT message_id FROM read_parquet([{listing}]))"  # noqa: S608
     connection.execute(
         f"COPY ({_PARQUET_SELECT} WHERE CAST(timestamp::TIMESTAMP AS DATE) = "
         f"DATE '{day.isoformat()}'{stored} "
