@@ -101,7 +101,9 @@ def _settings(data_dir: Path) -> Any:
     )
 
 
-def child_import(data_dir: Path, sources: list[Path], kind: str, runs: int) -> dict[str, Any]:
+def child_import(
+    data_dir: Path, sources: list[Path], kind: str, runs: int, memory_limit: str | None
+) -> dict[str, Any]:
     from cxhub.core.db import SYSTEM_SCOPE, unit_of_work
     from cxhub.core.migrate import upgrade_database
     from cxhub.core.runtime import build_runtime
@@ -133,7 +135,7 @@ def child_import(data_dir: Path, sources: list[Path], kind: str, runs: int) -> d
             return resolve_identity(factory, workspace_id=workspace_id, calls=calls)
 
         for _ in range(runs):
-            with connect(temp_dir=data_dir / "tmp") as connection:
+            with connect(temp_dir=data_dir / "tmp", memory_limit=memory_limit) as connection:
                 report = import_event_files(
                     connection,
                     sources,
@@ -176,6 +178,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--formats", default="ndjson,parquet")
     parser.add_argument("--keep", type=Path, help="Generate into (or reuse) this folder.")
+    parser.add_argument("--runs", type=int, default=2, help="Imports per format (2: re-run).")
+    parser.add_argument("--memory-limit", help="DuckDB memory limit of the import, e.g. 2GB.")
+    parser.add_argument("--no-baseline", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -183,7 +188,8 @@ def main() -> None:
         if mode == "baseline":
             result = child_baseline(Path(rest[0]), Path(rest[1]))
         else:
-            result = child_import(Path(rest[0]), [Path(rest[1])], rest[2], int(rest[3]))
+            limit = rest[4] if len(rest) > 4 and rest[4] != "-" else None
+            result = child_import(Path(rest[0]), [Path(rest[1])], rest[2], int(rest[3]), limit)
         print(json.dumps(result))
         return
     folder = args.keep or Path(tempfile.mkdtemp(prefix="cxhub-bench-events-"))
@@ -211,8 +217,10 @@ def main() -> None:
             source = ndjson if kind == "ndjson" else parquet
             store = folder / f"store-{kind}"
             shutil.rmtree(store, ignore_errors=True)
-            result = _child(["import", str(store), str(source), kind, "2"])
-            first, again = result["runs"]
+            result = _child(
+                ["import", str(store), str(source), kind, str(args.runs), args.memory_limit or "-"]
+            )
+            first, again = result["runs"][0], result["runs"][-1]
             seconds = first["seconds"]["total"]
             rate = first["read"] / seconds
             phases = ", ".join(

@@ -149,7 +149,12 @@ def write_events(data_dir: Path, workspace_id: int, accounts: int, events: int) 
     """`events` track/page events straight into the store's day partitions (import file names)."""
     import duckdb
 
-    from cxhub.success.usage.storage import day_dir, import_file_name
+    from cxhub.success.usage import storage
+
+    def name(part: int) -> str:  # before the bulk import: a compaction-style name
+        if hasattr(storage, "import_file_name"):
+            return str(storage.import_file_name("20261101T000000-0000beef", part))
+        return str(storage.file_name(part + 1, part + 1))
 
     staging = data_dir / "events" / ".bench"
     staging.parent.mkdir(parents=True, exist_ok=True)
@@ -175,9 +180,7 @@ def write_events(data_dir: Path, workspace_id: int, accounts: int, events: int) 
         )
     for part, path in enumerate(sorted(staging.glob("day=*/*.parquet"))):
         day = date.fromisoformat(path.parent.name.removeprefix("day="))
-        target = day_dir(data_dir, workspace_id, day) / import_file_name(
-            "20261101T000000-0000beef", part
-        )
+        target = storage.day_dir(data_dir, workspace_id, day) / name(part)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(path, target)
     shutil.rmtree(staging)
