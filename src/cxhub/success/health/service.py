@@ -3,13 +3,13 @@ No commits: the request or job edge commits (ADR 0002)."""
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
+import orjson
 from sqlalchemy import Table, and_, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -182,7 +182,6 @@ class ScoreRow(NamedTuple):
     components: dict[str, Any]
 
 
-_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 _SCORE_COLUMNS = (
     "workspace_id, account_id, scorecard_id, day, score, band, coverage, components, computed_at"
 )
@@ -222,7 +221,6 @@ def _insert_scores(
     if dialect == "sqlite":  # the text SQLAlchemy's SQLite Date/DateTime store
         moment = computed_at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
         day_value = day.isoformat()
-    encode = _COMPACT_JSON.encode
     session.connection().exec_driver_sql(
         sql,
         [
@@ -234,7 +232,7 @@ def _insert_scores(
                 row.score,
                 row.band,
                 row.coverage,
-                encode(row.components),
+                orjson.dumps(row.components).decode(),
                 moment,
             )
             for row in rows
