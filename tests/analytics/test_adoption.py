@@ -190,3 +190,45 @@ def test_licensed_seats_come_from_custom_attributes() -> None:
     assert adoption.licensed_seats_of({"seats": "12"}) is None
     assert adoption.licensed_seats_of({"seats": True}) is None
     assert adoption.licensed_seats_of(None) is None
+
+
+def test_every_account_at_once_matches_one_at_a_time(
+    tenant: Tenant, runtime: Runtime, scenario: dict[str, int]
+) -> None:
+    """The set-wise path of the daily rescore (one aggregation for all accounts) gives the
+    hand-computed figures above, and so does it after the inbox is compacted too (the re-sent
+    event is then skipped by compaction, still counted once)."""
+    from cxhub.analytics.health_inputs import account_inputs
+
+    data_dir = runtime.settings.data_dir
+    for _ in range(2):
+        with tenant.session() as session:
+            inputs = account_inputs(
+                session, workspace_id=tenant.workspace_id, as_of=AS_OF, data_dir=data_dir
+            )
+        acme, other = inputs[scenario["acme"]], inputs[scenario["other"]]
+        assert acme["usage_trend"] == pytest.approx(5.0)
+        assert acme["feature_breadth"] == pytest.approx(0.5)
+        assert acme["seat_utilisation"] == pytest.approx(0.2)
+        assert other["usage_trend"] is None
+        assert other["feature_breadth"] == pytest.approx(0.5)
+        assert other["seat_utilisation"] is None
+        with tenant.session() as session:
+            compact(
+                session,
+                workspace_id=tenant.workspace_id,
+                data_dir=data_dir,
+                older_than=AS_OF + timedelta(days=1),
+            )
+    with tenant.session() as session:
+        connection = adoption.open_events(
+            session,
+            workspace_id=tenant.workspace_id,
+            data_dir=data_dir,
+            start=AS_OF - timedelta(days=60),
+            end=AS_OF,
+        )
+    with connection:
+        rows = connection.execute("SELECT count(*), count(DISTINCT message_id) FROM events")
+        total, distinct = rows.fetchall()[0]
+    assert total == distinct == 9  # 4 compacted + 5 recent; the re-send is not a second row

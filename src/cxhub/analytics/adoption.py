@@ -5,13 +5,18 @@ Activity means a `track`, `page` or `screen` call; a user is a `userId` (anonymo
 not seats). Each window ends at `as_of` (exclusive): day = last 24 h, week = last 7 days,
 month = last 30 days, the earlier month = the 30 days before that. An event that reached both
 sources (a crash between compaction's file and its delete, or a re-send after compaction) is
-counted once, by `messageId`.
+counted once, by `messageId`: the files hold each messageId at most once (compaction and the
+bulk import skip what a day's files already hold), so only the inbox rows are checked against
+the files of their days.
+
+`account_adoption` answers for one account (the usage page); `accounts_adoption` answers for
+every account at once with one aggregation (the daily health rescore), same definitions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,38 +81,69 @@ def _naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def open_events(
-    session: Session, *, workspace_id: int, data_dir: Path, start: datetime, end: datetime
-) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with an `events` view (message_id, type, event, user_id, timestamp)
-    over the workspace's Parquet days in the window plus its inbox rows, one row per
-    messageId; the caller closes it."""
-    connection = duckdb.connect()
+_PROJECTION = "SELECT message_id, type, event, user_id, timestamp"
+
+
+def _day_of(value: datetime | str) -> date:
+    return value.date() if isinstance(value, datetime) else date.fromisoformat(value[:10])
+
+
+def _event_sources(
+    session: Session,
+    connection: duckdb.DuckDBPyConnection,
+    *,
+    workspace_id: int,
+    data_dir: Path,
+    start: datetime,
+    end: datetime,
+) -> str:
+    """SQL of the window's events (message_id, type, event, user_id, timestamp), one row per
+    messageId: the day files as they are, plus the inbox rows no file of their day holds."""
     inbox = usage.inbox_events(session, start=start, end=end)
-    columns = list(usage.INBOX_READ_COLUMNS)
     if inbox:
-        connection.register("inbox", columns_to_arrays(inbox, columns))
+        connection.register("inbox", columns_to_arrays(inbox, list(usage.INBOX_READ_COLUMNS)))
     else:
         connection.execute(
             "CREATE TEMP TABLE inbox (message_id VARCHAR, type VARCHAR, event VARCHAR, "
             "user_id VARCHAR, timestamp TIMESTAMP)"
         )
     files = event_files(data_dir, workspace_id, start=start.date(), end=end.date())
-    projection = "SELECT message_id, type, event, user_id, timestamp"
-    sources = [f"{projection} FROM inbox"]
-    if files:
-        listing = ", ".join(sql_literal(f.path) for f in files)
-        sources.append(f"{projection} FROM read_parquet([{listing}])")
-    union = " UNION ALL ".join(sources)
-    # Materialised once per connection (every metric query reads it). Literals, not parameters:
-    # paths go through sql_literal,
-    # the bounds are datetimes formatted here.
-    view = (
-        f"CREATE TEMP TABLE events AS SELECT DISTINCT ON (message_id) * FROM ({union}) "  # noqa: S608
+    fresh = f"{_PROJECTION} FROM inbox"
+    inbox_days = {_day_of(row[-1]) for row in inbox}
+    overlapping = [f.path for f in files if f.day in inbox_days]
+    if overlapping:
+        listing = ", ".join(sql_literal(p) for p in overlapping)
+        fresh += f" ANTI JOIN read_parquet([{listing}]) stored USING (message_id)"
+    if not files:
+        return fresh
+    listing = ", ".join(sql_literal(f.path) for f in files)
+    return f"{_PROJECTION} FROM read_parquet([{listing}]) UNION ALL {fresh}"
+
+
+def open_events(
+    session: Session,
+    *,
+    workspace_id: int,
+    data_dir: Path,
+    start: datetime,
+    end: datetime,
+    materialise: bool = True,
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with `events` (message_id, type, event, user_id, timestamp) over the
+    workspace's Parquet days in the window plus its inbox rows, one row per messageId; the
+    caller closes it. Materialised (a temp table) for several queries, a view for one scan."""
+    connection = duckdb.connect()
+    union = _event_sources(
+        session, connection, workspace_id=workspace_id, data_dir=data_dir, start=start, end=end
+    )
+    # Literals, not parameters: paths go through sql_literal, the bounds are datetimes
+    # formatted here.
+    kind = "TABLE" if materialise else "VIEW"
+    connection.execute(
+        f"CREATE TEMP {kind} events AS SELECT * FROM ({union}) "  # noqa: S608
         f"WHERE timestamp >= TIMESTAMP '{_naive(start).isoformat()}' "
         f"AND timestamp < TIMESTAMP '{_naive(end).isoformat()}'"
     )
-    connection.execute(view)
     return connection
 
 
@@ -181,6 +217,66 @@ def account_adoption(
         events_previous_30_days=previous_30,
         usage_trend=_ratio(last_30, previous_30),
     )
+
+
+@dataclass(frozen=True)
+class AdoptionSummary:
+    """The adoption metrics the health score reads, for one account (as in AccountAdoption)."""
+
+    active_seats: int
+    seat_utilisation: float | None
+    feature_breadth: float | None
+    usage_trend: float | None
+
+
+def accounts_adoption(
+    connection: duckdb.DuckDBPyConnection,
+    *,
+    members: list[tuple[str, int]],
+    as_of: datetime,
+    licensed_seats: dict[int, int | None],
+) -> dict[int, AdoptionSummary]:
+    """`AdoptionSummary` of every account in `licensed_seats` with one scan of `events`, whose
+    product users are the (user id, account id) pairs of `members`; the definitions are those of
+    `account_adoption` (an account without activity has 0 active seats and no trend)."""
+    end = _naive(as_of)
+    params = {"end": end, "month": end - timedelta(days=MONTH_DAYS)}
+    connection.register(
+        "members",
+        {
+            "user_id": np.array([m[0] for m in members] or [""], dtype=object),
+            "account_id": np.array([m[1] for m in members] or [0], dtype=np.int64),
+        },
+    )
+    available_row = connection.execute(
+        "SELECT count(DISTINCT event) FROM events "
+        "WHERE type = 'track' AND timestamp >= $month AND timestamp < $end",
+        params,
+    ).fetchall()
+    features_available = int(available_row[0][0]) if available_row else 0
+    rows = connection.execute(
+        "SELECT account_id, "  # noqa: S608 - ACTIVITY_TYPES is a constant
+        "count(DISTINCT user_id) FILTER (WHERE timestamp >= $month), "
+        "count(*) FILTER (WHERE timestamp >= $month), "
+        "count(*) FILTER (WHERE timestamp < $month), "
+        "count(DISTINCT event) FILTER (WHERE type = 'track' AND timestamp >= $month) "
+        "FROM events JOIN (SELECT DISTINCT user_id, account_id FROM members) USING (user_id) "
+        f"WHERE type IN {ACTIVITY_TYPES} AND timestamp < $end "
+        "AND timestamp >= $month - INTERVAL 30 DAY GROUP BY account_id",
+        params,
+    ).fetchall()
+    found = {int(r[0]): tuple(int(v or 0) for v in r[1:]) for r in rows}
+
+    result: dict[int, AdoptionSummary] = {}
+    for account_id, seats in licensed_seats.items():
+        mau, last_30, previous_30, features_used = found.get(account_id, (0, 0, 0, 0))
+        result[account_id] = AdoptionSummary(
+            active_seats=mau,
+            seat_utilisation=_ratio(mau, seats) if seats else None,
+            feature_breadth=_ratio(features_used, features_available),
+            usage_trend=_ratio(last_30, previous_30),
+        )
+    return result
 
 
 def workspace_usage(

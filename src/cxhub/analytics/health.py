@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -145,51 +146,55 @@ def _usable(raw: float | None) -> bool:
     return raw is not None and not math.isnan(raw) and not math.isinf(raw)
 
 
-def score_account(scorecard: Scorecard, inputs: Mapping[str, float | None]) -> HealthResult:
-    """Score one account's raw inputs (a metric absent from `inputs` counts as missing)."""
-    present = [c for c in scorecard.components if _usable(inputs.get(c.metric))]
-    covered = sum(c.weight for c in present)
+def score_account_data(scorecard: Scorecard, inputs: Mapping[str, float | None]) -> dict[str, Any]:
+    """Score one account's raw inputs (a metric absent from `inputs` counts as missing), as the
+    JSON data of a `HealthResult` (what the daily rescore stores, without building models)."""
+    usable = {c.metric: _usable(inputs.get(c.metric)) for c in scorecard.components}
+    covered = sum(c.weight for c in scorecard.components if usable[c.metric])
     coverage = covered / WEIGHT_TOTAL
-    sufficient = bool(present) and coverage + _TOLERANCE >= scorecard.min_coverage
-    components: list[ComponentScore] = []
+    sufficient = any(usable.values()) and coverage + _TOLERANCE >= scorecard.min_coverage
+    components: list[dict[str, Any]] = []
     total = 0.0
     for component in scorecard.components:
         raw = inputs.get(component.metric)
-        if not _usable(raw):
+        if not usable[component.metric] or raw is None:
             components.append(
-                ComponentScore(
-                    metric=component.metric,
-                    weight=component.weight,
-                    raw=None,
-                    score=None,
-                    weight_share=None,
-                    contribution=None,
-                )
+                {
+                    "metric": component.metric,
+                    "weight": component.weight,
+                    "raw": None,
+                    "score": None,
+                    "weight_share": None,
+                    "contribution": None,
+                }
             )
             continue
-        assert raw is not None
         value = component.score_of(float(raw))
         share = component.weight / covered
-        contribution = value * share if sufficient else None
         total += value * share
         components.append(
-            ComponentScore(
-                metric=component.metric,
-                weight=component.weight,
-                raw=float(raw),
-                score=value,
-                weight_share=share,
-                contribution=contribution,
-            )
+            {
+                "metric": component.metric,
+                "weight": component.weight,
+                "raw": float(raw),
+                "score": value,
+                "weight_share": share,
+                "contribution": value * share if sufficient else None,
+            }
         )
     score = total if sufficient else None
-    return HealthResult(
-        score=score,
-        band=scorecard.band_of(score),
-        coverage=coverage,
-        missing=[c.metric for c in scorecard.components if not _usable(inputs.get(c.metric))],
-        components=components,
-    )
+    return {
+        "score": score,
+        "band": scorecard.band_of(score),
+        "coverage": coverage,
+        "missing": [c.metric for c in scorecard.components if not usable[c.metric]],
+        "components": components,
+    }
+
+
+def score_account(scorecard: Scorecard, inputs: Mapping[str, float | None]) -> HealthResult:
+    """Score one account's raw inputs (a metric absent from `inputs` counts as missing)."""
+    return HealthResult.model_validate(score_account_data(scorecard, inputs))
 
 
 class ComponentChange(BaseModel):

@@ -3,15 +3,22 @@ docs/health.md, "Inputs"). Read through the metric layer: aggregate statements o
 tables (as `service_kpis`, ADR 0013), subscriptions (as `revenue_kpis`), adoption over usage
 events (ADR 0015), and the timeline's and contacts' service functions. Every aggregate names its
 workspace explicitly.
+
+Set-wise: one SQL statement per input family and one DuckDB aggregation over the events for all
+the accounts asked for (every account of the workspace when `account_ids` is None), so the cost
+does not grow with the number of batches or accounts beyond the scans themselves.
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any, Protocol
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from cxhub.analytics import adoption
@@ -34,10 +41,33 @@ SUPPORT_DAYS = 30
 CSAT_DAYS = 90
 
 Inputs = dict[str, float | None]
+AccountIds = list[int] | None
+
+
+class SubscriptionTerms(Protocol):
+    """What the inputs read of a subscription (a `Subscription` or a row of those columns)."""
+
+    @property
+    def started_on(self) -> date: ...
+    @property
+    def ended_on(self) -> date | None: ...
+    @property
+    def renewal_on(self) -> date | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def seats(self) -> int: ...
+
+
+def _of_accounts(column: Any, account_ids: AccountIds) -> list[ColumnElement[bool]]:
+    """The account filter of an aggregate: the given accounts, or any account (None)."""
+    if account_ids is None:
+        return [column.is_not(None)]
+    return [column.in_(account_ids)]
 
 
 def _support(
-    session: Session, *, workspace_id: int, account_ids: list[int], as_of: datetime
+    session: Session, *, workspace_id: int, account_ids: AccountIds, as_of: datetime
 ) -> dict[int, tuple[int, int]]:
     """Tickets opened in the last 30 days and how many of them are urgent or high."""
     start = as_of - timedelta(days=SUPPORT_DAYS)
@@ -46,7 +76,7 @@ def _support(
         select(Ticket.account_id, func.count(), func.sum(severe))
         .where(
             Ticket.workspace_id == workspace_id,
-            Ticket.account_id.in_(account_ids),
+            *_of_accounts(Ticket.account_id, account_ids),
             Ticket.merged_into_id.is_(None),
             Ticket.is_spam.is_(False),
             Ticket.created_at >= start,
@@ -58,7 +88,7 @@ def _support(
 
 
 def _sla(
-    session: Session, *, workspace_id: int, account_ids: list[int], as_of: datetime
+    session: Session, *, workspace_id: int, account_ids: AccountIds, as_of: datetime
 ) -> dict[int, tuple[int, int]]:
     """SLA targets started in the last 30 days and how many of them breached."""
     start = as_of - timedelta(days=SUPPORT_DAYS)
@@ -71,7 +101,7 @@ def _sla(
         .join(Ticket, Ticket.id == TicketSlaTarget.ticket_id)
         .where(
             Ticket.workspace_id == workspace_id,
-            Ticket.account_id.in_(account_ids),
+            *_of_accounts(Ticket.account_id, account_ids),
             TicketSlaTarget.cancelled.is_(False),
             TicketSlaTarget.started_at >= start,
             TicketSlaTarget.started_at < as_of,
@@ -82,7 +112,7 @@ def _sla(
 
 
 def _csat(
-    session: Session, *, workspace_id: int, account_ids: list[int], as_of: datetime
+    session: Session, *, workspace_id: int, account_ids: AccountIds, as_of: datetime
 ) -> dict[int, float | None]:
     start = as_of - timedelta(days=CSAT_DAYS)
     scores: dict[int, list[int]] = defaultdict(list)
@@ -91,7 +121,7 @@ def _csat(
         .join(Ticket, Ticket.id == CsatSurvey.ticket_id)
         .where(
             Ticket.workspace_id == workspace_id,
-            Ticket.account_id.in_(account_ids),
+            *_of_accounts(Ticket.account_id, account_ids),
             CsatSurvey.score.is_not(None),
             CsatSurvey.rated_at >= start,
             CsatSurvey.rated_at < as_of,
@@ -104,19 +134,27 @@ def _csat(
 
 
 def _subscriptions(
-    session: Session, *, workspace_id: int, account_ids: list[int]
-) -> dict[int, list[Subscription]]:
-    found: dict[int, list[Subscription]] = defaultdict(list)
-    for subscription in session.scalars(
-        select(Subscription).where(
-            Subscription.workspace_id == workspace_id, Subscription.account_id.in_(account_ids)
+    session: Session, *, workspace_id: int, account_ids: AccountIds
+) -> dict[int, list[SubscriptionTerms]]:
+    found: dict[int, list[SubscriptionTerms]] = defaultdict(list)
+    for row in session.execute(
+        select(
+            Subscription.account_id,
+            Subscription.started_on,
+            Subscription.ended_on,
+            Subscription.renewal_on,
+            Subscription.status,
+            Subscription.seats,
+        ).where(
+            Subscription.workspace_id == workspace_id,
+            *_of_accounts(Subscription.account_id, account_ids),
         )
     ):
-        found[subscription.account_id].append(subscription)
+        found[row.account_id].append(row)
     return found
 
 
-def _live(subscriptions: list[Subscription], today: date) -> list[Subscription]:
+def _live(subscriptions: Sequence[SubscriptionTerms], today: date) -> list[SubscriptionTerms]:
     return [
         s
         for s in subscriptions
@@ -124,7 +162,7 @@ def _live(subscriptions: list[Subscription], today: date) -> list[Subscription]:
     ]
 
 
-def subscription_inputs(subscriptions: list[Subscription], today: date) -> Inputs:
+def subscription_inputs(subscriptions: Sequence[SubscriptionTerms], today: date) -> Inputs:
     """Renewal proximity and billing status; both missing for an account that never had a
     subscription. An account whose subscriptions all ended scores billing 0."""
     if not subscriptions:
@@ -142,51 +180,69 @@ def account_inputs(
     session: Session,
     *,
     workspace_id: int,
-    account_ids: list[int],
+    account_ids: AccountIds = None,
     as_of: datetime,
     data_dir: Path,
+    timings: dict[str, float] | None = None,
 ) -> dict[int, Inputs]:
-    """The raw inputs of each account on `as_of` (None = no data; docs/health.md)."""
-    if not account_ids:
+    """The raw inputs of each account on `as_of` (None = no data; docs/health.md), for
+    `account_ids` or, when None, every account of the workspace. `timings` receives the
+    seconds spent per phase (sql, events, combine)."""
+    if account_ids is not None and not account_ids:
         return {}
+    spent = timings if timings is not None else {}
+    started = time.perf_counter()
     today = as_of.date()
-    support = _support(session, workspace_id=workspace_id, account_ids=account_ids, as_of=as_of)
-    sla = _sla(session, workspace_id=workspace_id, account_ids=account_ids, as_of=as_of)
-    csat = _csat(session, workspace_id=workspace_id, account_ids=account_ids, as_of=as_of)
-    subscriptions = _subscriptions(session, workspace_id=workspace_id, account_ids=account_ids)
+    ws, ids = workspace_id, account_ids
+    support = _support(session, workspace_id=ws, account_ids=ids, as_of=as_of)
+    sla = _sla(session, workspace_id=ws, account_ids=ids, as_of=as_of)
+    csat = _csat(session, workspace_id=ws, account_ids=ids, as_of=as_of)
+    subscriptions = _subscriptions(session, workspace_id=ws, account_ids=ids)
     engaged = timeline.last_interaction_at(
         session, account_ids=account_ids, kinds=ENGAGEMENT_KINDS, before=as_of
     )
-    records = accounts.get_accounts(session, account_ids=set(account_ids))
+    attributes = accounts.custom_attributes_by_id(session, account_ids=account_ids)
+    members = contacts.external_ids_by_account(session, account_ids=account_ids)
+    spent["sql"] = time.perf_counter() - started
+    licensed: dict[int, int | None] = {}
+    for account_id in account_ids if account_ids is not None else sorted(attributes):
+        live = _live(subscriptions.get(account_id, []), today)
+        licensed[account_id] = sum(s.seats for s in live) or adoption.licensed_seats_of(
+            attributes.get(account_id)
+        )
+    mark = time.perf_counter()
     start, end = adoption.usage_window(as_of)
-    result: dict[int, Inputs] = {}
     with adoption.open_events(
-        session, workspace_id=workspace_id, data_dir=data_dir, start=start, end=end
+        session,
+        workspace_id=workspace_id,
+        data_dir=data_dir,
+        start=start,
+        end=end,
+        materialise=False,
     ) as connection:
-        for account_id in account_ids:
-            live = _live(subscriptions.get(account_id, []), today)
-            seats = sum(s.seats for s in live) or adoption.licensed_seats_of(
-                records[account_id].custom_attributes if account_id in records else None
-            )
-            user_ids = contacts.external_ids_of_account(session, account_id=account_id)
-            usage = adoption.account_adoption(
-                connection, user_ids=user_ids, as_of=as_of, licensed_seats=seats
-            )
-            opened, severe = support.get(account_id, (0, 0))
-            targets, breaches = sla.get(account_id, (0, 0))
-            last_touch = engaged.get(account_id)
-            inputs: Inputs = {
-                "usage_trend": usage.usage_trend,
-                "feature_breadth": usage.feature_breadth,
-                "seat_utilisation": usage.seat_utilisation,
-                "support_load": opened / max(usage.active_seats, 1),
-                "urgent_share": severe / opened if opened else None,
-                "sla_breaches": float(breaches) if targets else None,
-                "csat": csat.get(account_id),
-                "days_since_engagement": (
-                    (as_of - last_touch).total_seconds() / 86400 if last_touch else None
-                ),
-            }
-            inputs |= subscription_inputs(subscriptions.get(account_id, []), today)
-            result[account_id] = inputs
+        usage_of = adoption.accounts_adoption(
+            connection, members=members, as_of=as_of, licensed_seats=licensed
+        )
+    spent["events"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    result: dict[int, Inputs] = {}
+    for account_id, usage in usage_of.items():
+        opened, severe = support.get(account_id, (0, 0))
+        targets, breaches = sla.get(account_id, (0, 0))
+        last_touch = engaged.get(account_id)
+        inputs: Inputs = {
+            "usage_trend": usage.usage_trend,
+            "feature_breadth": usage.feature_breadth,
+            "seat_utilisation": usage.seat_utilisation,
+            "support_load": opened / max(usage.active_seats, 1),
+            "urgent_share": severe / opened if opened else None,
+            "sla_breaches": float(breaches) if targets else None,
+            "csat": csat.get(account_id),
+            "days_since_engagement": (
+                (as_of - last_touch).total_seconds() / 86400 if last_touch else None
+            ),
+        }
+        inputs |= subscription_inputs(subscriptions.get(account_id, []), today)
+        result[account_id] = inputs
+    spent["combine"] = time.perf_counter() - mark
     return result

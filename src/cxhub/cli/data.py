@@ -26,16 +26,19 @@ from cxhub.customers.transfer.readers import FileFormat, ReadError, SourceFile, 
 from cxhub.customers.transfer.tasks import DEFAULT_BATCH_SIZE, run_import
 
 USAGE_ERROR = 2
-ENTITY_HELP = "What the file holds: accounts, contacts or interactions."
+ENTITY_HELP = "What the file holds: accounts, contacts, interactions or events (usage events)."
 WORKSPACE_HELP = "Workspace slug (optional when there is only one)."
 MAX_ERRORS_SHOWN = 10
+
+
+EVENTS = "events"
 
 
 def _entity(value: str) -> Entity:
     try:
         return Entity(value.strip().lower())
     except ValueError:
-        choices = ", ".join(e.value for e in Entity)
+        choices = ", ".join([*(e.value for e in Entity), EVENTS])
         raise fail(f"unknown entity {value!r}; choose one of {choices}", USAGE_ERROR) from None
 
 
@@ -133,9 +136,17 @@ def _print_report(report: ImportReport, errors_file: Path | None) -> None:
 @friendly_errors
 def import_command(
     entity: str = typer.Argument(..., help=ENTITY_HELP, show_default=False),
-    file: Path = typer.Argument(..., help="CSV or JSON Lines file.", show_default=False),
+    files: list[Path] = typer.Argument(
+        ...,
+        help="CSV or JSON Lines file (events: one or more NDJSON, CSV or Parquet files).",
+        show_default=False,
+        metavar="FILE...",
+    ),
     file_format: str | None = typer.Option(
-        None, "--format", "-f", help="csv or jsonl (default: from the file extension)."
+        None,
+        "--format",
+        "-f",
+        help="csv or jsonl; for events ndjson, csv or parquet (default: from the extension).",
     ),
     mapping: list[str] = typer.Option(
         [],
@@ -144,7 +155,9 @@ def import_command(
         help="SOURCE=FIELD, repeatable, e.g. --map 'E-mail=email'. FIELD - drops.",
     ),
     errors: Path | None = typer.Option(
-        None, "--errors", help="Write the failed rows, with the reason, to this CSV file."
+        None,
+        "--errors",
+        help="Write the failed rows, with the reason, to this CSV file (events: NDJSON).",
     ),
     workspace: str | None = typer.Option(None, "--workspace", "-w", help=WORKSPACE_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check and count, then save nothing."),
@@ -158,12 +171,31 @@ def import_command(
         "--naive-timezone",
         help="Read times without an offset in this zone (e.g. UTC); otherwise they fail the row.",
     ),
+    memory_limit: str | None = typer.Option(
+        None,
+        "--memory-limit",
+        help="events: DuckDB memory limit, e.g. 4GB (beyond it DuckDB spills to disk).",
+    ),
 ) -> None:
-    """Import accounts, contacts or interactions; re-running the same file adds nothing.
+    """Import accounts, contacts, interactions or usage events; re-running a file adds nothing.
 
     Exit status: 0 when every row was imported, 1 when some rows failed (the others are saved),
     2 for usage errors.
     """
+    if entity.strip().lower() == EVENTS:
+        from cxhub.cli.events_import import import_events
+
+        import_events(
+            files,
+            file_format=file_format,
+            rejects=errors,
+            workspace=workspace,
+            memory_limit=memory_limit,
+        )
+        return
+    if len(files) != 1:
+        raise fail(f"import {entity} reads one file; {len(files)} were given", USAGE_ERROR)
+    file = files[0]
     chosen = _entity(entity)
     try:
         parsed = parse_mapping(chosen, mapping)

@@ -201,6 +201,17 @@ def get_accounts(session: Session, *, account_ids: set[int]) -> dict[int, Accoun
     return {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(account_ids)))}
 
 
+def custom_attributes_by_id(
+    session: Session, *, account_ids: list[int] | None = None
+) -> dict[int, dict[str, Any] | None]:
+    """Each account's custom attributes (every account of the workspace when `account_ids` is
+    None), without loading the accounts: batch jobs over all accounts read only this."""
+    statement = select(Account.id, Account.custom_attributes)
+    if account_ids is not None:
+        statement = statement.where(Account.id.in_(account_ids))
+    return {int(i): attributes for i, attributes in session.execute(statement)}
+
+
 def find_account_by_external_id(session: Session, *, external_id: str) -> Account | None:
     """The account your product knows by `external_id` (a Segment `groupId`), if any."""
     return session.scalar(select(Account).where(Account.external_id == external_id))

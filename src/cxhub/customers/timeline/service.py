@@ -165,21 +165,25 @@ def delete_interaction(session: Session, *, interaction_id: int) -> None:
 
 
 def last_interaction_at(
-    session: Session, *, account_ids: list[int], kinds: list[str], before: datetime
+    session: Session, *, account_ids: list[int] | None, kinds: list[str], before: datetime
 ) -> dict[int, datetime]:
     """The latest `occurred_at` before `before` of an interaction of one of `kinds`, per
-    account (accounts without one are absent)."""
-    if not account_ids:
+    account (accounts without one are absent; every account of the workspace when
+    `account_ids` is None)."""
+    if account_ids is not None and not account_ids:
         return {}
-    rows = session.execute(
+    statement = (
         select(Interaction.account_id, func.max(Interaction.occurred_at))
         .where(
-            Interaction.account_id.in_(account_ids),
+            Interaction.account_id.is_not(None),
             Interaction.kind.in_(kinds),
             Interaction.occurred_at < before,
         )
         .group_by(Interaction.account_id)
     )
+    if account_ids is not None:
+        statement = statement.where(Interaction.account_id.in_(account_ids))
+    rows = session.execute(statement)
     return {int(account): at for account, at in rows if account is not None and at is not None}
 
 

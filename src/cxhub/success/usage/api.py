@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response, status
@@ -27,6 +28,7 @@ from cxhub.success.usage.schemas import WriteKeyCreate, WriteKeyCreated, WriteKe
 from cxhub.success.usage.validation import (
     MAX_BATCH_BYTES,
     MAX_EVENT_BYTES,
+    parse_json,
     validate_batch,
 )
 
@@ -46,6 +48,14 @@ class InvalidTrackingCall(DomainError):
     title = "Invalid tracking call"
 
 
+@dataclass
+class _PendingWrite:
+    workspace_id: int
+    rows: list[dict[str, Any]]
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
 class IngestState:
     """Per-app ingestion state: the write-key rate limiter and a short cache of resolved keys
     (a revoked key stops working at once in this process, within `KEY_CACHE_SECONDS` in others)."""
@@ -56,6 +66,42 @@ class IngestState:
         self._lock = threading.Lock()
         # On SQLite, this process's ingestion requests take turns here; see `_ingest`.
         self.sqlite_turn = threading.Lock()
+        self._pending: list[_PendingWrite] = []
+        self._pending_lock = threading.Lock()
+
+    def store_together(
+        self, factory: Callable[[], Session], workspace_id: int, rows: list[dict[str, Any]]
+    ) -> None:
+        """Append `rows` to the inbox in a transaction shared with the requests waiting at the
+        same moment (group commit); return once it is committed, raise if it failed.
+
+        The request that gets the turn writes every queued request's rows with one commit and
+        wakes them; the others find their rows committed when their turn comes. Nothing is
+        acknowledged before its commit, so an acknowledged event is as durable as before; a
+        failed commit fails every request of the group (none was acknowledged)."""
+        mine = _PendingWrite(workspace_id, rows)
+        with self._pending_lock:
+            self._pending.append(mine)
+        with self.sqlite_turn:
+            if not mine.done.is_set():
+                with self._pending_lock:
+                    group, self._pending = self._pending, []
+                try:
+                    with factory() as session:
+                        for pending in group:
+                            service.append_events(
+                                session, workspace_id=pending.workspace_id, rows=pending.rows
+                            )
+                        session.commit()
+                except BaseException as exc:
+                    for pending in group:
+                        pending.error = exc
+                    raise
+                finally:
+                    for pending in group:
+                        pending.done.set()
+        if mine.error is not None:
+            raise mine.error
 
     def cached(self, write_key: str) -> service.WriteKeyOwner | None:
         found = self._keys.get(write_key)
@@ -185,35 +231,67 @@ def _ingest(
     authorization: str | None,
     implied_type: str | None,
 ) -> JSONResponse:
-    """Check and store one request's calls, committed here, before the 200.
+    """Check and store one request's calls, committed before the 200.
 
-    On SQLite the whole request runs under a per-process lock and commits here rather than
-    after the handler. SQLite admits one writer; left to themselves, concurrent requests wait
-    for its lock in the busy handler (sleeping 1–100 ms between retries), and every driver call
-    that releases the GIL (BEGIN, insert, commit) waits a GIL switch interval (5 ms) for the
-    threads validating other batches. Taking turns costs no parallelism (the checks are Python
-    under the GIL) and keeps the write lock held for the insert alone. PostgreSQL takes
-    concurrent writers and needs neither."""
+    On SQLite, where one writer at a time is all the database admits, requests of this process
+    take turns (`IngestState.sqlite_turn`) instead of waiting in SQLite's busy handler (1–100 ms
+    sleeps, and a GIL switch interval per driver call): a request with only track/page/screen
+    calls checks them outside the turn and hands its rows to a group commit
+    (`store_together`), so the requests arriving together share one transaction; one with
+    identify/group calls, which resolve people and accounts in its own transaction, holds the
+    turn for its whole check and store. PostgreSQL takes concurrent writers and needs neither."""
+    state = ingest_state(request.app)
     sqlite = session.get_bind().dialect.name == "sqlite"
-    with ingest_state(request.app).sqlite_turn if sqlite else nullcontext():
-        try:
-            answer = _check_and_store(request, session, body, authorization, implied_type)
+    try:
+        checked = _check(request, session, body, authorization, implied_type)
+        if sqlite and not checked.needs_identity:
+            session.rollback()  # end the write-key read: its snapshot would hold up the writer
+            if checked.rows:
+                state.store_together(
+                    get_runtime(request).session_factory, checked.workspace_id, checked.rows
+                )
+            return checked.answer()
+        with state.sqlite_turn if sqlite else nullcontext():
+            _store(session, checked)
             session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-    return answer
+    except BaseException:
+        session.rollback()
+        raise
+    return checked.answer()
 
 
-def _check_and_store(
+@dataclass
+class _Checked:
+    workspace_id: int
+    rows: list[dict[str, Any]]
+    indexes: list[int]
+    rejected: list[Any]
+
+    @property
+    def needs_identity(self) -> bool:
+        return any(row["type"] in ("identify", "group") for row in self.rows)
+
+    def answer(self) -> JSONResponse:
+        if not self.rows:
+            raise InvalidTrackingCall(
+                "no event in the request is valid",
+                rejected=[r.as_dict() for r in sorted(self.rejected, key=lambda r: r.index)],
+            )
+        answer: dict[str, Any] = {"success": True}
+        if self.rejected:
+            answer["rejected"] = [r.as_dict() for r in sorted(self.rejected, key=lambda r: r.index)]
+        return JSONResponse(answer)
+
+
+def _check(
     request: Request,
     session: Session,
     body: bytes,
     authorization: str | None,
     implied_type: str | None,
-) -> JSONResponse:
+) -> _Checked:
     try:
-        payload = json.loads(body)
+        payload = parse_json(body)
     except (ValueError, UnicodeDecodeError):
         raise InvalidTrackingCall("the body is not JSON") from None
     if not isinstance(payload, dict):
@@ -226,22 +304,18 @@ def _check_and_store(
     else:
         calls = [payload]
     checked = validate_batch(calls, received_at=utcnow(), implied_type=implied_type)
-    rows, rejected = checked.rows, list(checked.rejected)
-    if any(row["type"] in ("identify", "group") for row in rows):
-        rows, refused = service.apply_identity(
-            session, workspace_id=owner.workspace_id, rows=rows, indexes=checked.indexes
+    return _Checked(owner.workspace_id, checked.rows, checked.indexes, list(checked.rejected))
+
+
+def _store(session: Session, checked: _Checked) -> None:
+    """Identity side effects (identify/group), then the rows, in the request's transaction."""
+    if checked.needs_identity:
+        checked.rows, refused = service.apply_identity(
+            session, workspace_id=checked.workspace_id, rows=checked.rows, indexes=checked.indexes
         )
-        rejected.extend(refused)
-    if not rows:
-        raise InvalidTrackingCall(
-            "no event in the request is valid",
-            rejected=[r.as_dict() for r in sorted(rejected, key=lambda r: r.index)],
-        )
-    service.append_events(session, workspace_id=owner.workspace_id, rows=rows)
-    answer: dict[str, Any] = {"success": True}
-    if rejected:
-        answer["rejected"] = [r.as_dict() for r in sorted(rejected, key=lambda r: r.index)]
-    return JSONResponse(answer)
+        checked.rejected.extend(refused)
+    if checked.rows:
+        service.append_events(session, workspace_id=checked.workspace_id, rows=checked.rows)
 
 
 TrackingBody = Annotated[bytes, Depends(tracking_body)]

@@ -29,6 +29,7 @@ from cxhub.success.usage.storage import (
     day_dir,
     event_files,
     file_name,
+    generation_name,
     sql_literal,
 )
 
@@ -62,7 +63,11 @@ def _delete_ids(session: Session, ids: list[int]) -> None:
 
 
 def recover(session: Session, *, workspace_id: int, data_dir: Path) -> int:
-    """Delete inbox rows that an earlier, interrupted run already wrote to a file."""
+    """Delete inbox rows that an earlier, interrupted run already wrote to a file.
+
+    A row counts as written when a file holds its id *and* its messageId: SQLite hands out
+    the ids of an emptied table again (no AUTOINCREMENT), so an id alone may name a newer
+    event than the one a file holds."""
     low, high = session.execute(select(func.min(UsageEvent.id), func.max(UsageEvent.id))).one()
     if low is None:
         return 0
@@ -73,25 +78,40 @@ def recover(session: Session, *, workspace_id: int, data_dir: Path) -> int:
         return 0
     with duckdb.connect() as connection:
         found = connection.execute(
-            "SELECT id FROM read_parquet(?)", [[str(f.path) for f in overlapping]]
+            "SELECT id, message_id FROM read_parquet(?)", [[str(f.path) for f in overlapping]]
         ).fetchall()
-    written = [row[0] for row in found]
-    present = set(
-        session.scalars(select(UsageEvent.id).where(UsageEvent.id >= low, UsageEvent.id <= high))
+    written = {(int(i), str(m)) for i, m in found}
+    present = session.execute(
+        select(UsageEvent.id, UsageEvent.message_id).where(
+            UsageEvent.id >= low, UsageEvent.id <= high
+        )
     )
-    stale = sorted(present.intersection(written))
+    stale = sorted(i for i, m in present if (i, m) in written)
     _delete_ids(session, stale)
     return len(stale)
 
 
-def _write_day(connection: duckdb.DuckDBPyConnection, target: Path, day: date) -> Path:
+def _write_day(
+    connection: duckdb.DuckDBPyConnection, target: Path, day: date, existing: list[Path]
+) -> Path:
+    """Write the chunk's events of `day` that the day's existing files do not hold yet (a
+    client's re-send after its first copy was compacted), so a messageId is in at most one file
+    and analytics need not de-duplicate the files (ADR 0015)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        return target
+    # Recovery has removed the rows a file already holds, so a file of this name is from an
+    # earlier generation of reused ids (SQLite): write next to it, never over it.
+    generation = 1
+    while target.exists():
+        generation += 1
+        target = target.with_name(generation_name(target.name, generation))
     temporary = target.with_name(target.name + ".tmp")
+    stored = ""
+    if existing:
+        listing = ", ".join(sql_literal(p) for p in existing)
+        stored = f" AND message_id NOT IN (SELECT message_id FROM read_parquet([{listing}]))"  # noqa: S608
     connection.execute(
         f"COPY ({_PARQUET_SELECT} WHERE CAST(timestamp::TIMESTAMP AS DATE) = "
-        f"DATE '{day.isoformat()}' "
+        f"DATE '{day.isoformat()}'{stored} "
         f"ORDER BY id) TO {sql_literal(temporary)} (FORMAT PARQUET, COMPRESSION ZSTD)"
     )
     with open(temporary, "rb") as handle:
@@ -151,7 +171,12 @@ def compact(
             connection.register("chunk", columns_to_arrays(prepared, EVENT_COLUMNS))
             for day in sorted(days):
                 target = day_dir(data_dir, workspace_id, day) / file_name(first_id, last_id)
-                result.files.append(_write_day(connection, target, day))
+                existing = [
+                    f.path
+                    for f in event_files(data_dir, workspace_id, start=day, end=day)
+                    if f.path != target
+                ]
+                result.files.append(_write_day(connection, target, day, existing))
         session.execute(
             delete(UsageEvent)
             .where(

@@ -297,3 +297,15 @@ def inbox_events(session: Session, *, start: datetime, end: datetime) -> list[An
             select(*columns).where(UsageEvent.timestamp >= start, UsageEvent.timestamp < end)
         ).all()
     )
+
+
+def inbox_message_ids(session: Session, *, start: datetime, end: datetime) -> list[str]:
+    """The messageIds of the session's workspace's inbox calls with `start <= timestamp < end`
+    (a bulk import does not store them again)."""
+    return list(
+        session.scalars(
+            select(UsageEvent.message_id).where(
+                UsageEvent.timestamp >= start, UsageEvent.timestamp < end
+            )
+        )
+    )

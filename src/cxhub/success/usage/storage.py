@@ -1,6 +1,7 @@
 """Where usage events live once compacted (ADR 0015): Parquet files partitioned by workspace and
-event day, `<data_dir>/events/workspace_id=<id>/day=<YYYY-MM-DD>/<first id>-<last id>.parquet`,
-plus the columns both the files and the inbox expose to analytics."""
+event day, `<data_dir>/events/workspace_id=<id>/day=<YYYY-MM-DD>/<first id>-<last id>.parquet`
+(written by compaction) or `import-<run>-<part>.parquet` (written by `cxhub import events`, rows
+without an inbox id), plus the columns both the files and the inbox expose to analytics."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ EVENT_COLUMNS = (
 )
 TIMESTAMP_COLUMNS = frozenset({"timestamp", "received_at"})
 
-_FILE_NAME = re.compile(r"^(\d{12})-(\d{12})\.parquet$")
+_FILE_NAME = re.compile(r"^(\d{12})-(\d{12})(?:~\d+)?\.parquet$")
+_IMPORT_NAME = re.compile(r"^import-\d{8}T\d{6}-[0-9a-f]{8}-\d{4}\.parquet$")
 _DAY_DIR = re.compile(r"^day=(\d{4}-\d{2}-\d{2})$")
 
 
@@ -47,8 +49,23 @@ def file_name(first_id: int, last_id: int) -> str:
     return f"{first_id:012d}-{last_id:012d}.parquet"
 
 
+def generation_name(name: str, generation: int) -> str:
+    """`<first>-<last>~<n>.parquet`: a compaction file whose id range an earlier file already
+    named (SQLite reuses the ids of an emptied inbox)."""
+    stem = name.removesuffix(".parquet").split("~")[0]
+    return f"{stem}~{generation}.parquet"
+
+
+def import_file_name(run: str, part: int) -> str:
+    """The name of one file of a bulk import run (`run` = `<UTC stamp>-<8 hex>`)."""
+    return f"import-{run}-{part:04d}.parquet"
+
+
 @dataclass(frozen=True)
 class EventFile:
+    """One Parquet file of the store; an imported file's rows have no inbox id (first_id and
+    last_id are 0, so crash recovery, which matches inbox ids, never reads it)."""
+
     path: Path
     day: date
     first_id: int
@@ -74,6 +91,8 @@ def event_files(
             name = _FILE_NAME.match(path.name)
             if name is not None:
                 found.append(EventFile(path, day, int(name.group(1)), int(name.group(2))))
+            elif _IMPORT_NAME.match(path.name):
+                found.append(EventFile(path, day, 0, 0))
     return found
 
 

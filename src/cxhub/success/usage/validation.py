@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 MAX_EVENT_BYTES = 32 * 1024
 MAX_BATCH_BYTES = 500 * 1024
 MAX_ID_CHARS = 200
@@ -79,14 +81,28 @@ def _content_message_id(call: dict[str, Any]) -> str:
     return "cxhub-" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
 
 
-# One encoder for the hot path: `json.dumps` with options builds a new encoder on every call,
-# which is half the cost of encoding a typical event's properties.
+# The fallback encoder (built once: `json.dumps` with options builds one per call).
 _COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def json_text(value: dict[str, Any]) -> str:
-    """The compact JSON text stored for `properties`/`context` (and measured for the limit)."""
-    return _COMPACT_JSON.encode(value)
+    """The compact JSON text stored for `properties`/`context` (and measured for the limit).
+
+    orjson on the hot path (4–5× faster than the standard encoder on a typical event); the
+    standard encoder for what orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value, default=str).decode()
+    except orjson.JSONEncodeError:
+        return _COMPACT_JSON.encode(value)
+
+
+def parse_json(body: bytes) -> Any:
+    """A request body as Python values: orjson, else the standard parser for what only it
+    accepts (NaN, Infinity, integers beyond 64 bits); ValueError when neither reads it."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
 
 
 SCALAR_ALLOWANCE = 1024  # bytes counted for messageId, userId, event, timestamps, …
