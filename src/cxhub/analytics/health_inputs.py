@@ -202,7 +202,7 @@ def account_inputs(
         session, account_ids=account_ids, kinds=ENGAGEMENT_KINDS, before=as_of
     )
     attributes = accounts.custom_attributes_by_id(session, account_ids=account_ids)
-    members = contacts.external_ids_by_account(session, account_ids=account_ids)
+    members = contacts.external_id_pairs(session, account_ids=account_ids)
     spent["sql"] = time.perf_counter() - started
     licensed: dict[int, int | None] = {}
     for account_id in account_ids if account_ids is not None else sorted(attributes):

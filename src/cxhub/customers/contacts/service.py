@@ -263,7 +263,7 @@ def get_contacts(session: Session, *, contact_ids: set[int]) -> dict[int, Contac
     return {c.id: c for c in session.scalars(select(Contact).where(Contact.id.in_(contact_ids)))}
 
 
-def external_ids_by_account(
+def external_id_pairs(
     session: Session, *, account_ids: list[int] | None = None
 ) -> list[tuple[str, int]]:
     """(product user id, account id) of the surviving contacts of `account_ids` (every account
@@ -307,23 +307,13 @@ def external_ids_of_accounts(session: Session, *, account_ids: list[int]) -> dic
     found: dict[int, list[str]] = {account_id: [] for account_id in account_ids}
     if not account_ids:
         return found
-    rows = session.execute(
-        select(Contact.account_id, ContactIdentifier.value)
-        .join(Contact, Contact.id == ContactIdentifier.contact_id)
-        .where(
-            Contact.account_id.in_(account_ids),
-            Contact.merged_into_id.is_(None),
-            ContactIdentifier.kind == IdentifierKind.EXTERNAL_ID,
-        )
-        .order_by(Contact.account_id, ContactIdentifier.value)
-    )
-    for account_id, value in rows:
-        if account_id is not None:
-            found[int(account_id)].append(value)
+    for value, account_id in sorted(external_id_pairs(session, account_ids=account_ids)):
+        found[account_id].append(value)
     return found
 
 
 def external_ids_by_account(session: Session, *, account_ids: set[int]) -> dict[str, int]:
     """Product user id → account id, for the surviving contacts of `account_ids`."""
-    by_account = external_ids_of_accounts(session, account_ids=sorted(account_ids))
-    return {str(value): account_id for account_id, values in by_account.items() for value in values}
+    if not account_ids:
+        return {}
+    return dict(external_id_pairs(session, account_ids=sorted(account_ids)))
