@@ -36,6 +36,7 @@ def main() -> None:
 
     from cxhub.core.db import SYSTEM_SCOPE, unit_of_work
     from cxhub.core.migrate import upgrade_database
+    from cxhub.core.outbound_http import OutboundPolicy
     from cxhub.core.permissions import Role
     from cxhub.core.runtime import build_runtime
     from cxhub.core.settings import Settings
@@ -129,7 +130,7 @@ def main() -> None:
                         {"name": name, "trigger": trigger, "actions": [task]}
                     ),
                     created_by_id=None,
-                    allow_private_targets=False,
+                    policy=OutboundPolicy(),
                 )
             workspace_id = workspace.id
         print(f"setup: {time.perf_counter() - started:.1f} s ({args.accounts} accounts)")
@@ -139,7 +140,7 @@ def main() -> None:
                 begin = time.perf_counter()
                 summary = evaluate_workspace(
                     session,
-                    context=RunContext(workspace_id, now, "http://bench", False),
+                    context=RunContext(workspace_id, now, "http://bench", OutboundPolicy()),
                     data_dir=settings.data_dir,
                 )
                 seconds = time.perf_counter() - begin

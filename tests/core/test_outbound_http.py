@@ -14,6 +14,8 @@ import pytest
 from cxhub.core.outbound_http import (
     OutboundPolicy,
     OutboundRefused,
+    UnsafeTarget,
+    check_configured_url,
     check_url,
     is_public,
     send,
@@ -252,3 +254,43 @@ def test_no_other_module_opens_http_connections() -> None:
             ):
                 offenders.append(f"{path.relative_to(root)}: {stripped}")
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("ftp://hooks.example.com/x", "only http and https"),
+        ("http:///x", "no host"),
+        ("https://user:secret@hooks.example.com/", "credentials"),
+        ("http://hooks.example.com:99999/", "not a valid URL"),
+        ("http://127.0.0.1:8080/hook", "127.0.0.1 is a private"),
+        ("http://[::ffff:10.0.0.1]/", "is a private"),
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a private"),
+        ("http://localhost/hook", "localhost is a local address"),
+        ("http://api.localhost./hook", "api.localhost is a local address"),
+    ],
+)
+def test_configured_urls_are_checked_without_dns(url: str, reason: str) -> None:
+    with pytest.raises(UnsafeTarget) as refused:
+        check_configured_url(url, NOTHING_ALLOWED)
+    assert reason in refused.value.detail
+    assert (refused.value.status, refused.value.type_slug) == (422, "unsafe-target")
+    assert refused.value.extensions == {"field": "url"}
+
+
+def test_configured_urls_follow_the_allow_list_and_leave_names_to_send_time() -> None:
+    loopback = OutboundPolicy.parse("127.0.0.0/8")
+    assert check_configured_url("http://127.0.0.1:8080/hook", loopback) == (
+        "http://127.0.0.1:8080/hook"
+    )
+    assert check_configured_url("http://localhost/hook", loopback) == "http://localhost/hook"
+    named = OutboundPolicy.parse("hooks.internal")
+    with pytest.raises(UnsafeTarget):
+        check_configured_url("http://10.0.0.5/", named)
+    # A name is not resolved here (send resolves and checks every address it stands for).
+    assert check_configured_url("http://hooks.internal/x", NOTHING_ALLOWED)
+    assert check_configured_url("https://hooks.example.com/cx?x=1", NOTHING_ALLOWED)
+    # Without a policy only the syntax counts.
+    assert check_configured_url("http://10.0.0.5/", None) == "http://10.0.0.5/"
+    with pytest.raises(UnsafeTarget, match="only http and https"):
+        check_configured_url("file:///etc/passwd", None)

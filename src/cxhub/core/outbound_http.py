@@ -16,6 +16,11 @@ case: they are resolved like any host name, to the address they stand for, and t
 
 Only `http` and `https` are spoken; no proxy from the environment is used (it would connect
 somewhere other than the checked address); TLS certificates are verified.
+
+When a URL is *configured* (a playbook webhook saved), `check_configured_url` applies the same
+rule to the text alone — scheme, host, credentials, literal addresses and `localhost` — and
+raises `UnsafeTarget` (a 422 `unsafe-target` problem) so the author hears about it at once; host
+names are resolved and checked only when sending, by `send`.
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ import ssl
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
+
+from cxhub.core.errors import ValidationFailed
 
 if TYPE_CHECKING:
     from cxhub.core.settings import Settings
@@ -38,8 +45,12 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str, int], list[str]]
 
 MAX_REDIRECTS = 5
+# What `send` raises when the network fails (not a refusal): callers record or retry these.
+NETWORK_ERRORS: tuple[type[Exception], ...] = (OSError, http.client.HTTPException)
 MAX_RESPONSE_BYTES = 1024 * 1024
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+LOOPBACK: tuple[Address, ...] = (ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1"))
 HOST_NAME = re.compile(
     r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)*"
 )
@@ -52,6 +63,13 @@ class OutboundRefused(Exception):
         super().__init__(f"{reason}: {url}")
         self.url = url
         self.reason = reason
+
+
+class UnsafeTarget(ValidationFailed):
+    """A configured URL points somewhere cxhub must not send requests to (422 `unsafe-target`)."""
+
+    type_slug = "unsafe-target"
+    title = "Unsafe outbound target"
 
 
 def _system_resolver(host: str, port: int) -> list[str]:
@@ -131,8 +149,8 @@ class Target:
     address: str
 
 
-def check_url(url: str, policy: OutboundPolicy, *, resolver: Resolver = _system_resolver) -> Target:
-    """Refuse (`OutboundRefused`) or return where to connect; every resolved address must pass."""
+def _split(url: str) -> tuple[SplitResult, str, str, int | None]:
+    """Scheme, host and credentials of `url` checked: (parts, scheme, host, explicit port)."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -146,6 +164,39 @@ def check_url(url: str, policy: OutboundPolicy, *, resolver: Resolver = _system_
         raise OutboundRefused(url, "the URL has no host")
     if parts.username is not None or parts.password is not None:
         raise OutboundRefused(url, "credentials in the URL are not allowed")
+    return parts, scheme, host, port
+
+
+def check_configured_url(url: str, policy: OutboundPolicy | None) -> str:
+    """Check a URL when it is configured, without DNS; raise `UnsafeTarget` (field `url`).
+
+    The text must pass the rule `send` applies: `http`/`https`, a host, no credentials, and a
+    literal address or local name (`localhost`, `*.localhost`) only if `policy` allows it.
+    `policy=None` checks the syntax only (for a definition validated before the installation's
+    policy is known). Host names are resolved and checked again at send time.
+    """
+    try:
+        _, _, host, _ = _split(url)
+        if policy is None:
+            return url
+        name = host.lower().rstrip(".")
+        try:
+            literal: Address | None = ipaddress.ip_address(name.split("%", 1)[0])
+        except ValueError:
+            literal = None
+        if literal is not None and not policy.allows(name, literal):
+            raise OutboundRefused(url, f"{literal} is a private or reserved address")
+        local = literal is None and (name in LOCAL_NAMES or name.endswith(".localhost"))
+        if local and not any(policy.allows(name, address) for address in LOOPBACK):
+            raise OutboundRefused(url, f"{name} is a local address")
+    except OutboundRefused as refused:
+        raise UnsafeTarget(refused.reason, field="url") from None
+    return url
+
+
+def check_url(url: str, policy: OutboundPolicy, *, resolver: Resolver = _system_resolver) -> Target:
+    """Refuse (`OutboundRefused`) or return where to connect; every resolved address must pass."""
+    parts, scheme, host, port = _split(url)
     port = port or (443 if scheme == "https" else 80)
     try:
         resolved = resolver(host, port)

@@ -158,12 +158,6 @@ class Settings(BaseSettings):
         OutboundPolicy.parse(value)
         return value
 
-    allow_private_webhook_targets: bool = Field(
-        default=False,
-        description="Let playbook webhooks post to private, loopback and link-local addresses "
-        "(only for webhooks into your own network; refused by default against SSRF).",
-    )
-
     @field_validator("data_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:

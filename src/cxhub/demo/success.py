@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from cxhub.core.outbound_http import OutboundPolicy
 from cxhub.demo.company import PRICE_PER_SEAT
 from cxhub.demo.dataset import DemoDataset
 from cxhub.success.health.service import rescore_workspace
@@ -199,14 +200,14 @@ def seed_success(
             workspace_id=workspace_id,
             data=PlaybookWrite.model_validate(definition),
             created_by_id=admin_id,
-            allow_private_targets=False,
+            policy=OutboundPolicy(),
         )
     tasks = _manual_tasks(
         session, workspace_id, dataset, account_ids, owner_ids, now, random.Random(seed)
     )
     evaluation = evaluate_workspace(
         session,
-        context=RunContext(workspace_id, now, public_url, allow_private_targets=False),
+        context=RunContext(workspace_id, now, public_url, policy=OutboundPolicy()),
         data_dir=data_dir,
     )
     session.flush()

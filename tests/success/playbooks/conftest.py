@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import http.server
+import threading
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from cxhub.core.events import DomainEvent, publish
 from tests.factories import Tenant, unique
 
 API = "/api/v1"
+
+# The local webhook receiver: its URL and what it received (headers, body), in order.
+Receiver = tuple[str, list[tuple[dict[str, str], bytes]]]
 
 
 def post(client: TestClient, tenant: Tenant, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -49,3 +56,32 @@ def emit(tenant: Tenant, event: DomainEvent) -> None:
     """Publish a domain event in a committed unit of work (the bus then runs the jobs)."""
     with tenant.session() as session:
         publish(session, event)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            if self.path == "/to-metadata":  # a redirect to an internal target
+                self.send_response(307)
+                self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
+                self.end_headers()
+                return
+            received.append((dict(self.headers.items()), body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -3,9 +3,6 @@ each action's outcome, conditions, and the run log's workspace isolation."""
 
 from __future__ import annotations
 
-import http.server
-import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -13,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from cxhub.core.outbound_http import OutboundPolicy
 from cxhub.core.permissions import Role
 from cxhub.core.runtime import Runtime
 from cxhub.customers.accounts.models import Account
@@ -27,7 +25,16 @@ from cxhub.success.playbooks.webhooks import SIGNATURE_HEADER, verify
 from cxhub.success.tasks.models import CsmTask
 from tests.api.problems import assert_problem
 from tests.factories import Tenant, unique
-from tests.success.playbooks.conftest import API, account, contact, emit, playbook, post, runs
+from tests.success.playbooks.conftest import (
+    API,
+    Receiver,
+    account,
+    contact,
+    emit,
+    playbook,
+    post,
+    runs,
+)
 
 TODAY = datetime.now(UTC).date()
 
@@ -60,7 +67,7 @@ def _evaluate(runtime: Runtime, tenant: Tenant, now: datetime) -> Any:
     with tenant.session() as session:
         return evaluate_workspace(
             session,
-            context=RunContext(tenant.workspace_id, now, "http://cx.example", False),
+            context=RunContext(tenant.workspace_id, now, "http://cx.example", OutboundPolicy()),
             data_dir=runtime.settings.data_dir,
         )
 
@@ -397,35 +404,11 @@ def test_disabled_playbooks_and_unmet_conditions_do_not_fire(
     assert runs(client, tenant, off["id"]) == []
 
 
-@pytest.fixture
-def receiver() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
-    received: list[tuple[dict[str, str], bytes]] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((dict(self.headers.items()), body))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            return None
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def test_webhooks_are_signed_and_private_targets_need_the_setting(
+def test_webhooks_are_signed_and_private_targets_need_the_allow_list(
     client: TestClient,
     runtime: Runtime,
     tenant: Tenant,
-    receiver: tuple[str, list[tuple[dict[str, str], bytes]]],
+    receiver: Receiver,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url, received = receiver
@@ -439,7 +422,7 @@ def test_webhooks_are_signed_and_private_targets_need_the_setting(
         422,
         "unsafe-target",
     )
-    monkeypatch.setattr(runtime.settings, "allow_private_webhook_targets", True)
+    monkeypatch.setattr(runtime.settings, "outbound_http_allow", "127.0.0.1/32")
     book = playbook(client, tenant, **body)
     emit(tenant, _band(tenant, acme, "poor", "fair"))
     run = runs(client, tenant, book["id"])[0]
@@ -457,13 +440,13 @@ def test_webhooks_are_signed_and_private_targets_need_the_setting(
     )
     assert b'"event":"playbook.fired"' in payload
     assert str(acme).encode() in payload
-    # The setting is read at run time too: a stored private target is refused once it is off.
+    # The allow list is read at run time too: a stored private target is refused once it is gone.
     emit(tenant, _band(tenant, acme, "good", "poor"))
-    monkeypatch.setattr(runtime.settings, "allow_private_webhook_targets", False)
+    monkeypatch.setattr(runtime.settings, "outbound_http_allow", "")
     emit(tenant, _band(tenant, acme, "poor", "good"))
     second = runs(client, tenant, book["id"])[0]
     assert second["actions"][0]["status"] == "failed"
-    assert "not a public address" in second["actions"][0]["detail"]
+    assert "127.0.0.1 is a private or reserved address" in second["actions"][0]["detail"]
     assert len(received) == 1
 
 

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from cxhub.analytics import adoption
 from cxhub.analytics.usage_signals import accounts_usage
+from cxhub.core.outbound_http import OutboundPolicy
 from cxhub.core.runtime import Runtime
 from cxhub.customers.contacts import service as contacts
 from cxhub.success.playbooks.actions import RunContext
@@ -18,7 +19,7 @@ from cxhub.success.playbooks.evaluation import evaluate_workspace
 from cxhub.success.playbooks.models import PlaybookRun
 from cxhub.success.playbooks.webhooks import deliver_webhook
 from tests.factories import Tenant, unique
-from tests.success.playbooks.conftest import account, playbook, post, runs
+from tests.success.playbooks.conftest import Receiver, account, playbook, post, runs
 from tests.success.usage.test_compaction import add_events
 
 AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
@@ -50,7 +51,7 @@ def _evaluate(runtime: Runtime, tenant: Tenant, now: datetime) -> Any:
     with tenant.session() as session:
         return evaluate_workspace(
             session,
-            context=RunContext(tenant.workspace_id, now, "http://cx.example", False),
+            context=RunContext(tenant.workspace_id, now, "http://cx.example", OutboundPolicy()),
             data_dir=runtime.settings.data_dir,
         )
 
@@ -93,11 +94,13 @@ def test_usage_drop_and_seats_near_limit(
     assert (cleared.fired, cleared.cleared) == (0, 2)
 
 
-def test_a_webhook_is_refused_at_send_time_when_private_targets_are_off(
-    client: TestClient, runtime: Runtime, tenant: Tenant
+def test_a_webhook_is_checked_at_send_time_against_the_allow_list(
+    client: TestClient, runtime: Runtime, tenant: Tenant, receiver: Receiver
 ) -> None:
+    url, received = receiver
     acme = account(client, tenant)
     book = playbook(client, tenant, trigger={"type": "renewal_due", "days": 30})
+    base = url.rsplit("/", 1)[0]
     with tenant.session() as session:
         run = PlaybookRun(
             workspace_id=tenant.workspace_id,
@@ -113,41 +116,50 @@ def test_a_webhook_is_refused_at_send_time_when_private_targets_are_off(
                     "type": "webhook",
                     "status": "queued",
                     "detail": "",
-                    "ref": {"url": "http://10.0.0.8/x"},
-                }
+                    "ref": {"url": url},
+                },
+                {
+                    "index": 1,
+                    "type": "webhook",
+                    "status": "queued",
+                    "detail": "",
+                    "ref": {"url": f"{base}/to-metadata"},
+                },
             ],
             status="succeeded",
         )
         session.add(run)
         session.flush()
         run_id = run.id
-    posted: list[str] = []
 
-    def poster(url: str, body: bytes, headers: dict[str, str]) -> int:
-        posted.append(url)
-        return 200
-
-    def send(allow_private: bool) -> str | None:
+    def send(index: int, allow: str) -> str | None:
         return deliver_webhook(
             runtime.session_factory,
             workspace_id=tenant.workspace_id,
             run_id=run_id,
-            index=0,
-            allow_private=allow_private,
-            poster=poster,
+            index=index,
+            policy=OutboundPolicy.parse(allow),
         )
 
-    assert send(False) == "failed"
-    assert posted == []
+    assert send(0, "") == "failed"
+    assert received == []
     with tenant.session() as session:
         stored = session.get(PlaybookRun, run_id)
         assert stored is not None
-        assert stored.status == "failed"
-        assert "refused" in stored.actions[0]["detail"]
-        stored.actions = [stored.actions[0] | {"status": "queued"}]
-    assert send(True) == "sent"
-    assert posted == ["http://10.0.0.8/x"]
-    assert send(True) is None  # once
+        assert stored.actions[0]["detail"].startswith("refused: 127.0.0.1 is a private")
+        stored.actions = [stored.actions[0] | {"status": "queued"}, stored.actions[1]]
+    assert send(0, "127.0.0.1/32") == "sent"
+    assert len(received) == 1
+    assert send(0, "127.0.0.1/32") is None  # once
+    # A redirect hop is checked like the URL: the allowed receiver cannot bounce to metadata.
+    assert send(1, "127.0.0.1/32") == "failed"
+    assert len(received) == 1
+    with tenant.session() as session:
+        stored = session.get(PlaybookRun, run_id)
+        assert stored is not None
+        assert stored.actions[0]["detail"] == f"POST {url}: HTTP 204"
+        assert "refused: 169.254.169.254 is a private" in stored.actions[1]["detail"]
+        assert stored.status == "partial"
 
 
 def test_batch_usage_matches_the_adoption_metrics_of_each_account(

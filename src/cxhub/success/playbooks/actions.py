@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from cxhub.core.errors import DomainError, NotFound
 from cxhub.core.events import publish
 from cxhub.core.jobs import enqueue
-from cxhub.core.outbound_targets import check_outbound_url
+from cxhub.core.outbound_http import OutboundPolicy, check_configured_url
 from cxhub.core.pagination import PageRequest
 from cxhub.customers.accounts import service as accounts
 from cxhub.customers.contacts import search as contact_search
@@ -53,7 +53,7 @@ class RunContext:
     workspace_id: int
     now: datetime
     public_url: str
-    allow_private_targets: bool
+    policy: OutboundPolicy
 
 
 def outcome(index: int, action: Action, status: str, detail: str, **ref: Any) -> dict[str, Any]:
@@ -93,7 +93,7 @@ def _apply(
         case SendEmailAction():
             return _send_email(session, index, action, facts, values, context)
         case WebhookAction():
-            check_outbound_url(action.url, allow_private=context.allow_private_targets)
+            check_configured_url(action.url, context.policy)
             enqueue(
                 session,
                 DELIVER_WEBHOOK,

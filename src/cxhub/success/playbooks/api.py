@@ -16,6 +16,7 @@ from cxhub.api.deps import (
 )
 from cxhub.api.schemas import PageOut
 from cxhub.core.db import utcnow
+from cxhub.core.outbound_http import OutboundPolicy
 from cxhub.core.permissions import Permission
 from cxhub.success.playbooks import service
 from cxhub.success.playbooks.models import Playbook
@@ -30,8 +31,8 @@ from cxhub.success.playbooks.schemas import (
 router = APIRouter(route_class=TransactionalRoute, tags=["playbooks"])
 
 
-def _allow_private(request: Request) -> bool:
-    return bool(get_runtime(request).settings.allow_private_webhook_targets)
+def _policy(request: Request) -> OutboundPolicy:
+    return OutboundPolicy.from_settings(get_runtime(request).settings)
 
 
 def _out(session: DbSession, playbooks: list[Playbook], principal: Principal) -> list[PlaybookOut]:
@@ -64,7 +65,7 @@ def create_playbook(
         workspace_id=principal.workspace_id,
         data=data,
         created_by_id=principal.user_id,
-        allow_private_targets=_allow_private(request),
+        policy=_policy(request),
     )
     return _out(session, [playbook], principal)[0]
 
@@ -103,7 +104,7 @@ def replace_playbook(
         session,
         playbook_id=playbook_id,
         data=data,
-        allow_private_targets=_allow_private(request),
+        policy=_policy(request),
     )
     return _out(session, [playbook], principal)[0]
 

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator, model_validator
 from pydantic.networks import validate_email
 
-from cxhub.core.outbound_targets import UnsafeTarget, check_outbound_url
+from cxhub.core.outbound_http import UnsafeTarget, check_configured_url
 from cxhub.service.automations.templates import render_template, validate_template
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
@@ -271,9 +271,9 @@ class WebhookAction(BaseModel):
     @field_validator("url")
     @classmethod
     def _syntax(cls, url: str) -> str:
-        # The private-address rule depends on the installation: checked again by the service.
+        # The private-address rule depends on the installation's policy: the service checks it.
         try:
-            check_outbound_url(url, allow_private=True)
+            check_configured_url(url, None)
         except UnsafeTarget as error:
             raise ValueError(error.detail) from None
         return url

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from cxhub.core.db import utcnow
 from cxhub.core.errors import Conflict, NotFound, ValidationFailed
 from cxhub.core.events import publish
-from cxhub.core.outbound_targets import check_outbound_url
+from cxhub.core.outbound_http import OutboundPolicy, check_configured_url
 from cxhub.core.pagination import Page, PageRequest, paginate
 from cxhub.customers.accounts.service import get_account
 from cxhub.customers.contacts.service import get_contact
@@ -37,13 +37,13 @@ def definition_of(playbook: Playbook) -> PlaybookDefinition:
     return PlaybookDefinition.model_validate(playbook.definition)
 
 
-def _definition(data: PlaybookWrite, *, allow_private_targets: bool) -> PlaybookDefinition:
+def _definition(data: PlaybookWrite, *, policy: OutboundPolicy) -> PlaybookDefinition:
     definition = PlaybookDefinition(
         trigger=data.trigger, conditions=data.conditions, actions=data.actions
     )
     for action in definition.actions:
         if isinstance(action, WebhookAction):
-            check_outbound_url(action.url, allow_private=allow_private_targets)
+            check_configured_url(action.url, policy)
     return definition
 
 
@@ -70,9 +70,10 @@ def create_playbook(
     workspace_id: int,
     data: PlaybookWrite,
     created_by_id: int | None,
-    allow_private_targets: bool,
+    policy: OutboundPolicy,
 ) -> Playbook:
-    definition = _definition(data, allow_private_targets=allow_private_targets)
+    """`policy`: the installation's outbound-HTTP policy, which webhook URLs must pass."""
+    definition = _definition(data, policy=policy)
     _check_name(session, data.name, None)
     now = utcnow()
     playbook = Playbook(
@@ -98,12 +99,12 @@ def get_playbook(session: Session, *, playbook_id: int) -> Playbook:
 
 
 def replace_playbook(
-    session: Session, *, playbook_id: int, data: PlaybookWrite, allow_private_targets: bool
+    session: Session, *, playbook_id: int, data: PlaybookWrite, policy: OutboundPolicy
 ) -> Playbook:
     """Replace the definition. A changed trigger starts afresh: its open episodes are
     dropped, so accounts already in the new condition fire at the next check."""
     playbook = get_playbook(session, playbook_id=playbook_id)
-    definition = _definition(data, allow_private_targets=allow_private_targets)
+    definition = _definition(data, policy=policy)
     _check_name(session, data.name, playbook.id)
     new_trigger = definition.trigger.model_dump(mode="json")
     if new_trigger != playbook.definition.get("trigger"):

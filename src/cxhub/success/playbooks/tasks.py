@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from cxhub.core.db import utcnow
 from cxhub.core.events import DomainEvent
 from cxhub.core.jobs import JobRequest
+from cxhub.core.outbound_http import OutboundPolicy
 from cxhub.core.runtime import Runtime
 from cxhub.service.sla.events import SlaBreached
 from cxhub.service.tickets.events import TicketCreated
@@ -45,7 +46,7 @@ def install(runtime: Runtime) -> None:
             workspace_id=_workspace_of(session),
             now=now,
             public_url=settings.public_url,
-            allow_private_targets=settings.allow_private_webhook_targets,
+            policy=OutboundPolicy.from_settings(settings),
         )
 
     def run_on_event(session: Session, payload: dict[str, Any]) -> None:
@@ -71,7 +72,7 @@ def install(runtime: Runtime) -> None:
             workspace_id=_workspace_of(session),
             run_id=int(payload["run_id"]),
             index=int(payload["index"]),
-            allow_private=settings.allow_private_webhook_targets,
+            policy=OutboundPolicy.from_settings(settings),
         )
 
     runtime.jobs.register(ON_EVENT)(run_on_event)

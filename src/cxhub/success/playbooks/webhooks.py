@@ -3,29 +3,27 @@
 The body is the run as JSON (`{"event": "playbook.fired", "playbook": …, "run": …}`). The
 `X-Cxhub-Signature` header is `t=<unix seconds>,v1=<hex HMAC-SHA256>` of `<t>.<body>` with the
 playbook's webhook secret, so a receiver can check origin and freshness (docs/playbooks.md).
-The target is checked against the outbound-target rule (private addresses refused unless
-allowed) when the playbook is saved, when the run queues the post and, with DNS resolution,
-right before sending; redirects are not followed.
+The post goes through `cxhub.core.outbound_http.send` with the installation's policy
+(`CXHUB_OUTBOUND_HTTP_ALLOW`): every address the host resolves to is checked, the connection is
+pinned to the checked address and each redirect hop is checked the same way. The URL's text is
+also checked when the playbook is saved and when a run queues the post (`check_configured_url`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import http.client
 import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub import __version__
 from cxhub.core.db import unit_of_work
-from cxhub.core.errors import DomainError
-from cxhub.core.outbound_targets import check_outbound_url
+from cxhub.core.outbound_http import NETWORK_ERRORS, OutboundPolicy, OutboundRefused, send
 from cxhub.success.playbooks.models import Playbook, PlaybookRun
 from cxhub.success.playbooks.schemas import PlaybookRunOut
 
@@ -59,26 +57,6 @@ class WebhookRequest:
     url: str
     body: bytes
     secret: str
-
-
-Poster = Callable[[str, bytes, dict[str, str]], int]
-
-
-def post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    """One POST without following redirects; the HTTP status."""
-    parts = urlsplit(url)
-    connection_type = (
-        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    )
-    connection = connection_type(parts.hostname or "", parts.port, timeout=TIMEOUT_SECONDS)
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    try:
-        connection.request("POST", path, body=body, headers=headers)
-        response = connection.getresponse()
-        response.read(65536)
-        return int(response.status)
-    finally:
-        connection.close()
 
 
 def _prepare(session: Session, run_id: int, index: int) -> WebhookRequest | None:
@@ -120,8 +98,7 @@ def deliver_webhook(
     workspace_id: int,
     run_id: int,
     index: int,
-    allow_private: bool,
-    poster: Poster | None = None,
+    policy: OutboundPolicy,
     now: Callable[[], float] = time.time,
 ) -> str | None:
     """Send the queued webhook of action `index` of run `run_id` once; record `sent` (2xx) or
@@ -131,24 +108,25 @@ def deliver_webhook(
     if request is None:
         return None
     try:
-        check_outbound_url(request.url, allow_private=allow_private, resolve=True)
-        timestamp = int(now())
-        status_code = (poster or post)(
+        response = send(
+            "POST",
             request.url,
-            request.body,
-            {
+            policy=policy,
+            body=request.body,
+            headers={
                 "Content-Type": "application/json",
                 "User-Agent": f"cxhub/{__version__}",
-                SIGNATURE_HEADER: sign(request.secret, request.body, timestamp),
+                SIGNATURE_HEADER: sign(request.secret, request.body, int(now())),
             },
+            timeout=TIMEOUT_SECONDS,
         )
-        if 200 <= status_code < 300:
-            status, detail = "sent", f"POST {request.url}: HTTP {status_code}"
-        else:
-            status, detail = "failed", f"POST {request.url}: HTTP {status_code}"
-    except DomainError as error:
-        status, detail = "failed", f"refused: {error.detail}"
-    except (OSError, http.client.HTTPException) as error:
+        detail = f"POST {request.url}: HTTP {response.status}"
+        if response.redirects:
+            detail += f" from {response.url}"
+        status = "sent" if 200 <= response.status < 300 else "failed"
+    except OutboundRefused as refused:
+        status, detail = "failed", f"refused: {refused}"
+    except NETWORK_ERRORS as error:
         log.warning("playbook webhook %s/%s failed: %s", run_id, index, error)
         status, detail = "failed", f"POST {request.url}: {error}"
     with unit_of_work(factory, workspace_id) as session:
