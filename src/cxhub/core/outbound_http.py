@@ -255,11 +255,13 @@ def send(
     timeout: float = 10.0,
     resolver: Resolver = _system_resolver,
     tls_context: ssl.SSLContext | None = None,
+    follow_redirects: bool = True,
 ) -> OutboundResponse:
     """One request to a user-configured URL, redirects followed and each hop checked.
 
     A 303 (and a 301/302 after POST) continues as a GET without body, as browsers do. The body
-    read is capped at `MAX_RESPONSE_BYTES`. Raises `OutboundRefused` for a forbidden hop and
+    read is capped at `MAX_RESPONSE_BYTES`. `follow_redirects=False` answers the first response
+    as it is (a signed webhook must reach only the URL it was configured with). Raises `OutboundRefused` for a forbidden hop and
     `OSError` / `http.client.HTTPException` for network failures (the caller retries).
     """
     context = tls_context or ssl.create_default_context()
@@ -282,7 +284,7 @@ def send(
         finally:
             connection.close()
         location = answer_headers.get("location")
-        if response.status not in REDIRECT_STATUSES or not location:
+        if not follow_redirects or response.status not in REDIRECT_STATUSES or not location:
             return OutboundResponse(response.status, answer_headers, content, current_url, visited)
         visited.append(current_url)
         current_url = urljoin(current_url, location)

@@ -151,14 +151,16 @@ def test_a_webhook_is_checked_at_send_time_against_the_allow_list(
     assert send(0, "127.0.0.1/32") == "sent"
     assert len(received) == 1
     assert send(0, "127.0.0.1/32") is None  # once
-    # A redirect hop is checked like the URL: the allowed receiver cannot bounce to metadata.
+    # Redirects are not followed: the signed payload cannot be bounced anywhere (metadata here).
     assert send(1, "127.0.0.1/32") == "failed"
     assert len(received) == 1
     with tenant.session() as session:
         stored = session.get(PlaybookRun, run_id)
         assert stored is not None
         assert stored.actions[0]["detail"] == f"POST {url}: HTTP 204"
-        assert "refused: 169.254.169.254 is a private" in stored.actions[1]["detail"]
+        assert stored.actions[1]["detail"] == (
+            f"POST {base}/to-metadata: HTTP 307 (redirects are not followed)"
+        )
         assert stored.status == "partial"
 
 

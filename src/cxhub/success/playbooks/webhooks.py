@@ -23,7 +23,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub import __version__
 from cxhub.core.db import unit_of_work
-from cxhub.core.outbound_http import NETWORK_ERRORS, OutboundPolicy, OutboundRefused, send
+from cxhub.core.outbound_http import (
+    NETWORK_ERRORS,
+    REDIRECT_STATUSES,
+    OutboundPolicy,
+    OutboundRefused,
+    send,
+)
 from cxhub.success.playbooks.models import Playbook, PlaybookRun
 from cxhub.success.playbooks.schemas import PlaybookRunOut
 
@@ -119,8 +125,12 @@ def deliver_webhook(
                 SIGNATURE_HEADER: sign(request.secret, request.body, int(now())),
             },
             timeout=TIMEOUT_SECONDS,
+            # The signature must reach only the configured receiver: a redirect is a failure.
+            follow_redirects=False,
         )
         detail = f"POST {request.url}: HTTP {response.status}"
+        if response.status in REDIRECT_STATUSES:
+            detail += " (redirects are not followed)"
         if response.redirects:
             detail += f" from {response.url}"
         status = "sent" if 200 <= response.status < 300 else "failed"
