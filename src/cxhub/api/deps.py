@@ -22,7 +22,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from cxhub.api.audit_trail import ROUTE_AUDIT, AuditedRoute, record_route_audit, route_key
+from cxhub.api.audit_trail import (
+    ROUTE_AUDIT,
+    SERVICE_AUDITED,
+    AuditedRoute,
+    record_route_audit,
+    route_key,
+)
 from cxhub.core.db import unit_of_work
 from cxhub.core.errors import AuthenticationRequired, PermissionDenied
 from cxhub.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
@@ -43,9 +49,19 @@ def get_runtime(request: Request) -> Runtime:
     return runtime
 
 
+def _writes(request: Request) -> bool:
+    """Does this request write? Unsafe methods do, and so does a read that is audited (a data
+    export writes its audit entry): on SQLite such a read must hold the write lock from its
+    first statement, since a read transaction cannot take it once another write committed."""
+    if request.method not in SAFE_METHODS:
+        return True
+    path = getattr(request.scope.get("route"), "path", None)
+    return isinstance(path, str) and route_key(request.method, path) in SERVICE_AUDITED
+
+
 def db_session(request: Request) -> Iterator[Session]:
     runtime = get_runtime(request)
-    read_only = request.method in SAFE_METHODS
+    read_only = not _writes(request)
     session = runtime.read_session() if read_only else runtime.session_factory()
     request.state.db_session = session
     try:
@@ -162,7 +178,7 @@ def _principal_from_request(request: Request, session: Session) -> Principal | N
         scheme, _, secret = authorization.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise AuthenticationRequired("use 'Authorization: Bearer <API token>'")
-        read_only = request.method in SAFE_METHODS
+        read_only = not _writes(request)
         user = people.resolve_api_token(session, secret.strip(), touch=not read_only)
         if user is None:
             raise AuthenticationRequired("the API token is unknown or revoked")
