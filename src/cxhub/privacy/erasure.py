@@ -25,6 +25,7 @@ from cxhub.core.errors import Conflict, NotFound
 from cxhub.core.events import publish
 from cxhub.core.jobs import enqueue
 from cxhub.core.redaction import ERASED_MARKER, scrub_json
+from cxhub.core.tenancy import Workspace
 from cxhub.customers.contacts import erasure as contacts
 from cxhub.customers.contacts.models import IdentifierKind
 from cxhub.customers.timeline import erasure as timeline
@@ -73,6 +74,19 @@ def get_erasure(session: Session, *, erasure_id: int) -> ErasureRecord:
     return record
 
 
+def _serialise_erasures(session: Session) -> None:
+    """One erasure per workspace at a time: on PostgreSQL the workspace row is locked
+    `FOR NO KEY UPDATE` (inserts referencing the workspace take `FOR KEY SHARE` and are not
+    blocked) until the commit, so a concurrent second erasure of the same person waits and then
+    sees the first one's record (409 `already-erased`), and two first erasures never both create
+    the placeholder. SQLite serialises writers already (BEGIN IMMEDIATE)."""
+    workspace_id = session.info.get("workspace_id")
+    if isinstance(workspace_id, int):
+        session.execute(
+            select(Workspace.id).where(Workspace.id == workspace_id).with_for_update(key_share=True)
+        )
+
+
 def erase_contact(
     session: Session,
     *,
@@ -83,6 +97,7 @@ def erase_contact(
 ) -> ErasureRecord:
     """Erase the contact everywhere; 409 `already-erased` when it was erased before, 404 when
     it never existed (or belongs to another workspace)."""
+    _serialise_erasures(session)
     earlier = find_erasure(session, contact_id=contact_id)
     if earlier is not None:
         raise AlreadyErased(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cxhub.core.redaction import PersonalTokens
@@ -45,9 +46,8 @@ class ErasedPerson:
         return self.identifiers.get(kind, ())
 
 
-def erased_contact_placeholder(session: Session, *, workspace_id: int) -> Contact:
-    """The workspace's placeholder requester for erased people, created on first use."""
-    existing = session.scalar(
+def _find_placeholder(session: Session) -> Contact | None:
+    return session.scalar(
         select(Contact)
         .join(ContactIdentifier, ContactIdentifier.contact_id == Contact.id)
         .where(
@@ -55,6 +55,11 @@ def erased_contact_placeholder(session: Session, *, workspace_id: int) -> Contac
             ContactIdentifier.value == PLACEHOLDER_EXTERNAL_ID,
         )
     )
+
+
+def erased_contact_placeholder(session: Session, *, workspace_id: int) -> Contact:
+    """The workspace's placeholder requester for erased people, created on first use."""
+    existing = _find_placeholder(session)
     if existing is not None:
         return existing
     placeholder = Contact(
@@ -71,8 +76,17 @@ def erased_contact_placeholder(session: Session, *, workspace_id: int) -> Contac
         )
     ]
     refresh_search_keys(placeholder)
-    session.add(placeholder)
-    session.flush()
+    try:
+        # A savepoint: a concurrent first erasure that created it meanwhile makes this insert a
+        # unique violation, which must not abort the caller's transaction.
+        with session.begin_nested():
+            session.add(placeholder)
+            session.flush()
+    except IntegrityError:
+        winner = _find_placeholder(session)
+        if winner is None:
+            raise
+        return winner
     return placeholder
 
 
