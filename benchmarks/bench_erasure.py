@@ -34,7 +34,7 @@ from cxhub.customers.contacts.schemas import ContactCreate
 from cxhub.customers.contacts.service import create_contact
 from cxhub.people import service as people
 from cxhub.people.schemas import UserCreate
-from cxhub.privacy.erasure import erase_contact, finish_erasure
+from cxhub.privacy.erasure import erase_contact, finish_erasure, get_erasure
 from cxhub.service.tickets.actors import Actor
 from cxhub.service.tickets.messages import add_message
 from cxhub.service.tickets.schemas import MessageCreate, TicketCreate
@@ -171,8 +171,14 @@ def main() -> None:
             session.info.pop("cxhub_pending_jobs", None)
         database_seconds = time.perf_counter() - started
         started = time.perf_counter()
+        finish_erasure(
+            runtime.session_factory,
+            workspace_id=workspace_id,
+            erasure_id=erasure_id,
+            data_dir=data_dir,
+        )
         with unit_of_work(runtime.session_factory, workspace_id) as session:
-            counts = dict(finish_erasure(session, erasure_id=erasure_id, data_dir=data_dir).counts)
+            counts = dict(get_erasure(session, erasure_id=erasure_id).counts)
         file_seconds = time.perf_counter() - started
         files = [str(p) for p in (data_dir / "events").rglob("*.parquet")]
         with duckdb.connect() as connection:

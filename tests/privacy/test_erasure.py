@@ -188,7 +188,7 @@ def test_the_placeholder_cannot_be_erased(client: TestClient, tenant: Tenant) ->
     ).json()["requester_id"]
     assert _erase(client, tenant, requester).status_code == 200
     ticket = client.get("/api/v1/tickets", headers=tenant.admin).json()["items"][0]
-    assert_problem(_erase(client, tenant, ticket["requester_id"]), 409, "conflict")
+    assert_problem(_erase(client, tenant, ticket["requester_id"]), 409, "erased-placeholder")
 
 
 def test_erase_needs_the_confirmation(client: TestClient, tenant: Tenant) -> None:
@@ -267,3 +267,34 @@ def test_cli_erase_confirms_prints_counts_and_refuses_twice(
     again = runner.invoke(cli_app, [*command, "--yes"])
     assert again.exit_code == 1
     assert "was erased on" in again.output
+
+
+def test_erasure_never_resets_another_workspace_users_login_counter(
+    client: TestClient, tenant: Tenant, other_tenant: Tenant, runtime: Runtime
+) -> None:
+    """Counters are installation-wide: erasing a contact that shares a user's address (of any
+    workspace) must not reset that user's lockout counter; other counters are forgotten."""
+    from datetime import UTC, datetime
+
+    from cxhub.core.db import SYSTEM_SCOPE, unit_of_work
+    from cxhub.people.models import LoginFailure
+
+    victim = f"{Role.ADMIN.value}-{other_tenant.slug}@example.com"
+    stranger = "stranger-login@example.com"
+    with unit_of_work(runtime.session_factory, SYSTEM_SCOPE) as session:
+        for email in (victim, stranger):
+            session.add(
+                LoginFailure(email=email, failure_count=4, last_failed_at=datetime.now(UTC))
+            )
+    contact = client.post(
+        "/api/v1/contacts",
+        json={"first_name": "Decoy", "emails": [victim.upper(), stranger]},
+        headers=tenant.admin,
+    ).json()
+    erased = _erase(client, tenant, contact["id"])
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["counts"]["login_failures"] == 1
+    with unit_of_work(runtime.session_factory, SYSTEM_SCOPE) as session:
+        left = {f.email: f.failure_count for f in session.scalars(select(LoginFailure)).all()}
+    assert left.get(victim) == 4
+    assert stranger not in left

@@ -69,22 +69,31 @@ def apply_retention_command(
 ) -> None:
     """Apply every workspace's retention policy now, batch after batch until nothing is left."""
     from cxhub.people import service as people
-    from cxhub.privacy.erasure import finish_erasure, pending_erasure_ids
+    from cxhub.privacy.erasure import finish_pending_erasures
     from cxhub.privacy.retention import apply_login_failure_retention, apply_retention
 
     with cli_runtime() as runtime:
         settings = runtime.settings
         size = batch_size or settings.retention_batch_size
         with unit_of_work(runtime.session_factory, SYSTEM_SCOPE) as lookup:
-            if workspace:
-                slugs = [people.get_workspace_by_slug(lookup, workspace).slug]
-            else:
-                slugs = [w.slug for w in people.list_workspaces(lookup)]
-        for slug in slugs:
+            chosen = (
+                [people.get_workspace_by_slug(lookup, workspace)]
+                if workspace
+                else people.list_workspaces(lookup)
+            )
+            targets = [(w.slug, w.id) for w in chosen]
+        for slug, workspace_id in targets:
             if not dry_run:
-                with workspace_session(runtime, slug) as (session, _):
-                    for erasure_id in pending_erasure_ids(session):
-                        finish_erasure(session, erasure_id=erasure_id, data_dir=settings.data_dir)
+                # Each erasure on its own: one that fails is reported, retention still runs.
+                _, failed = finish_pending_erasures(
+                    runtime.session_factory, workspace_id=workspace_id, data_dir=settings.data_dir
+                )
+                if failed:
+                    typer.echo(
+                        f"{slug}: {failed} erasure(s) could not finish their file part "
+                        "(see the log; retried on the next run)",
+                        err=True,
+                    )
             totals: dict[str, int] = {}
             while True:
                 with workspace_session(runtime, slug) as (session, workspace_id):

@@ -11,18 +11,21 @@ job also finishes any erasure a crash left `files_pending`.
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub.core.audit import record_audit, scrub_audit_details
-from cxhub.core.db import utcnow
+from cxhub.core.db import unit_of_work, utcnow
 from cxhub.core.errors import Conflict, NotFound
 from cxhub.core.events import publish
 from cxhub.core.jobs import enqueue
 from cxhub.core.redaction import ERASED_MARKER, scrub_json
+from cxhub.core.tenancy import Workspace
 from cxhub.customers.contacts import erasure as contacts
 from cxhub.customers.contacts.models import IdentifierKind
 from cxhub.customers.timeline import erasure as timeline
@@ -40,6 +43,8 @@ from cxhub.success.tasks import erasure as csm_tasks
 from cxhub.success.usage import erasure as usage
 
 FINISH_ERASURE = "privacy.finish_erasure"
+
+log = logging.getLogger(__name__)
 
 
 class AlreadyErased(Conflict):
@@ -69,6 +74,19 @@ def get_erasure(session: Session, *, erasure_id: int) -> ErasureRecord:
     return record
 
 
+def _serialise_erasures(session: Session) -> None:
+    """One erasure per workspace at a time: on PostgreSQL the workspace row is locked
+    `FOR NO KEY UPDATE` (inserts referencing the workspace take `FOR KEY SHARE` and are not
+    blocked) until the commit, so a concurrent second erasure of the same person waits and then
+    sees the first one's record (409 `already-erased`), and two first erasures never both create
+    the placeholder. SQLite serialises writers already (BEGIN IMMEDIATE)."""
+    workspace_id = session.info.get("workspace_id")
+    if isinstance(workspace_id, int):
+        session.execute(
+            select(Workspace.id).where(Workspace.id == workspace_id).with_for_update(key_share=True)
+        )
+
+
 def erase_contact(
     session: Session,
     *,
@@ -79,6 +97,7 @@ def erase_contact(
 ) -> ErasureRecord:
     """Erase the contact everywhere; 409 `already-erased` when it was erased before, 404 when
     it never existed (or belongs to another workspace)."""
+    _serialise_erasures(session)
     earlier = find_erasure(session, contact_id=contact_id)
     if earlier is not None:
         raise AlreadyErased(
@@ -181,36 +200,115 @@ def erase_contact(
     return record
 
 
-def finish_erasure(session: Session, *, erasure_id: int, data_dir: Path) -> ErasureRecord:
-    """The file part, after the commit: delete attachment files no row uses any more and
-    anonymise the person's compacted usage events. Safe to run again (it finds nothing left)."""
+@dataclass(frozen=True)
+class PendingFiles:
+    """The file part of one erasure, read from its record (no row is held while it runs)."""
+
+    erasure_id: int
+    workspace_id: int
+    attachment_sha256: tuple[str, ...]
+    usage_user_ids: tuple[str, ...]
+    usage_anonymous_ids: tuple[str, ...]
+    pseudonym: str
+
+
+def pending_files(session: Session, *, erasure_id: int) -> PendingFiles | None:
+    """What the file part of erasure `erasure_id` has to do; None once it is complete."""
     record = get_erasure(session, erasure_id=erasure_id)
     if record.status == ErasureStatus.COMPLETE.value:
-        return record
+        return None
     pending = record.pending or {}
-    files = tickets.purge_unreferenced_files(
-        session,
-        store=attachment_store(data_dir),
-        sha256s=set(pending.get("attachment_sha256", [])),
-    )
-    compacted = usage.anonymise_files(
-        data_dir,
+    return PendingFiles(
+        erasure_id=record.id,
         workspace_id=record.workspace_id,
-        user_ids=list(pending.get("usage_user_ids", [])),
-        anonymous_ids=list(pending.get("usage_anonymous_ids", [])),
+        attachment_sha256=tuple(pending.get("attachment_sha256", [])),
+        usage_user_ids=tuple(pending.get("usage_user_ids", [])),
+        usage_anonymous_ids=tuple(pending.get("usage_anonymous_ids", [])),
         pseudonym=str(pending.get("pseudonym") or usage.new_pseudonym()),
     )
-    record.counts = {
-        **(record.counts or {}),
-        "attachment_files_deleted": files,
+
+
+def do_file_work(
+    files: PendingFiles, *, unreferenced_sha256: list[str], data_dir: Path
+) -> dict[str, int]:
+    """Delete the unreferenced attachment files and anonymise the compacted usage events; no
+    database access (run with no transaction open). Answers the counts to record."""
+    store = attachment_store(data_dir)
+    deleted = 0
+    for digest in unreferenced_sha256:
+        path = store.path_for(digest)
+        if path.exists():
+            path.unlink(missing_ok=True)
+            deleted += 1
+    compacted = usage.anonymise_files(
+        data_dir,
+        workspace_id=files.workspace_id,
+        user_ids=list(files.usage_user_ids),
+        anonymous_ids=list(files.usage_anonymous_ids),
+        pseudonym=files.pseudonym,
+    )
+    return {
+        "attachment_files_deleted": deleted,
         "usage_events_in_files": compacted.events,
         "usage_files_rewritten": compacted.files,
     }
-    record.pending = {}
-    record.status = ErasureStatus.COMPLETE.value
-    record.completed_at = utcnow()
-    session.flush()
+
+
+def record_files_done(
+    session: Session, *, erasure_id: int, counts: dict[str, int]
+) -> ErasureRecord:
+    record = get_erasure(session, erasure_id=erasure_id)
+    if record.status != ErasureStatus.COMPLETE.value:
+        record.counts = {**(record.counts or {}), **counts}
+        record.pending = {}
+        record.status = ErasureStatus.COMPLETE.value
+        record.completed_at = utcnow()
+        session.flush()
     return record
+
+
+def finish_erasure(
+    factory: sessionmaker[Session], *, workspace_id: int, erasure_id: int, data_dir: Path
+) -> bool:
+    """The file part, after the commit: delete attachment files no row uses any more and
+    anonymise the person's compacted usage events. The record is read in one short unit of
+    work, the files are rewritten with no transaction open (a Parquet rewrite takes seconds;
+    SQLite's write lock must not wait on it), the status is written in another. Safe to run
+    again (it finds nothing left); answers whether there was anything to do."""
+    with unit_of_work(factory, workspace_id) as session:
+        files = pending_files(session, erasure_id=erasure_id)
+        if files is None:
+            return False
+        unreferenced = tickets.unreferenced_files(session, sha256s=set(files.attachment_sha256))
+    counts = do_file_work(files, unreferenced_sha256=unreferenced, data_dir=data_dir)
+    with unit_of_work(factory, workspace_id) as session:
+        record_files_done(session, erasure_id=erasure_id, counts=counts)
+    return True
+
+
+def finish_pending_erasures(
+    factory: sessionmaker[Session], *, workspace_id: int, data_dir: Path
+) -> tuple[int, int]:
+    """Finish every erasure of the workspace left `files_pending`, each on its own: one that
+    fails is logged and stays pending (the next run retries it), the others and the caller's
+    retention still run. Answers (finished, failed)."""
+    with unit_of_work(factory, workspace_id) as session:
+        erasure_ids = pending_erasure_ids(session)
+    finished = failed = 0
+    for erasure_id in erasure_ids:
+        try:
+            finish_erasure(
+                factory, workspace_id=workspace_id, erasure_id=erasure_id, data_dir=data_dir
+            )
+            finished += 1
+        except Exception:
+            failed += 1
+            log.exception(
+                "finishing erasure %s of workspace %s failed; it stays files_pending",
+                erasure_id,
+                workspace_id,
+            )
+    return finished, failed
 
 
 def pending_erasure_ids(session: Session) -> list[int]:

@@ -98,6 +98,22 @@ def apply_retention(
     now = now or utcnow()
     policy = get_policy(session)
     rules: list[RetentionRuleReport] = []
+    # Expired Parquet days go first, before this transaction writes anything: SQLite's write
+    # lock must not wait on deleting files (the files are expired whatever the rows do).
+    usage_cutoff = (
+        now - timedelta(days=policy.usage_events_days)
+        if policy.usage_events_days is not None
+        else None
+    )
+    expired: list[Path] = []
+    files_removed = 0
+    if usage_cutoff is not None:
+        expired = usage.expired_days(
+            data_dir, workspace_id=workspace_id, before=usage_cutoff.date()
+        )
+        if not dry_run:
+            files_removed = usage.delete_days(expired[:DAYS_PER_RUN])
+            expired = expired[DAYS_PER_RUN:]
 
     days = policy.closed_ticket_messages_days
     if days is not None:
@@ -150,14 +166,11 @@ def apply_retention(
         rules.append(_rule("outbound_mail", days, cutoff, removed, remaining))
 
     days = policy.usage_events_days
-    if days is not None:
-        cutoff = now - timedelta(days=days)
-        removed = 0
-        expired = usage.expired_days(data_dir, workspace_id=workspace_id, before=cutoff.date())
+    if days is not None and usage_cutoff is not None:
+        cutoff = usage_cutoff
+        removed = files_removed
         if not dry_run:
-            removed = usage.delete_inbox_older_than(session, before=cutoff, limit=batch_size)
-            removed += usage.delete_days(expired[:DAYS_PER_RUN])
-            expired = expired[DAYS_PER_RUN:]
+            removed += usage.delete_inbox_older_than(session, before=cutoff, limit=batch_size)
         remaining = usage.count_inbox_older_than(session, before=cutoff) + sum(
             1 for directory in expired for path in directory.iterdir() if path.suffix == ".parquet"
         )

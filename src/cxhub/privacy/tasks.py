@@ -15,7 +15,7 @@ from cxhub.privacy.erasure import (
     FINISH_ERASURE,
     attachment_store,
     finish_erasure,
-    pending_erasure_ids,
+    finish_pending_erasures,
 )
 from cxhub.privacy.retention import (
     PURGE_ATTACHMENT_FILES,
@@ -28,16 +28,35 @@ APPLY_RETENTION = "privacy.apply_retention"
 LOGIN_FAILURE_RETENTION = "privacy.login_failure_retention"
 
 
+def _workspace_of(session: Session) -> int:
+    workspace_id = session.info.get("workspace_id")
+    if not isinstance(workspace_id, int):
+        raise RuntimeError("privacy jobs run scoped to one workspace")
+    return workspace_id
+
+
 def install(runtime: Runtime) -> None:
     settings = runtime.settings
 
+    factory = runtime.session_factory
+
+    # The file part must not hold a transaction open: the job's own session stays unused
+    # (finish_erasure reads and writes in short units of work of its own).
     def run_finish(session: Session, payload: dict[str, Any]) -> None:
-        finish_erasure(session, erasure_id=int(payload["erasure_id"]), data_dir=settings.data_dir)
+        finish_erasure(
+            factory,
+            workspace_id=_workspace_of(session),
+            erasure_id=int(payload["erasure_id"]),
+            data_dir=settings.data_dir,
+        )
 
     def run_retention(session: Session, payload: dict[str, Any]) -> None:
         at = payload.get("at")
-        for erasure_id in pending_erasure_ids(session):
-            finish_erasure(session, erasure_id=erasure_id, data_dir=settings.data_dir)
+        # Each pending erasure in its own units of work: one that fails is logged and retried
+        # next time, and never stops the retention below.
+        finish_pending_erasures(
+            factory, workspace_id=_workspace_of(session), data_dir=settings.data_dir
+        )
         apply_retention(
             session,
             workspace_id=int(session.info["workspace_id"]),

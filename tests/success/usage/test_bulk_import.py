@@ -214,3 +214,27 @@ def test_usage_errors(cxhub: Invoke, tenant: Tenant, tmp_path: Path) -> None:
     assert "file not found" in missing.output
     wrong = cxhub(str(unknown), "--format", "xml", tenant=tenant)
     assert wrong.exit_code == 2
+
+
+def test_the_erased_contact_placeholder_id_is_refused(
+    cxhub: Invoke, settings: Settings, tenant: Tenant, tmp_path: Path
+) -> None:
+    run = unique("r")
+    records = [
+        _track(f"{run}-1", "cxhub:erased-contact"),
+        {"type": "identify", "messageId": f"{run}-2", "userId": " cxhub:erased-contact",
+         "traits": {"email": f"{run}@example.com"}},
+        {"type": "alias", "messageId": f"{run}-3", "userId": f"{run}-u",
+         "previousId": "cxhub:erased-contact"},
+        _track(f"{run}-4", f"{run}-u"),
+    ]  # fmt: skip
+    source = _ndjson(tmp_path / "events.ndjson", records)
+    rejects = tmp_path / "rejects.ndjson"
+    result = cxhub(str(source), "--errors", str(rejects), tenant=tenant)
+    assert result.exit_code == 1, result.output
+    reasons = {
+        r["messageId"]: r["reason"] for r in map(json.loads, rejects.read_text().splitlines())
+    }
+    assert set(reasons) == {f"{run}-1", f"{run}-2", f"{run}-3"}
+    assert all("reserved" in reason for reason in reasons.values())
+    assert [row[0] for row in _stored(settings, tenant)] == [f"{run}-4"]

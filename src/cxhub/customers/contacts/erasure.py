@@ -14,17 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cxhub.core.errors import Conflict
 from cxhub.core.redaction import PersonalTokens
+from cxhub.customers.contacts.identifiers import PLACEHOLDER_EXTERNAL_ID
 from cxhub.customers.contacts.merge import contact_references
 from cxhub.customers.contacts.models import Contact, ContactIdentifier, IdentifierKind
 from cxhub.customers.contacts.names import full_name
+from cxhub.customers.contacts.placeholder import ErasedPlaceholder, is_placeholder
 from cxhub.customers.contacts.service import get_contact, refresh_search_keys
 
-#: The external id that marks the placeholder (identifiers are unique per workspace).
-PLACEHOLDER_EXTERNAL_ID = "cxhub:erased-contact"
 PLACEHOLDER_FIRST_NAME = "Erased"
 PLACEHOLDER_LAST_NAME = "contact"
 
@@ -46,22 +46,8 @@ class ErasedPerson:
         return self.identifiers.get(kind, ())
 
 
-def is_placeholder(session: Session, *, contact_id: int) -> bool:
-    return (
-        session.scalar(
-            select(ContactIdentifier.id).where(
-                ContactIdentifier.contact_id == contact_id,
-                ContactIdentifier.kind == IdentifierKind.EXTERNAL_ID,
-                ContactIdentifier.value == PLACEHOLDER_EXTERNAL_ID,
-            )
-        )
-        is not None
-    )
-
-
-def erased_contact_placeholder(session: Session, *, workspace_id: int) -> Contact:
-    """The workspace's placeholder requester for erased people, created on first use."""
-    existing = session.scalar(
+def _find_placeholder(session: Session) -> Contact | None:
+    return session.scalar(
         select(Contact)
         .join(ContactIdentifier, ContactIdentifier.contact_id == Contact.id)
         .where(
@@ -69,6 +55,11 @@ def erased_contact_placeholder(session: Session, *, workspace_id: int) -> Contac
             ContactIdentifier.value == PLACEHOLDER_EXTERNAL_ID,
         )
     )
+
+
+def erased_contact_placeholder(session: Session, *, workspace_id: int) -> Contact:
+    """The workspace's placeholder requester for erased people, created on first use."""
+    existing = _find_placeholder(session)
     if existing is not None:
         return existing
     placeholder = Contact(
@@ -85,8 +76,17 @@ def erased_contact_placeholder(session: Session, *, workspace_id: int) -> Contac
         )
     ]
     refresh_search_keys(placeholder)
-    session.add(placeholder)
-    session.flush()
+    try:
+        # A savepoint: a concurrent first erasure that created it meanwhile makes this insert a
+        # unique violation, which must not abort the caller's transaction.
+        with session.begin_nested():
+            session.add(placeholder)
+            session.flush()
+    except IntegrityError:
+        winner = _find_placeholder(session)
+        if winner is None:
+            raise
+        return winner
     return placeholder
 
 
@@ -96,7 +96,7 @@ def person_to_erase(session: Session, *, contact_id: int) -> ErasedPerson:
     404 for an unknown id or another workspace's contact; 409 for the placeholder itself."""
     contact = get_contact(session, contact_id=contact_id)
     if is_placeholder(session, contact_id=contact.id):
-        raise Conflict(
+        raise ErasedPlaceholder(
             f"contact {contact.id} is the erased-contact placeholder; it holds no personal data",
             contact_id=contact.id,
         )

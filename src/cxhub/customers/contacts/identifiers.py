@@ -2,7 +2,9 @@
 
 Pure functions, no database: emails are case-folded; phones keep a leading `+` and digits only
 (`00` international prefix becomes `+`); social handles become `network:handle` in lower case;
-external product ids are kept verbatim apart from surrounding whitespace.
+external product ids are kept verbatim apart from surrounding whitespace. The external id
+`cxhub:erased-contact` is reserved for the erased-contact placeholder (contacts/erasure.py): no
+input may claim it.
 """
 
 from __future__ import annotations
@@ -17,11 +19,23 @@ _PHONE_ALLOWED = re.compile(r"^[+0-9\s().\-/]+$")
 _SOCIAL_RE = re.compile(r"^([a-z][a-z0-9_.-]{0,30}):@?([\w.\-]{1,100})$", re.IGNORECASE)
 
 
+#: The external id that marks a workspace's erased-contact placeholder.
+PLACEHOLDER_EXTERNAL_ID = "cxhub:erased-contact"
+
+
 class InvalidIdentifier(ValueError):
     def __init__(self, kind: IdentifierKind, value: str, reason: str) -> None:
         super().__init__(f"invalid {kind.value} {value!r}: {reason}")
         self.kind = kind
         self.value = value
+
+
+class ReservedIdentifier(InvalidIdentifier):
+    """The value names the erased-contact placeholder, which no input may claim."""
+
+
+def is_reserved_external_id(value: str) -> bool:
+    return value.strip() == PLACEHOLDER_EXTERNAL_ID
 
 
 def _fold(value: str) -> str:
@@ -64,6 +78,10 @@ def normalise_external_id(value: str) -> str:
     cleaned = value.strip()
     if not cleaned or len(cleaned) > 200:
         raise InvalidIdentifier(IdentifierKind.EXTERNAL_ID, value, "must be 1-200 characters")
+    if cleaned == PLACEHOLDER_EXTERNAL_ID:
+        raise ReservedIdentifier(
+            IdentifierKind.EXTERNAL_ID, value, "reserved for the erased-contact placeholder"
+        )
     return cleaned
 
 

@@ -20,6 +20,7 @@ from cxhub.core.errors import ValidationFailed
 from cxhub.core.events import publish
 from cxhub.customers.contacts.events import ContactsMerged
 from cxhub.customers.contacts.models import Contact
+from cxhub.customers.contacts.placeholder import refuse_placeholder
 from cxhub.customers.contacts.schemas import ContactOut
 from cxhub.customers.contacts.service import (
     attribute_touchpoints_to_account,
@@ -48,6 +49,8 @@ def merge_contacts(
     loser = get_contact(session, contact_id=loser_id, follow_merges=False)
     if winner.id == loser.id:
         raise ValidationFailed("cannot merge a contact into itself", field="loser_id")
+    refuse_placeholder(session, contact_id=winner.id, action="merged")
+    refuse_placeholder(session, contact_id=loser.id, action="merged")
     workspace_id = winner.workspace_id
     snapshot = ContactOut.of(loser).model_dump(mode="json")
     for name in _PROFILE_FIELDS:

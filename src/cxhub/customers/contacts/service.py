@@ -28,11 +28,16 @@ from cxhub.customers.contacts.identifiers import (
     FREE_MAIL_DOMAINS,
     RESOLUTION_PRIORITY,
     InvalidIdentifier,
+    ReservedIdentifier,
     email_domain,
     normalise,
 )
 from cxhub.customers.contacts.models import Contact, ContactIdentifier, IdentifierKind
 from cxhub.customers.contacts.names import name_search_keys
+from cxhub.customers.contacts.placeholder import (
+    refuse_placeholder,
+    refuse_reserved_external_id,
+)
 from cxhub.customers.contacts.schemas import (
     ContactCreate,
     ContactFields,
@@ -50,6 +55,9 @@ def normalise_identifiers(data: ContactIdentifiers) -> list[Key]:
         for value in values:
             try:
                 keys.append((kind, normalise(kind, value)))
+            except ReservedIdentifier:
+                refuse_reserved_external_id(value)
+                raise
             except InvalidIdentifier as exc:
                 raise ValidationFailed(str(exc), field=f"{kind.value}s") from None
     return list(dict.fromkeys(keys))
@@ -165,6 +173,7 @@ def identify_contact(session: Session, *, workspace_id: int, data: ContactCreate
     rank = {kind: i for i, kind in enumerate(RESOLUTION_PRIORITY)}
     best = min(owners, key=lambda key: (rank[key[0]], keys.index(key)))
     contact = get_contact(session, contact_id=owners[best])
+    refuse_placeholder(session, contact_id=contact.id, action="identified")
     if data.account_id is not None:
         get_account(session, account_id=data.account_id)
     _apply_fields(contact, data, only_blank=True)
@@ -199,6 +208,7 @@ def get_contact(session: Session, *, contact_id: int, follow_merges: bool = True
 
 def update_contact(session: Session, *, contact_id: int, data: ContactUpdate) -> Contact:
     contact = get_contact(session, contact_id=contact_id)
+    refuse_placeholder(session, contact_id=contact.id, action="edited")
     changes = data.model_dump(exclude_unset=True)
     if changes.get("account_id") is not None:
         get_account(session, account_id=changes["account_id"])
@@ -248,6 +258,7 @@ def update_contact(session: Session, *, contact_id: int, data: ContactUpdate) ->
 def delete_contact(session: Session, *, contact_id: int) -> None:
     """Erase a person: identifiers and touchpoints go with them (right to erasure)."""
     contact = get_contact(session, contact_id=contact_id, follow_merges=False)
+    refuse_placeholder(session, contact_id=contact.id, action="deleted")
     workspace_id = contact.workspace_id
     for tombstone in session.scalars(select(Contact).where(Contact.merged_into_id == contact.id)):
         session.delete(tombstone)

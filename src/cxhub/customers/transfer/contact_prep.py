@@ -16,7 +16,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cxhub.customers.contacts.identifiers import InvalidIdentifier, normalise
+from cxhub.customers.contacts.identifiers import (
+    PLACEHOLDER_EXTERNAL_ID,
+    InvalidIdentifier,
+    normalise,
+)
 from cxhub.customers.contacts.models import IdentifierKind
 from cxhub.customers.transfer.mapping import ColumnPlan
 from cxhub.customers.transfer.records import (
@@ -70,7 +74,7 @@ def fast_normalise(kind: IdentifierKind, value: str) -> str:
                 return "+" + digits if international else digits
     elif kind is IdentifierKind.EXTERNAL_ID:
         cleaned = value.strip()
-        if cleaned and len(cleaned) <= 200:
+        if cleaned and len(cleaned) <= 200 and cleaned != PLACEHOLDER_EXTERNAL_ID:
             return cleaned
     return normalise(kind, value)  # social handles, and every error message
 

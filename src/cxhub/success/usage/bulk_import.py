@@ -33,6 +33,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from cxhub.customers.contacts.identifiers import PLACEHOLDER_EXTERNAL_ID
 from cxhub.success.usage.storage import (
     day_dir,
     event_files,
@@ -46,6 +47,7 @@ from cxhub.success.usage.validation import (
     MAX_EVENT_NAME_CHARS,
     MAX_ID_CHARS,
     MAX_MESSAGE_ID_CHARS,
+    RESERVED_USER_ID,
     SCALAR_ALLOWANCE,
 )
 
@@ -223,6 +225,9 @@ def _check_sql(reader: str, types: dict[str, str], received_at: datetime) -> str
                 WHEN length(messageId) > {MAX_MESSAGE_ID_CHARS}
                     THEN 'messageId must be a string of at most {MAX_MESSAGE_ID_CHARS} chars'
                 {id_checks}
+                WHEN trim(userId) = '{PLACEHOLDER_EXTERNAL_ID}'
+                    OR (type = 'alias' AND trim(previousId) = '{PLACEHOLDER_EXTERNAL_ID}')
+                    THEN '{RESERVED_USER_ID}'
                 WHEN userId IS NULL AND anonymousId IS NULL
                     THEN 'userId or anonymousId is required'
                 WHEN type = 'track' AND (event IS NULL OR trim(event) = '')

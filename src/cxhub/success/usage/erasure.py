@@ -13,9 +13,12 @@ Retention deletes whole event days: the inbox rows and the `day=` partition dire
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -103,6 +106,36 @@ _MATCH = (
 )
 
 
+@contextmanager
+def _rewrite_lock(data_dir: Path, workspace_id: int) -> Iterator[None]:
+    """One rewriter per workspace store at a time, across processes (the request's job and the
+    retention job of another process): two erasures rewriting the same file from the same
+    original would each drop the other's anonymisation."""
+    root = workspace_dir(data_dir, workspace_id)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".rewrite.lock", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _replace_with(path: Path, connection: duckdb.DuckDBPyConnection, query: str) -> None:
+    """Write `query` to a temporary file of a unique name next to `path` (which `event_files`
+    never lists), fsync it and move it over `path`; the temporary file never outlives a failure."""
+    temporary = path.with_name(f".{path.name}.tmp-{secrets.token_hex(8)}")
+    try:
+        connection.execute(
+            f"COPY ({query}) TO {sql_literal(temporary)} (FORMAT PARQUET, COMPRESSION ZSTD)"
+        )
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def anonymise_files(
     data_dir: Path,
     *,
@@ -114,12 +147,13 @@ def anonymise_files(
     """Rewrite the workspace's Parquet files that hold events of `user_ids` (or of an anonymous
     id any of those events, or `anonymous_ids`, carried); answers how many events and files were rewritten."""
     result = UsageErasure()
-    files = [f.path for f in event_files(data_dir, workspace_id)]
-    if not user_ids or not files:
+    if not user_ids or not event_files(data_dir, workspace_id):
         return result
     if not pseudonym.startswith(PSEUDONYM_PREFIX) or not pseudonym[7:].isalnum():
         raise ValueError("not a pseudonym made by new_pseudonym()")
-    with duckdb.connect() as connection:
+    with _rewrite_lock(data_dir, workspace_id), duckdb.connect() as connection:
+        # Listed under the lock: a file another rewriter replaced meanwhile is read afresh.
+        files = [f.path for f in event_files(data_dir, workspace_id)]
         connection.execute("CREATE TEMP TABLE erased_users(value VARCHAR)")
         connection.execute("CREATE TEMP TABLE erased_anonymous(value VARCHAR)")
         connection.executemany("INSERT INTO erased_users VALUES (?)", [[u] for u in user_ids])
@@ -143,14 +177,8 @@ def anonymise_files(
             matched = matches.get(path, 0)
             if not matched:
                 continue
-            temporary = path.with_name(path.name + ".tmp")
             query = _REWRITE.format(m=_MATCH, p=f"'{pseudonym}'", f=sql_literal(path))
-            connection.execute(
-                f"COPY ({query}) TO {sql_literal(temporary)} (FORMAT PARQUET, COMPRESSION ZSTD)"
-            )
-            with open(temporary, "rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
+            _replace_with(path, connection, query)
             result.events += matched
             result.files += 1
     return result

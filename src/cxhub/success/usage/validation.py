@@ -17,6 +17,8 @@ from typing import Any
 
 import orjson
 
+from cxhub.customers.contacts.identifiers import PLACEHOLDER_EXTERNAL_ID, is_reserved_external_id
+
 MAX_EVENT_BYTES = 32 * 1024
 MAX_BATCH_BYTES = 500 * 1024
 MAX_ID_CHARS = 200
@@ -35,6 +37,12 @@ class Rejection:
 
     def as_dict(self) -> dict[str, Any]:
         return {"index": self.index, "messageId": self.message_id, "reason": self.reason}
+
+
+#: The erased-contact placeholder's external id may not be claimed by a product user.
+RESERVED_USER_ID = (
+    f"userId {PLACEHOLDER_EXTERNAL_ID} is reserved for the erased-contact placeholder"
+)
 
 
 class InvalidEvent(ValueError):
@@ -125,6 +133,8 @@ def validate_call(
     elif not isinstance(message_id, str) or len(message_id) > MAX_MESSAGE_ID_CHARS:
         raise InvalidEvent(f"messageId must be a string of at most {MAX_MESSAGE_ID_CHARS} chars")
     user_id = _identifier(call.get("userId"), "userId")
+    if user_id is not None and is_reserved_external_id(user_id):
+        raise InvalidEvent(RESERVED_USER_ID)
     anonymous_id = _identifier(call.get("anonymousId"), "anonymousId")
     if user_id is None and anonymous_id is None:
         raise InvalidEvent("userId or anonymousId is required")
@@ -153,6 +163,8 @@ def validate_call(
         payload = _object(call.get("traits"), "traits")
     else:  # alias
         previous_id = _identifier(call.get("previousId"), "previousId")
+        if previous_id is not None and is_reserved_external_id(previous_id):
+            raise InvalidEvent(RESERVED_USER_ID)
         if previous_id is None or user_id is None:
             raise InvalidEvent("alias needs a previousId and a userId")
         payload = {"previousId": previous_id}
