@@ -28,6 +28,7 @@ from cxhub.success.usage.schemas import WriteKeyCreate, WriteKeyCreated, WriteKe
 from cxhub.success.usage.validation import (
     MAX_BATCH_BYTES,
     MAX_EVENT_BYTES,
+    NestedTooDeeply,
     parse_json,
     validate_batch,
 )
@@ -292,6 +293,8 @@ def _check(
 ) -> _Checked:
     try:
         payload = parse_json(body)
+    except NestedTooDeeply:
+        raise InvalidTrackingCall("the body nests too deeply") from None
     except (ValueError, UnicodeDecodeError):
         raise InvalidTrackingCall("the body is not JSON") from None
     if not isinstance(payload, dict):
