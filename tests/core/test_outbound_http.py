@@ -50,6 +50,14 @@ NOTHING_ALLOWED = OutboundPolicy()
         "http://[fc00::1]/",  # unique local
         "http://[ff02::1]/",  # multicast
         "http://[2002:7f00:1::]/",  # 6to4 wrapping 127.0.0.1
+        "http://[64:ff9b::7f00:1]/",  # NAT64 (well-known prefix) to 127.0.0.1
+        "http://[64:ff9b::a9fe:a9fe]/",  # NAT64 to the metadata address
+        "http://[64:ff9b::10.0.0.1]/",
+        "http://[64:ff9b:1::808:808]/",  # local-use NAT64: never public, even to 8.8.8.8
+        "http://[::ffff:0:7f00:1]/",  # IPv4-translated 127.0.0.1
+        "http://[::ffff:0:a9fe:a9fe]/",
+        "http://[::127.0.0.1]/",  # IPv4-compatible (deprecated)
+        "http://[::808:808]/",  # IPv4-compatible, even to a public address
         "http://2130706433/",  # 127.0.0.1 in decimal
         "http://0x7f000001/",  # in hex
         "http://0177.0.0.1/",  # in octal
@@ -108,6 +116,22 @@ def test_is_public_judges_embedded_ipv4() -> None:
     assert is_public(ipaddress.ip_address("::ffff:8.8.8.8"))
     assert not is_public(ipaddress.ip_address("::ffff:192.168.0.1"))
     assert not is_public(ipaddress.ip_address("2001:0:4136:e378:8000:63bf:f5ff:fffe"))  # Teredo
+    assert is_public(ipaddress.ip_address("64:ff9b::8.8.8.8"))  # NAT64 to a public address
+    assert not is_public(ipaddress.ip_address("64:ff9b::192.168.0.1"))
+    assert is_public(ipaddress.ip_address("::ffff:0:8.8.8.8"))  # translated, public
+    assert not is_public(ipaddress.ip_address("::ffff:0:192.168.0.1"))
+
+
+def test_allowed_networks_cover_translated_and_compatible_addresses() -> None:
+    policy = OutboundPolicy.parse("127.0.0.0/8")
+    for url in (
+        "http://[::127.0.0.1]/",
+        "http://[64:ff9b::127.0.0.1]/",
+        "http://[::ffff:0:7f00:1]/",
+    ):
+        assert check_url(url, policy).address
+    with pytest.raises(OutboundRefused):
+        check_url("http://[::10.0.0.1]/", policy)
 
 
 def test_policy_parsing_and_settings() -> None:

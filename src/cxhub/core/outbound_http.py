@@ -77,12 +77,26 @@ def _system_resolver(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
+# IPv6 ranges whose last 32 bits are an IPv4 address the traffic ends up at.
+NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052
+NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215, a network's own translator
+IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")  # RFC 2765 (SIIT)
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # RFC 4291, deprecated
+# Never public on their own (local-use translator, deprecated form): allowed only by the policy.
+NEVER_PUBLIC = (NAT64_LOCAL, IPV4_COMPATIBLE)
+
+
 def embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 address stands for (mapped, 6to4, Teredo), if any."""
+    """The IPv4 address an IPv6 address stands for (mapped, translated, NAT64, IPv4-compatible,
+    6to4, Teredo), if any."""
     if not isinstance(address, ipaddress.IPv6Address):
         return None
     if address.ipv4_mapped is not None:
         return address.ipv4_mapped
+    if any(address in net for net in (NAT64_WELL_KNOWN, NAT64_LOCAL, IPV4_TRANSLATED)) or (
+        address in IPV4_COMPATIBLE
+    ):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     if address.sixtofour is not None:
         return address.sixtofour
     if address.teredo is not None:
@@ -91,7 +105,10 @@ def embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
 
 
 def is_public(address: Address) -> bool:
-    """True for a globally routable unicast address."""
+    """True for a globally routable unicast address (and, for an IPv6 address standing for an
+    IPv4 one, only when that one is public too)."""
+    if isinstance(address, ipaddress.IPv6Address) and any(address in n for n in NEVER_PUBLIC):
+        return False
     inner = embedded_ipv4(address)
     if inner is not None and not is_public(inner):
         return False
