@@ -6,14 +6,17 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from cxhub.core.outbound_http import (
+    NETWORK_ERRORS,
     OutboundPolicy,
     OutboundRefused,
+    OutboundTimeout,
     UnsafeTarget,
     check_configured_url,
     check_url,
@@ -318,3 +321,65 @@ def test_configured_urls_follow_the_allow_list_and_leave_names_to_send_time() ->
     assert check_configured_url("http://10.0.0.5/", None) == "http://10.0.0.5/"
     with pytest.raises(UnsafeTarget, match="only http and https"):
         check_configured_url("file:///etc/passwd", None)
+
+
+# --- the whole exchange has a deadline -------------------------------------------------------
+
+
+@pytest.fixture
+def drip_server() -> Iterator[int]:
+    """Answers `/headers` with its headers, `/body` with its body, a byte every 0.2 s (4 s in
+    all): every socket read succeeds within the per-operation timeout, the whole never does."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def drip(conn: socket.socket) -> None:
+        with conn:
+            request = conn.recv(65536)
+            head = b"HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n"
+            slow = head + b"x" * 20 if b" /headers " in request else b"x" * 20
+            if b" /body " in request:
+                conn.sendall(head)
+            try:
+                for byte in slow[:20]:
+                    if stop.wait(0.2):
+                        return
+                    conn.sendall(bytes([byte]))
+                conn.sendall(slow[20:])
+            except OSError:
+                return  # the client gave up
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=drip, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield int(listener.getsockname()[1])
+    stop.set()
+    thread.join(timeout=2)
+    listener.close()
+
+
+@pytest.mark.parametrize("path", ["/headers", "/body"])
+def test_a_dripping_server_cannot_hold_the_caller_past_the_total_timeout(
+    drip_server: int, path: str
+) -> None:
+    policy = OutboundPolicy.parse("127.0.0.1")
+    started = time.monotonic()
+    with pytest.raises(OutboundTimeout, match=r"within 0\.8 s"):
+        send(
+            "POST",
+            f"http://127.0.0.1:{drip_server}{path}",
+            policy=policy,
+            body=b"{}",
+            timeout=1.0,
+            total_timeout=0.8,
+        )
+    assert time.monotonic() - started < 2.0
+    assert issubclass(OutboundTimeout, NETWORK_ERRORS)  # callers record it as a network failure

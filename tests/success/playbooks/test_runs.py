@@ -3,6 +3,7 @@ each action's outcome, conditions, and the run log's workspace isolation."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -447,6 +448,34 @@ def test_webhooks_are_signed_and_private_targets_need_the_allow_list(
     second = runs(client, tenant, book["id"])[0]
     assert second["actions"][0]["status"] == "failed"
     assert "127.0.0.1 is a private or reserved address" in second["actions"][0]["detail"]
+    assert len(received) == 1
+
+
+def test_a_slow_receiver_fails_the_action_at_the_total_timeout(
+    client: TestClient,
+    runtime: Runtime,
+    tenant: Tenant,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cxhub.success.playbooks import webhooks
+
+    url, received = receiver
+    monkeypatch.setattr(runtime.settings, "outbound_http_allow", "127.0.0.1/32")
+    monkeypatch.setattr(webhooks, "TOTAL_SECONDS", 0.8)
+    acme = account(client, tenant)
+    book = playbook(
+        client,
+        tenant,
+        trigger={"type": "health_band", "bands": ["poor"]},
+        actions=[{"type": "webhook", "url": url.replace("/hook", "/slow")}],
+    )
+    started = time.monotonic()
+    emit(tenant, _band(tenant, acme, "poor", "fair"))
+    assert time.monotonic() - started < 3.0
+    action = runs(client, tenant, book["id"])[0]["actions"][0]
+    assert action["status"] == "failed", action
+    assert "no complete answer within 0.8 s" in action["detail"]
     assert len(received) == 1
 
 

@@ -36,7 +36,8 @@ from cxhub.success.playbooks.schemas import PlaybookRunOut
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Cxhub-Signature"
-TIMEOUT_SECONDS = 10.0
+TIMEOUT_SECONDS = 10.0  # per socket operation
+TOTAL_SECONDS = 30.0  # the whole post: connect, send, the answer's headers and body
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -125,6 +126,7 @@ def deliver_webhook(
                 SIGNATURE_HEADER: sign(request.secret, request.body, int(now())),
             },
             timeout=TIMEOUT_SECONDS,
+            total_timeout=TOTAL_SECONDS,
             # The signature must reach only the configured receiver: a redirect is a failure.
             follow_redirects=False,
         )
