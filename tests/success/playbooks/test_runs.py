@@ -479,6 +479,52 @@ def test_a_slow_receiver_fails_the_action_at_the_total_timeout(
     assert len(received) == 1
 
 
+def test_a_webhook_whose_job_was_lost_is_queued_again_by_the_hourly_evaluation(
+    client: TestClient,
+    runtime: Runtime,
+    tenant: Tenant,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cxhub.core.jobs import JobRequest
+    from cxhub.success.playbooks.actions import DELIVER_WEBHOOK
+    from cxhub.success.playbooks.tasks import EVALUATE
+    from cxhub.success.playbooks.webhooks import REQUEUE_AFTER
+
+    url, received = receiver
+    monkeypatch.setattr(runtime.settings, "outbound_http_allow", "127.0.0.1/32")
+    acme = account(client, tenant)
+    book = playbook(
+        client,
+        tenant,
+        trigger={"type": "health_band", "bands": ["poor"]},
+        actions=[{"type": "webhook", "url": url}],
+    )
+    submit = runtime.job_queue.submit
+
+    def lose_webhooks(request: JobRequest) -> None:  # the process stopped before the post
+        if request.name != DELIVER_WEBHOOK:
+            submit(request)
+
+    monkeypatch.setattr(runtime.job_queue, "submit", lose_webhooks)
+    emit(tenant, _band(tenant, acme, "poor", "fair"))
+    monkeypatch.setattr(runtime.job_queue, "submit", submit)
+    assert runs(client, tenant, book["id"])[0]["actions"][0]["status"] == "queued"
+    created = datetime.now(UTC)
+
+    def evaluate(at: datetime) -> None:
+        runtime.job_queue.submit(JobRequest(EVALUATE, tenant.workspace_id, {"at": at.isoformat()}))
+
+    evaluate(created + REQUEUE_AFTER - timedelta(minutes=1))  # its job may still be on its way
+    assert runs(client, tenant, book["id"])[0]["actions"][0]["status"] == "queued"
+    assert received == []
+    evaluate(created + REQUEUE_AFTER + timedelta(minutes=1))
+    assert runs(client, tenant, book["id"])[0]["actions"][0]["status"] == "sent"
+    assert len(received) == 1
+    evaluate(created + 2 * REQUEUE_AFTER)  # sent: not again
+    assert len(received) == 1
+
+
 def test_the_run_log_and_enrolments_stay_in_their_workspace(
     client: TestClient, tenant: Tenant, other_tenant: Tenant
 ) -> None:
