@@ -279,6 +279,10 @@ def test_grouped_by_month_matches_the_revenue_metrics(
         ({"from": "March"}, None),
         ({"currency": "euro"}, None),
         ({"currency": "E1R"}, "currency"),
+        ({"to": "9999-12"}, "to"),  # its month end would be in year 10000
+        ({"from": "0001-01", "to": "1900-06"}, "from"),  # the month before is in year 0
+        ({"from": "1899-12", "to": "1900-06"}, "from"),
+        ({"to": "2201-01"}, "to"),
     ],
 )
 def test_bad_parameters_are_problems(

@@ -6,14 +6,17 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from cxhub.core.outbound_http import (
+    NETWORK_ERRORS,
     OutboundPolicy,
     OutboundRefused,
+    OutboundTimeout,
     UnsafeTarget,
     check_configured_url,
     check_url,
@@ -50,6 +53,14 @@ NOTHING_ALLOWED = OutboundPolicy()
         "http://[fc00::1]/",  # unique local
         "http://[ff02::1]/",  # multicast
         "http://[2002:7f00:1::]/",  # 6to4 wrapping 127.0.0.1
+        "http://[64:ff9b::7f00:1]/",  # NAT64 (well-known prefix) to 127.0.0.1
+        "http://[64:ff9b::a9fe:a9fe]/",  # NAT64 to the metadata address
+        "http://[64:ff9b::10.0.0.1]/",
+        "http://[64:ff9b:1::808:808]/",  # local-use NAT64: never public, even to 8.8.8.8
+        "http://[::ffff:0:7f00:1]/",  # IPv4-translated 127.0.0.1
+        "http://[::ffff:0:a9fe:a9fe]/",
+        "http://[::127.0.0.1]/",  # IPv4-compatible (deprecated)
+        "http://[::808:808]/",  # IPv4-compatible, even to a public address
         "http://2130706433/",  # 127.0.0.1 in decimal
         "http://0x7f000001/",  # in hex
         "http://0177.0.0.1/",  # in octal
@@ -108,6 +119,22 @@ def test_is_public_judges_embedded_ipv4() -> None:
     assert is_public(ipaddress.ip_address("::ffff:8.8.8.8"))
     assert not is_public(ipaddress.ip_address("::ffff:192.168.0.1"))
     assert not is_public(ipaddress.ip_address("2001:0:4136:e378:8000:63bf:f5ff:fffe"))  # Teredo
+    assert is_public(ipaddress.ip_address("64:ff9b::8.8.8.8"))  # NAT64 to a public address
+    assert not is_public(ipaddress.ip_address("64:ff9b::192.168.0.1"))
+    assert is_public(ipaddress.ip_address("::ffff:0:8.8.8.8"))  # translated, public
+    assert not is_public(ipaddress.ip_address("::ffff:0:192.168.0.1"))
+
+
+def test_allowed_networks_cover_translated_and_compatible_addresses() -> None:
+    policy = OutboundPolicy.parse("127.0.0.0/8")
+    for url in (
+        "http://[::127.0.0.1]/",
+        "http://[64:ff9b::127.0.0.1]/",
+        "http://[::ffff:0:7f00:1]/",
+    ):
+        assert check_url(url, policy).address
+    with pytest.raises(OutboundRefused):
+        check_url("http://[::10.0.0.1]/", policy)
 
 
 def test_policy_parsing_and_settings() -> None:
@@ -294,3 +321,65 @@ def test_configured_urls_follow_the_allow_list_and_leave_names_to_send_time() ->
     assert check_configured_url("http://10.0.0.5/", None) == "http://10.0.0.5/"
     with pytest.raises(UnsafeTarget, match="only http and https"):
         check_configured_url("file:///etc/passwd", None)
+
+
+# --- the whole exchange has a deadline -------------------------------------------------------
+
+
+@pytest.fixture
+def drip_server() -> Iterator[int]:
+    """Answers `/headers` with its headers, `/body` with its body, a byte every 0.2 s (4 s in
+    all): every socket read succeeds within the per-operation timeout, the whole never does."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def drip(conn: socket.socket) -> None:
+        with conn:
+            request = conn.recv(65536)
+            head = b"HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n"
+            slow = head + b"x" * 20 if b" /headers " in request else b"x" * 20
+            if b" /body " in request:
+                conn.sendall(head)
+            try:
+                for byte in slow[:20]:
+                    if stop.wait(0.2):
+                        return
+                    conn.sendall(bytes([byte]))
+                conn.sendall(slow[20:])
+            except OSError:
+                return  # the client gave up
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=drip, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield int(listener.getsockname()[1])
+    stop.set()
+    thread.join(timeout=2)
+    listener.close()
+
+
+@pytest.mark.parametrize("path", ["/headers", "/body"])
+def test_a_dripping_server_cannot_hold_the_caller_past_the_total_timeout(
+    drip_server: int, path: str
+) -> None:
+    policy = OutboundPolicy.parse("127.0.0.1")
+    started = time.monotonic()
+    with pytest.raises(OutboundTimeout, match=r"within 0\.8 s"):
+        send(
+            "POST",
+            f"http://127.0.0.1:{drip_server}{path}",
+            policy=policy,
+            body=b"{}",
+            timeout=1.0,
+            total_timeout=0.8,
+        )
+    assert time.monotonic() - started < 2.0
+    assert issubclass(OutboundTimeout, NETWORK_ERRORS)  # callers record it as a network failure

@@ -180,6 +180,10 @@ def test_bad_parameters_are_problems(client: TestClient, tenant: Tenant) -> None
         f"{API}/expansion", params={"as_of": "2026-06-01T00:00:00"}, headers=tenant.admin
     )
     assert_problem(naive, 422, "validation-error")
+    for moment in ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"):  # windows leave the calendar
+        for path in (f"{API}/expansion", f"{API}/accounts/1/expansion", f"{API}/accounts/1/usage"):
+            outside = client.get(path, params={"as_of": moment}, headers=tenant.admin)
+            assert assert_problem(outside, 422, "validation-error")["field"] == "as_of"
     action = client.get(f"{API}/expansion", params={"action": "discount"}, headers=tenant.admin)
     assert_problem(action, 422, "validation-error")
     limit = client.get(f"{API}/expansion", params={"limit": 0}, headers=tenant.admin)

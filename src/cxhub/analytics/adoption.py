@@ -24,6 +24,7 @@ import duckdb
 import numpy as np
 from sqlalchemy.orm import Session
 
+from cxhub.core.errors import ValidationFailed
 from cxhub.success.usage import service as usage
 from cxhub.success.usage.storage import columns_to_arrays, event_files, sql_literal
 
@@ -313,6 +314,26 @@ def licensed_seats_of(custom_attributes: dict[str, Any] | None) -> int | None:
     if isinstance(seats, bool) or not isinstance(seats, int | float) or seats < 0:
         return None
     return int(seats)
+
+
+EARLIEST_AS_OF_YEAR = 1900
+LATEST_AS_OF_YEAR = 2200
+
+
+def usage_moment(as_of: datetime | None) -> datetime:
+    """The `as_of` query parameter of the adoption/expansion routes as a UTC moment (default
+    now): it needs a time zone and a year in EARLIEST_AS_OF_YEAR–LATEST_AS_OF_YEAR, so the
+    windows before it stay inside the calendar; ValidationFailed (422) otherwise."""
+    if as_of is None:
+        return datetime.now(UTC)
+    if as_of.tzinfo is None:
+        raise ValidationFailed("as_of needs a time zone (e.g. 2026-11-01T00:00:00Z)", field="as_of")
+    if not EARLIEST_AS_OF_YEAR <= as_of.year <= LATEST_AS_OF_YEAR:
+        raise ValidationFailed(
+            f"as_of must fall between {EARLIEST_AS_OF_YEAR} and {LATEST_AS_OF_YEAR}",
+            field="as_of",
+        )
+    return as_of.astimezone(UTC)
 
 
 def usage_window(as_of: datetime) -> tuple[datetime, datetime]:

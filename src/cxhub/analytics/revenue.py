@@ -42,6 +42,12 @@ def months_between(first: date, last: date) -> list[date]:
     return [add_months(month_of(first), i) for i in range(span + 1)]
 
 
+# The months a report period may cover: far enough inside the calendar (years 1–9999) that the
+# month before the first and after the last still exist.
+EARLIEST_MONTH = date(1900, 1, 1)
+LATEST_MONTH = date(2200, 12, 1)
+
+
 def parse_month(text: str) -> date:
     """`YYYY-MM` → the first of that month; ValueError otherwise."""
     year, sep, month = text.partition("-")

@@ -13,6 +13,8 @@ from pydantic import BaseModel, Field
 
 from cxhub.analytics import revenue_kpis
 from cxhub.analytics.revenue import (
+    EARLIEST_MONTH,
+    LATEST_MONTH,
     Cohort,
     MonthMovements,
     PeriodRetention,
@@ -205,17 +207,24 @@ def _parsed_month(text: str, name: str) -> date:
 
 
 def month_period(start: str | None, end: str | None) -> tuple[date, date]:
+    """The months `from`–`to` of a report (default: the 12 months up to this one), within
+    EARLIEST_MONTH–LATEST_MONTH and at most MAX_MONTHS long; ValidationFailed (422) otherwise."""
     last = _parsed_month(end, "to") if end else month_of(datetime.now(UTC).date())
-    try:
-        first = _parsed_month(start, "from") if start else add_months(last, -11)
-        too_long = add_months(first, MAX_MONTHS) <= last
-    except (ValueError, OverflowError):  # months beyond year 9999 or before year 1
-        raise ValidationFailed("the period is outside the calendar", field="from") from None
+    _check_bounds(last, "to")
+    first = _parsed_month(start, "from") if start else max(add_months(last, -11), EARLIEST_MONTH)
+    _check_bounds(first, "from")
     if first > last:
         raise ValidationFailed("from must not be after to", field="from")
-    if too_long:
+    if add_months(first, MAX_MONTHS) <= last:
         raise ValidationFailed(f"the period may span at most {MAX_MONTHS} months", field="from")
     return first, last
+
+
+def _check_bounds(month: date, name: str) -> None:
+    if not EARLIEST_MONTH <= month <= LATEST_MONTH:
+        raise ValidationFailed(
+            f"{name} must fall between {EARLIEST_MONTH:%Y-%m} and {LATEST_MONTH:%Y-%m}", field=name
+        )
 
 
 @router.get("/metrics/revenue", response_model=RevenueMetricsOut, response_model_by_alias=True)

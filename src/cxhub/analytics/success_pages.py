@@ -20,7 +20,13 @@ from sqlalchemy.orm import Session
 from cxhub.analytics import adoption, revenue_kpis
 from cxhub.analytics.health import Scorecard
 from cxhub.analytics.pages import CHART_PAGE_HEADERS
-from cxhub.analytics.revenue import add_months, month_of, parse_month
+from cxhub.analytics.revenue import (
+    EARLIEST_MONTH,
+    LATEST_MONTH,
+    add_months,
+    month_of,
+    parse_month,
+)
 from cxhub.analytics.revenue_charts import revenue_charts
 from cxhub.analytics.success_charts import (
     HealthPoint,
@@ -164,6 +170,8 @@ def _months(first: str, last: str, today: date) -> tuple[date, date]:
         start = parse_month(first.strip()) if first.strip() else add_months(end, 1 - DEFAULT_MONTHS)
     except (ValueError, OverflowError):
         raise ValueError(BAD_MONTH) from None
+    if not EARLIEST_MONTH <= start <= LATEST_MONTH or not EARLIEST_MONTH <= end <= LATEST_MONTH:
+        raise ValueError(BAD_MONTH)
     if start > end:
         raise ValueError(MONTHS_REVERSED)
     if add_months(start, MAX_MONTHS) <= end:

@@ -13,7 +13,6 @@ from pydantic import BaseModel, Field
 from cxhub.analytics import adoption, revenue_kpis
 from cxhub.analytics.service_kpis import check_period
 from cxhub.api.deps import DbSession, Principal, TransactionalRoute, get_runtime, require
-from cxhub.core.errors import ValidationFailed
 from cxhub.core.permissions import Permission
 from cxhub.customers.accounts import service as accounts
 from cxhub.customers.contacts import service as contacts
@@ -75,10 +74,8 @@ def account_usage(
 ) -> AccountUsageOut:
     """Product adoption of one account: DAU/WAU/MAU, stickiness, seats, feature breadth and
     depth, and the 30-day usage trend, from its contacts' product user ids."""
-    if as_of is not None and as_of.tzinfo is None:
-        raise ValidationFailed("as_of needs a time zone (e.g. 2026-11-01T00:00:00Z)")
+    moment = adoption.usage_moment(as_of)
     account = accounts.get_account(session, account_id=account_id)
-    moment = (as_of or datetime.now(UTC)).astimezone(UTC)
     start, end = adoption.usage_window(moment)
     data_dir = get_runtime(request).settings.data_dir
     with adoption.open_events(

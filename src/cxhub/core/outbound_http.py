@@ -14,6 +14,10 @@ multicast address; IPv6 forms that carry an IPv4 address (`::ffff:127.0.0.1`, 6t
 judged by that IPv4 address. Spellings such as `2130706433`, `0x7f.1` or `127.1` need no special
 case: they are resolved like any host name, to the address they stand for, and that is checked.
 
+A request has two time limits: `timeout` per socket operation and `total_timeout` for the whole
+exchange (every hop's connect, request, headers and body): a receiver that answers a byte every
+few seconds cannot hold the caller's thread past it (`OutboundTimeout`).
+
 Only `http` and `https` are spoken; no proxy from the environment is used (it would connect
 somewhere other than the checked address); TLS certificates are verified.
 
@@ -25,11 +29,14 @@ names are resolved and checked only when sending, by `send`.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import re
 import socket
 import ssl
+import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -65,6 +72,58 @@ class OutboundRefused(Exception):
         self.reason = reason
 
 
+class OutboundTimeout(TimeoutError):
+    """The whole exchange took longer than its `total_timeout` (a network error: an `OSError`)."""
+
+
+class _Deadline:
+    """The end of a whole exchange. At that moment the socket being used is shut down, so a
+    read or write blocked on a slow peer returns at once (per-operation timeouts restart at
+    every byte received and cannot bound the total)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        self.expired = False
+        self._sock: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def remaining(self) -> float:
+        """Seconds left; raises `OutboundTimeout` when none are."""
+        left = self.end - time.monotonic()
+        if left <= 0 or self.expired:
+            raise self.error()
+        return left
+
+    def error(self) -> OutboundTimeout:
+        return OutboundTimeout(f"no complete answer within {self.seconds:g} s")
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sock = sock
+            expired = self.expired
+        if expired:
+            _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sock = self._sock
+        if sock is not None:
+            _shut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)
+
+
 class UnsafeTarget(ValidationFailed):
     """A configured URL points somewhere cxhub must not send requests to (422 `unsafe-target`)."""
 
@@ -77,12 +136,26 @@ def _system_resolver(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
+# IPv6 ranges whose last 32 bits are an IPv4 address the traffic ends up at.
+NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052
+NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215, a network's own translator
+IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")  # RFC 2765 (SIIT)
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # RFC 4291, deprecated
+# Never public on their own (local-use translator, deprecated form): allowed only by the policy.
+NEVER_PUBLIC = (NAT64_LOCAL, IPV4_COMPATIBLE)
+
+
 def embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 address stands for (mapped, 6to4, Teredo), if any."""
+    """The IPv4 address an IPv6 address stands for (mapped, translated, NAT64, IPv4-compatible,
+    6to4, Teredo), if any."""
     if not isinstance(address, ipaddress.IPv6Address):
         return None
     if address.ipv4_mapped is not None:
         return address.ipv4_mapped
+    if any(address in net for net in (NAT64_WELL_KNOWN, NAT64_LOCAL, IPV4_TRANSLATED)) or (
+        address in IPV4_COMPATIBLE
+    ):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     if address.sixtofour is not None:
         return address.sixtofour
     if address.teredo is not None:
@@ -91,7 +164,10 @@ def embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
 
 
 def is_public(address: Address) -> bool:
-    """True for a globally routable unicast address."""
+    """True for a globally routable unicast address (and, for an IPv6 address standing for an
+    IPv4 one, only when that one is public too)."""
+    if isinstance(address, ipaddress.IPv6Address) and any(address in n for n in NEVER_PUBLIC):
+        return False
     inner = embedded_ipv4(address)
     if inner is not None and not is_public(inner):
         return False
@@ -216,23 +292,35 @@ def check_url(url: str, policy: OutboundPolicy, *, resolver: Resolver = _system_
     return Target(url, scheme, host, port, path, str(addresses[0]))
 
 
+def _open(address: str, port: int, timeout: float, deadline: _Deadline) -> socket.socket:
+    raw = socket.create_connection((address, port), min(timeout, deadline.remaining()))
+    deadline.watch(raw)
+    return raw
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, target: Target, timeout: float) -> None:
+    def __init__(self, target: Target, timeout: float, deadline: _Deadline) -> None:
         super().__init__(target.host, target.port, timeout=timeout)
         self._address = target.address
+        self._per_operation = timeout
+        self._deadline = deadline
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = _open(self._address, self.port, self._per_operation, self._deadline)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, target: Target, timeout: float, context: ssl.SSLContext) -> None:
+    def __init__(
+        self, target: Target, timeout: float, deadline: _Deadline, context: ssl.SSLContext
+    ) -> None:
         super().__init__(target.host, target.port, timeout=timeout, context=context)
         self._address = target.address
+        self._per_operation = timeout
+        self._deadline = deadline
         self._tls = context
 
     def connect(self) -> None:
-        raw = socket.create_connection((self._address, self.port), self.timeout)
+        raw = _open(self._address, self.port, self._per_operation, self._deadline)
         self.sock = self._tls.wrap_socket(raw, server_hostname=self.host)
 
 
@@ -253,6 +341,7 @@ def send(
     body: bytes | None = None,
     headers: Mapping[str, str] | None = None,
     timeout: float = 10.0,
+    total_timeout: float = 30.0,
     resolver: Resolver = _system_resolver,
     tls_context: ssl.SSLContext | None = None,
     follow_redirects: bool = True,
@@ -261,18 +350,46 @@ def send(
 
     A 303 (and a 301/302 after POST) continues as a GET without body, as browsers do. The body
     read is capped at `MAX_RESPONSE_BYTES`. `follow_redirects=False` answers the first response
-    as it is (a signed webhook must reach only the URL it was configured with). Raises `OutboundRefused` for a forbidden hop and
-    `OSError` / `http.client.HTTPException` for network failures (the caller retries).
+    as it is (a signed webhook must reach only the URL it was configured with). `timeout`
+    bounds each socket operation, `total_timeout` the whole exchange, redirects included.
+    Raises `OutboundRefused` for a forbidden hop and `OSError` (`OutboundTimeout` past
+    `total_timeout`) / `http.client.HTTPException` for network failures (the caller retries).
     """
     context = tls_context or ssl.create_default_context()
+    deadline = _Deadline(total_timeout)
+    try:
+        return _exchange(
+            method, url, policy, body, headers, timeout, deadline, resolver, context,
+            follow_redirects,
+        )  # fmt: skip
+    except (OSError, http.client.HTTPException):
+        if deadline.expired:
+            raise deadline.error() from None
+        raise
+    finally:
+        deadline.cancel()
+
+
+def _exchange(
+    method: str,
+    url: str,
+    policy: OutboundPolicy,
+    body: bytes | None,
+    headers: Mapping[str, str] | None,
+    timeout: float,
+    deadline: _Deadline,
+    resolver: Resolver,
+    context: ssl.SSLContext,
+    follow_redirects: bool,
+) -> OutboundResponse:
     visited: list[str] = []
     current_method, current_body, current_url = method.upper(), body, url
     for _ in range(MAX_REDIRECTS + 1):
         target = check_url(current_url, policy, resolver=resolver)
         connection: http.client.HTTPConnection = (
-            _PinnedHTTPSConnection(target, timeout, context)
+            _PinnedHTTPSConnection(target, timeout, deadline, context)
             if target.scheme == "https"
-            else _PinnedHTTPConnection(target, timeout)
+            else _PinnedHTTPConnection(target, timeout, deadline)
         )
         try:
             connection.request(
@@ -283,6 +400,7 @@ def send(
             answer_headers = {k.lower(): v for k, v in response.getheaders()}
         finally:
             connection.close()
+        deadline.remaining()  # a body cut short by the deadline is no answer
         location = answer_headers.get("location")
         if not follow_redirects or response.status not in REDIRECT_STATUSES or not location:
             return OutboundResponse(response.status, answer_headers, content, current_url, visited)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -71,13 +72,21 @@ def receiver() -> Iterator[Receiver]:
                 self.end_headers()
                 return
             received.append((dict(self.headers.items()), body))
+            if self.path == "/slow":  # a receiver answering a byte every 0.2 s, 4 s in all
+                self.wfile.write(b"HTTP/1.1 204 No Content\r\n")
+                for _ in range(20):
+                    time.sleep(0.2)
+                    self.wfile.write(b"X")
+                    self.wfile.flush()
+                return
             self.send_response(204)
             self.end_headers()
 
         def log_message(self, *args: Any) -> None:
             return None
 
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True  # a slow answer is not waited for at the end
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

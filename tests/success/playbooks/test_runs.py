@@ -3,6 +3,7 @@ each action's outcome, conditions, and the run log's workspace isolation."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -447,6 +448,80 @@ def test_webhooks_are_signed_and_private_targets_need_the_allow_list(
     second = runs(client, tenant, book["id"])[0]
     assert second["actions"][0]["status"] == "failed"
     assert "127.0.0.1 is a private or reserved address" in second["actions"][0]["detail"]
+    assert len(received) == 1
+
+
+def test_a_slow_receiver_fails_the_action_at_the_total_timeout(
+    client: TestClient,
+    runtime: Runtime,
+    tenant: Tenant,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cxhub.success.playbooks import webhooks
+
+    url, received = receiver
+    monkeypatch.setattr(runtime.settings, "outbound_http_allow", "127.0.0.1/32")
+    monkeypatch.setattr(webhooks, "TOTAL_SECONDS", 0.8)
+    acme = account(client, tenant)
+    book = playbook(
+        client,
+        tenant,
+        trigger={"type": "health_band", "bands": ["poor"]},
+        actions=[{"type": "webhook", "url": url.replace("/hook", "/slow")}],
+    )
+    started = time.monotonic()
+    emit(tenant, _band(tenant, acme, "poor", "fair"))
+    assert time.monotonic() - started < 3.0
+    action = runs(client, tenant, book["id"])[0]["actions"][0]
+    assert action["status"] == "failed", action
+    assert "no complete answer within 0.8 s" in action["detail"]
+    assert len(received) == 1
+
+
+def test_a_webhook_whose_job_was_lost_is_queued_again_by_the_hourly_evaluation(
+    client: TestClient,
+    runtime: Runtime,
+    tenant: Tenant,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cxhub.core.jobs import JobRequest
+    from cxhub.success.playbooks.actions import DELIVER_WEBHOOK
+    from cxhub.success.playbooks.tasks import EVALUATE
+    from cxhub.success.playbooks.webhooks import REQUEUE_AFTER
+
+    url, received = receiver
+    monkeypatch.setattr(runtime.settings, "outbound_http_allow", "127.0.0.1/32")
+    acme = account(client, tenant)
+    book = playbook(
+        client,
+        tenant,
+        trigger={"type": "health_band", "bands": ["poor"]},
+        actions=[{"type": "webhook", "url": url}],
+    )
+    submit = runtime.job_queue.submit
+
+    def lose_webhooks(request: JobRequest) -> None:  # the process stopped before the post
+        if request.name != DELIVER_WEBHOOK:
+            submit(request)
+
+    monkeypatch.setattr(runtime.job_queue, "submit", lose_webhooks)
+    emit(tenant, _band(tenant, acme, "poor", "fair"))
+    monkeypatch.setattr(runtime.job_queue, "submit", submit)
+    assert runs(client, tenant, book["id"])[0]["actions"][0]["status"] == "queued"
+    created = datetime.now(UTC)
+
+    def evaluate(at: datetime) -> None:
+        runtime.job_queue.submit(JobRequest(EVALUATE, tenant.workspace_id, {"at": at.isoformat()}))
+
+    evaluate(created + REQUEUE_AFTER - timedelta(minutes=1))  # its job may still be on its way
+    assert runs(client, tenant, book["id"])[0]["actions"][0]["status"] == "queued"
+    assert received == []
+    evaluate(created + REQUEUE_AFTER + timedelta(minutes=1))
+    assert runs(client, tenant, book["id"])[0]["actions"][0]["status"] == "sent"
+    assert len(received) == 1
+    evaluate(created + 2 * REQUEUE_AFTER)  # sent: not again
     assert len(received) == 1
 
 

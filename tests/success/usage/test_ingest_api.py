@@ -115,6 +115,25 @@ def test_a_batch_stores_the_good_events_and_lists_the_rejected(
     assert len(_stored(tenant)) == 2
 
 
+def test_a_deeply_nested_event_is_rejected_alone_and_a_deeper_body_is_a_400(
+    client: TestClient, tenant: Tenant, write_key: str
+) -> None:
+    deep: Any = 1
+    for _ in range(600):  # parsed by orjson (limit 1024), too deep for its encoder (255)
+        deep = {"a": deep}
+    batch = [_track(), _track(properties=deep), _track(context=deep)]
+    response = client.post("/v1/batch", json={"batch": batch}, headers=basic(write_key))
+    assert response.status_code == 200, response.text
+    assert [r["index"] for r in response.json()["rejected"]] == [1, 2]
+    assert "nests deeper" in response.json()["rejected"][0]["reason"]
+    assert len(_stored(tenant)) == 1
+    depth = 5_000  # past both parsers (and under 32 KB): nothing of the body can be read
+    body = b'{"batch": [' + b'{"a":' * depth + b"1" + b"}" * depth + b"]}"
+    for path in ("/v1/batch", "/v1/track"):
+        refused = client.post(path, content=body, headers=basic(write_key))
+        assert "nests too deeply" in assert_problem(refused, 400, "invalid-tracking-call")["detail"]
+
+
 def test_a_fully_invalid_request_is_a_400_problem(
     client: TestClient, tenant: Tenant, write_key: str
 ) -> None:

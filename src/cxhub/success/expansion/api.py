@@ -3,11 +3,12 @@ account's (docs/expansion.md)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from cxhub.analytics import adoption
 from cxhub.analytics.expansion import PlanCatalogue
 from cxhub.api.deps import DbSession, Principal, TransactionalRoute, get_runtime, require
 from cxhub.core.errors import ValidationFailed
@@ -27,9 +28,7 @@ ACTIONS = ("add_seats", "upgrade_plan", "add_on")
 
 
 def _moment(as_of: datetime | None) -> datetime:
-    if as_of is not None and as_of.tzinfo is None:
-        raise ValidationFailed("as_of needs a time zone (e.g. 2026-11-01T00:00:00Z)", field="as_of")
-    return (as_of or datetime.now(UTC)).astimezone(UTC)
+    return adoption.usage_moment(as_of)
 
 
 @router.get("/expansion/catalogue", response_model=CatalogueOut)

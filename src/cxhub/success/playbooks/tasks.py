@@ -1,5 +1,8 @@
 """Playbook background work: reacting to domain events, the hourly evaluation, webhook posts.
 
+The hourly evaluation also queues again the webhook posts whose job was lost
+(`requeue_stuck_webhooks`: still `queued` 15 minutes after their run).
+
 Event handlers only submit a job (they run after the commit, outside any transaction); the
 job observes the event in its own unit of work scoped to the event's workspace.
 """
@@ -23,7 +26,7 @@ from cxhub.success.playbooks.actions import DELIVER_WEBHOOK, RunContext
 from cxhub.success.playbooks.evaluation import evaluate_workspace
 from cxhub.success.playbooks.events import NpsResponseRecorded
 from cxhub.success.playbooks.runner import handle_event
-from cxhub.success.playbooks.webhooks import deliver_webhook
+from cxhub.success.playbooks.webhooks import deliver_webhook, requeue_stuck_webhooks
 
 ON_EVENT = "playbooks.on_event"
 EVALUATE = "playbooks.evaluate"
@@ -59,11 +62,9 @@ def install(runtime: Runtime) -> None:
 
     def run_evaluate(session: Session, payload: dict[str, Any]) -> None:
         at = payload.get("at")
-        evaluate_workspace(
-            session,
-            context=context(session, datetime.fromisoformat(at) if at else utcnow()),
-            data_dir=settings.data_dir,
-        )
+        now = datetime.fromisoformat(at) if at else utcnow()
+        evaluate_workspace(session, context=context(session, now), data_dir=settings.data_dir)
+        requeue_stuck_webhooks(session, workspace_id=_workspace_of(session), now=now)
 
     # Posting must not hold a transaction open: the job's own session stays unused.
     def run_deliver(session: Session, payload: dict[str, Any]) -> None:

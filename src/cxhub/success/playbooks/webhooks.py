@@ -18,11 +18,14 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub import __version__
 from cxhub.core.db import unit_of_work
+from cxhub.core.jobs import enqueue
 from cxhub.core.outbound_http import (
     NETWORK_ERRORS,
     REDIRECT_STATUSES,
@@ -30,13 +33,19 @@ from cxhub.core.outbound_http import (
     OutboundRefused,
     send,
 )
+from cxhub.success.playbooks.actions import DELIVER_WEBHOOK
 from cxhub.success.playbooks.models import Playbook, PlaybookRun
 from cxhub.success.playbooks.schemas import PlaybookRunOut
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Cxhub-Signature"
-TIMEOUT_SECONDS = 10.0
+TIMEOUT_SECONDS = 10.0  # per socket operation
+TOTAL_SECONDS = 30.0  # the whole post: connect, send, the answer's headers and body
+# A post still `queued` this long after its run lost its job (process stopped past the
+# shutdown grace, crash): the hourly evaluation queues it again, for runs up to REQUEUE_WITHIN old.
+REQUEUE_AFTER = timedelta(minutes=15)
+REQUEUE_WITHIN = timedelta(days=7)
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -125,6 +134,7 @@ def deliver_webhook(
                 SIGNATURE_HEADER: sign(request.secret, request.body, int(now())),
             },
             timeout=TIMEOUT_SECONDS,
+            total_timeout=TOTAL_SECONDS,
             # The signature must reach only the configured receiver: a redirect is a failure.
             follow_redirects=False,
         )
@@ -142,3 +152,34 @@ def deliver_webhook(
     with unit_of_work(factory, workspace_id) as session:
         _record(session, run_id, index, status, detail)
     return status
+
+
+def requeue_stuck_webhooks(session: Session, *, workspace_id: int, now: datetime) -> int:
+    """Queue again (after the commit) the webhook posts of the workspace's runs created between
+    REQUEUE_WITHIN and REQUEUE_AFTER before `now` that are still `queued`; returns how many.
+
+    Safe to repeat: `deliver_webhook` sends only an action still `queued`, so a post whose
+    first job was merely late is sent once and the second job finds it `sent`/`failed`."""
+    stuck = 0
+    runs = session.scalars(
+        select(PlaybookRun)
+        .where(
+            PlaybookRun.workspace_id == workspace_id,
+            PlaybookRun.created_at >= now - REQUEUE_WITHIN,
+            PlaybookRun.created_at <= now - REQUEUE_AFTER,
+        )
+        .order_by(PlaybookRun.id)
+    )
+    for run in runs:
+        for index, action in enumerate(run.actions):
+            if action.get("type") == "webhook" and action.get("status") == "queued":
+                enqueue(
+                    session,
+                    DELIVER_WEBHOOK,
+                    workspace_id=workspace_id,
+                    payload={"run_id": run.id, "index": index},
+                )
+                stuck += 1
+    if stuck:
+        log.warning("re-queued %d stuck playbook webhook(s) in workspace %d", stuck, workspace_id)
+    return stuck

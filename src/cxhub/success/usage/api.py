@@ -28,6 +28,7 @@ from cxhub.success.usage.schemas import WriteKeyCreate, WriteKeyCreated, WriteKe
 from cxhub.success.usage.validation import (
     MAX_BATCH_BYTES,
     MAX_EVENT_BYTES,
+    NestedTooDeeply,
     parse_json,
     validate_batch,
 )
@@ -77,8 +78,10 @@ class IngestState:
 
         The request that gets the turn writes every queued request's rows with one commit and
         wakes them; the others find their rows committed when their turn comes. Nothing is
-        acknowledged before its commit, so an acknowledged event is as durable as before; a
-        failed commit fails every request of the group (none was acknowledged)."""
+        acknowledged before its commit, so an acknowledged event is as durable as before. When
+        the group's transaction fails, each request of the group is written again alone, so one
+        request's rows cannot fail another's (possibly another workspace's) request: each
+        request fails only if its own write fails (none of a failed one was acknowledged)."""
         mine = _PendingWrite(workspace_id, rows)
         with self._pending_lock:
             self._pending.append(mine)
@@ -87,16 +90,19 @@ class IngestState:
                 with self._pending_lock:
                     group, self._pending = self._pending, []
                 try:
-                    with factory() as session:
+                    _write(factory, group)
+                except Exception as exc:
+                    if len(group) == 1:
+                        mine.error = exc
+                    else:
                         for pending in group:
-                            service.append_events(
-                                session, workspace_id=pending.workspace_id, rows=pending.rows
-                            )
-                        session.commit()
-                except BaseException as exc:
+                            try:
+                                _write(factory, [pending])
+                            except Exception as alone:
+                                pending.error = alone
+                except BaseException as exc:  # interrupted: no request of the group is stored
                     for pending in group:
                         pending.error = exc
-                    raise
                 finally:
                     for pending in group:
                         pending.done.set()
@@ -119,6 +125,14 @@ class IngestState:
         with self._lock:
             for key in [k for k, (o, _) in self._keys.items() if o.write_key_id == write_key_id]:
                 del self._keys[key]
+
+
+def _write(factory: Callable[[], Session], group: list[_PendingWrite]) -> None:
+    """Append every pending request's rows in one transaction and commit it."""
+    with factory() as session:
+        for pending in group:
+            service.append_events(session, workspace_id=pending.workspace_id, rows=pending.rows)
+        session.commit()
 
 
 def ingest_state(app: FastAPI) -> IngestState:
@@ -292,6 +306,8 @@ def _check(
 ) -> _Checked:
     try:
         payload = parse_json(body)
+    except NestedTooDeeply:
+        raise InvalidTrackingCall("the body nests too deeply") from None
     except (ValueError, UnicodeDecodeError):
         raise InvalidTrackingCall("the body is not JSON") from None
     if not isinstance(payload, dict):

@@ -29,7 +29,7 @@ EVENT_COLUMNS = (
 TIMESTAMP_COLUMNS = frozenset({"timestamp", "received_at"})
 
 _FILE_NAME = re.compile(r"^(\d{12})-(\d{12})(?:~\d+)?\.parquet$")
-_IMPORT_NAME = re.compile(r"^import-\d{8}T\d{6}-[0-9a-f]{8}-\d{4}\.parquet$")
+_IMPORT_NAME = re.compile(r"^import-\d{8}T\d{6}-[0-9a-f]{8}-\d{4,}\.parquet$")
 _DAY_DIR = re.compile(r"^day=(\d{4}-\d{2}-\d{2})$")
 
 

@@ -25,6 +25,10 @@ MAX_ID_CHARS = 200
 MAX_MESSAGE_ID_CHARS = 100
 MAX_EVENT_NAME_CHARS = 200
 
+# The deepest nesting stored in `properties`/`traits`/`context` (orjson's own encoding limit);
+# a deeper event is rejected on its own, the rest of its batch still lands.
+MAX_DEPTH = 255
+
 EVENT_TYPES = frozenset({"track", "identify", "group", "page", "screen", "alias"})
 ACTIVITY_TYPES = ("track", "page", "screen")
 
@@ -47,6 +51,10 @@ RESERVED_USER_ID = (
 
 class InvalidEvent(ValueError):
     """The reason one call cannot be stored."""
+
+
+class NestedTooDeeply(ValueError):
+    """A request body nested past what the JSON parsers take."""
 
 
 def _identifier(value: Any, name: str) -> str | None:
@@ -101,7 +109,29 @@ def json_text(value: dict[str, Any]) -> str:
     try:
         return orjson.dumps(value, default=str).decode()
     except orjson.JSONEncodeError:
-        return _COMPACT_JSON.encode(value)
+        if _depth(value) > MAX_DEPTH:
+            raise InvalidEvent(f"the event nests deeper than {MAX_DEPTH} levels") from None
+        try:
+            return _COMPACT_JSON.encode(value)
+        except RecursionError:
+            raise InvalidEvent(f"the event nests deeper than {MAX_DEPTH} levels") from None
+
+
+def _depth(value: Any) -> int:
+    """How deeply objects and arrays nest in `value` (a scalar is 0), without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level + 1)
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def parse_json(body: bytes) -> Any:
@@ -110,7 +140,10 @@ def parse_json(body: bytes) -> Any:
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
-        return json.loads(body)
+        try:
+            return json.loads(body)
+        except RecursionError:
+            raise NestedTooDeeply("the body nests too deeply") from None
 
 
 SCALAR_ALLOWANCE = 1024  # bytes counted for messageId, userId, event, timestamps, …
@@ -120,6 +153,13 @@ def validate_call(
     call: Any, *, received_at: datetime, implied_type: str | None = None
 ) -> dict[str, Any]:
     """The inbox row of one call, or `InvalidEvent` saying why it is refused."""
+    try:
+        return _row_of(call, received_at=received_at, implied_type=implied_type)
+    except RecursionError:  # a member nested past what the encoders take (e.g. `integrations`)
+        raise InvalidEvent(f"the event nests deeper than {MAX_DEPTH} levels") from None
+
+
+def _row_of(call: Any, *, received_at: datetime, implied_type: str | None) -> dict[str, Any]:
     if not isinstance(call, dict):
         raise InvalidEvent("an event must be a JSON object")
     kind = call.get("type", implied_type)
