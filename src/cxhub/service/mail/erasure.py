@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, Select, delete, func, or_, select, update
+from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from cxhub.core.redaction import PersonalTokens, mentions
@@ -115,15 +115,6 @@ def _statuses(quarantined: bool) -> tuple[InboundStatus, ...]:
     return (InboundStatus.QUARANTINED,) if quarantined else _FINISHED_INBOUND
 
 
-def _delete_ids(session: Session, query: Select[Any], model: Any, limit: int) -> int:
-    ids = list(session.scalars(query.order_by(model.id).limit(limit)))
-    if ids:
-        session.execute(
-            delete(model).where(model.id.in_(ids)).execution_options(synchronize_session=False)
-        )
-    return len(ids)
-
-
 def delete_inbound_older_than(
     session: Session, *, received_before: datetime, quarantined: bool, limit: int
 ) -> int:
@@ -172,24 +163,44 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _outbound_older(created_before: datetime) -> Any:
-    return (OutboundEmail.created_at < created_before) & OutboundEmail.status.in_(
-        (OutboundStatus.SENT, OutboundStatus.FAILED)
-    )
+_FINISHED_OUTBOUND = (OutboundStatus.SENT, OutboundStatus.FAILED)
+
+
+def _outbound_older(created_before: datetime, status: OutboundStatus) -> Any:
+    return (OutboundEmail.created_at < created_before) & (OutboundEmail.status == status)
 
 
 def delete_outbound_older_than(session: Session, *, created_before: datetime, limit: int) -> int:
-    """Delete up to `limit` sent or failed outbound messages (queued mail is never touched)."""
-    return _delete_ids(
-        session,
-        select(OutboundEmail.id).where(_outbound_older(created_before)),
-        OutboundEmail,
-        limit,
-    )
+    """Delete up to `limit` sent or failed outbound messages (queued mail is never touched);
+    one statement per status and the rows re-checked, as `delete_inbound_older_than`."""
+    removed = 0
+    for status in _FINISHED_OUTBOUND:
+        if removed >= limit:
+            break
+        rows = session.execute(
+            select(OutboundEmail.id, OutboundEmail.created_at)
+            .where(_outbound_older(created_before, status))
+            .order_by(OutboundEmail.id)
+            .limit(limit - removed)
+        ).all()
+        ids = [row_id for row_id, created_at in rows if _utc(created_at) < created_before]
+        if ids:
+            session.execute(
+                delete(OutboundEmail)
+                .where(OutboundEmail.id.in_(ids))
+                .execution_options(synchronize_session=False)
+            )
+        removed += len(ids)
+    return removed
 
 
 def count_outbound_older_than(session: Session, *, created_before: datetime) -> int:
-    return int(
-        session.scalar(select(func.count(OutboundEmail.id)).where(_outbound_older(created_before)))
-        or 0
+    return sum(
+        int(
+            session.scalar(
+                select(func.count(OutboundEmail.id)).where(_outbound_older(created_before, status))
+            )
+            or 0
+        )
+        for status in _FINISHED_OUTBOUND
     )
