@@ -90,3 +90,26 @@ def test_scoring_data_without_the_models_columns_is_refused(
 ) -> None:
     with pytest.raises(ChurnInputError, match="lacks the model's columns: contract"):
         score(model, {k: v for k, v in table.items() if k != "contract"})
+
+
+def test_customer_drivers_equal_perturbing_every_column_of_every_row(
+    table: dict[str, list[object]], model: ChurnModel
+) -> None:
+    """The shortcuts (skip rows already at the typical value, skip columns no tree splits on)
+    give exactly the effects of the plain definition: risk minus risk with the column typical."""
+    customers = as_table({k: v[:120] for k, v in table.items() if k != "churned"})
+    features = model.schema.encode(customers)
+    features[:5, 0] = model.typical_values[0]  # some rows already typical
+    features[5:8, 1] = np.nan  # and some blanks
+    base = model.risk(features)
+    expected = np.zeros_like(features)
+    for column in range(features.shape[1]):
+        changed = features.copy()
+        changed[:, column] = model.typical_values[column]
+        expected[:, column] = base - model.risk(changed)
+    drivers = model.customer_drivers(features, top=features.shape[1])
+    names = model.schema.feature_names
+    for row, row_drivers in enumerate(drivers):
+        wanted = {names[c]: expected[row, c] for c in range(len(names)) if expected[row, c] > 0}
+        assert {d.column: d.effect for d in row_drivers} == pytest.approx(wanted, abs=1e-12)
+    assert sum(len(row) for row in drivers) > 0

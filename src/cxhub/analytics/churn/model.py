@@ -66,8 +66,13 @@ def boosted_trees(categorical_mask: list[bool], seed: int) -> HistGradientBoosti
 def calibrated_model(
     categorical_mask: list[bool], labels: IntArray, seed: int
 ) -> CalibratedClassifierCV:
+    """Sigmoid calibration fitted on out-of-fold predictions, then one model refitted on every
+    row (`ensemble=False`): scoring and per-customer drivers predict with one model instead of
+    one per fold, five times cheaper, at the same calibration quality on our data sets."""
     folds = StratifiedKFold(n_splits=CALIBRATION_FOLDS, shuffle=True, random_state=seed)
-    return CalibratedClassifierCV(boosted_trees(categorical_mask, seed), method="sigmoid", cv=folds)
+    return CalibratedClassifierCV(
+        boosted_trees(categorical_mask, seed), method="sigmoid", cv=folds, ensemble=False
+    )
 
 
 @dataclass(frozen=True)
@@ -129,16 +134,32 @@ class ChurnModel:
             )
         return ranked_drivers(self.schema.feature_names, result.importances_mean, top)
 
+    def split_columns(self, width: int) -> list[int]:
+        """The columns a prediction can depend on: a column no tree splits on has no effect."""
+        used = _tree_split_columns(self.estimator)
+        return list(range(width)) if used is None else sorted(c for c in used if c < width)
+
     def customer_drivers(self, features: FloatArray, top: int = 3) -> list[list[Driver]]:
         """Per customer: the `top` columns whose value raises the risk most over typical."""
         if features.shape[0] == 0:
             return []
         base = self.risk(features)
         effects = np.zeros_like(features)
-        for column in range(features.shape[1]):
-            typical = features.copy()
-            typical[:, column] = self.typical_values[column]
-            effects[:, column] = base - self.risk(typical)
+        for column in self.split_columns(features.shape[1]):
+            # Only rows whose value differs from the typical one can change: the others' effect
+            # is exactly zero, so they are not predicted again.
+            typical_value = self.typical_values[column]
+            values = features[:, column]
+            if np.isnan(typical_value):
+                differs = ~np.isnan(values)
+            else:
+                differs = np.isnan(values) | (values != typical_value)
+            rows = np.flatnonzero(differs)
+            if rows.size == 0:
+                continue
+            typical = features[rows]
+            typical[:, column] = typical_value
+            effects[rows, column] = base[rows] - self.risk(typical)
         specs = self.schema.features
         drivers: list[list[Driver]] = []
         for row in range(features.shape[0]):
@@ -151,6 +172,21 @@ class ChurnModel:
                 ]
             )
         return drivers
+
+
+def _tree_split_columns(estimator: Any) -> set[int] | None:
+    """Columns some tree splits on; None when the fitted trees cannot be read (their layout is
+    scikit-learn's internal one, so any surprise falls back to perturbing every column)."""
+    try:
+        used: set[int] = set()
+        for calibrated in estimator.calibrated_classifiers_:
+            for per_iteration in calibrated.estimator._predictors:
+                for tree in per_iteration:
+                    nodes = tree.nodes
+                    used.update(int(f) for f in np.unique(nodes["feature_idx"][nodes["is_leaf"] == 0]))
+        return used
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+        return None
 
 
 def typical_values(schema: TableSchema, features: FloatArray) -> FloatArray:
