@@ -17,6 +17,7 @@ from cxhub.cli import app
 from cxhub.core.settings import Settings
 from cxhub.customers.accounts import service as accounts
 from cxhub.customers.contacts import service as contacts
+from cxhub.customers.contacts.models import IdentifierKind
 from cxhub.success.usage import service
 from cxhub.success.usage.storage import event_files
 from cxhub.success.usage.validation import validate_call
@@ -238,3 +239,29 @@ def test_the_erased_contact_placeholder_id_is_refused(
     assert set(reasons) == {f"{run}-1", f"{run}-2", f"{run}-3"}
     assert all("reserved" in reason for reason in reasons.values())
     assert [row[0] for row in _stored(settings, tenant)] == [f"{run}-4"]
+
+
+def test_imported_identify_calls_set_locale_and_time_zone_like_the_live_call(
+    cxhub: Invoke, settings: Settings, tenant: Tenant, tmp_path: Path
+) -> None:
+    """Traits and context give locale and time zone (one mapping for import and live calls);
+    a value cxhub cannot store is dropped and the person still lands."""
+    run = unique("tz")
+    records = [
+        {"type": "identify", "messageId": f"{run}-1", "userId": f"{run}-a",
+         "traits": {"email": f"{run}-a@example.com", "timezone": "Europe/Rome"},
+         "context": {"locale": "it-IT"}},
+        {"type": "identify", "messageId": f"{run}-2", "userId": f"{run}-b",
+         "traits": {"email": f"{run}-b@example.com", "locale": "not a locale!",
+                    "timeZone": "Mars/Olympus"}},
+    ]  # fmt: skip
+    result = cxhub(str(_ndjson(tmp_path / "ids.ndjson", records)), tenant=tenant)
+    assert result.exit_code == 0, result.output
+    with tenant.session() as session:
+        keys = [(IdentifierKind.EXTERNAL_ID, f"{run}-{user}") for user in ("a", "b")]
+        owners = contacts.owners_of(session, keys)
+        first, second = (contacts.get_contact(session, contact_id=owners[key]) for key in keys)
+        assert (first.locale, first.time_zone) == ("it-IT", "Europe/Rome")
+        assert (second.locale, second.time_zone) == (None, None)
+        email = (IdentifierKind.EMAIL, f"{run}-b@example.com")
+        assert contacts.owners_of(session, [email]) == {email: second.id}

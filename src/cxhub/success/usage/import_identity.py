@@ -21,44 +21,25 @@ from cxhub.customers.transfer.importer import RowImporter
 from cxhub.customers.transfer.mapping import Entity
 from cxhub.customers.transfer.readers import SourceRow
 from cxhub.customers.transfer.tasks import run_import
+from cxhub.success.usage import traits as traits_mapping
 from cxhub.success.usage.bulk_import import IdentityCall, RejectedEvent
 
 BATCH_SIZE = 2000
 
 
-def _traits(call: IdentityCall) -> dict[str, Any]:
+def _json_object(encoded: str) -> dict[str, Any]:
     try:
-        value = json.loads(call.traits)
-    except ValueError:
+        value = json.loads(encoded)
+    except (TypeError, ValueError):
         return {}
     return value if isinstance(value, dict) else {}
 
 
-def _text(traits: dict[str, Any], *names: str) -> str | None:
-    for name in names:
-        value = traits.get(name)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
-
-
-def _seats(traits: dict[str, Any]) -> int | None:
-    seats = traits.get("seats")
-    return seats if isinstance(seats, int) and not isinstance(seats, bool) and seats >= 0 else None
-
-
-def _person(traits: dict[str, Any]) -> dict[str, Any]:
-    first = _text(traits, "firstName", "first_name")
-    last = _text(traits, "lastName", "last_name")
-    name = _text(traits, "name")
-    if name and not (first or last):
-        first, _, rest = name.partition(" ")
-        last = rest or None
+def _person(call: IdentityCall, traits: dict[str, Any]) -> dict[str, Any]:
     values = {
-        "email": _text(traits, "email"),
-        "phone": _text(traits, "phone"),
-        "first_name": first[:120] if first else None,
-        "last_name": last[:120] if last else None,
+        "email": traits_mapping.text(traits, "email"),
+        "phone": traits_mapping.text(traits, "phone"),
+        **traits_mapping.person_fields(traits, _json_object(call.context)),
     }
     return {k: v for k, v in values.items() if v is not None}
 
@@ -67,13 +48,10 @@ def _account(call: IdentityCall, traits: dict[str, Any]) -> dict[str, Any]:
     assert call.group_id is not None
     values: dict[str, Any] = {
         "external_id": call.group_id,
-        "name": (_text(traits, "name") or call.group_id)[:200],
+        "name": (traits_mapping.text(traits, "name") or call.group_id)[:200],
+        **traits_mapping.account_fields(traits),
     }
-    if industry := _text(traits, "industry"):
-        values["industry"] = industry[:100]
-    if plan := _text(traits, "plan"):
-        values["tier"] = plan[:50]
-    if (seats := _seats(traits)) is not None:
+    if (seats := traits_mapping.seats(traits)) is not None:
         values["custom_attributes"] = {"seats": seats}
     return values
 
@@ -109,7 +87,7 @@ def resolve_identity(
     """Apply identify/group calls (oldest first) to accounts and contacts; the refused calls."""
     accounts, people = _Rows(), _Rows()
     for call in sorted(calls, key=lambda c: c.timestamp):
-        traits = _traits(call)
+        traits = _json_object(call.traits)
         if call.type == "group":
             accounts.fold(call.group_id or "", _account(call, traits), call.message_id)
             if call.user_id:
@@ -119,7 +97,7 @@ def resolve_identity(
                     call.message_id,
                 )
             continue
-        values = _person(traits)
+        values = _person(call, traits)
         if call.user_id:
             people.fold(call.user_id, {"external_id": call.user_id, **values}, call.message_id)
         elif values.get("email") or values.get("phone"):

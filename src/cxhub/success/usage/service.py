@@ -23,6 +23,7 @@ from cxhub.customers.accounts import service as accounts
 from cxhub.customers.accounts.schemas import AccountCreate, AccountUpdate
 from cxhub.customers.contacts import service as contacts
 from cxhub.customers.contacts.schemas import ContactCreate, ContactUpdate
+from cxhub.success.usage import traits as traits_mapping
 from cxhub.success.usage.models import TrackingWriteKey, UsageEvent
 from cxhub.success.usage.validation import Rejection
 
@@ -156,31 +157,6 @@ def append_events(session: Session, *, workspace_id: int, rows: list[dict[str, A
     session.connection().exec_driver_sql(sql, parameters)
 
 
-def _text(traits: dict[str, Any], *names: str) -> str | None:
-    for name in names:
-        value = traits.get(name)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
-
-
-def _person_fields(row: dict[str, Any]) -> dict[str, Any]:
-    traits: dict[str, Any] = row["properties"]
-    context: dict[str, Any] = row["context"]
-    first = _text(traits, "firstName", "first_name")
-    last = _text(traits, "lastName", "last_name")
-    name = _text(traits, "name")
-    if name and not (first or last):
-        first, _, rest = name.partition(" ")
-        last = rest or None
-    return {
-        "first_name": first[:120] if first else None,
-        "last_name": last[:120] if last else None,
-        "locale": _text(traits, "locale") or _text(context, "locale"),
-        "time_zone": _text(traits, "timezone", "timeZone") or _text(context, "timezone"),
-    }
-
-
 def identify(session: Session, *, workspace_id: int, row: dict[str, Any]) -> int | None:
     """Resolve the person of an identify call: userId → external id, traits email/phone →
     identifiers; name, locale and time zone fill blank contact fields. Returns the contact id,
@@ -188,32 +164,14 @@ def identify(session: Session, *, workspace_id: int, row: dict[str, Any]) -> int
     traits: dict[str, Any] = row["properties"]
     identifiers = {
         "external_ids": [row["user_id"]] if row["user_id"] else [],
-        "emails": [e] if (e := _text(traits, "email")) else [],
-        "phones": [p] if (p := _text(traits, "phone")) else [],
+        "emails": [e] if (e := traits_mapping.text(traits, "email")) else [],
+        "phones": [p] if (p := traits_mapping.text(traits, "phone")) else [],
     }
     if not any(identifiers.values()):
         return None
-    fields = _person_fields(row)
-    try:
-        data = ContactCreate(**identifiers, **fields)
-    except ValidationError:  # an unknown locale or time zone is dropped, not fatal
-        fields.update(locale=None, time_zone=None)
-        data = ContactCreate(**identifiers, **fields)
+    fields = traits_mapping.person_fields(traits, row["context"])
+    data = ContactCreate(**identifiers, **fields)
     return contacts.identify_contact(session, workspace_id=workspace_id, data=data).contact.id
-
-
-def _account_fields(traits: dict[str, Any]) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    if industry := _text(traits, "industry"):
-        fields["industry"] = industry[:100]
-    if plan := _text(traits, "plan"):
-        fields["tier"] = plan[:50]
-    return fields
-
-
-def _seats(traits: dict[str, Any]) -> int | None:
-    seats = traits.get("seats")
-    return seats if isinstance(seats, int) and not isinstance(seats, bool) and seats >= 0 else None
 
 
 def group(session: Session, *, workspace_id: int, row: dict[str, Any]) -> int:
@@ -221,9 +179,9 @@ def group(session: Session, *, workspace_id: int, row: dict[str, Any]) -> int:
     creating the account when unknown; traits name/industry/plan/seats update it."""
     traits: dict[str, Any] = row["properties"]
     group_id: str = row["group_id"]
-    fields = _account_fields(traits)
-    name = _text(traits, "name")
-    seats = _seats(traits)
+    fields = traits_mapping.account_fields(traits)
+    name = traits_mapping.text(traits, "name")
+    seats = traits_mapping.seats(traits)
     account = accounts.find_account_by_external_id(session, external_id=group_id)
     if account is None:
         account = accounts.create_account(
