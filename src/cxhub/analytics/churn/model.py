@@ -183,7 +183,9 @@ def _tree_split_columns(estimator: Any) -> set[int] | None:
             for per_iteration in calibrated.estimator._predictors:
                 for tree in per_iteration:
                     nodes = tree.nodes
-                    used.update(int(f) for f in np.unique(nodes["feature_idx"][nodes["is_leaf"] == 0]))
+                    used.update(
+                        int(f) for f in np.unique(nodes["feature_idx"][nodes["is_leaf"] == 0])
+                    )
         return used
     except (AttributeError, IndexError, KeyError, TypeError, ValueError):
         return None
