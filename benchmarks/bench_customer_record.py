@@ -696,8 +696,13 @@ def _build_app(services: ServiceLayer) -> Any:
     the same API routers and problem handlers without the pages, so the API is still measured."""
     try:
         from cxhub.api.app import create_app
+        from cxhub.core.heap import settle_heap
 
-        return create_app(services.settings, services.runtime)
+        app = create_app(services.settings, services.runtime)
+        # As `cxhub serve` does at startup (create_app(freeze_heap=True) runs it in the app's
+        # lifespan, which TestClient without a `with` block never starts).
+        settle_heap()
+        return app
     except ImportError as exc:
         from fastapi import FastAPI
 

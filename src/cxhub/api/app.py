@@ -18,6 +18,7 @@ from cxhub.analytics.usage_api import router as usage_metrics_router
 from cxhub.api.audit import router as audit_router
 from cxhub.api.openapi import install_openapi
 from cxhub.api.problems import install_problem_handlers
+from cxhub.core.heap import settle_heap
 from cxhub.core.runtime import Runtime, build_runtime
 from cxhub.core.settings import Settings
 from cxhub.customers.accounts.api import router as accounts_router
@@ -78,13 +79,20 @@ def api_router() -> APIRouter:
     return router
 
 
-def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
-    """Build the app; when `runtime` is omitted the app owns (and closes) one built from settings."""
+def create_app(
+    settings: Settings, runtime: Runtime | None = None, *, freeze_heap: bool = False
+) -> FastAPI:
+    """Build the app; when `runtime` is omitted the app owns (and closes) one built from settings.
+
+    `freeze_heap` (servers, not tests): at startup, exempt the objects alive then from garbage
+    collection (`core.heap.settle_heap`), so full collections stop pausing requests."""
     owns_runtime = runtime is None
     active = runtime or build_runtime(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if freeze_heap:
+            settle_heap()
         yield
         if owns_runtime:
             active.close()

@@ -46,7 +46,7 @@ def serve(
         typer.echo(f"Sign in at {url}/login as {credentials.email} / {credentials.password}")
         typer.echo(f"API token: {credentials.token}")
     typer.echo(f"cxhub is serving at {url} (database: {settings.effective_database_url})")
-    app = create_app(settings, runtime)
+    app = create_app(settings, runtime, freeze_heap=True)
     if settings.scheduler and runtime.scheduler is not None:
         runtime.scheduler.start()
     # uvicorn handles SIGTERM itself and, once it has shut down gracefully, raises the signal

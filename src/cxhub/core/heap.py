@@ -1,0 +1,28 @@
+"""Keep full garbage collections off the request path of a long-running server.
+
+CPython's oldest-generation collection walks every tracked object. A cxhub server holds about
+250,000 of them once FastAPI, SQLAlchemy, Pydantic and the routes are loaded, and such a walk
+paused a request for ~150 ms about once every few hundred requests: the whole p99 tail of the
+helpdesk benchmark (docs/benchmarks.md, "Garbage-collection pauses"). Objects alive at startup
+live as long as the process, so after one collection they are moved out of the collector's
+view with `gc.freeze()`; later collections only walk what requests and jobs created.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def settle_heap() -> int:
+    """Collect once, then exempt every surviving object from future collections.
+
+    Call it once per process, after the app is built and before it serves (the objects made
+    until then are the long-lived ones). Returns how many objects were frozen."""
+    gc.collect()
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    log.info("startup heap frozen: %d objects exempt from garbage collection", frozen)
+    return frozen

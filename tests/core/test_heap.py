@@ -1,0 +1,47 @@
+"""Freezing the startup heap: full collections stop walking what was alive at startup."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cxhub.api.app import create_app
+from cxhub.core.heap import settle_heap
+from cxhub.core.runtime import Runtime
+from cxhub.core.settings import Settings
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    gc.unfreeze()
+    yield
+    gc.unfreeze()  # a test process must not keep its objects out of collection
+
+
+def test_settle_heap_moves_every_live_object_out_of_the_oldest_generation(
+    unfrozen: None,
+) -> None:
+    long_lived = [{"ticket": n} for n in range(5000)]
+    gc.collect()
+    before = len(gc.get_objects(generation=2))
+    assert before > 5000
+    frozen = settle_heap()
+    assert frozen >= before
+    assert gc.get_freeze_count() == frozen
+    # What a full collection walks now is what was created since, not the startup heap.
+    assert len(gc.get_objects(generation=2)) < before // 10
+    assert long_lived[4999] == {"ticket": 4999}
+
+
+def test_a_server_app_freezes_its_heap_at_startup_and_a_test_app_does_not(
+    unfrozen: None, settings: Settings, runtime: Runtime
+) -> None:
+    with TestClient(create_app(settings, runtime)) as client:
+        assert client.get("/healthz").json()["status"] == "ok"
+        assert gc.get_freeze_count() == 0
+    with TestClient(create_app(settings, runtime, freeze_heap=True)) as client:
+        assert client.get("/healthz").json()["status"] == "ok"
+        assert gc.get_freeze_count() > 10_000
