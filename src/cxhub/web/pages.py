@@ -29,6 +29,7 @@ def page_modules() -> list[ModuleType]:
     from cxhub.customers.accounts import pages as account_pages
     from cxhub.customers.contacts import pages as contact_pages
     from cxhub.people import pages as people_pages
+    from cxhub.privacy import pages as privacy_pages
     from cxhub.service.channels import pages as channel_pages
     from cxhub.service.csat import pages as csat_pages
     from cxhub.service.tickets import pages as ticket_pages
@@ -44,6 +45,7 @@ def page_modules() -> list[ModuleType]:
         csat_pages,
         channel_pages,
         cockpit_pages,
+        privacy_pages,
     ]
 
 

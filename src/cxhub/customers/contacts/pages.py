@@ -159,6 +159,8 @@ def contact_page(
         "contact": ContactOut.of(contact),
         "account": account,
         "can_read_timeline": viewer.can(Permission.INTERACTIONS_READ),
+        # A link only: the privacy domain's page does the export and the erasure.
+        "can_handle_privacy": viewer.can(Permission.DATA_EXPORT),
     }
     if context["can_read_timeline"]:
         context.update(_timeline_context(session, contact, cursor))
