@@ -1,7 +1,8 @@
 """Run `cxhub serve` and `cxhub mail serve` as real processes on 127.0.0.1 for the fault tests.
 
-Each installation lives in a temporary data directory (its SQLite database and files); the
-processes are the installed console script, so what is tested is what an operator runs.
+Each installation lives in a temporary data directory (its files, and its SQLite database), or
+on the PostgreSQL pass of CI (`CXHUB_TEST_DATABASE_URL`) in a fresh PostgreSQL database of its
+own; the processes are the installed console script, so what is tested is what an operator runs.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +50,7 @@ class Installation:
     workspace_id: int
     write_key: str
     admin_token: str
+    database_url: str | None = None  # None: the SQLite file in data_dir
 
     @property
     def admin(self) -> dict[str, str]:
@@ -62,14 +66,34 @@ class Installation:
         }
         env.pop("CXHUB_DATABASE_URL", None)
         env.pop("CXHUB_JOBS_BACKEND", None)
+        if self.database_url is not None:
+            env["CXHUB_DATABASE_URL"] = self.database_url
         return env
 
     def close(self) -> None:
         self.runtime.close()
 
 
-def make_installation(data_dir: Path) -> Installation:
-    settings = Settings(data_dir=data_dir, jobs_backend="sync", scheduler=False)
+@contextmanager
+def installation_database() -> Iterator[str | None]:
+    """A fresh PostgreSQL database on the PostgreSQL pass (dropped afterwards), else None."""
+    from tests.conftest import _create_postgres_database, _drop_postgres_database
+
+    base = os.environ.get("CXHUB_TEST_DATABASE_URL")
+    if not base or base.startswith("sqlite"):
+        yield None
+        return
+    url, admin_dsn = _create_postgres_database(base)
+    try:
+        yield url
+    finally:
+        _drop_postgres_database(url, admin_dsn)
+
+
+def make_installation(data_dir: Path, database_url: str | None = None) -> Installation:
+    settings = Settings(
+        data_dir=data_dir, database_url=database_url, jobs_backend="sync", scheduler=False
+    )
     upgrade_database(settings.effective_database_url)
     runtime = build_runtime(settings)
     with unit_of_work(runtime.session_factory, SYSTEM_SCOPE) as session:
@@ -84,7 +108,7 @@ def make_installation(data_dir: Path) -> Installation:
         )
         token = people.create_api_token(session, user=admin, name="fault tests")
         workspace_id = workspace.id
-    return Installation(data_dir, runtime, workspace_id, key.secret, token.secret)
+    return Installation(data_dir, runtime, workspace_id, key.secret, token.secret, database_url)
 
 
 @dataclass

@@ -15,6 +15,7 @@ import smtplib
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -31,6 +32,7 @@ from tests.reliability.servers import (
     MAILBOX,
     Installation,
     ServerProcess,
+    installation_database,
     make_installation,
     start_mail,
     start_web,
@@ -173,10 +175,11 @@ def process_pending_mail(installation: Installation) -> None:
 
 
 @pytest.fixture
-def installation(tmp_path: Path) -> Installation:
-    active = make_installation(tmp_path)
-    yield active
-    active.close()
+def installation(tmp_path: Path) -> Iterator[Installation]:
+    with installation_database() as database_url:
+        active = make_installation(tmp_path, database_url)
+        yield active
+        active.close()
 
 
 def test_sigkill_mid_stream_loses_no_acknowledged_event_or_mail(installation: Installation) -> None:

@@ -19,7 +19,13 @@ from cxhub.core.db import unit_of_work
 from cxhub.service.mail.models import InboundEmail, InboundStatus
 from cxhub.service.tickets.models import TicketMessage
 from cxhub.success.usage.models import UsageEvent
-from tests.reliability.servers import MAILBOX, Installation, make_installation, start_web
+from tests.reliability.servers import (
+    MAILBOX,
+    Installation,
+    installation_database,
+    make_installation,
+    start_web,
+)
 
 MAILS = 40
 EVENTS = 200
@@ -27,9 +33,10 @@ EVENTS = 200
 
 @pytest.fixture
 def installation(tmp_path: Path) -> Iterator[Installation]:
-    active = make_installation(tmp_path)
-    yield active
-    active.close()
+    with installation_database() as database_url:
+        active = make_installation(tmp_path, database_url)
+        yield active
+        active.close()
 
 
 def _mail(number: int) -> bytes:
