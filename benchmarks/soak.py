@@ -31,7 +31,8 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,6 +117,54 @@ def prepare(data_dir: Path, *, contacts: int = 200, tickets: int = 50) -> Instal
     finally:
         runtime.close()
     return Installation(data_dir, token, write_key, contact_ids, ticket_ids)
+
+
+@contextmanager
+def serving(
+    data_dir: Path, *, workers: int = 1, env_extra: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`cxhub serve` on a free 127.0.0.1 port as a child process, as an operator runs it;
+    stopped with SIGTERM (graceful) at the end, its exit code and last log lines printed."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CXHUB_DATA_DIR": str(data_dir),
+        "CXHUB_LOG_LEVEL": "WARNING",
+        "CXHUB_TRACKING_REQUESTS_PER_MINUTE": "1000000",
+        **(env_extra or {}),
+    }
+    env.pop("CXHUB_DATABASE_URL", None)
+    env.pop("CXHUB_JOBS_BACKEND", None)
+    command = [str(Path(sys.executable).with_name("cxhub")), "serve", "--port", str(port)]
+    if workers > 1:
+        command += ["--workers", str(workers)]
+    log_path = data_dir / "server.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(  # noqa: S603 - our own console script
+            command, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit(f"the server did not start:\n{log_path.read_text()}")
+        yield server, base_url
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            code = server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            code = server.wait()
+        print(f"server exit code after SIGTERM: {code}")
+        tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
+        if tail:
+            print("server log (last lines):", *tail, sep="\n  ")
 
 
 def rss_kib(pid: int) -> int:
@@ -288,45 +337,8 @@ def main() -> None:
         data_dir = Path(tmp)
         print("preparing the installation ...", flush=True)
         installation = prepare(data_dir)
-        port = _free_port()
-        env = {
-            **os.environ,
-            "CXHUB_DATA_DIR": str(data_dir),
-            "CXHUB_LOG_LEVEL": "WARNING",
-            "CXHUB_TRACKING_REQUESTS_PER_MINUTE": "1000000",
-        }
-        env.pop("CXHUB_DATABASE_URL", None)
-        env.pop("CXHUB_JOBS_BACKEND", None)
-        log_path = data_dir / "server.log"
-        with log_path.open("wb") as log:
-            server = subprocess.Popen(  # noqa: S603 - our own console script
-                [str(Path(sys.executable).with_name("cxhub")), "serve", "--port", str(port)],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(600):
-                try:
-                    if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            else:
-                raise SystemExit(f"the server did not start:\n{log_path.read_text()}")
+        with serving(data_dir) as (server, base_url):
             run(args, installation, server, base_url)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                code = server.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                code = server.wait()
-            print(f"server exit code after SIGTERM: {code}")
-            tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
-            if tail:
-                print("server log (last lines):", *tail, sep="\n  ")
 
 
 def run(

@@ -1,0 +1,232 @@
+"""Mixed agent and ingestion traffic against a real `cxhub serve`, at full speed, from a load
+generator in a second process; the same generator against a bare Starlette server is the baseline.
+
+    .venv/bin/python -m benchmarks.bench_mixed_traffic [--seconds 60] [--clients 8] [--workers 1]
+        [--contacts 2000] [--tickets 2000] [--seed 7]
+
+The installation is the soak test's (`benchmarks/soak.py`: SQLite, in-process jobs and the
+scheduler on, built through the API), larger by default. The traffic is the soak's mix (ticket
+list, ticket + messages, contact search, contact timeline, new ticket, note, update, `/v1/batch`
+of 50 events, a raw e-mail), sent closed-loop: each of `--clients` threads in the generator
+process sends its next request when the previous one answered. Printed: requests per second,
+p50/p99 per kind and overall, errors, the server's peak resident memory, and the baseline (a
+bare Starlette app on uvicorn answering every path with a small JSON body and the status the
+mix expects, driven by the same generator) with the ratio between the two.
+
+The issue 7 target: >= 300 requests/s with p99 < 100 ms on 2 cores. The generator competes with
+the server for the same 2 cores; the baseline run shows how much of the machine it takes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks.soak import MIX, Installation, prepare, rss_kib, serving
+
+
+def _percentile(ordered: list[float], share: float) -> float:
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("nan")
+
+
+def _client(
+    base_url: str, installation: Installation, deadline: float, seed: int, start: int
+) -> tuple[dict[str, list[float]], Counter[str], dict[str, str]]:
+    rng = random.Random(seed)
+    kinds, weights = [m[0] for m in MIX], [m[2] for m in MIX]
+    calls = {m[0]: m[1] for m in MIX}
+    latencies: dict[str, list[float]] = {kind: [] for kind in kinds}
+    errors: Counter[str] = Counter()
+    examples: dict[str, str] = {}
+    number = start
+    headers = {"Authorization": f"Bearer {installation.token}"}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=30) as client:
+        while time.monotonic() < deadline:
+            kind = rng.choices(kinds, weights)[0]
+            number += 1
+            started = time.perf_counter()
+            try:
+                response, expected = calls[kind](client, rng, installation, number)
+                if response.status_code != expected:
+                    errors[kind] += 1
+                    examples.setdefault(kind, f"{response.status_code}: {response.text[:200]}")
+            except httpx.HTTPError as exc:
+                errors[kind] += 1
+                examples.setdefault(kind, repr(exc))
+            latencies[kind].append(time.perf_counter() - started)
+    return latencies, errors, examples
+
+
+def generate_load(
+    base_url: str, installation: Installation, seconds: float, clients: int, seed: int
+) -> dict[str, Any]:
+    """Runs in the generator process: `clients` threads, closed loop, for `seconds`."""
+    deadline = time.monotonic() + seconds
+    results: list[tuple[dict[str, list[float]], Counter[str], dict[str, str]]] = []
+    lock = threading.Lock()
+
+    def worker(n: int) -> None:
+        outcome = _client(base_url, installation, deadline, seed + n, n * 10**7)
+        with lock:
+            results.append(outcome)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    merged: dict[str, list[float]] = {}
+    errors: Counter[str] = Counter()
+    examples: dict[str, str] = {}
+    for latencies, errs, ex in results:
+        for kind, values in latencies.items():
+            merged.setdefault(kind, []).extend(values)
+        errors.update(errs)
+        for kind, text in ex.items():
+            examples.setdefault(kind, text)
+    return {"latencies": merged, "errors": errors, "examples": examples, "elapsed": elapsed}
+
+
+def in_second_process(
+    base_url: str, installation: Installation, seconds: float, clients: int, seed: int
+) -> dict[str, Any]:
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        result: dict[str, Any] = pool.apply(
+            generate_load, (base_url, installation, seconds, clients, seed)
+        )
+    return result
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def summarise(label: str, outcome: dict[str, Any]) -> dict[str, float]:
+    everything = sorted(v for values in outcome["latencies"].values() for v in values)
+    total, elapsed = len(everything), outcome["elapsed"]
+    figures = {
+        "requests": float(total),
+        "per_second": total / elapsed,
+        "p50_ms": _percentile(everything, 0.5) * 1000,
+        "p99_ms": _percentile(everything, 0.99) * 1000,
+        "errors": float(sum(outcome["errors"].values())),
+    }
+    print(
+        f"{label}: {total} requests in {elapsed:.1f} s = {figures['per_second']:.1f}/s, "
+        f"p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "
+        f"errors {int(figures['errors'])}"
+    )
+    return figures
+
+
+def print_kinds(outcome: dict[str, Any]) -> None:
+    print(f"  {'kind':<12}{'count':>8}{'errors':>8}{'p50 ms':>10}{'p99 ms':>10}")
+    for kind, _, _ in MIX:
+        values = sorted(outcome["latencies"].get(kind, []))
+        if values:
+            print(
+                f"  {kind:<12}{len(values):>8}{outcome['errors'][kind]:>8}"
+                f"{_percentile(values, 0.5) * 1000:>10.1f}{_percentile(values, 0.99) * 1000:>10.1f}"
+            )
+    for kind, example in outcome["examples"].items():
+        print(f"  first {kind} error: {example}")
+
+
+def measure_cxhub(args: argparse.Namespace, installation: Installation) -> dict[str, float]:
+    with serving(installation.data_dir, workers=args.workers) as (server, base_url):
+        peak = [0]
+        stop = threading.Event()
+
+        def sample() -> None:
+            while not stop.wait(1.0):
+                peak[0] = max(peak[0], _tree_rss_kib(server.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        in_second_process(base_url, installation, min(10.0, args.seconds), args.clients, 1)  # warm
+        outcome = in_second_process(base_url, installation, args.seconds, args.clients, args.seed)
+        stop.set()
+        figures = summarise(f"cxhub ({args.workers} worker(s))", outcome)
+        print_kinds(outcome)
+        print(f"  server peak RSS (all its processes): {peak[0] / 1024:.0f} MiB")
+        return figures
+
+
+def _tree_rss_kib(pid: int) -> int:
+    """RSS of a process and its children (uvicorn's workers)."""
+    total = rss_kib(pid)
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        for child in children.read_text().split():
+            total += _tree_rss_kib(int(child))
+    return total
+
+
+def measure_baseline(args: argparse.Namespace, installation: Installation) -> dict[str, float]:
+    port = _free_port()
+    server = subprocess.Popen(  # noqa: S603 - our own module
+        [sys.executable, "-m", "benchmarks.bare_server", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "WEB_CONCURRENCY": str(args.workers)},
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(f"{base_url}/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        outcome = in_second_process(base_url, installation, args.seconds, args.clients, args.seed)
+        figures = summarise(f"baseline: bare Starlette ({args.workers} worker(s))", outcome)
+        return figures
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--contacts", type=int, default=2000)
+    parser.add_argument("--tickets", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="cxhub-mixed-") as tmp:
+        print(f"preparing {args.contacts} contacts and {args.tickets} tickets ...", flush=True)
+        started = time.perf_counter()
+        installation = prepare(Path(tmp), contacts=args.contacts, tickets=args.tickets)
+        print(f"  prepared in {time.perf_counter() - started:.0f} s", flush=True)
+        ours = measure_cxhub(args, installation)
+        bare = measure_baseline(args, installation)
+    print(
+        f"ratio to the baseline: throughput {ours['per_second'] / bare['per_second']:.2f}x, "
+        f"p99 {ours['p99_ms'] / bare['p99_ms']:.1f}x; target >= 300/s with p99 < 100 ms: "
+        f"{'met' if ours['per_second'] >= 300 and ours['p99_ms'] < 100 else 'not met'}"
+    )
+    print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
