@@ -114,7 +114,7 @@ def install_page_errors(app: FastAPI) -> None:
         return handler
 
     async def on_sign_in_required(request: Request, exc: SignInRequired) -> Response:
-        return RedirectResponse(login_url(exc.next_url), status_code=303)
+        return RedirectResponse(exc.redirect_url(), status_code=303)
 
     async def on_domain_error(request: Request, exc: DomainError) -> Response:
         if not is_page_request(request):

@@ -1,0 +1,180 @@
+"""Sign-in by e-mailed link over real SMTP: single use, short-lived, no enumeration, no fixation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from cxhub.core.audit import AuditEntry
+from cxhub.core.db import utcnow
+from cxhub.service.mail.models import OutboundEmail
+from cxhub.service.portal import signin
+from cxhub.service.portal.permissions import PORTAL_COOKIE
+from tests.service.portal.conftest import Portal, form_field, link_in, mails_to, wait_for_mail
+
+
+def test_a_known_customer_signs_in_with_the_emailed_link(
+    portal: Portal, browser: TestClient
+) -> None:
+    contact_id, address = portal.contact()
+    answer = portal.request_link(browser, address)
+    assert answer.status_code == 200
+    assert "a sign-in link is on its way" in answer.text
+    message = wait_for_mail(portal.mx, address)
+    assert message["Subject"] == "Your sign-in link for Acme Help"
+    assert message["Auto-Submitted"] == "auto-replied"
+    link = link_in(message)
+    assert link.startswith(portal.path("/sign-in/"))
+    confirm = browser.get(link)
+    assert confirm.status_code == 200 and 'id="confirm-form"' in confirm.text
+    assert PORTAL_COOKIE not in browser.cookies  # opening the link signs nobody in
+    signed_in = browser.post(link, follow_redirects=False)
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"] == portal.path("/tickets")
+    cookie = signed_in.headers["set-cookie"]
+    assert f"{PORTAL_COOKIE}=" in cookie
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and f"Path={portal.path()}" in cookie
+    assert browser.get(portal.path("/tickets")).status_code == 200
+    with portal.desk.tenant.session() as session:
+        entries = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "portal.signed_in", AuditEntry.target_id == contact_id
+            )
+        ).all()
+        assert len(entries) == 1 and entries[0].actor_user_id is None
+
+
+def test_a_link_works_once(portal: Portal, browser: TestClient) -> None:
+    _, address = portal.contact()
+    portal.request_link(browser, address)
+    link = link_in(wait_for_mail(portal.mx, address))
+    assert browser.post(link, follow_redirects=False).status_code == 303
+    with portal.browser() as other:
+        again = other.post(link, follow_redirects=False)
+        assert again.status_code == 400
+        assert "expired or was already used" in again.text
+        assert other.get(link).status_code == 400
+        assert other.get(portal.path("/tickets"), follow_redirects=False).status_code == 303
+
+
+def test_an_expired_link_is_refused(portal: Portal, browser: TestClient) -> None:
+    _, address = portal.contact()
+    with portal.desk.tenant.session() as session:
+        issued = signin.issue_link(session, email=address, now=utcnow() - timedelta(minutes=16))
+        assert issued is not None
+    refused = browser.post(portal.path(f"/sign-in/{issued.token}"), follow_redirects=False)
+    assert refused.status_code == 400
+
+
+def test_unknown_addresses_get_the_same_answer_and_no_mail(
+    portal: Portal, browser: TestClient
+) -> None:
+    _, known = portal.contact()
+    stranger = f"nobody-{known}"
+    known_answer = portal.request_link(browser, known)
+    unknown_answer = portal.request_link(browser, stranger)
+    assert unknown_answer.status_code == known_answer.status_code == 200
+    assert form_field(unknown_answer.text, "form_token") == form_field(known_answer.text, "form_token")
+    assert unknown_answer.text == known_answer.text
+    wait_for_mail(portal.mx, known)
+    assert mails_to(portal.mx, stranger) == 0
+    with portal.desk.tenant.session() as session:
+        rows = session.scalars(select(OutboundEmail).where(OutboundEmail.to == stranger)).all()
+        assert rows == []
+
+
+def test_a_contact_without_portal_access_gets_no_link(portal: Portal, browser: TestClient) -> None:
+    contact_id, address = portal.contact()
+    portal.api("PUT", f"/contacts/{contact_id}/portal-access", json={"role": "no_access"})
+    assert portal.request_link(browser, address).status_code == 200
+    with portal.desk.tenant.session() as session:
+        assert session.scalars(select(OutboundEmail).where(OutboundEmail.to == address)).all() == []
+
+
+def test_revoking_access_ends_the_session(portal: Portal, browser: TestClient) -> None:
+    contact_id, address = portal.contact()
+    portal.sign_in(browser, address)
+    portal.api("PUT", f"/contacts/{contact_id}/portal-access", json={"role": "no_access"})
+    assert browser.get(portal.path("/tickets"), follow_redirects=False).status_code == 303
+
+
+def test_link_requests_are_rate_limited_per_address(portal: Portal, browser: TestClient) -> None:
+    _, address = portal.contact()
+    codes = [portal.request_link(browser, address).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    limited = portal.request_link(browser, address)
+    assert int(limited.headers["retry-after"]) > 0
+    _, other = portal.contact()
+    assert portal.request_link(browser, other).status_code == 200
+
+
+def test_the_link_request_needs_the_forms_token(portal: Portal, browser: TestClient) -> None:
+    _, address = portal.contact()
+    refused = browser.post(portal.path("/sign-in"), data={"email": address, "form_token": "x"})
+    assert refused.status_code == 403
+
+
+def test_signing_in_replaces_any_session_id_the_browser_brought(
+    portal: Portal, browser: TestClient
+) -> None:
+    _, address = portal.contact()
+    planted = "attacker-chosen-session-id"
+    portal.request_link(browser, address)
+    link = link_in(wait_for_mail(portal.mx, address))
+    signed_in = browser.post(
+        link, headers={"Cookie": f"{PORTAL_COOKIE}={planted}"}, follow_redirects=False
+    )
+    assert signed_in.status_code == 303
+    issued = signed_in.cookies.get(PORTAL_COOKIE)
+    assert issued and issued != planted and len(issued) >= 40
+    with portal.browser() as attacker:
+        attacker.cookies.set(PORTAL_COOKIE, planted)
+        assert attacker.get(portal.path("/tickets"), follow_redirects=False).status_code == 303
+
+
+def test_sign_out_ends_the_session(portal: Portal, browser: TestClient) -> None:
+    _, address = portal.contact()
+    token = portal.sign_in(browser, address)
+    cookie = browser.cookies.get(PORTAL_COOKIE, path=portal.path())
+    assert browser.post(portal.path("/sign-out"), data={}).status_code == 403  # no CSRF token
+    out = browser.post(portal.path("/sign-out"), data={"csrf_token": token}, follow_redirects=False)
+    assert out.status_code == 303
+    with portal.browser() as stolen:
+        stolen.cookies.set(PORTAL_COOKIE, cookie or "", path=portal.path())
+        assert stolen.get(portal.path("/tickets"), follow_redirects=False).status_code == 303
+
+
+def test_portal_and_agent_sessions_never_stand_in_for_each_other(
+    portal: Portal, browser: TestClient
+) -> None:
+    _, address = portal.contact()
+    portal.sign_in(browser, address)
+    cookie = browser.cookies.get(PORTAL_COOKIE, path=portal.path())
+    with portal.browser() as api_caller:
+        api_caller.cookies.set("cxhub_session", cookie or "")
+        assert api_caller.get("/api/v1/tickets").status_code == 401
+
+
+def test_a_link_of_one_workspace_does_not_open_another(
+    portal: Portal, browser: TestClient, mail_client: TestClient
+) -> None:
+    _, address = portal.contact()
+    portal.request_link(browser, address)
+    link = link_in(wait_for_mail(portal.mx, address))
+    from tests.factories import make_tenant
+
+    other = make_tenant(portal.desk.tenant.runtime)  # type: ignore[arg-type]
+    mail_client.put(
+        "/api/v1/portal/settings", json={"enabled": True}, headers=other.admin
+    ).raise_for_status()
+    foreign = link.replace(portal.path(), f"/portal/{other.slug}")
+    assert browser.post(foreign, follow_redirects=False).status_code == 400
+    assert browser.post(link, follow_redirects=False).status_code == 303
+
+
+def test_a_portal_that_is_off_does_not_exist(portal: Portal, browser: TestClient) -> None:
+    portal.api("PUT", "/portal/settings", json={"enabled": False})
+    assert browser.get(portal.path("/sign-in")).status_code == 404
+    assert browser.get("/portal/no-such-workspace/sign-in").status_code == 404
