@@ -129,7 +129,7 @@ COLUMN_TREATMENT: dict[str, dict[str, Treatment]] = {
     "ticket_sla_targets": {"metric": Y, "pauses": Y},
     "sla_events": {"metric": Y, "kind": Y},
     "agent_profiles": {"languages": S},
-    # customer portal: hashes only; the rows of an erased contact go with it (ON DELETE CASCADE)
+    # customer portal: hashes only; an erased contact's rows are deleted (service/portal/erasure)
     "portal_sign_in_links": {"token_sha256": Y},
     "portal_sessions": {"session_hash": Y},
     "portal_settings": {

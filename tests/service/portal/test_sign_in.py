@@ -178,3 +178,32 @@ def test_a_portal_that_is_off_does_not_exist(portal: Portal, browser: TestClient
     portal.api("PUT", "/portal/settings", json={"enabled": False})
     assert browser.get(portal.path("/sign-in")).status_code == 404
     assert browser.get("/portal/no-such-workspace/sign-in").status_code == 404
+
+
+def test_erasing_a_contact_removes_their_portal_rows(portal: Portal, browser: TestClient) -> None:
+    from cxhub.service.portal.models import PortalAccess, PortalSession, PortalSignInLink
+
+    contact_id, address = portal.contact()
+    portal.api("PUT", f"/contacts/{contact_id}/portal-access", json={"role": "member"})
+    portal.sign_in(browser, address)
+    portal.api("POST", f"/contacts/{contact_id}/erase", json={"confirm": contact_id})
+    assert browser.get(portal.path("/tickets"), follow_redirects=False).status_code == 303
+    with portal.desk.tenant.session() as session:
+        for model in (PortalAccess, PortalSession, PortalSignInLink):
+            rows = session.scalars(select(model).where(model.contact_id == contact_id)).all()
+            assert rows == [], model.__name__
+
+
+def test_a_merge_carries_no_portal_session_or_role_to_the_winner(
+    portal: Portal, browser: TestClient
+) -> None:
+    winner_id, winner_address = portal.contact()
+    loser_id, loser_address = portal.contact()
+    portal.api("PUT", f"/contacts/{winner_id}/portal-access", json={"role": "member"})
+    portal.api("PUT", f"/contacts/{loser_id}/portal-access", json={"role": "account_admin"})
+    portal.sign_in(browser, loser_address)
+    portal.api("POST", f"/contacts/{winner_id}/merge", json={"loser_id": loser_id})
+    assert browser.get(portal.path("/tickets"), follow_redirects=False).status_code == 303
+    assert portal.api("GET", f"/contacts/{winner_id}/portal-access")["role"] == "member"
+    with portal.browser() as winner:
+        portal.sign_in(winner, winner_address)

@@ -2,7 +2,7 @@
 
 Revision ID: 0021_portal
 Revises: 0014_service_rollups
-Create Date: 2026-11-26 16:07:52.339174
+Create Date: 2026-11-26 16:12:33.198200
 """
 
 from __future__ import annotations
@@ -22,33 +22,6 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
-        "portal_settings",
-        sa.Column("enabled", sa.Boolean(), nullable=False),
-        sa.Column("display_name", sa.String(length=200), nullable=True),
-        sa.Column("primary_colour", sa.String(length=7), nullable=False),
-        sa.Column("logo", sa.LargeBinary(), nullable=True),
-        sa.Column("logo_content_type", sa.String(length=32), nullable=True),
-        sa.Column("logo_sha256", sa.String(length=64), nullable=True),
-        sa.Column("updated_at", cxhub.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column(
-            "workspace_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
-        sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-            name=op.f("fk_portal_settings_workspace_id_workspaces"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_portal_settings")),
-        sa.UniqueConstraint("workspace_id", name=op.f("uq_portal_settings_workspace_id")),
-    )
-    op.create_table(
         "portal_access",
         sa.Column(
             "contact_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
@@ -67,12 +40,6 @@ def upgrade() -> None:
         ),
         sa.Column(
             "workspace_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
-        sa.ForeignKeyConstraint(
-            ["contact_id"],
-            ["contacts.id"],
-            name=op.f("fk_portal_access_contact_id_contacts"),
-            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["workspace_id"],
@@ -108,12 +75,6 @@ def upgrade() -> None:
             "workspace_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.ForeignKeyConstraint(
-            ["contact_id"],
-            ["contacts.id"],
-            name=op.f("fk_portal_sessions_contact_id_contacts"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
             ["workspace_id"],
             ["workspaces.id"],
             name=op.f("fk_portal_sessions_workspace_id_workspaces"),
@@ -132,6 +93,33 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "portal_settings",
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("display_name", sa.String(length=200), nullable=True),
+        sa.Column("primary_colour", sa.String(length=7), nullable=False),
+        sa.Column("logo", sa.LargeBinary(), nullable=True),
+        sa.Column("logo_content_type", sa.String(length=32), nullable=True),
+        sa.Column("logo_sha256", sa.String(length=64), nullable=True),
+        sa.Column("updated_at", cxhub.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "workspace_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_portal_settings_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_portal_settings")),
+        sa.UniqueConstraint("workspace_id", name=op.f("uq_portal_settings_workspace_id")),
+    )
+    op.create_table(
         "portal_sign_in_links",
         sa.Column(
             "contact_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
@@ -148,12 +136,6 @@ def upgrade() -> None:
         ),
         sa.Column(
             "workspace_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
-        sa.ForeignKeyConstraint(
-            ["contact_id"],
-            ["contacts.id"],
-            name=op.f("fk_portal_sign_in_links_contact_id_contacts"),
-            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["workspace_id"],
@@ -181,6 +163,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_portal_sign_in_links_contact_id"))
 
     op.drop_table("portal_sign_in_links")
+    op.drop_table("portal_settings")
     with op.batch_alter_table("portal_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_portal_sessions_workspace_id"))
         batch_op.drop_index("ix_portal_sessions_expires")
@@ -191,4 +174,3 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_portal_access_contact_id"))
 
     op.drop_table("portal_access")
-    op.drop_table("portal_settings")

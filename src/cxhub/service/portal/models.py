@@ -1,11 +1,18 @@
-"""Portal tables: who may use the portal (and see how much), sign-in links, sessions, branding."""
+"""Portal tables: who may use the portal (and see how much), sign-in links, sessions, branding.
+
+`contact_id` columns carry no foreign key on purpose (ADR 0021): a contact merge re-points every
+foreign key to the winner and an erasure re-points them to the erased-contact placeholder, and
+neither may carry a portal session or role along. A merged-away contact's rows simply stop
+working (`signin.resolve_session` refuses tombstones); erasure deletes them
+(`portal.erasure`); a deleted contact's rows resolve to nobody.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Boolean, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,9 +37,7 @@ class PortalAccess(IdMixin, WorkspaceScoped, Base):
     __workspace_index__ = False
     __table_args__ = (UniqueConstraint("workspace_id", "contact_id"),)
 
-    contact_id: Mapped[int] = mapped_column(
-        IdType, ForeignKey("contacts.id", ondelete="CASCADE"), index=True
-    )
+    contact_id: Mapped[int] = mapped_column(IdType, index=True)
     role: Mapped[PortalRole] = mapped_column(
         SAEnum(
             PortalRole,
@@ -51,9 +56,7 @@ class PortalSignInLink(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "portal_sign_in_links"
     __table_args__ = (Index("ix_portal_sign_in_links_expires", "expires_at"),)
 
-    contact_id: Mapped[int] = mapped_column(
-        IdType, ForeignKey("contacts.id", ondelete="CASCADE"), index=True
-    )
+    contact_id: Mapped[int] = mapped_column(IdType, index=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
@@ -66,9 +69,7 @@ class PortalSession(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "portal_sessions"
     __table_args__ = (Index("ix_portal_sessions_expires", "expires_at"),)
 
-    contact_id: Mapped[int] = mapped_column(
-        IdType, ForeignKey("contacts.id", ondelete="CASCADE"), index=True
-    )
+    contact_id: Mapped[int] = mapped_column(IdType, index=True)
     session_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
