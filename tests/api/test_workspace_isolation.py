@@ -474,6 +474,8 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     # rows written by playbook runs only; isolation in tests/success/playbooks/test_runs.py
     "/api/v1/playbook-runs": None,
     "/api/v1/survey-enrolments": None,
+    # one object, the caller's workspace's; isolation in tests/service/portal
+    "/api/v1/portal/settings": None,
 }
 
 
