@@ -66,7 +66,9 @@ def home(
 def install_web(app: FastAPI) -> None:
     modules = page_modules()
     # A domain with templates of its own (the customer portal) exposes `TEMPLATES_DIR`.
-    template_dirs = list(dict.fromkeys(m.TEMPLATES_DIR for m in modules if hasattr(m, "TEMPLATES_DIR")))
+    template_dirs = list(
+        dict.fromkeys(m.TEMPLATES_DIR for m in modules if hasattr(m, "TEMPLATES_DIR"))
+    )
     shell = WebShell(env=build_environment(template_dirs))
     app.state.web_shell = shell
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -83,7 +83,9 @@ class Portal:
         assert response.status_code < 300, response.text
         return response.json() if response.content else None
 
-    def contact(self, *, locale: str | None = None, account_id: int | None = None) -> tuple[int, str]:
+    def contact(
+        self, *, locale: str | None = None, account_id: int | None = None
+    ) -> tuple[int, str]:
         address = f"{unique('cust')}@customer.test"
         body: dict[str, Any] = {"first_name": "Cara", "emails": [address]}
         if locale:

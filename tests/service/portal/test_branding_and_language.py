@@ -28,12 +28,14 @@ def test_admins_set_name_and_colour_and_the_portal_wears_them(
         "/portal/settings",
         json={"enabled": True, "display_name": "Globex Care", "primary_colour": "#AA3300"},
     )
-    assert saved["primary_colour"] == "#aa3300" and saved["portal_path"] == portal.path()
+    assert saved["primary_colour"] == "#aa3300"
+    assert saved["portal_path"] == portal.path()
     css = browser.get(portal.path("/brand.css"))
     assert css.headers["content-type"].startswith("text/css")
     assert "--portal-primary: #aa3300;" in css.text
     page = browser.get(portal.path("/sign-in"))
-    assert "Globex Care" in page.text and "style=" not in page.text
+    assert "Globex Care" in page.text
+    assert "style=" not in page.text
     with portal.desk.tenant.session() as session:
         actions = set(session.scalars(select(AuditEntry.action)))
     assert "portal_settings.updated" in actions
@@ -58,7 +60,8 @@ def test_only_admins_configure_the_portal(portal: Portal) -> None:
         json={"role": "account_admin"},
         headers=tenant.headers(Role.AGENT),
     )
-    assert agent.status_code == 200 and agent.json()["role"] == "account_admin"
+    assert agent.status_code == 200
+    assert agent.json()["role"] == "account_admin"
     assert agent.json()["sees_account_tickets"] is False  # no account: nothing more to see
 
 
@@ -67,7 +70,8 @@ def test_logo_upload_checks_type_and_size(portal: Portal, browser: TestClient) -
     svg = portal.client.put(
         "/api/v1/portal/logo", files={"file": ("logo.png", SVG, "image/png")}, headers=headers
     )
-    assert svg.status_code == 415 and svg.json()["type"].endswith("unsupported-logo")
+    assert svg.status_code == 415
+    assert svg.json()["type"].endswith("unsupported-logo")
     huge = portal.client.put(
         "/api/v1/portal/logo",
         files={"file": ("logo.png", PNG + b"\x00" * 300_000, "image/png")},
@@ -78,9 +82,11 @@ def test_logo_upload_checks_type_and_size(portal: Portal, browser: TestClient) -
     saved = portal.client.put(
         "/api/v1/portal/logo", files={"file": ("x.bin", PNG, "text/html")}, headers=headers
     )
-    assert saved.status_code == 200 and saved.json()["logo_content_type"] == "image/png"
+    assert saved.status_code == 200
+    assert saved.json()["logo_content_type"] == "image/png"
     logo = browser.get(portal.path("/logo"))
-    assert logo.content == PNG and logo.headers["content-type"] == "image/png"
+    assert logo.content == PNG
+    assert logo.headers["content-type"] == "image/png"
     assert portal.path("/logo") in browser.get(portal.path("/sign-in")).text
     assert portal.client.delete("/api/v1/portal/logo", headers=headers).status_code == 204
     assert browser.get(portal.path("/logo")).status_code == 404
@@ -90,7 +96,8 @@ def test_the_portal_speaks_the_browsers_language_before_sign_in(
     portal: Portal, browser: TestClient
 ) -> None:
     chinese = browser.get(portal.path("/sign-in"), headers={"Accept-Language": "zh-CN,zh;q=0.9"})
-    assert "登录以跟进您的请求" in chinese.text and chinese.headers["content-language"] == "zh"
+    assert "登录以跟进您的请求" in chinese.text
+    assert chinese.headers["content-language"] == "zh"
     indonesian = browser.get(portal.path("/sign-in"), headers={"Accept-Language": "id"})
     assert "Kirimi saya tautan masuk" in indonesian.text
 
@@ -105,4 +112,5 @@ def test_an_italian_contact_gets_italian_mail_and_pages(
     assert message["Subject"] == "Il tuo link di accesso a Acme Help"
     portal.sign_in(browser, address)
     page = browser.get(portal.path("/tickets"), headers={"Accept-Language": "en"})
-    assert "Le mie richieste" in page.text and page.headers["content-language"] == "it"
+    assert "Le mie richieste" in page.text
+    assert page.headers["content-language"] == "it"

@@ -14,7 +14,13 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from tests.service.portal.conftest import Portal, link_in, wait_for_mail
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _free_port, _require_chromium
+from tests.web.test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    TIMEOUT_MS,
+    _free_port,
+    _require_chromium,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -41,7 +41,8 @@ def test_every_portal_message_is_translated() -> None:
         missing = sorted(used - set(MESSAGES[language]))
         assert missing == [], (language, missing)
         for message, translation in MESSAGES[language].items():
-            assert translation.strip() and _fields(translation) == _fields(message)
+            assert translation.strip()
+            assert _fields(translation) == _fields(message)
 
 
 def test_the_sign_in_mail_exists_in_every_language() -> None:

@@ -14,7 +14,9 @@ from tests.service.portal.conftest import Portal
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def _api_ticket(portal: Portal, contact_id: int, subject: str = "Printer on fire") -> dict[str, Any]:
+def _api_ticket(
+    portal: Portal, contact_id: int, subject: str = "Printer on fire"
+) -> dict[str, Any]:
     result: dict[str, Any] = portal.api(
         "POST",
         "/tickets",
@@ -42,7 +44,8 @@ def test_submitting_a_ticket_with_a_file_and_a_search_id(
     seen: list[PortalTicketSubmitted] = []
     mail_runtime.events.subscribe(PortalTicketSubmitted, seen.append)
     form = browser.get(portal.path("/tickets/new")).text
-    assert 'id="article-suggestions"' in form and f"/help/{portal.slug}/suggest" in form
+    assert 'id="article-suggestions"' in form
+    assert f"/help/{portal.slug}/suggest" in form
     assert 'name="search_id"' in form
     sent = _submit(
         portal,
@@ -58,18 +61,21 @@ def test_submitting_a_ticket_with_a_file_and_a_search_id(
     assert listed[0]["channel"] == "web"
     ticket_id = listed[0]["id"]
     messages = portal.api("GET", f"/tickets/{ticket_id}/messages")["items"]
-    assert messages[0]["body"] == "Help" and messages[0]["author_kind"] == "customer"
+    assert messages[0]["body"] == "Help"
+    assert messages[0]["author_kind"] == "customer"
     assert [a["filename"] for a in messages[0]["attachments"]] == ["screen.png"]
     assert [(e.ticket_id, e.search_id) for e in seen] == [(ticket_id, "search-42")]
     page = browser.get(portal.path(f"/tickets/{number}"))
-    assert "Cannot log in" in page.text and "screen.png" in page.text
+    assert "Cannot log in" in page.text
+    assert "screen.png" in page.text
 
 
 def test_refused_uploads_and_missing_fields(portal: Portal, browser: TestClient) -> None:
     contact_id, address = portal.contact()
     token = portal.sign_in(browser, address)
     html = _submit(portal, browser, token, files=[("files", ("x.html", b"<script>", "text/html"))])
-    assert html.status_code == 400 and "cannot be attached" in html.text
+    assert html.status_code == 400
+    assert "cannot be attached" in html.text
     many = [("files", (f"f{i}.txt", b"hello", "text/plain")) for i in range(6)]
     assert _submit(portal, browser, token, files=many).status_code == 400
     assert _submit(portal, browser, token, subject=" ").status_code == 400
@@ -84,7 +90,8 @@ def test_a_customer_sees_only_their_own_tickets(portal: Portal, browser: TestCli
     theirs = _api_ticket(portal, theirs_id, "Somebody else's secret")
     portal.sign_in(browser, address)
     listing = browser.get(portal.path("/tickets")).text
-    assert "My own problem" in listing and "Somebody else" not in listing
+    assert "My own problem" in listing
+    assert "Somebody else" not in listing
     assert browser.get(portal.path(f"/tickets/{mine['number']}")).status_code == 200
     for path in (
         f"/tickets/{theirs['number']}",
@@ -92,7 +99,7 @@ def test_a_customer_sees_only_their_own_tickets(portal: Portal, browser: TestCli
         "/tickets/2147483647",
     ):
         assert browser.get(portal.path(path)).status_code == 404, path
-    stolen = browser.get(portal.path(f"/tickets?scope=account"))
+    stolen = browser.get(portal.path("/tickets?scope=account"))
     assert "Somebody else" not in stolen.text
 
 
@@ -145,7 +152,8 @@ def test_internal_notes_never_reach_the_customer(portal: Portal, browser: TestCl
     portal.sign_in(browser, address)
     page = browser.get(portal.path(f"/tickets/{ticket['number']}"))
     assert "We are on it." in page.text
-    assert secret not in page.text and "note.txt" not in page.text
+    assert secret not in page.text
+    assert "note.txt" not in page.text
     hidden = browser.get(portal.path(f"/tickets/{ticket['number']}/attachments/{upload['id']}"))
     assert hidden.status_code == 404
 
@@ -167,15 +175,15 @@ def test_a_reply_reopens_a_solved_ticket_and_files_download(
     assert portal.api("GET", f"/tickets/{ticket['id']}")["status"] == "open"
     messages = portal.api("GET", f"/tickets/{ticket['id']}/messages")["items"]
     last = messages[-1]
-    assert last["body"] == "Still broken!" and last["author_kind"] == "customer"
+    assert last["body"] == "Still broken!"
+    assert last["author_kind"] == "customer"
     file_id = last["attachments"][0]["id"]
     download = browser.get(portal.path(f"/tickets/{ticket['number']}/attachments/{file_id}"))
-    assert download.status_code == 200 and download.content == b"trace"
+    assert download.status_code == 200
+    assert download.content == b"trace"
     assert download.headers["content-disposition"].startswith("attachment;")
     assert download.headers["x-content-type-options"] == "nosniff"
-    no_token = browser.post(
-        portal.path(f"/tickets/{ticket['number']}/reply"), data={"body": "x"}
-    )
+    no_token = browser.post(portal.path(f"/tickets/{ticket['number']}/reply"), data={"body": "x"})
     assert no_token.status_code == 403
 
 
@@ -189,7 +197,8 @@ def test_a_closed_ticket_takes_no_reply(portal: Portal, browser: TestClient) -> 
         portal.path(f"/tickets/{ticket['number']}/reply"),
         data={"csrf_token": token, "body": "hello?"},
     )
-    assert refused.status_code == 409 and "This ticket is closed" in refused.text
+    assert refused.status_code == 409
+    assert "This ticket is closed" in refused.text
 
 
 def test_account_admins_see_their_accounts_tickets_members_do_not(

@@ -28,14 +28,17 @@ def test_a_known_customer_signs_in_with_the_emailed_link(
     link = link_in(message)
     assert link.startswith(portal.path("/sign-in/"))
     confirm = browser.get(link)
-    assert confirm.status_code == 200 and 'id="confirm-form"' in confirm.text
+    assert confirm.status_code == 200
+    assert 'id="confirm-form"' in confirm.text
     assert PORTAL_COOKIE not in browser.cookies  # opening the link signs nobody in
     signed_in = browser.post(link, follow_redirects=False)
     assert signed_in.status_code == 303
     assert signed_in.headers["location"] == portal.path("/tickets")
     cookie = signed_in.headers["set-cookie"]
     assert f"{PORTAL_COOKIE}=" in cookie
-    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and f"Path={portal.path()}" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    assert f"Path={portal.path()}" in cookie
     assert browser.get(portal.path("/tickets")).status_code == 200
     with portal.desk.tenant.session() as session:
         entries = session.scalars(
@@ -43,7 +46,8 @@ def test_a_known_customer_signs_in_with_the_emailed_link(
                 AuditEntry.action == "portal.signed_in", AuditEntry.target_id == contact_id
             )
         ).all()
-        assert len(entries) == 1 and entries[0].actor_user_id is None
+        assert len(entries) == 1
+        assert entries[0].actor_user_id is None
 
 
 def test_a_link_works_once(portal: Portal, browser: TestClient) -> None:
@@ -76,7 +80,9 @@ def test_unknown_addresses_get_the_same_answer_and_no_mail(
     known_answer = portal.request_link(browser, known)
     unknown_answer = portal.request_link(browser, stranger)
     assert unknown_answer.status_code == known_answer.status_code == 200
-    assert form_field(unknown_answer.text, "form_token") == form_field(known_answer.text, "form_token")
+    assert form_field(unknown_answer.text, "form_token") == form_field(
+        known_answer.text, "form_token"
+    )
     assert unknown_answer.text == known_answer.text
     wait_for_mail(portal.mx, known)
     assert mails_to(portal.mx, stranger) == 0
@@ -128,7 +134,9 @@ def test_signing_in_replaces_any_session_id_the_browser_brought(
     )
     assert signed_in.status_code == 303
     issued = signed_in.cookies.get(PORTAL_COOKIE)
-    assert issued and issued != planted and len(issued) >= 40
+    assert issued
+    assert issued != planted
+    assert len(issued) >= 40
     with portal.browser() as attacker:
         attacker.cookies.set(PORTAL_COOKIE, planted)
         assert attacker.get(portal.path("/tickets"), follow_redirects=False).status_code == 303

@@ -47,7 +47,7 @@ def sees_account_tickets(contact: Contact, role: PortalRole) -> bool:
 
 def visible_tickets_query(
     contact: Contact, role: PortalRole, *, whole_account: bool
-) -> Select[tuple[Ticket]]:
+) -> Select[Ticket]:
     """The live (not merged, not spam) tickets this contact may list."""
     statement = select(Ticket).where(Ticket.merged_into_id.is_(None), Ticket.is_spam.is_(False))
     if whole_account and sees_account_tickets(contact, role):
