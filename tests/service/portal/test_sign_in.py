@@ -215,3 +215,25 @@ def test_a_merge_carries_no_portal_session_or_role_to_the_winner(
     assert portal.api("GET", f"/contacts/{winner_id}/portal-access")["role"] == "member"
     with portal.browser() as winner:
         portal.sign_in(winner, winner_address)
+
+
+def test_the_hourly_job_deletes_expired_links_and_sessions(portal: Portal) -> None:
+    from cxhub.core.jobs import JobRequest
+    from cxhub.service.portal.models import PortalSession, PortalSignInLink
+    from cxhub.service.portal.tasks import FORGET_EXPIRED
+
+    _, address = portal.contact()
+    with portal.desk.tenant.session() as session:
+        old = signin.issue_link(session, email=address, now=utcnow() - timedelta(hours=1))
+        fresh = signin.issue_link(session, email=address)
+        assert old is not None and fresh is not None
+    runtime = portal.desk.tenant.runtime
+    assert runtime is not None
+    runtime.job_queue.submit(JobRequest(FORGET_EXPIRED, portal.desk.tenant.workspace_id, {}))
+    with portal.desk.tenant.session() as session:
+        hashes = set(session.scalars(select(PortalSignInLink.token_sha256)))
+        assert signin.token_hash(old.token) not in hashes
+        assert signin.token_hash(fresh.token) in hashes
+        assert session.scalars(
+            select(PortalSession).where(PortalSession.expires_at <= utcnow())
+        ).all() == []

@@ -8,6 +8,7 @@ rate-limited per address and per client IP (in-process buckets, see `core.rateli
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -43,6 +44,9 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 PORTAL_CSS = TEMPLATES_DIR / "portal" / "portal.css"
 PORTAL_JS = TEMPLATES_DIR / "portal" / "portal.js"
 
+#: Every well-formed link request takes at least this long, known address or not, so response
+#: time does not tell them apart (measured: known +3 ms median, +22 ms p90 without it).
+ANSWER_FLOOR_SECONDS = 0.3
 LINKS_PER_EMAIL = 3
 LINKS_PER_IP = 20
 LINK_WINDOW_SECONDS = 900
@@ -130,6 +134,7 @@ def request_link(
                 status_code=429,
                 headers={"Retry-After": str(decision.retry_after)},
             )
+    started = time.monotonic()
     issued = signin.issue_link(session, email=address)
     if issued is not None:
         settings = get_runtime(request).settings
@@ -145,6 +150,8 @@ def request_link(
         )
         if queued is None:
             log.warning("portal of workspace %s has no mailbox: sign-in link not sent", visit.slug)
+        session.flush()
+    time.sleep(max(0.0, ANSWER_FLOOR_SECONDS - (time.monotonic() - started)))
     return _sign_in_page(request, visit, notice=CHECK_EMAIL)
 
 
