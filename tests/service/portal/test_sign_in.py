@@ -226,7 +226,8 @@ def test_the_hourly_job_deletes_expired_links_and_sessions(portal: Portal) -> No
     with portal.desk.tenant.session() as session:
         old = signin.issue_link(session, email=address, now=utcnow() - timedelta(hours=1))
         fresh = signin.issue_link(session, email=address)
-        assert old is not None and fresh is not None
+        assert old is not None
+        assert fresh is not None
     runtime = portal.desk.tenant.runtime
     assert runtime is not None
     runtime.job_queue.submit(JobRequest(FORGET_EXPIRED, portal.desk.tenant.workspace_id, {}))
@@ -234,6 +235,7 @@ def test_the_hourly_job_deletes_expired_links_and_sessions(portal: Portal) -> No
         hashes = set(session.scalars(select(PortalSignInLink.token_sha256)))
         assert signin.token_hash(old.token) not in hashes
         assert signin.token_hash(fresh.token) in hashes
-        assert session.scalars(
-            select(PortalSession).where(PortalSession.expires_at <= utcnow())
-        ).all() == []
+        assert (
+            session.scalars(select(PortalSession).where(PortalSession.expires_at <= utcnow())).all()
+            == []
+        )
