@@ -89,11 +89,17 @@ def _viewer_principal(request: Request) -> Principal | None:
 
 
 def error_page(request: Request, status: int, *, reason: str | None = None) -> Response:
-    _viewer_principal(request)
+    # An area with a layout of its own (the customer portal) names its error template and the
+    # context that layout needs in `request.state.error_layout`; agents' pages use the shell's.
+    layout: tuple[str, dict[str, Any]] | None = getattr(request.state, "error_layout", None)
+    if layout is None:
+        _viewer_principal(request)
+    template, extra = layout or ("error.html", {})
     return render(
         request,
-        "error.html",
+        template,
         {
+            **extra,
             "status": status,
             "title": _TITLES.get(status, _TITLES[400]),
             "detail": "This form has expired. Reload the page and try again."

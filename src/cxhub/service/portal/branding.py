@@ -120,9 +120,8 @@ def portal_name(workspace: Workspace, found: PortalSettings | None) -> str:
     return (found.display_name if found is not None else None) or workspace.name
 
 
-def brand_css(found: PortalSettings | None) -> str:
+def brand_css(colour: str) -> str:
     """The stylesheet carrying the workspace's colour (pages allow no inline styles)."""
-    colour = found.primary_colour if found is not None else DEFAULT_COLOUR
     if not _COLOUR.match(colour):
         colour = DEFAULT_COLOUR
     return f":root {{ --portal-primary: {colour}; }}\n"

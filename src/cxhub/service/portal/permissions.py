@@ -17,11 +17,10 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 
 from cxhub.api.deps import CSRF_FORM_FIELD, CSRF_HEADER, DbSession, csrf_token_for, same_secret
-from cxhub.core.tenancy import Workspace
 from cxhub.customers.contacts.models import Contact
 from cxhub.people.service import get_workspace_by_slug
 from cxhub.service.portal import branding, signin
-from cxhub.service.portal.models import PortalRole, PortalSettings
+from cxhub.service.portal.models import PortalRole
 from cxhub.web.auth import CsrfRejected, SignInRequired
 from cxhub.web.shell import shell_of
 
@@ -46,18 +45,20 @@ class PortalSignInRequired(SignInRequired):
 
 @dataclass(frozen=True)
 class PortalVisit:
-    """A visit to one workspace's portal (signed in or not), with its branding."""
+    """A visit to one workspace's portal (signed in or not), with its branding.
 
-    workspace: Workspace
-    settings: PortalSettings
+    Plain values, not rows: error pages render after the request's session is closed.
+    """
+
+    workspace_id: int
+    slug: str
+    default_locale: str
     name: str
-
-    @property
-    def slug(self) -> str:
-        return self.workspace.slug
+    primary_colour: str
+    logo_version: str | None  # a prefix of the logo's hash; None without a logo
 
     def path(self, tail: str = "") -> str:
-        return portal_path(self.workspace.slug, tail)
+        return portal_path(self.slug, tail)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def use_language(request: Request, visit: PortalVisit, contact: Contact | None) 
     """The contact's language, else the browser's, else the workspace's default."""
     locale = contact.locale if contact is not None and contact.locale else None
     if locale is None and not request.headers.get("accept-language"):
-        locale = visit.workspace.default_locale
+        locale = visit.default_locale
     request.state.viewer = shell_of(request).viewer(request, None, locale=locale)
 
 
@@ -81,8 +82,16 @@ def portal_visit(request: Request, workspace_slug: str, session: DbSession) -> P
     workspace = get_workspace_by_slug(session, workspace_slug[:MAX_SLUG_CHARS])
     session.info["workspace_id"] = workspace.id
     settings = branding.require_enabled(session)
-    visit = PortalVisit(workspace, settings, branding.portal_name(workspace, settings))
+    visit = PortalVisit(
+        workspace_id=workspace.id,
+        slug=workspace.slug,
+        default_locale=workspace.default_locale,
+        name=branding.portal_name(workspace, settings),
+        primary_colour=settings.primary_colour,
+        logo_version=settings.logo_sha256[:12] if settings.logo_sha256 else None,
+    )
     use_language(request, visit, None)
+    request.state.error_layout = ("portal/error.html", {"visit": visit, "customer": None})
     return visit
 
 

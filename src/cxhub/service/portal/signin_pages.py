@@ -142,7 +142,7 @@ def request_link(
         language = link_language(issued.contact.locale, request.state.viewer.language)
         queued = queue_sign_in_email(
             session,
-            workspace_id=visit.workspace.id,
+            workspace_id=visit.workspace_id,
             to=issued.address,
             portal=visit.name,
             url=url,
@@ -193,7 +193,7 @@ def sign_out(
 
 @router.get("/portal/{workspace_slug}/brand.css", response_model=None)
 def brand_css(visit: PortalVisitDep) -> Response:
-    css = branding.brand_css(visit.settings) + PORTAL_CSS.read_text(encoding="utf-8")
+    css = branding.brand_css(visit.primary_colour) + PORTAL_CSS.read_text(encoding="utf-8")
     return Response(
         css,
         media_type="text/css",
@@ -211,8 +211,8 @@ def portal_js(visit: PortalVisitDep) -> Response:
 
 
 @router.get("/portal/{workspace_slug}/logo", response_model=None)
-def logo(visit: PortalVisitDep) -> Response:
-    found = visit.settings
+def logo(visit: PortalVisitDep, session: DbSession) -> Response:
+    found = branding.require_enabled(session)
     if found.logo is None or found.logo_content_type is None:
         raise NotFound("this portal has no logo")
     headers: dict[str, Any] = {

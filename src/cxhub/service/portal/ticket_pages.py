@@ -76,7 +76,7 @@ def _uploads(
     return store_uploads(
         session,
         uploads=files or [],
-        workspace_id=customer.visit.workspace.id,
+        workspace_id=customer.visit.workspace_id,
         data_dir=settings.data_dir,
         max_bytes=int(settings.attachment_max_bytes),
     )

@@ -93,6 +93,12 @@ _ROWS: list[tuple[str, str, str, str]] = [
     ),
     ("Attachments (optional)", "Allegati (facoltativi)", "附件（可选）", "Lampiran (opsional)"),
     ("Send request", "Invia richiesta", "发送请求", "Kirim permintaan"),
+    (
+        "Back to my requests",
+        "Torna alle mie richieste",
+        "返回我的请求",
+        "Kembali ke permintaan saya",
+    ),
     ("You", "Tu", "您", "Anda"),
     ("Requester", "Richiedente", "请求人", "Pemohon"),
     ("Your reply", "La tua risposta", "您的回复", "Balasan Anda"),
