@@ -101,7 +101,8 @@ def test_a_customer_sees_only_their_own_tickets(portal: Portal, browser: TestCli
         missing = browser.get(portal.path(path))
         assert missing.status_code == 404, path
         assert 'id="portal-error"' in missing.text  # the portal's own layout, not the agents'
-        assert "Acme Help" in missing.text and "/login" not in missing.text
+        assert "Acme Help" in missing.text
+        assert "/login" not in missing.text
     stolen = browser.get(portal.path("/tickets?scope=account"))
     assert "Somebody else" not in stolen.text
 
