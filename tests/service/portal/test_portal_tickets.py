@@ -256,3 +256,18 @@ def test_rating_a_solved_ticket(portal: Portal, browser: TestClient) -> None:
     # the solve already sent the e-mail survey: the portal answers that same survey
     assert (csat["score"], csat["comment"]) == (4, "Quick, thanks")
     assert "Your rating: 4 of 5" in browser.get(portal.path(f"/tickets/{ticket['number']}")).text
+
+
+def test_a_customer_cannot_flood_the_inbox(
+    portal: Portal, browser: TestClient, monkeypatch: Any
+) -> None:
+    from cxhub.service.portal import throttle
+
+    monkeypatch.setattr(throttle, "WRITES_PER_CONTACT", 2)
+    browser.app.state.portal_write_limiter = None  # type: ignore[attr-defined]
+    contact_id, address = portal.contact()
+    token = portal.sign_in(browser, address)
+    codes = [_submit(portal, browser, token).status_code for _ in range(3)]
+    assert codes == [303, 303, 429]
+    assert len(portal.api("GET", f"/tickets?requester_id={contact_id}")["items"]) == 2
+    browser.app.state.portal_write_limiter = None  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from cxhub.api.deps import DbSession, TransactionalRoute, get_runtime
 from cxhub.core.errors import ValidationFailed
-from cxhub.service.portal import access
+from cxhub.service.portal import access, throttle
 from cxhub.service.portal import tickets as portal_tickets
 from cxhub.service.portal.permissions import Customer, PortalCsrf, PortalCustomer
 from cxhub.service.portal.uploads import UploadRefused, store_uploads
@@ -28,6 +28,7 @@ router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
 LIMITS = {"subject": 500, "description": 20_000, "body": 20_000, "comment": 5_000}
 MISSING = "Please fill in every field."
+TOO_MANY = "Too many requests. Please try again in a few minutes."
 TOO_LONG = "Your message is too long."
 CLOSED = "This ticket is closed. Open a new request if you need more help."
 SENT = "Your reply was sent."
@@ -67,6 +68,13 @@ def _ticket(session: Session, customer: PortalCustomer, number: int) -> Ticket:
     return access.visible_ticket(
         session, contact=customer.contact, role=customer.role, number=number
     )
+
+
+def _over_limit(request: Request, customer: PortalCustomer) -> bool:
+    decision = throttle.contact_write(
+        request, workspace_id=customer.visit.workspace_id, contact_id=customer.contact.id
+    )
+    return not decision.allowed
 
 
 def _uploads(
@@ -144,6 +152,8 @@ def submit_ticket(
     files: Files = None,
 ) -> Response:
     values = {"subject": subject, "description": description, "search_id": search_id}
+    if _over_limit(request, customer):
+        return _new_form(request, customer, values=values, error=TOO_MANY, status_code=429)
     if not subject.strip() or not description.strip():
         return _new_form(request, customer, values=values, error=MISSING, status_code=400)
     if len(subject) > LIMITS["subject"] or len(description) > LIMITS["description"]:
@@ -221,6 +231,8 @@ def reply(
     files: Files = None,
 ) -> Response:
     ticket = _ticket(session, customer, number)
+    if _over_limit(request, customer):
+        return _ticket_page(request, customer, session, ticket, error=TOO_MANY, status_code=429)
     if not body.strip():
         return _ticket_page(request, customer, session, ticket, error=MISSING, status_code=400)
     if len(body) > LIMITS["body"]:
@@ -261,6 +273,8 @@ def rate(
     comment: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     ticket = _ticket(session, customer, number)
+    if _over_limit(request, customer):
+        return _ticket_page(request, customer, session, ticket, error=TOO_MANY, status_code=429)
     try:
         portal_tickets.rate(
             session, ticket=ticket, contact=customer.contact, score=score, comment=comment
