@@ -240,3 +240,24 @@ def test_the_hourly_job_deletes_expired_links_and_sessions(portal: Portal) -> No
             session.scalars(select(PortalSession).where(PortalSession.expires_at <= utcnow())).all()
             == []
         )
+
+
+def test_the_data_subject_export_shows_portal_use_without_tokens(
+    portal: Portal, browser: TestClient
+) -> None:
+    contact_id, address = portal.contact()
+    portal.api("PUT", f"/contacts/{contact_id}/portal-access", json={"role": "account_admin"})
+    portal.sign_in(browser, address)
+    exported = portal.client.get(
+        f"/api/v1/contacts/{contact_id}/export", headers=portal.desk.tenant.admin
+    )
+    assert exported.status_code == 200
+    section = exported.json()["portal"]
+    assert section["role"] == "account_admin"
+    assert len(section["sign_in_links"]) == 1
+    assert section["sign_in_links"][0]["used_at"] is not None
+    assert len(section["sessions"]) == 1
+    cookie = browser.cookies.get(PORTAL_COOKIE) or ""
+    assert cookie
+    assert cookie not in exported.text
+    assert signin.token_hash(cookie) not in exported.text

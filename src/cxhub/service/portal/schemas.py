@@ -55,3 +55,22 @@ class PortalAccessOut(BaseModel):
     role: PortalRole
     account_id: int | None
     sees_account_tickets: bool
+
+
+class PortalSignInExport(BaseModel):
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+
+
+class PortalSessionExport(BaseModel):
+    created_at: datetime
+    expires_at: datetime
+
+
+class PortalExport(BaseModel):
+    """What the portal holds on a contact (data-subject export); never a token or its hash."""
+
+    role: PortalRole
+    sign_in_links: list[PortalSignInExport]
+    sessions: list[PortalSessionExport]
