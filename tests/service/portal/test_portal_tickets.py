@@ -271,3 +271,19 @@ def test_a_customer_cannot_flood_the_inbox(
     assert codes == [303, 303, 429]
     assert len(portal.api("GET", f"/tickets?requester_id={contact_id}")["items"]) == 2
     browser.app.state.portal_write_limiter = None  # type: ignore[attr-defined]
+
+
+def test_customer_text_is_escaped(portal: Portal, browser: TestClient) -> None:
+    _, address = portal.contact()
+    token = portal.sign_in(browser, address)
+    sent = _submit(
+        portal,
+        browser,
+        token,
+        subject="<script>alert(1)</script>",
+        description='<img src=x onerror="alert(2)">',
+    )
+    page = browser.get(sent.headers["location"]).text
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page

@@ -201,6 +201,8 @@ def test_erasing_a_contact_removes_their_portal_rows(portal: Portal, browser: Te
         for model in (PortalAccess, PortalSession, PortalSignInLink):
             rows = session.scalars(select(model).where(model.contact_id == contact_id)).all()
             assert rows == [], model.__name__
+        # the sign-in mail sent to them is emptied like every outbound mail to their address
+        assert session.scalars(select(OutboundEmail).where(OutboundEmail.to == address)).all() == []
 
 
 def test_a_merge_carries_no_portal_session_or_role_to_the_winner(
