@@ -27,6 +27,12 @@ from cxhub.service.automations.models import (
 from cxhub.service.channels.models import ChannelReceipt, ChannelSource, ChannelThread
 from cxhub.service.csat.models import CsatSurvey
 from cxhub.service.mail.models import InboundEmail, Mailbox, OutboundEmail
+from cxhub.service.portal.models import (
+    PortalAccess,
+    PortalSession,
+    PortalSettings,
+    PortalSignInLink,
+)
 from cxhub.service.sla.models import (
     BusinessCalendarRecord,
     SlaEvent,
@@ -83,6 +89,10 @@ __all__ = [
     "Playbook",
     "PlaybookEpisode",
     "PlaybookRun",
+    "PortalAccess",
+    "PortalSession",
+    "PortalSettings",
+    "PortalSignInLink",
     "RetentionPolicyRecord",
     "SavedView",
     "ServiceKpiDirtyDay",

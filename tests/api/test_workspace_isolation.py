@@ -268,6 +268,7 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/tickets/{ticket_id}/messages": {"body": "hijacked"},
     "POST /api/v1/tickets/{ticket_id}/merge": {"source_ids": [1]},
     "POST /api/v1/tickets/{ticket_id}/csat": {"score": 1},
+    "PUT /api/v1/contacts/{contact_id}/portal-access": {"role": "account_admin"},
     "PUT /api/v1/business-calendars/{calendar_id}": {
         "name": "hijacked",
         "time_zone": "UTC",
@@ -473,6 +474,8 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     # rows written by playbook runs only; isolation in tests/success/playbooks/test_runs.py
     "/api/v1/playbook-runs": None,
     "/api/v1/survey-enrolments": None,
+    # one object, the caller's workspace's; isolation in tests/service/portal
+    "/api/v1/portal/settings": None,
 }
 
 

@@ -31,6 +31,7 @@ from cxhub.service.automations.api import router as automations_router
 from cxhub.service.channels.api import router as channels_router
 from cxhub.service.csat.api import router as csat_router
 from cxhub.service.mail.api import router as mail_router
+from cxhub.service.portal.api import router as portal_router
 from cxhub.service.sla.api import router as sla_router
 from cxhub.service.tickets.api import router as tickets_router
 from cxhub.service.views.api import router as views_router
@@ -73,6 +74,7 @@ def api_router() -> APIRouter:
         tasks_router,
         playbooks_router,
         mail_router,
+        portal_router,
         audit_router,
     ):
         router.include_router(domain_router)

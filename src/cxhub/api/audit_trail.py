@@ -77,6 +77,13 @@ ROUTE_AUDIT: dict[str, AuditedRoute] = {
     ),
     "DELETE /views/{view_id}": AuditedRoute("saved_view.deleted", "saved_view", "view_id"),
     "DELETE /me/tokens/{token_id}": AuditedRoute("token.revoked", "api_token", "token_id"),
+    # the customer portal: whether it is on, its branding, and who sees which tickets there
+    "PUT /portal/settings": AuditedRoute("portal_settings.updated", "workspace"),
+    "PUT /portal/logo": AuditedRoute("portal_logo.updated", "workspace"),
+    "DELETE /portal/logo": AuditedRoute("portal_logo.deleted", "workspace"),
+    "PUT /contacts/{contact_id}/portal-access": AuditedRoute(
+        "portal_access.updated", "contact", "contact_id"
+    ),
 }
 
 #: Routes whose service writes the audit entry itself (with a richer detail).

@@ -129,6 +129,16 @@ COLUMN_TREATMENT: dict[str, dict[str, Treatment]] = {
     "ticket_sla_targets": {"metric": Y, "pauses": Y},
     "sla_events": {"metric": Y, "kind": Y},
     "agent_profiles": {"languages": S},
+    # customer portal: hashes only; an erased contact's rows are deleted (service/portal/erasure)
+    "portal_sign_in_links": {"token_sha256": Y},
+    "portal_sessions": {"session_hash": Y},
+    "portal_settings": {
+        "display_name": C,
+        "primary_colour": C,
+        "logo": C,
+        "logo_content_type": C,
+        "logo_sha256": C,
+    },
     # success ------------------------------------------------------------------------------
     "usage_events": {  # ids → one random pseudonym, properties/context emptied (and Parquet)
         "user_id": E,

@@ -36,6 +36,7 @@ from cxhub.service.automations import erasure as notifications
 from cxhub.service.channels import erasure as channels
 from cxhub.service.csat import erasure as csat
 from cxhub.service.mail import erasure as mail
+from cxhub.service.portal import erasure as portal
 from cxhub.service.tickets import erasure as tickets
 from cxhub.service.tickets.attachments import AttachmentStore
 from cxhub.success.playbooks import erasure as playbooks
@@ -151,6 +152,7 @@ def erase_contact(
             session, account_id=person.account_id, tokens=person.tokens
         ),
         "login_failures": forget_login_failures(session, emails=emails, now=utcnow()),
+        "portal_rows": portal.forget_portal_rows(session, contact_ids=person.contact_ids),
         "audit_entries_scrubbed": scrub_audit_details(
             session,
             targets={"contact": list(person.contact_ids), "ticket": ticket_ids},

@@ -12,6 +12,7 @@ from cxhub.customers.contacts.schemas import ContactOut
 from cxhub.customers.timeline.schemas import InteractionOut
 from cxhub.service.csat.schemas import CsatOut
 from cxhub.service.mail.subject_access import InboundMailExport, OutboundMailExport
+from cxhub.service.portal.schemas import PortalExport
 from cxhub.service.tickets.subject_access import TicketWithMessages
 from cxhub.success.usage.subject_access import UsageEventExport
 
@@ -56,6 +57,10 @@ class ContactExport(BaseModel):
         default_factory=list,
         description="Product-usage events of their product user ids (and the anonymous ids "
         "those events carried), oldest first.",
+    )
+    portal: PortalExport | None = Field(
+        default=None,
+        description="Customer portal: their portal role, sign-in links and sessions (times only).",
     )
     usage_events_truncated: bool = Field(
         default=False, description="True when `usage_events` was cut at 100 000 events."

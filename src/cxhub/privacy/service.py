@@ -19,6 +19,7 @@ from cxhub.privacy.schemas import ContactExport, SubscriptionRef
 from cxhub.service.csat import service as csat
 from cxhub.service.csat.schemas import CsatOut
 from cxhub.service.mail import subject_access as mail
+from cxhub.service.portal import subject_access as portal
 from cxhub.service.tickets import subject_access as tickets
 from cxhub.success.subscriptions import service as subscriptions
 from cxhub.success.usage import subject_access as usage
@@ -71,6 +72,7 @@ def export_contact(
         outbound_emails=outbound,
         usage_events=usage_events,
         usage_events_truncated=truncated,
+        portal=portal.export_for_contact(session, contact_id=contact.id),
     )
     record_audit(
         session,

@@ -7,6 +7,7 @@ from cxhub.core.runtime import Runtime
 from cxhub.service.automations import tasks as automation_tasks
 from cxhub.service.csat import tasks as csat_tasks
 from cxhub.service.mail import tasks as mail_tasks
+from cxhub.service.portal import tasks as portal_tasks
 from cxhub.service.sla import tasks as sla_tasks
 
 
@@ -15,3 +16,4 @@ def install(runtime: Runtime) -> None:
     csat_tasks.install(runtime)
     automation_tasks.install(runtime)
     mail_tasks.install(runtime)
+    portal_tasks.install(runtime)

@@ -38,6 +38,10 @@ class SignInRequired(Exception):
         super().__init__(next_url)
         self.next_url = next_url
 
+    def redirect_url(self) -> str:
+        """Where to send the visitor: the agents' login (the customer portal has its own)."""
+        return login_url(self.next_url)
+
 
 class CsrfRejected(PermissionDenied):
     """A state-changing form arrived without the token of the caller's login session."""

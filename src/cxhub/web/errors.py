@@ -89,11 +89,17 @@ def _viewer_principal(request: Request) -> Principal | None:
 
 
 def error_page(request: Request, status: int, *, reason: str | None = None) -> Response:
-    _viewer_principal(request)
+    # An area with a layout of its own (the customer portal) names its error template and the
+    # context that layout needs in `request.state.error_layout`; agents' pages use the shell's.
+    layout: tuple[str, dict[str, Any]] | None = getattr(request.state, "error_layout", None)
+    if layout is None:
+        _viewer_principal(request)
+    template, extra = layout or ("error.html", {})
     return render(
         request,
-        "error.html",
+        template,
         {
+            **extra,
             "status": status,
             "title": _TITLES.get(status, _TITLES[400]),
             "detail": "This form has expired. Reload the page and try again."
@@ -114,7 +120,7 @@ def install_page_errors(app: FastAPI) -> None:
         return handler
 
     async def on_sign_in_required(request: Request, exc: SignInRequired) -> Response:
-        return RedirectResponse(login_url(exc.next_url), status_code=303)
+        return RedirectResponse(exc.redirect_url(), status_code=303)
 
     async def on_domain_error(request: Request, exc: DomainError) -> Response:
         if not is_page_request(request):

@@ -2,7 +2,7 @@
 
 Like `cxhub.api.app.api_router` for the API, this is the one place that lists which domains put
 pages in the shell; each domain's `pages.py` exposes `router` and `NAV` (and may expose
-`MESSAGES`), so adding a domain's pages is one line in `PAGE_MODULES`.
+`MESSAGES` and `TEMPLATES_DIR`), so adding a domain's pages is one line in `PAGE_MODULES`.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ def page_modules() -> list[ModuleType]:
     from cxhub.privacy import pages as privacy_pages
     from cxhub.service.channels import pages as channel_pages
     from cxhub.service.csat import pages as csat_pages
+    from cxhub.service.portal import signin_pages as portal_signin_pages
+    from cxhub.service.portal import ticket_pages as portal_ticket_pages
     from cxhub.service.tickets import pages as ticket_pages
     from cxhub.success.cockpit import pages as cockpit_pages
 
@@ -46,6 +48,8 @@ def page_modules() -> list[ModuleType]:
         channel_pages,
         cockpit_pages,
         privacy_pages,
+        portal_signin_pages,
+        portal_ticket_pages,
     ]
 
 
@@ -62,13 +66,18 @@ def home(
 
 
 def install_web(app: FastAPI) -> None:
-    shell = WebShell(env=build_environment())
+    modules = page_modules()
+    # A domain with templates of its own (the customer portal) exposes `TEMPLATES_DIR`.
+    template_dirs = list(
+        dict.fromkeys(m.TEMPLATES_DIR for m in modules if hasattr(m, "TEMPLATES_DIR"))
+    )
+    shell = WebShell(env=build_environment(template_dirs))
     app.state.web_shell = shell
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_page_errors(app)
     app.include_router(root_router)
     app.include_router(assets.router)
-    for module in page_modules():
+    for module in modules:
         router: APIRouter = module.router
         nav: tuple[NavItem, ...] = getattr(module, "NAV", ())
         messages: Mapping[str, Catalogue] | None = getattr(module, "MESSAGES", None)

@@ -21,7 +21,7 @@ class InboundMailExport(InboundOut):
 
 class OutboundMailExport(BaseModel):
     id: int
-    ticket_id: int
+    ticket_id: int | None  # None for mail about no ticket (e.g. a portal sign-in link)
     kind: str
     to: str
     subject: str

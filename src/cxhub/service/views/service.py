@@ -130,7 +130,7 @@ def _stored_view(session: Session, *, view_id: int, user_id: int) -> SavedView:
 def get_view(session: Session, *, view_id: str, user_id: int) -> ViewDefinition:
     if view_id in BUILTIN_VIEWS:
         return BUILTIN_VIEWS[view_id]
-    if not view_id.isdigit() or len(view_id) > 18:
+    if not (view_id.isascii() and view_id.isdigit()) or len(view_id) > 18:
         raise NotFound(f"view {view_id!r} not found")
     return _definition(_stored_view(session, view_id=int(view_id), user_id=user_id))
 
