@@ -309,3 +309,12 @@ def test_churn_of_telco_customers_matches_the_csv(
     assert month["accounts_at_start"] == len(at_start)
     assert month["logo_churn"] == pytest.approx(expected_logo_churn)
     assert month["start_mrr_cents"] == sum(cents(r) for r in at_start)
+
+
+def test_months_with_non_ascii_digits_are_a_422(client: TestClient, tenant: Tenant) -> None:
+    """`str.isdigit` accepts '²' and '٣', which `int()` then refuses: the 500 the fuzz found."""
+    for month in ("202²-01", "2026-0²", "٢٠٢٦-٠١"):
+        response = client.get(
+            f"{API}/metrics/revenue", params={"from": month}, headers=tenant.admin
+        )
+        assert_problem(response, 422, "validation-error")

@@ -254,3 +254,9 @@ def test_another_workspace_cannot_see_or_touch_tasks(
     listed = client.get(f"{API}/tasks", params={"account_id": account}, headers=other_tenant.admin)
     assert listed.json()["items"] == []
     assert client.get(f"{API}/tasks/{task['id']}", headers=tenant.admin).json()["status"] == "open"
+
+
+def test_an_owner_in_non_ascii_digits_is_a_422(client: TestClient, tenant: Tenant) -> None:
+    for owner in ("²", "١٢"):
+        response = client.get("/api/v1/tasks", params={"owner": owner}, headers=tenant.admin)
+        assert_problem(response, 422, "validation-error")

@@ -46,7 +46,7 @@ def list_tasks(
     elif owner == "none":
         unassigned = True
     elif owner is not None:
-        if not owner.isdigit():
+        if not (owner.isascii() and owner.isdigit()):
             raise ValidationFailed("owner is a user id, 'me' or 'none'", field="owner")
         owner_id = int(owner)
     today = _today()
