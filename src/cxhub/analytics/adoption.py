@@ -98,9 +98,8 @@ def _on_events(connection: duckdb.DuckDBPyConnection) -> tuple[BaseBackend, ir.T
 def members_table(backend: BaseBackend, pairs: Iterable[tuple[str, int]]) -> ir.Table:
     """(product user id, account id) pairs from the system of record as a table."""
     listed = list(pairs)
+    del backend  # an in-memory table: any backend registers it when a query reads it
     return engine.record_table(
-        backend,
-        "members",
         {"user_id": [p[0] for p in listed], "account_id": [p[1] for p in listed]},
         MEMBER_SCHEMA,
     )

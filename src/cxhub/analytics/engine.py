@@ -98,6 +98,7 @@ def spark_session(config: EngineConfig) -> Any:
     home = java_home()
     if home is not None:
         os.environ.setdefault("JAVA_HOME", home)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no interface lookup, no network
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.master(config.spark_master).appName("cxhub-analytics")
@@ -129,17 +130,13 @@ def table_name(backend: BaseBackend, base: str) -> str:
     return f"{base}_{ibis.util.guid()[:12]}" if backend.name != "duckdb" else base
 
 
-def record_table(
-    backend: BaseBackend, name: str, columns: dict[str, Sequence[Any]], schema: ibis.Schema
-) -> ir.Table:
-    """Rows of the system of record (e.g. product user → account pairs) as a table on the
-    backend: a temporary view over an in-memory Arrow table on DuckDB, a Spark DataFrame's
-    temporary view on Spark."""
-    arrays = pa.table({name: list(values) for name, values in columns.items()})
-    frame = ibis.memtable(arrays.cast(schema.to_pyarrow()))
-    if backend.name == "duckdb":
-        return frame
-    return backend.create_table(table_name(backend, name), frame, temp=True)
+def record_table(columns: dict[str, Sequence[Any]], schema: ibis.Schema) -> ir.Table:
+    """Rows of the system of record (e.g. product user → account pairs) as a table: an Ibis
+    in-memory table over Arrow arrays, which each backend registers when a query uses it (a
+    DuckDB view over the Arrow data, a Spark DataFrame). Fine for the hundred-thousands of rows
+    a workspace's members come to; larger record tables belong in the engine's own storage."""
+    arrays = pa.table({column: list(values) for column, values in columns.items()})
+    return ibis.memtable(arrays.cast(schema.to_pyarrow()))
 
 
 def _engine_path(path: Path, data_dir: Path, events_uri: str | None) -> str:
@@ -189,8 +186,6 @@ def usage_events(
         for m, t, e, u, ts in ((r[0], r[1], r[2], r[3], _naive_utc(r[4])) for r in inbox)
     ]
     fresh = record_table(
-        backend,
-        "inbox",
         {name: [row[i] for row in rows] for i, name in enumerate(EVENT_SCHEMA.names)},
         EVENT_SCHEMA,
     )
