@@ -34,7 +34,7 @@ from cxhub.core.errors import ValidationFailed
 
 MONTH_DAYS = metrics.MONTH_DAYS
 TREND_SCHEMA = ibis.schema(
-    {name: "timestamp" for name in ("window_end", "day_start", "week_start", "month_start")}
+    dict.fromkeys(("window_end", "day_start", "week_start", "month_start"), "timestamp")
 )
 
 
@@ -91,8 +91,7 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 
 
 def _on_events(connection: duckdb.DuckDBPyConnection) -> tuple[BaseBackend, ir.Table]:
-    backend = engine.on_duckdb(connection)
-    return backend, backend.table("events")
+    return engine.on_duckdb(connection), engine.events_by_name()
 
 
 def members_table(backend: BaseBackend, pairs: Iterable[tuple[str, int]]) -> ir.Table:
@@ -127,8 +126,10 @@ def account_adoption(
     members = members_table(backend, [(user, 0) for user in user_ids])
     found = rows_of(backend, metrics.adoption_by_account(events, members, as_of=as_of, daily=True))
     row = found[0] if found else {}
-    available = rows_of(backend, metrics.features_available(events, as_of=as_of))
-    features_available = _int(available[0]["features_available"]) if available else 0
+    if not found:  # an account without activity: the workspace's count alone
+        available = rows_of(backend, metrics.features_available(events, as_of=as_of))
+        row = {"features_available": available[0]["features_available"] if available else 0}
+    features_available = _int(row["features_available"])
     depth = sorted(
         rows_of(backend, metrics.feature_depth_by_account(events, members, as_of=as_of)),
         key=lambda r: (-r["events"], r["event"] or ""),
@@ -178,13 +179,26 @@ def accounts_adoption(
     as_of: datetime,
     licensed_seats: dict[int, int | None],
 ) -> dict[int, AdoptionSummary]:
-    """`AdoptionSummary` of every account in `licensed_seats` with one scan of `events`, whose
-    product users are the (user id, account id) pairs of `members`; the definitions are those of
-    `account_adoption` (an account without activity has 0 active seats and no trend)."""
+    """`accounts_adoption_on` over the `events` of a DuckDB connection (`open_events`)."""
     backend, events = _on_events(connection)
-    expression = metrics.adoption_by_account(
-        events, members_table(backend, members), as_of=as_of
+    return accounts_adoption_on(
+        backend, events, members=members, as_of=as_of, licensed_seats=licensed_seats
     )
+
+
+def accounts_adoption_on(
+    backend: BaseBackend,
+    events: ir.Table,
+    *,
+    members: list[tuple[str, int]],
+    as_of: datetime,
+    licensed_seats: dict[int, int | None],
+) -> dict[int, AdoptionSummary]:
+    """`AdoptionSummary` of every account in `licensed_seats` with one scan of `events` on any
+    backend, whose product users are the (user id, account id) pairs of `members`; the
+    definitions are those of `account_adoption` (an account without activity has 0 active seats
+    and no trend)."""
+    expression = metrics.adoption_by_account(events, members_table(backend, members), as_of=as_of)
     found = {int(r["account_id"]): r for r in rows_of(backend, expression)}
     if found:  # every row carries the workspace's count
         available = _int(next(iter(found.values()))["features_available"])

@@ -6,10 +6,14 @@ is written once for every backend. Request paths and jobs then run the Ibis metr
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import ibis.expr.types as ir
+from ibis.backends import BaseBackend
 from sqlalchemy.orm import Session
 
 from cxhub.analytics import engine
@@ -40,8 +44,47 @@ def open_events(
         start=start,
         end=end,
     )
-    if materialise:
-        backend.create_table("events", events, temp=True)
-    else:
-        backend.create_view("events", events)
+    engine.duckdb_events(backend, events, materialise=materialise)
     return connection
+
+
+@contextmanager
+def usage_on_engine(
+    session: Session,
+    config: engine.EngineConfig,
+    *,
+    workspace_id: int,
+    data_dir: Path,
+    start: datetime,
+    end: datetime,
+) -> Iterator[tuple[BaseBackend, ir.Table]]:
+    """The window's events as an Ibis table on the configured engine, for the batch jobs that
+    may run on Spark or another Ibis backend (the daily health rescore). On DuckDB this is
+    `open_events` as a view (one scan); elsewhere the engine reads the day files itself (at
+    `CXHUB_ANALYTICS_EVENTS_URI` when set) and receives the inbox rows as an in-memory table."""
+    if config.backend == "duckdb":
+        connection = open_events(
+            session,
+            workspace_id=workspace_id,
+            data_dir=data_dir,
+            start=start,
+            end=end,
+            materialise=False,
+        )
+        with connection:
+            yield engine.on_duckdb(connection), engine.events_by_name()
+        return
+    with engine.connected(config) as backend:
+        files = event_files(data_dir, workspace_id, start=start.date(), end=end.date())
+        yield (
+            backend,
+            engine.usage_events(
+                backend,
+                files=[(f.path, f.day) for f in files],
+                inbox=usage.inbox_events(session, start=start, end=end),
+                data_dir=data_dir,
+                start=start,
+                end=end,
+                events_uri=config.events_uri,
+            ),
+        )

@@ -61,7 +61,9 @@ def _ratio(numerator: ir.NumericValue, denominator: ir.NumericValue) -> ir.Float
 def activity(events: ir.Table, *, start: datetime, end: datetime) -> ir.Table:
     """Activity calls (track, page, screen) in [start, end)."""
     return events.filter(
-        events.type.isin(ACTIVITY_TYPES), events.timestamp >= _at(start), events.timestamp < _at(end)
+        events.type.isin(ACTIVITY_TYPES),
+        events.timestamp >= _at(start),
+        events.timestamp < _at(end),
     )
 
 

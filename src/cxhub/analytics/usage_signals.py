@@ -44,7 +44,7 @@ def accounts_usage(
     if not pairs:
         return result
     backend = engine.on_duckdb(connection)
-    events = backend.table("events")
+    events = engine.events_by_name()
     expression = metrics.adoption_by_account(
         events, adoption.members_table(backend, pairs), as_of=as_of
     )

@@ -6,33 +6,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import pytest
-from ibis.backends import BaseBackend
 
-from cxhub.analytics import adoption, engine
+from cxhub.analytics import adoption
 from cxhub.analytics import usage_metrics as metrics
+from tests.analytics.parity.conftest import OnEngine
 from tests.analytics.parity.usage_data import UsageData
 
 pytestmark = pytest.mark.spark
 
 Metric = Callable[[ir.Table, ir.Table, UsageData], ir.Table]
-
-
-def _events(backend: BaseBackend, data: UsageData) -> ir.Table:
-    start, end = adoption.usage_window(data.as_of)
-    return engine.usage_events(
-        backend,
-        files=data.files,
-        inbox=data.inbox,
-        data_dir=data.data_dir,
-        start=start - timedelta(days=10),  # the trend reads 30 days further back
-        end=end,
-    )
 
 
 def _trend(events: ir.Table, members: ir.Table, data: UsageData) -> ir.Table:
@@ -55,9 +42,8 @@ METRICS: dict[str, Metric] = {
 }
 
 
-def _run(backend: BaseBackend, data: UsageData, metric: Metric) -> list[dict[str, Any]]:
-    members = adoption.members_table(backend, data.members)
-    rows = backend.to_pyarrow(metric(_events(backend, data), members, data)).to_pylist()
+def _run(on: OnEngine, data: UsageData, metric: Metric) -> list[dict[str, Any]]:
+    rows = on.backend.to_pyarrow(metric(on.events, on.members, data)).to_pylist()
     return sorted(rows, key=lambda row: [(v is None, str(v)) for v in row.values()])
 
 
@@ -69,28 +55,54 @@ def _same(left: Any, right: Any) -> bool:
 
 @pytest.mark.parametrize("name", list(METRICS))
 def test_duckdb_and_spark_agree(
-    name: str, duckdb_backend: BaseBackend, spark_backend: BaseBackend, usage_data: UsageData
+    name: str, on_duckdb: OnEngine, on_spark: OnEngine, usage_data: UsageData
 ) -> None:
-    on_duckdb = _run(duckdb_backend, usage_data, METRICS[name])
-    on_spark = _run(spark_backend, usage_data, METRICS[name])
-    assert on_duckdb, f"{name}: no rows, the comparison would prove nothing"
-    assert len(on_duckdb) == len(on_spark), name
-    for expected, actual in zip(on_duckdb, on_spark, strict=True):
+    duckdb_rows = _run(on_duckdb, usage_data, METRICS[name])
+    spark_rows = _run(on_spark, usage_data, METRICS[name])
+    assert duckdb_rows, f"{name}: no rows, the comparison would prove nothing"
+    assert len(duckdb_rows) == len(spark_rows), name
+    for expected, actual in zip(duckdb_rows, spark_rows, strict=True):
         assert expected.keys() == actual.keys()
-        differing = {k: (expected[k], actual[k]) for k in expected if not _same(expected[k], actual[k])}
+        differing = {
+            k: (expected[k], actual[k]) for k in expected if not _same(expected[k], actual[k])
+        }
         assert not differing, f"{name}: {differing} in {expected}"
 
 
 def test_events_are_one_row_per_message_id_on_both(
-    duckdb_backend: BaseBackend, spark_backend: BaseBackend, usage_data: UsageData
+    on_duckdb: OnEngine, on_spark: OnEngine, usage_data: UsageData
 ) -> None:
     """Inbox re-sends of stored messageIds are dropped on both engines, and the window's bounds
     (start included, end excluded) cut the same rows."""
     counts = []
-    for backend in (duckdb_backend, spark_backend):
-        events = _events(backend, usage_data)
-        summary = events.aggregate(rows=events.count(), ids=events.message_id.nunique())
-        counts.append(backend.to_pyarrow(summary).to_pylist()[0])
+    for on in (on_duckdb, on_spark):
+        summary = on.events.aggregate(rows=on.events.count(), ids=on.events.message_id.nunique())
+        counts.append(on.backend.to_pyarrow(summary).to_pylist()[0])
     assert counts[0] == counts[1]
     assert counts[0]["rows"] == counts[0]["ids"]
     assert counts[0]["rows"] > 3000
+    resent = {call[0] for call in usage_data.inbox[-25:]}
+    assert len(resent) == 25  # the data does hold re-sends for the anti-join to drop
+
+
+def test_the_rescore_path_agrees(
+    on_duckdb: OnEngine, on_spark: OnEngine, usage_data: UsageData
+) -> None:
+    """`accounts_adoption_on`, what the daily health rescore runs on the configured engine,
+    gives the same summaries, including accounts without activity (the ghost account 200 and
+    an account with no member at all)."""
+    seats = dict.fromkeys((*range(1, 10), 100, 200, 300), 10)
+    summaries = [
+        adoption.accounts_adoption_on(
+            on.backend,
+            on.events,
+            members=usage_data.members,
+            as_of=usage_data.as_of,
+            licensed_seats=seats,
+        )
+        for on in (on_duckdb, on_spark)
+    ]
+    assert summaries[0] == summaries[1]
+    assert summaries[0][200].active_seats == 0
+    assert summaries[0][200].usage_trend is None
+    assert summaries[0][100].active_seats > 0

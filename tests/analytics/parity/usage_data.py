@@ -49,7 +49,9 @@ def _calls(rng: random.Random, count: int) -> list[Call]:
         kind = rng.choice(TYPES)
         user = None if rng.random() < 0.05 else f"user-{rng.randint(1, 60)}"
         event = rng.choice([*FEATURES, None]) if kind == "track" else None
-        when = end - timedelta(seconds=rng.randint(0, 70 * 86_400), microseconds=rng.randint(0, 999_999))
+        when = end - timedelta(
+            seconds=rng.randint(0, 70 * 86_400), microseconds=rng.randint(0, 999_999)
+        )
         calls.append((f"m-{number}", kind, event, user, when))
     edges = [end - timedelta(days=d) for d in (0, 1, 7, 30, 60)]
     midnights = [datetime(2026, 3, day) for day in (1, 29, 30)] + [datetime(2026, 2, 28)]
