@@ -31,6 +31,7 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DATABASE_FREE = (
     "analytics/churn/",
     "analytics/parity/",
+    "analytics/test_engine.py",
     "analytics/clv/",
     "analytics/test_expansion.py",
     "analytics/test_formulas.py",
