@@ -120,8 +120,9 @@ def connect(config: EngineConfig) -> BaseBackend:
 
 
 def on_duckdb(connection: duckdb.DuckDBPyConnection) -> BaseBackend:
-    """An Ibis backend over an existing DuckDB connection: the product's request paths build
-    their `events` view with plain DuckDB (ADR 0015) and run the Ibis metrics on it."""
+    """An Ibis backend over an existing DuckDB connection: the product's request paths keep one
+    private connection per request or job (`usage_events.open_events`) and run every Ibis
+    metric on it."""
     return ibis.duckdb.from_connection(connection)
 
 
