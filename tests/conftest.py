@@ -30,6 +30,8 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 # (`-m "not nodb"`) need not run them a second time.
 DATABASE_FREE = (
     "analytics/churn/",
+    "analytics/parity/",
+    "analytics/test_engine.py",
     "analytics/clv/",
     "analytics/test_expansion.py",
     "analytics/test_formulas.py",

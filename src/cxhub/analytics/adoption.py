@@ -1,5 +1,7 @@
-"""Adoption metrics over product-usage events: DuckDB SQL over the compacted Parquet files and
-the not-yet-compacted inbox rows of one workspace (ADR 0015; definitions in docs/metrics.md).
+"""Adoption metrics over product-usage events: the Ibis expressions of `usage_metrics` run on
+a DuckDB connection whose `events` hold the compacted Parquet files and the not-yet-compacted
+inbox rows of one workspace (ADR 0015, ADR 0023; definitions in docs/metrics.md). This module
+turns the expressions' rows into the dataclasses the API, pages and jobs read.
 
 Activity means a `track`, `page` or `screen` call; a user is a `userId` (anonymous visitors are
 not seats). Each window ends at `as_of` (exclusive): day = last 24 h, week = last 7 days,
@@ -15,22 +17,25 @@ every account at once with one aggregation (the daily health rescore), same defi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
-import numpy as np
-from sqlalchemy.orm import Session
+import ibis
+import ibis.expr.types as ir
+from ibis.backends import BaseBackend
 
+from cxhub.analytics import engine
+from cxhub.analytics import usage_metrics as metrics
+from cxhub.analytics.usage_events import open_events as open_events  # callers find it here
 from cxhub.core.errors import ValidationFailed
-from cxhub.success.usage import service as usage
-from cxhub.success.usage.storage import columns_to_arrays, event_files, sql_literal
 
-ACTIVITY_TYPES = "('track', 'page', 'screen')"
-DAY = timedelta(days=1)
-MONTH_DAYS = 30
+MONTH_DAYS = metrics.MONTH_DAYS
+TREND_SCHEMA = ibis.schema(
+    dict.fromkeys(("window_end", "day_start", "week_start", "month_start"), "timestamp")
+)
 
 
 @dataclass(frozen=True)
@@ -78,78 +83,34 @@ class WorkspaceUsage:
     features: list[FeatureDepth] = field(default_factory=list)
 
 
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
-_PROJECTION = "SELECT message_id, type, event, user_id, timestamp"
-
-
-def _day_of(value: datetime | str) -> date:
-    return value.date() if isinstance(value, datetime) else date.fromisoformat(value[:10])
-
-
-def _event_sources(
-    session: Session,
-    connection: duckdb.DuckDBPyConnection,
-    *,
-    workspace_id: int,
-    data_dir: Path,
-    start: datetime,
-    end: datetime,
-) -> str:
-    """SQL of the window's events (message_id, type, event, user_id, timestamp), one row per
-    messageId: the day files as they are, plus the inbox rows no file of their day holds."""
-    inbox = usage.inbox_events(session, start=start, end=end)
-    if inbox:
-        connection.register("inbox", columns_to_arrays(inbox, list(usage.INBOX_READ_COLUMNS)))
-    else:
-        connection.execute(
-            "CREATE TEMP TABLE inbox (message_id VARCHAR, type VARCHAR, event VARCHAR, "
-            "user_id VARCHAR, timestamp TIMESTAMP)"
-        )
-    files = event_files(data_dir, workspace_id, start=start.date(), end=end.date())
-    fresh = f"{_PROJECTION} FROM inbox"
-    inbox_days = {_day_of(row[-1]) for row in inbox}
-    overlapping = [f.path for f in files if f.day in inbox_days]
-    if overlapping:
-        listing = ", ".join(sql_literal(p) for p in overlapping)
-        fresh += f" ANTI JOIN read_parquet([{listing}]) stored USING (message_id)"
-    if not files:
-        return fresh
-    listing = ", ".join(sql_literal(f.path) for f in files)
-    return f"{_PROJECTION} FROM read_parquet([{listing}]) UNION ALL {fresh}"
-
-
-def open_events(
-    session: Session,
-    *,
-    workspace_id: int,
-    data_dir: Path,
-    start: datetime,
-    end: datetime,
-    materialise: bool = True,
-) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with `events` (message_id, type, event, user_id, timestamp) over the
-    workspace's Parquet days in the window plus its inbox rows, one row per messageId; the
-    caller closes it. Materialised (a temp table) for several queries, a view for one scan."""
-    connection = duckdb.connect()
-    union = _event_sources(
-        session, connection, workspace_id=workspace_id, data_dir=data_dir, start=start, end=end
-    )
-    # Literals, not parameters: paths go through sql_literal, the bounds are datetimes
-    # formatted here.
-    kind = "TABLE" if materialise else "VIEW"
-    connection.execute(
-        f"CREATE TEMP {kind} events AS SELECT * FROM ({union}) "  # noqa: S608
-        f"WHERE timestamp >= TIMESTAMP '{_naive(start).isoformat()}' "
-        f"AND timestamp < TIMESTAMP '{_naive(end).isoformat()}'"
-    )
-    return connection
+MEMBER_SCHEMA = ibis.schema({"user_id": "string", "account_id": "int64"})
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
+
+
+def _on_events(connection: duckdb.DuckDBPyConnection) -> tuple[BaseBackend, ir.Table]:
+    return engine.on_duckdb(connection), engine.events_by_name()
+
+
+def members_table(backend: BaseBackend, pairs: Iterable[tuple[str, int]]) -> ir.Table:
+    """(product user id, account id) pairs from the system of record as a table."""
+    listed = list(pairs)
+    del backend  # an in-memory table: any backend registers it when a query reads it
+    return engine.record_table(
+        {"user_id": [p[0] for p in listed], "account_id": [p[1] for p in listed]},
+        MEMBER_SCHEMA,
+    )
+
+
+def rows_of(backend: BaseBackend, expression: ir.Table) -> list[dict[str, Any]]:
+    """An expression's result as dicts (through Arrow: no pandas on the way)."""
+    return list(backend.to_pyarrow(expression).to_pylist())
+
+
+def _int(value: Any) -> int:
+    return int(value or 0)
 
 
 def account_adoption(
@@ -161,49 +122,27 @@ def account_adoption(
 ) -> AccountAdoption:
     """The adoption metrics of the account whose product users are `user_ids`, from an `events`
     view covering at least the 60 days before `as_of`."""
-    end = _naive(as_of)
-    connection.register("account_users", {"user_id": np.array(user_ids or [""], dtype=object)})
-    params = {"end": end, "month": end - timedelta(days=MONTH_DAYS)}
-    activity = (
-        "FROM events JOIN account_users USING (user_id) "
-        f"WHERE type IN {ACTIVITY_TYPES} AND timestamp < $end"
+    backend, events = _on_events(connection)
+    members = members_table(backend, [(user, 0) for user in user_ids])
+    found = rows_of(backend, metrics.adoption_by_account(events, members, as_of=as_of, daily=True))
+    row = found[0] if found else {}
+    if not found:  # an account without activity: the workspace's count alone
+        available = rows_of(backend, metrics.features_available(events, as_of=as_of))
+        row = {"features_available": available[0]["features_available"] if available else 0}
+    features_available = _int(row["features_available"])
+    depth = sorted(
+        rows_of(backend, metrics.feature_depth_by_account(events, members, as_of=as_of)),
+        key=lambda r: (-r["events"], r["event"] or ""),
     )
-    if not user_ids:
-        activity += " AND false"
-    row = connection.execute(
-        "SELECT "
-        "count(DISTINCT user_id) FILTER (WHERE timestamp >= $end - INTERVAL 1 DAY), "
-        "count(DISTINCT user_id) FILTER (WHERE timestamp >= $end - INTERVAL 7 DAY), "
-        "count(DISTINCT user_id) FILTER (WHERE timestamp >= $month), "
-        "count(DISTINCT (user_id, floor(datediff('second', timestamp, $end) / 86400))) "
-        "  FILTER (WHERE timestamp >= $month), "
-        "count(*) FILTER (WHERE timestamp >= $month), "
-        "count(*) FILTER (WHERE timestamp < $month AND timestamp >= $month - INTERVAL 30 DAY), "
-        "count(DISTINCT event) FILTER (WHERE type = 'track' AND timestamp >= $month) "
-        f"{activity}",
-        params,
-    ).fetchone()
-    assert row is not None
-    dau, wau, mau, user_days, last_30, previous_30, features_used = (int(v or 0) for v in row)
-    available_row = connection.execute(
-        "SELECT count(DISTINCT event) FROM events "
-        "WHERE type = 'track' AND timestamp >= $month AND timestamp < $end",
-        params,
-    ).fetchone()
-    features_available = int(available_row[0]) if available_row else 0
-    depth = [
-        FeatureDepth(event, int(events), int(users), int(events) / int(users))
-        for event, events, users in connection.execute(
-            f"SELECT event, count(*), count(DISTINCT user_id) {activity} "
-            "AND type = 'track' AND timestamp >= $month GROUP BY event ORDER BY 2 DESC, 1",
-            params,
-        ).fetchall()
-    ]
-    average_dau = user_days / MONTH_DAYS
+    mau, last_30, previous_30 = (
+        _int(row.get(k)) for k in ("mau", "events_last_30_days", "events_previous_30_days")
+    )
+    features_used = _int(row.get("features_used"))
+    average_dau = float(row.get("average_dau") or 0.0)
     return AccountAdoption(
         as_of=as_of,
-        dau=dau,
-        wau=wau,
+        dau=_int(row.get("dau")),
+        wau=_int(row.get("wau")),
         mau=mau,
         average_dau=average_dau,
         stickiness=_ratio(average_dau, mau),
@@ -213,7 +152,10 @@ def account_adoption(
         features_used=features_used,
         features_available=features_available,
         feature_breadth=_ratio(features_used, features_available),
-        feature_depth=depth,
+        feature_depth=[
+            FeatureDepth(r["event"], int(r["events"]), int(r["users"]), r["events_per_user"])
+            for r in depth
+        ],
         events_last_30_days=last_30,
         events_previous_30_days=previous_30,
         usage_trend=_ratio(last_30, previous_30),
@@ -237,45 +179,41 @@ def accounts_adoption(
     as_of: datetime,
     licensed_seats: dict[int, int | None],
 ) -> dict[int, AdoptionSummary]:
-    """`AdoptionSummary` of every account in `licensed_seats` with one scan of `events`, whose
-    product users are the (user id, account id) pairs of `members`; the definitions are those of
-    `account_adoption` (an account without activity has 0 active seats and no trend)."""
-    end = _naive(as_of)
-    params = {"end": end, "month": end - timedelta(days=MONTH_DAYS)}
-    connection.register(
-        "members",
-        {
-            "user_id": np.array([m[0] for m in members] or [""], dtype=object),
-            "account_id": np.array([m[1] for m in members] or [0], dtype=np.int64),
-        },
+    """`accounts_adoption_on` over the `events` of a DuckDB connection (`open_events`)."""
+    backend, events = _on_events(connection)
+    return accounts_adoption_on(
+        backend, events, members=members, as_of=as_of, licensed_seats=licensed_seats
     )
-    available_row = connection.execute(
-        "SELECT count(DISTINCT event) FROM events "
-        "WHERE type = 'track' AND timestamp >= $month AND timestamp < $end",
-        params,
-    ).fetchall()
-    features_available = int(available_row[0][0]) if available_row else 0
-    rows = connection.execute(
-        "SELECT account_id, "  # noqa: S608 - ACTIVITY_TYPES is a constant
-        "count(DISTINCT user_id) FILTER (WHERE timestamp >= $month), "
-        "count(*) FILTER (WHERE timestamp >= $month), "
-        "count(*) FILTER (WHERE timestamp < $month), "
-        "count(DISTINCT event) FILTER (WHERE type = 'track' AND timestamp >= $month) "
-        "FROM events JOIN (SELECT DISTINCT user_id, account_id FROM members) USING (user_id) "
-        f"WHERE type IN {ACTIVITY_TYPES} AND timestamp < $end "
-        "AND timestamp >= $month - INTERVAL 30 DAY GROUP BY account_id",
-        params,
-    ).fetchall()
-    found = {int(r[0]): tuple(int(v or 0) for v in r[1:]) for r in rows}
 
+
+def accounts_adoption_on(
+    backend: BaseBackend,
+    events: ir.Table,
+    *,
+    members: list[tuple[str, int]],
+    as_of: datetime,
+    licensed_seats: dict[int, int | None],
+) -> dict[int, AdoptionSummary]:
+    """`AdoptionSummary` of every account in `licensed_seats` with one scan of `events` on any
+    backend, whose product users are the (user id, account id) pairs of `members`; the
+    definitions are those of `account_adoption` (an account without activity has 0 active seats
+    and no trend)."""
+    expression = metrics.adoption_by_account(events, members_table(backend, members), as_of=as_of)
+    found = {int(r["account_id"]): r for r in rows_of(backend, expression)}
+    if found:  # every row carries the workspace's count
+        available = _int(next(iter(found.values()))["features_available"])
+    else:
+        rows = rows_of(backend, metrics.features_available(events, as_of=as_of))
+        available = _int(rows[0]["features_available"]) if rows else 0
     result: dict[int, AdoptionSummary] = {}
     for account_id, seats in licensed_seats.items():
-        mau, last_30, previous_30, features_used = found.get(account_id, (0, 0, 0, 0))
+        row = found.get(account_id)
+        mau = _int(row["mau"]) if row else 0
         result[account_id] = AdoptionSummary(
             active_seats=mau,
             seat_utilisation=_ratio(mau, seats) if seats else None,
-            feature_breadth=_ratio(features_used, features_available),
-            usage_trend=_ratio(last_30, previous_30),
+            feature_breadth=row["feature_breadth"] if row else _ratio(0, available),
+            usage_trend=row["usage_trend"] if row else None,
         )
     return result
 
@@ -284,27 +222,21 @@ def workspace_usage(
     connection: duckdb.DuckDBPyConnection, *, start: datetime, end: datetime, top: int = 50
 ) -> WorkspaceUsage:
     """Activity of the whole workspace in [start, end): totals, per UTC day, per track event."""
-    totals = connection.execute(
-        "SELECT count(*), count(DISTINCT user_id) FROM events "
-        "WHERE type IN ('track', 'page', 'screen')"
-    ).fetchone()
-    assert totals is not None
-    daily = [
-        DailyUsage(day.isoformat(), int(users), int(events))
-        for day, users, events in connection.execute(
-            "SELECT CAST(timestamp AS DATE) AS day, count(DISTINCT user_id), count(*) "
-            "FROM events WHERE type IN ('track', 'page', 'screen') GROUP BY day ORDER BY day"
-        ).fetchall()
-    ]
-    features = [
-        FeatureDepth(event, int(events), int(users), _ratio(int(events), int(users)) or 0.0)
-        for event, events, users in connection.execute(
-            "SELECT event, count(*), count(DISTINCT user_id) FROM events "
-            "WHERE type = 'track' GROUP BY event ORDER BY 2 DESC, 1 LIMIT $top",
-            {"top": int(top)},
-        ).fetchall()
-    ]
-    return WorkspaceUsage(start, end, int(totals[0]), int(totals[1]), daily, features)
+    backend, events = _on_events(connection)
+    totals = rows_of(backend, metrics.workspace_totals(events))[0]
+    daily = sorted(rows_of(backend, metrics.daily_activity(events)), key=lambda r: r["day"])
+    features = rows_of(backend, metrics.top_features(events, top=int(top)))
+    return WorkspaceUsage(
+        start,
+        end,
+        _int(totals["events"]),
+        _int(totals["active_users"]),
+        [DailyUsage(r["day"].isoformat(), int(r["active_users"]), int(r["events"])) for r in daily],
+        [
+            FeatureDepth(r["event"], int(r["events"]), int(r["users"]), r["events_per_user"] or 0.0)
+            for r in features
+        ],
+    )
 
 
 def licensed_seats_of(custom_attributes: dict[str, Any] | None) -> int | None:
@@ -360,43 +292,26 @@ def accounts_activity(
     connection: duckdb.DuckDBPyConnection, *, members: dict[str, int], as_of: datetime
 ) -> dict[int, AccountActivity]:
     """`account_adoption`'s MAU, 30-day event counts and feature depth for many accounts in
-    three scans: `members` maps product user id → account id; the `events` view must cover the
+    two scans: `members` maps product user id → account id; the `events` view must cover the
     60 days before `as_of`. Accounts without activity are absent."""
     if not members:
         return {}
-    connection.register(
-        "account_members",
-        {
-            "user_id": np.array(list(members), dtype=object),
-            "account_id": np.array(list(members.values()), dtype=np.int64),
-        },
-    )
-    end = _naive(as_of)
-    params = {"end": end, "month": end - timedelta(days=MONTH_DAYS)}
-    activity = (
-        "FROM events JOIN account_members USING (user_id) "
-        f"WHERE type IN {ACTIVITY_TYPES} AND timestamp < $end"
-    )
-    totals = connection.execute(
-        "SELECT account_id, "
-        "count(DISTINCT user_id) FILTER (WHERE timestamp >= $month), "
-        "count(*) FILTER (WHERE timestamp >= $month), "
-        "count(*) FILTER (WHERE timestamp < $month AND timestamp >= $month - INTERVAL 30 DAY) "
-        f"{activity} GROUP BY account_id",
-        params,
-    ).fetchall()
+    backend, events = _on_events(connection)
+    pairs = members_table(backend, members.items())
     features: dict[int, dict[str, tuple[int, int]]] = {}
-    for account_id, event, events, users in connection.execute(
-        f"SELECT account_id, event, count(*), count(DISTINCT user_id) {activity} "
-        "AND type = 'track' AND timestamp >= $month GROUP BY account_id, event",
-        params,
-    ).fetchall():
-        features.setdefault(int(account_id), {})[str(event)] = (int(events), int(users))
-    return {
-        int(account_id): AccountActivity(
-            int(users), int(events), int(previous), features.get(int(account_id), {})
+    for row in rows_of(backend, metrics.feature_depth_by_account(events, pairs, as_of=as_of)):
+        features.setdefault(int(row["account_id"]), {})[str(row["event"])] = (
+            int(row["events"]),
+            int(row["users"]),
         )
-        for account_id, users, events, previous in totals
+    return {
+        int(row["account_id"]): AccountActivity(
+            _int(row["mau"]),
+            _int(row["events_last_30_days"]),
+            _int(row["events_previous_30_days"]),
+            features.get(int(row["account_id"]), {}),
+        )
+        for row in rows_of(backend, metrics.adoption_by_account(events, pairs, as_of=as_of))
     }
 
 
@@ -417,31 +332,19 @@ def account_active_users_trend(
     (the windows of `account_adoption`, slid back one day at a time); the `events` view must
     cover the `days` + 30 days before `as_of`. Day labels are the UTC date of the window's
     last instant."""
-    end = _naive(as_of)
-    ends = [end - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
-    if not user_ids:
-        return [
-            ActiveUsersDay((e - timedelta(microseconds=1)).date().isoformat(), 0, 0, 0)
-            for e in ends
-        ]
-    connection.register("trend_users", {"user_id": np.array(user_ids, dtype=object)})
-    connection.register("trend_ends", {"window_end": np.array(ends, dtype="datetime64[us]")})
-    rows = connection.execute(
-        "SELECT window_end, "
-        "count(DISTINCT user_id) FILTER (WHERE timestamp >= window_end - INTERVAL 1 DAY), "
-        "count(DISTINCT user_id) FILTER (WHERE timestamp >= window_end - INTERVAL 7 DAY), "
-        "count(DISTINCT user_id) "
-        "FROM trend_ends JOIN ("
-        "  SELECT user_id, timestamp FROM events JOIN trend_users USING (user_id) "
-        "  WHERE type IN ('track', 'page', 'screen')"
-        ") AS activity ON activity.timestamp < window_end "
-        "AND activity.timestamp >= window_end - INTERVAL 30 DAY "
-        "GROUP BY window_end"
-    ).fetchall()
-    found = {row[0]: row[1:] for row in rows}
+    windows = metrics.trend_windows(as_of, days)
+    found: dict[datetime, dict[str, Any]] = {}
+    if user_ids:
+        backend, events = _on_events(connection)
+        ends = ibis.memtable(windows, schema=TREND_SCHEMA)
+        members = members_table(backend, [(user, 0) for user in user_ids])
+        expression = metrics.active_users_trend(events, members, ends)
+        found = {row["window_end"]: row for row in rows_of(backend, expression)}
     result = []
-    for window_end in ends:
-        dau, wau, mau = found.get(window_end, (0, 0, 0))
+    for window_end in windows["window_end"]:
+        row = found.get(window_end, {})
         label = (window_end - timedelta(microseconds=1)).date().isoformat()
-        result.append(ActiveUsersDay(label, int(dau), int(wau), int(mau)))
+        result.append(
+            ActiveUsersDay(label, _int(row.get("dau")), _int(row.get("wau")), _int(row.get("mau")))
+        )
     return result

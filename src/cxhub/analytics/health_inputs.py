@@ -4,7 +4,7 @@ tables (as `service_kpis`, ADR 0013), subscriptions (as `revenue_kpis`), adoptio
 events (ADR 0015), and the timeline's and contacts' service functions. Every aggregate names its
 workspace explicitly.
 
-Set-wise: one SQL statement per input family and one DuckDB aggregation over the events for all
+Set-wise: one SQL statement per input family and one Ibis aggregation over the events for all
 the accounts asked for (every account of the workspace when `account_ids` is None), so the cost
 does not grow with the number of batches or accounts beyond the scans themselves.
 """
@@ -21,8 +21,9 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from cxhub.analytics import adoption
+from cxhub.analytics import adoption, engine
 from cxhub.analytics.formulas import csat_percent
+from cxhub.analytics.usage_events import usage_on_engine
 from cxhub.customers.accounts import service as accounts
 from cxhub.customers.contacts import service as contacts
 from cxhub.customers.timeline import service as timeline
@@ -184,10 +185,12 @@ def account_inputs(
     as_of: datetime,
     data_dir: Path,
     timings: dict[str, float] | None = None,
+    engine_config: engine.EngineConfig | None = None,
 ) -> dict[int, Inputs]:
     """The raw inputs of each account on `as_of` (None = no data; docs/health.md), for
     `account_ids` or, when None, every account of the workspace. `timings` receives the
-    seconds spent per phase (sql, events, combine)."""
+    seconds spent per phase (sql, events, combine). The event aggregation runs on the
+    configured analytics engine (embedded DuckDB by default, ADR 0023)."""
     if account_ids is not None and not account_ids:
         return {}
     spent = timings if timings is not None else {}
@@ -212,16 +215,16 @@ def account_inputs(
         )
     mark = time.perf_counter()
     start, end = adoption.usage_window(as_of)
-    with adoption.open_events(
+    with usage_on_engine(
         session,
+        engine_config or engine.EngineConfig(),
         workspace_id=workspace_id,
         data_dir=data_dir,
         start=start,
         end=end,
-        materialise=False,
-    ) as connection:
-        usage_of = adoption.accounts_adoption(
-            connection, members=members, as_of=as_of, licensed_seats=licensed
+    ) as (backend, events):
+        usage_of = adoption.accounts_adoption_on(
+            backend, events, members=members, as_of=as_of, licensed_seats=licensed
         )
     spent["events"] = time.perf_counter() - mark
     mark = time.perf_counter()

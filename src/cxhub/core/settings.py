@@ -123,6 +123,31 @@ class Settings(BaseSettings):
     usage_compact_every_seconds: int = Field(
         default=300, ge=1, description="How often the usage compaction job runs."
     )
+    analytics_backend: Literal["duckdb", "pyspark", "ibis-url"] = Field(
+        default="duckdb",
+        description="Ibis backend of the batch analytics jobs (the daily health rescore): "
+        "embedded DuckDB, Spark through PySpark (the `spark` extra and Java 17+), or any Ibis "
+        "backend named by CXHUB_ANALYTICS_IBIS_URL. Request paths always use embedded DuckDB.",
+    )
+    analytics_spark_master: str = Field(
+        default="local[2]",
+        description="Spark master URL of the pyspark backend (local[N], spark://host:7077, yarn).",
+    )
+    analytics_spark_conf: dict[str, str] = Field(
+        default_factory=dict,
+        description="Extra Spark configuration for the pyspark backend, JSON object in the "
+        'environment (e.g. {"spark.executor.memory": "4g"}); overrides cxhub\'s defaults.',
+    )
+    analytics_ibis_url: str | None = Field(
+        default=None,
+        description="Ibis connection URL for analytics_backend = ibis-url (e.g. "
+        "trino://user@host:8080/hive/cxhub); untested here, see ADR 0023.",
+    )
+    analytics_events_uri: str | None = Field(
+        default=None,
+        description="Where a non-DuckDB analytics engine reads the usage-event Parquet store "
+        "(the mirror of <data_dir>/events, e.g. s3a://bucket/cxhub/events); unset: the local path.",
+    )
 
     mail_host: str = Field(
         default="127.0.0.1", description="Interface `cxhub mail serve` listens on for inbound SMTP."

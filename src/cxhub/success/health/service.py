@@ -14,6 +14,7 @@ from sqlalchemy import Table, and_, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cxhub.analytics.engine import EngineConfig
 from cxhub.analytics.health import (
     DEFAULT_SCORECARD,
     HealthChange,
@@ -247,17 +248,24 @@ def rescore_workspace(
     as_of: datetime,
     data_dir: Path,
     timings: dict[str, float] | None = None,
+    engine_config: EngineConfig | None = None,
 ) -> RescoreSummary:
     """Today's score of every account of the workspace with every active scorecard (the
     default one at least); a day scored again is overwritten. Set-wise: the inputs of all
     accounts at once (`account_inputs`), then per scorecard one query for the previous bands,
-    one delete of the day's scores and one bulk insert. `timings` receives seconds per phase."""
+    one delete of the day's scores and one bulk insert. `timings` receives seconds per phase;
+    `engine_config` chooses where the usage aggregation runs (default embedded DuckDB)."""
     spent = timings if timings is not None else {}
     day = as_of.date()
     default = default_scorecard(session, workspace_id=workspace_id)
     cards = [c for c in list_scorecards(session) if c.active or c.id == default.id]
     inputs = account_inputs(
-        session, workspace_id=workspace_id, as_of=as_of, data_dir=data_dir, timings=spent
+        session,
+        workspace_id=workspace_id,
+        as_of=as_of,
+        data_dir=data_dir,
+        timings=spent,
+        engine_config=engine_config,
     )
     scored = insufficient = band_changes = 0
     spent["score"] = spent["write"] = 0.0

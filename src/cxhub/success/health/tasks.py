@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cxhub.analytics.engine import EngineConfig
 from cxhub.core.db import utcnow
 from cxhub.core.runtime import Runtime
 from cxhub.success.health.service import rescore_workspace
@@ -17,6 +18,7 @@ DAY_SECONDS = 86400
 
 def install(runtime: Runtime) -> None:
     settings = runtime.settings
+    engine_config = EngineConfig.from_settings(settings)  # the daily batch may run on Spark
 
     def run_rescore(session: Session, payload: dict[str, Any]) -> None:
         at = payload.get("at")
@@ -25,6 +27,7 @@ def install(runtime: Runtime) -> None:
             workspace_id=int(session.info["workspace_id"]),
             as_of=datetime.fromisoformat(at) if at else utcnow(),
             data_dir=settings.data_dir,
+            engine_config=engine_config,
         )
 
     runtime.jobs.register(RESCORE)(run_rescore)
