@@ -9,10 +9,14 @@ import json
 from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from cxhub.cli.context import fail
+
+if TYPE_CHECKING:
+    from cxhub.experience.text.analyser import Mode
 
 text_app = typer.Typer(
     help="Offline text analytics: language, sentiment, topics.", no_args_is_help=True
@@ -20,10 +24,12 @@ text_app = typer.Typer(
 MODE_HELP = "fast (default, thousands of texts/s) or accurate (needs the `accurate` extra)."
 
 
-def _mode(value: str) -> str:
-    if value not in ("fast", "accurate"):
-        raise fail(f"unknown mode {value!r}: use fast or accurate", code=2)
-    return value
+def _mode(value: str) -> Mode:
+    if value == "fast":
+        return "fast"
+    if value == "accurate":
+        return "accurate"
+    raise fail(f"unknown mode {value!r}: use fast or accurate", code=2)
 
 
 @text_app.command("train")
@@ -114,7 +120,7 @@ def analyze_command(
     except TextFileError as exc:
         raise fail(str(exc), code=2) from None
     texts = [t for t, _ in rows]
-    for body, result in zip(texts, analyse_texts(texts, mode=_mode(mode)), strict=True):  # type: ignore[arg-type]
+    for body, result in zip(texts, analyse_texts(texts, mode=_mode(mode)), strict=True):
         typer.echo(
             json.dumps(
                 {
@@ -156,7 +162,7 @@ def evaluate_command(
         raise fail(str(exc), code=2) from None
     if not rows:
         raise fail("no rows to evaluate", code=2)
-    results = analyse_texts([t for t, _ in rows], mode=_mode(mode))  # type: ignore[arg-type]
+    results = analyse_texts([t for t, _ in rows], mode=_mode(mode))
     binary = "neutral" not in mapping.values()
     predicted = [
         _binary(r.sentiment, r.sentiment_score) if binary else r.sentiment for r in results

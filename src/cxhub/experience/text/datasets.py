@@ -40,7 +40,7 @@ class LabelledTexts:
         """A reproducible random subsample (all rows when `size` is larger)."""
         if size >= len(self.texts):
             return self
-        picked = sorted(random.Random(seed).sample(range(len(self.texts)), size))
+        picked = sorted(random.Random(seed).sample(range(len(self.texts)), size))  # noqa: S311 - reproducible sampling
         return LabelledTexts(
             self.language, [self.texts[i] for i in picked], [self.labels[i] for i in picked]
         )
@@ -141,7 +141,7 @@ def split_holdout(
 ) -> tuple[LabelledTexts, LabelledTexts]:
     """A reproducible (train, held-out) split for sets that come without one (Bitext)."""
     order = list(range(len(data)))
-    random.Random(seed).shuffle(order)
+    random.Random(seed).shuffle(order)  # noqa: S311 - reproducible split
     cut = int(len(order) * (1 - share))
 
     def pick(idx: list[int]) -> LabelledTexts:

@@ -46,7 +46,7 @@ _WORDS = HashingVectorizer(
     alternate_sign=False,
     norm="l2",
     lowercase=False,
-    token_pattern=r"(?u)\b\w+\b|[!?]",
+    token_pattern=r"(?u)\b\w+\b|[!?]",  # noqa: S106 - a regex, not a password
     dtype=np.float32,
 )
 

@@ -53,7 +53,7 @@ def parse_label_map(spec: str | None) -> dict[str, str]:
     """`neg=0,neu=1,pos=2` -> {"0": "negative", "1": "neutral", "2": "positive"}."""
     names = {"neg": "negative", "neu": "neutral", "pos": "positive"}
     if not spec:
-        return {name: name for name in names.values()} | {k: v for k, v in names.items()}
+        return {name: name for name in names.values()} | dict(names)
     mapping: dict[str, str] = {}
     for part in spec.split(","):
         key, _, value = part.partition("=")

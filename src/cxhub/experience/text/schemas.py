@@ -42,7 +42,7 @@ class AnalysisOut(BaseModel):
     def of(cls, result: TextAnalysis) -> AnalysisOut:
         return cls(
             language=result.language,
-            sentiment=result.sentiment,  # type: ignore[arg-type]
+            sentiment=result.sentiment,
             sentiment_score=result.sentiment_score,
             topics=[TopicOut(topic=t, probability=p) for t, p in result.topics],
             mode=result.mode,

@@ -72,7 +72,7 @@ def train_models(options: TrainingOptions) -> TextModels:
         ngram_range=(1, 2),
         min_df=2,
         max_features=TOPIC_MAX_FEATURES,
-        token_pattern=r"(?u)\b\w\w+\b",
+        token_pattern=r"(?u)\b\w\w+\b",  # noqa: S106 - a regex
     )
     topics = _fit(tfidf.fit_transform(topic_data.texts), topic_data.labels, TOPIC_C)
     vocabulary = TopicVocabulary(
