@@ -95,6 +95,9 @@ def test_customer_messages_are_analysed_and_agent_replies_are_not(
         headers=tenant.headers(Role.CSM),
     )
     assert aggregate.json()["net_sentiment"] == -1.0
+    export = client.get(f"/api/v1/contacts/{ticket['requester_id']}/export", headers=tenant.admin)
+    assert export.status_code == 200, export.text
+    assert [r["sentiment"] for r in export.json()["text_analyses"]] == ["negative"]
 
     # another workspace sees none of it
     assert_problem(
