@@ -161,3 +161,22 @@ def test_erasing_a_contact_deletes_their_text_analyses(client: TestClient, tenan
     )
     kept = client.get(f"/api/v1/tickets/{other['id']}/text-analyses", headers=tenant.admin).json()
     assert [r["sentiment"] for r in kept] == ["positive"]
+
+
+def test_a_csat_comment_is_analysed_too(client: TestClient, tenant: Tenant) -> None:
+    ticket = _ticket(client, tenant, "Where is my parcel?")
+    solved = client.patch(
+        f"/api/v1/tickets/{ticket['id']}", json={"status": "solved"}, headers=tenant.admin
+    )
+    assert solved.status_code == 200, solved.text
+    rated = client.post(
+        f"/api/v1/tickets/{ticket['id']}/csat",
+        json={"score": 5, "comment": "Fantastic support, thank you so much!"},
+        headers=tenant.admin,
+    )
+    assert rated.status_code == 200, rated.text
+    rows = client.get(f"/api/v1/tickets/{ticket['id']}/text-analyses", headers=tenant.admin).json()
+    by_source = {r["source_type"]: r for r in rows}
+    assert set(by_source) == {"ticket_message", "csat_comment"}
+    assert by_source["csat_comment"]["sentiment"] == "positive"
+    assert by_source["csat_comment"]["contact_id"] == ticket["requester_id"]

@@ -15,11 +15,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from cxhub.core.db import Base, IdMixin, IdType, WorkspaceScoped, utcnow
 
 SOURCE_TICKET_MESSAGE = "ticket_message"
+SOURCE_CSAT_COMMENT = "csat_comment"
 
 
 class TextAnalysisRecord(IdMixin, WorkspaceScoped, Base):
-    """`source_type`/`source_id` name the analysed text (a ticket message today; survey comments
-    and mentions later); `ticket_id`, `contact_id` and `account_id` are copies for reading by ticket or person."""
+    """`source_type`/`source_id` name the analysed text (a customer's ticket message or CSAT
+    comment today; survey comments and mentions later); `ticket_id`, `contact_id` and `account_id` are copies for reading by ticket or person."""
 
     __tablename__ = "text_analyses"
     __workspace_index__ = False

@@ -16,10 +16,12 @@ from cxhub.customers.contacts.service import get_contact
 from cxhub.experience.text.aggregates import SentimentSummary, summarise_sentiment
 from cxhub.experience.text.analyser import MODES, Mode, TextAnalysis, analyse_texts
 from cxhub.experience.text.models import (
+    SOURCE_CSAT_COMMENT,
     SOURCE_TICKET_MESSAGE,
     TextAnalysisRecord,
     TextAnalyticsSettings,
 )
+from cxhub.service.csat.service import ticket_csat
 from cxhub.service.tickets.messages import get_message
 from cxhub.service.tickets.service import get_ticket
 
@@ -117,6 +119,26 @@ def analyse_ticket_message(session: Session, *, message_id: int) -> TextAnalysis
         contact_id=message.author_contact_id or ticket.requester_id,
         account_id=ticket.account_id,
         written_at=message.created_at,
+    )
+
+
+def analyse_csat_comment(session: Session, *, ticket_id: int) -> TextAnalysisRecord | None:
+    """Analyse the comment of a ticket's satisfaction survey (none: nothing to do)."""
+    survey = ticket_csat(session, ticket_id=ticket_id)
+    if survey is None or not (survey.comment or "").strip():
+        return None
+    ticket = get_ticket(session, ticket_id=ticket_id)
+    [result] = analyse_texts([survey.comment or ""], mode=workspace_mode(session))
+    return store_analysis(
+        session,
+        workspace_id=survey.workspace_id,
+        source_type=SOURCE_CSAT_COMMENT,
+        source_id=survey.id,
+        result=result,
+        ticket_id=ticket.id,
+        contact_id=survey.contact_id,
+        account_id=ticket.account_id,
+        written_at=survey.rated_at or utcnow(),
     )
 
 
