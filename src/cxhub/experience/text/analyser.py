@@ -8,6 +8,7 @@ installed; every result says which mode produced it. ADR 0024 explains the choic
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -23,6 +24,7 @@ from cxhub.experience.text.topics import pick_topics, topic_features
 Mode = Literal["fast", "accurate"]
 MODES: tuple[Mode, ...] = ("fast", "accurate")
 MAX_CHARS = 5000  # longer texts are analysed on their first 5,000 characters
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,12 @@ def sentiment_from_probabilities(
     return answers
 
 
+def clean_text(text: str) -> str:
+    """The first `MAX_CHARS` characters, with lone surrogates (valid in JSON escapes, invalid in
+    UTF-8, refused by the native libraries) replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text[:MAX_CHARS])
+
+
 def effective_mode(mode: Mode, models: TextModels) -> Mode:
     if mode == "accurate" and accurate_available() and models.accurate_sentiment is not None:
         return "accurate"
@@ -62,7 +70,7 @@ def analyse_texts(
         return []
     models = models or bundled_models()
     used = effective_mode(mode, models)
-    clipped = [t[:MAX_CHARS] for t in texts]
+    clipped = [clean_text(t) for t in texts]
     languages = detect_languages(clipped, high_accuracy=used == "accurate")
     if used == "accurate":
         assert models.accurate_sentiment is not None
