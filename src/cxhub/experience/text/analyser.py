@@ -80,16 +80,19 @@ def analyse_texts(
     else:
         sentiment_probs = models.fast_sentiment.probabilities(featurise(clipped))
         sentiment_classes = models.fast_sentiment.classes
+    fast_probs = models.fast_topics.probabilities(topic_features(models.topic_vocabulary, clipped))
+    topics = pick_topics(fast_probs, models.fast_topics.classes)
     if used == "accurate" and models.accurate_topics is not None:
-        topic_probs = models.accurate_topics.probabilities(vectors)
-        topic_classes = models.accurate_topics.classes
-    else:
-        topic_probs = models.fast_topics.probabilities(
-            topic_features(models.topic_vocabulary, clipped)
+        # The fast topic model saw all the (English) training data and beats the few-shot
+        # embedding one on English; the embedding one is what reaches other languages.
+        cross_lingual = pick_topics(
+            models.accurate_topics.probabilities(vectors), models.accurate_topics.classes
         )
-        topic_classes = models.fast_topics.classes
+        topics = [
+            mine if language == "en" else other
+            for language, mine, other in zip(languages, topics, cross_lingual, strict=True)
+        ]
     sentiments = sentiment_from_probabilities(sentiment_probs, list(sentiment_classes))
-    topics = pick_topics(topic_probs, topic_classes)
     return [
         TextAnalysis(language, label, score, topic, used, models.version)
         for language, (label, score), topic in zip(languages, sentiments, topics, strict=True)
