@@ -13,6 +13,7 @@ from cxhub.core.tenancy import Workspace
 from cxhub.customers.accounts.models import Account, AccountDomain
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
+from cxhub.experience.text.models import TextAnalysisRecord, TextAnalyticsSettings
 from cxhub.people.models import ApiToken, Team, TeamMembership, User, WebSession
 from cxhub.privacy.models import ErasureRecord, RetentionPolicyRecord
 from cxhub.service.assignment.models import AgentProfile, TeamAssignmentSettings
@@ -106,6 +107,8 @@ __all__ = [
     "Team",
     "TeamAssignmentSettings",
     "TeamMembership",
+    "TextAnalysisRecord",
+    "TextAnalyticsSettings",
     "Ticket",
     "TicketAttachment",
     "TicketCounter",

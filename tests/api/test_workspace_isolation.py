@@ -465,7 +465,9 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/tracking/write-keys": TrackingWriteKey,
     "/api/v1/health/scorecards": HealthScorecard,
     "/api/v1/health/backtest": None,  # aggregates of the caller's stored scores
-    "/api/v1/metrics/usage": None,  # aggregates; isolation in tests/analytics/test_adoption.py
+    "/api/v1/metrics/usage": None,
+    "/api/v1/text/sentiment": None,  # an aggregate; isolation in tests/experience/text/test_api.py
+    "/api/v1/text/settings": None,  # one object, the workspace's mode  # aggregates; isolation in tests/analytics/test_adoption.py
     "/api/v1/metrics/success": None,  # aggregates; isolation in tests/analytics/test_success_api.py
     "/api/v1/expansion": None,  # computed; isolation in tests/success/test_expansion_api.py
     "/api/v1/expansion/catalogue": None,  # one object, the caller's workspace's

@@ -84,6 +84,7 @@ def test_each_table_with_personal_columns_is_handled_by_the_erasure() -> None:
         "login_failures": "forget_login_failures",
         "audit_entries": "scrub_audit_details",
         "csm_tasks": "csm_tasks.anonymise_tasks",
+        "text_analyses": "text_analytics.delete_analyses",
         "playbook_runs": "playbooks.scrub_runs",
     }
     erased_tables = {

@@ -24,6 +24,7 @@ from cxhub.core.settings import Settings
 from cxhub.customers.accounts.api import router as accounts_router
 from cxhub.customers.contacts.api import router as contacts_router
 from cxhub.customers.timeline.api import router as timeline_router
+from cxhub.experience.text.api import router as text_router
 from cxhub.people.api import router as people_router
 from cxhub.privacy.api import router as privacy_router
 from cxhub.service.assignment.api import router as assignment_router
@@ -73,6 +74,7 @@ def api_router() -> APIRouter:
         success_metrics_router,
         tasks_router,
         playbooks_router,
+        text_router,
         mail_router,
         portal_router,
         audit_router,

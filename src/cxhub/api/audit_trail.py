@@ -96,6 +96,7 @@ SERVICE_AUDITED: dict[str, str] = {
     "POST /users": "user.created",
     "POST /me/tokens": "token.created",
     "PUT /privacy/retention": "privacy.retention_updated",
+    "PUT /text/settings": "text_analytics.mode_updated",
 }
 
 

@@ -167,6 +167,17 @@ COLUMN_TREATMENT: dict[str, dict[str, Treatment]] = {
         "sla": Y,
     },
     # a task about the person loses title and notes; other tasks of their account are scrubbed
+    # experience -----------------------------------------------------------------------------
+    # derived from the person's words: rows of their contacts and tickets deleted
+    "text_analyses": {
+        "language": E,
+        "sentiment": E,
+        "topics": E,
+        "source_type": Y,
+        "mode": Y,
+        "model_version": Y,
+    },
+    "text_analytics_settings": {"mode": C},
     "csm_tasks": {"title": E, "notes": E, "priority": Y, "source": Y, "status": Y},
     "playbooks": {
         "name": C,

@@ -29,6 +29,7 @@ from cxhub.core.tenancy import Workspace
 from cxhub.customers.contacts import erasure as contacts
 from cxhub.customers.contacts.models import IdentifierKind
 from cxhub.customers.timeline import erasure as timeline
+from cxhub.experience.text import erasure as text_analytics
 from cxhub.people.erasure import forget_login_failures
 from cxhub.privacy.events import ContactErased
 from cxhub.privacy.models import ErasureRecord, ErasureStatus
@@ -134,6 +135,9 @@ def erase_contact(
         "attachments": redacted.attachments,
         "interactions": timeline.anonymise_for_contacts(session, contact_ids=person.contact_ids),
         "csat_surveys": csat.anonymise_surveys(
+            session, contact_ids=person.contact_ids, ticket_ids=ticket_ids
+        ),
+        "text_analyses": text_analytics.delete_analyses(
             session, contact_ids=person.contact_ids, ticket_ids=ticket_ids
         ),
         "inbound_emails": mail_result.inbound,

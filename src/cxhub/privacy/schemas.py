@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cxhub.customers.accounts.schemas import AccountOut
 from cxhub.customers.contacts.schemas import ContactOut
 from cxhub.customers.timeline.schemas import InteractionOut
+from cxhub.experience.text.schemas import StoredAnalysisOut
 from cxhub.service.csat.schemas import CsatOut
 from cxhub.service.mail.subject_access import InboundMailExport, OutboundMailExport
 from cxhub.service.portal.schemas import PortalExport
@@ -42,6 +43,10 @@ class ContactExport(BaseModel):
         "included) and attachment metadata."
     )
     csat_surveys: list[CsatOut]
+    text_analyses: list[StoredAnalysisOut] = Field(
+        default_factory=list,
+        description="Language, sentiment and topics derived from their messages, oldest first.",
+    )
     subscriptions: list[SubscriptionRef] = Field(
         description="References to the account's subscriptions."
     )

@@ -15,6 +15,8 @@ from cxhub.customers.contacts.schemas import ContactOut
 from cxhub.customers.contacts.service import get_contact
 from cxhub.customers.timeline import service as timeline
 from cxhub.customers.timeline.schemas import InteractionOut
+from cxhub.experience.text import service as text_analytics
+from cxhub.experience.text.schemas import StoredAnalysisOut
 from cxhub.privacy.schemas import ContactExport, SubscriptionRef
 from cxhub.service.csat import service as csat
 from cxhub.service.csat.schemas import CsatOut
@@ -54,6 +56,10 @@ def export_contact(
         tickets=ticket_documents,
         csat_surveys=[
             CsatOut.of(survey) for survey in csat.export_for_contact(session, contact_id=contact.id)
+        ],
+        text_analyses=[
+            StoredAnalysisOut.of(row)
+            for row in text_analytics.export_for_contact(session, contact_id=contact.id)
         ],
         subscriptions=[
             SubscriptionRef(

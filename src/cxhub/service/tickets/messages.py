@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cxhub.core.db import utcnow
-from cxhub.core.errors import ValidationFailed
+from cxhub.core.errors import NotFound, ValidationFailed
 from cxhub.core.events import publish
 from cxhub.core.pagination import Page, PageRequest, paginate
 from cxhub.customers.timeline.models import Channel
@@ -232,6 +232,15 @@ def add_message(
     after_ticket_change(
         session, ticket=ticket, change=TicketChange(event, before=before, at=now, message=message)
     )
+    return message
+
+
+def get_message(session: Session, *, message_id: int) -> TicketMessage:
+    """One message of the session's workspace (404 `NotFound` otherwise); other domains read a
+    message through this, e.g. text analytics reacting to `ticket.message_added`."""
+    message = session.scalar(select(TicketMessage).where(TicketMessage.id == message_id))
+    if message is None:
+        raise NotFound(f"message {message_id} not found")
     return message
 
 

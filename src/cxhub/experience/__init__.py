@@ -1,0 +1,4 @@
+"""The experience domain: what the customer lives across every touchpoint (issue 5).
+
+Sub-packages: `text` (offline multilingual text analytics).
+"""

@@ -1,0 +1,11 @@
+"""The experience domain's installer (entry point `cxhub.domains: experience`): registers jobs
+and event subscribers on a runtime."""
+
+from __future__ import annotations
+
+from cxhub.core.runtime import Runtime
+from cxhub.experience.text import tasks as text_tasks
+
+
+def install(runtime: Runtime) -> None:
+    text_tasks.install(runtime)
