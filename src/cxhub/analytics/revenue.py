@@ -51,7 +51,12 @@ LATEST_MONTH = date(2200, 12, 1)
 def parse_month(text: str) -> date:
     """`YYYY-MM` → the first of that month; ValueError otherwise."""
     year, sep, month = text.partition("-")
-    if not sep or len(year) != 4 or len(month) != 2 or not ((year + month).isascii() and (year + month).isdigit()):
+    if (
+        not sep
+        or len(year) != 4
+        or len(month) != 2
+        or not ((year + month).isascii() and (year + month).isdigit())
+    ):
         raise ValueError(f"{text!r} is not a month (YYYY-MM)")
     return date(int(year), int(month), 1)
 

@@ -131,7 +131,12 @@ def _column_index(spec: str, header: list[str] | None, option: str) -> int:
         lowered = [name.lower() for name in header]
         if spec.lower() in lowered:
             return lowered.index(spec.lower())
-    if spec.isascii() and spec.isdigit() and int(spec) >= 1 and (header is None or int(spec) <= len(header)):
+    if (
+        spec.isascii()
+        and spec.isdigit()
+        and int(spec) >= 1
+        and (header is None or int(spec) <= len(header))
+    ):
         return int(spec) - 1
     if header is None:
         raise fail(
