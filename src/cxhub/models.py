@@ -13,6 +13,16 @@ from cxhub.core.tenancy import Workspace
 from cxhub.customers.accounts.models import Account, AccountDomain
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
+from cxhub.knowledge.articles.models import (
+    ArticleEmbedding,
+    ArticleFile,
+    ArticleRevision,
+    ArticleTranslation,
+    KnowledgeArticle,
+    KnowledgeCollection,
+)
+from cxhub.knowledge.assist.models import ArticleUse
+from cxhub.knowledge.helpcenter.models import ArticleVote, KnowledgeSearch
 from cxhub.people.models import ApiToken, Team, TeamMembership, User, WebSession
 from cxhub.privacy.models import ErasureRecord, RetentionPolicyRecord
 from cxhub.service.assignment.models import AgentProfile, TeamAssignmentSettings
@@ -59,6 +69,12 @@ __all__ = [
     "AccountDomain",
     "AccountHealthScore",
     "AgentProfile",
+    "ArticleEmbedding",
+    "ArticleFile",
+    "ArticleRevision",
+    "ArticleTranslation",
+    "ArticleUse",
+    "ArticleVote",
     "ApiToken",
     "AuditEntry",
     "AutomationFiring",
@@ -76,6 +92,9 @@ __all__ = [
     "HealthScorecard",
     "InboundEmail",
     "Interaction",
+    "KnowledgeArticle",
+    "KnowledgeCollection",
+    "KnowledgeSearch",
     "MacroRecord",
     "Mailbox",
     "OutboundEmail",

@@ -28,6 +28,8 @@ def page_modules() -> list[ModuleType]:
     from cxhub.analytics import success_pages
     from cxhub.customers.accounts import pages as account_pages
     from cxhub.customers.contacts import pages as contact_pages
+    from cxhub.knowledge.articles import pages as knowledge_pages
+    from cxhub.knowledge.helpcenter import pages as help_center_pages
     from cxhub.people import pages as people_pages
     from cxhub.service.channels import pages as channel_pages
     from cxhub.service.csat import pages as csat_pages
@@ -44,6 +46,8 @@ def page_modules() -> list[ModuleType]:
         csat_pages,
         channel_pages,
         cockpit_pages,
+        knowledge_pages,
+        help_center_pages,
     ]
 
 
