@@ -77,6 +77,15 @@ ROUTE_AUDIT: dict[str, AuditedRoute] = {
     ),
     "DELETE /views/{view_id}": AuditedRoute("saved_view.deleted", "saved_view", "view_id"),
     "DELETE /me/tokens/{token_id}": AuditedRoute("token.revoked", "api_token", "token_id"),
+    "DELETE /knowledge/collections/{collection_id}": AuditedRoute(
+        "knowledge_collection.deleted", "knowledge_collection", "collection_id"
+    ),
+    "DELETE /knowledge/articles/{article_id}": AuditedRoute(
+        "knowledge_article.deleted", "knowledge_article", "article_id"
+    ),
+    "DELETE /knowledge/files/{file_id}": AuditedRoute(
+        "knowledge_file.deleted", "knowledge_file", "file_id"
+    ),
 }
 
 #: Routes whose service writes the audit entry itself (with a richer detail).

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy import select
 
-from cxhub.api.deps import DbSession, TransactionalRoute, get_runtime
+from cxhub.api.deps import DbSession, TransactionalRoute, get_runtime, writes_on_read
 from cxhub.core.errors import NotFound
 from cxhub.core.ratelimit import RateLimiter
 from cxhub.core.tenancy import Workspace
@@ -71,6 +71,7 @@ def _base(workspace: Workspace, language: str) -> dict[str, Any]:
 
 
 @router.get("/help/{workspace_slug}", response_class=HTMLResponse)
+@writes_on_read
 def help_home(
     request: Request,
     workspace_slug: str,
@@ -99,6 +100,7 @@ def help_home(
 
 
 @router.get("/help/{workspace_slug}/suggest", response_model=None)
+@writes_on_read
 def suggest(
     request: Request,
     workspace_slug: str,
@@ -143,6 +145,7 @@ def suggest(
 
 
 @router.get("/help/{workspace_slug}/articles/{article_id}", response_class=HTMLResponse)
+@writes_on_read
 def help_article(
     request: Request,
     workspace_slug: str,

@@ -95,7 +95,7 @@ def search_and_record(
     *,
     workspace_id: int,
     query: str,
-    language: str,
+    language: str | None,
     source: str,
     public_only: bool,
     limit: int = 5,
@@ -114,7 +114,7 @@ def search_and_record(
         session,
         workspace_id=workspace_id,
         query=query,
-        language=language,
+        language=language or "",
         source=source,
         result_count=len(outcome.hits),
     )

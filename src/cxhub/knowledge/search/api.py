@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from cxhub.api.deps import DbSession, Principal, TransactionalRoute, require
+from cxhub.api.deps import DbSession, Principal, TransactionalRoute, require, writes_on_read
 from cxhub.core.errors import ValidationFailed
 from cxhub.core.permissions import Permission
 from cxhub.knowledge.articles.models import ARTICLE_LANGUAGES
@@ -39,6 +39,7 @@ class SearchOut(BaseModel):
 
 
 @router.get("/search", response_model=SearchOut)
+@writes_on_read
 def search(
     session: DbSession,
     q: Annotated[str, Query(min_length=1, max_length=500)],
@@ -58,7 +59,7 @@ def search(
         session,
         workspace_id=principal.workspace_id,
         query=q,
-        language=lang or "",
+        language=lang,
         source=SearchSource.AGENT,
         public_only=public_only,
         limit=limit,

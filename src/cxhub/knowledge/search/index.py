@@ -48,9 +48,24 @@ def analysed(value: str, *, limit: int = MAX_DOCUMENT_CHARS) -> str:
     return " ".join(tokens(value[:limit]))
 
 
+#: Function words of questions in the Latin-script languages articles are written in (en, it,
+#: id). Any-token matching would otherwise rank an article first for sharing "my" or "di" with
+#: the question; they are dropped from queries (not from the index) unless nothing else is left.
+STOP_WORDS = frozenset(
+    """a an and are can could do does for from how i in is it me my of on or our the to was we
+    what when where why will with you your i'm im
+    a ai al alla che come con da del della di e il in la le lo mi mio mia non per perche si sono
+    un una
+    ada adalah akan apa bagaimana dan dari di ini itu kami ke mengapa saya tidak untuk yang""".split()
+)
+
+
 def query_tokens(query: str) -> list[str]:
-    """Distinct tokens of a question, in order, at most `MAX_QUERY_TOKENS`."""
-    return list(dict.fromkeys(tokens(query[:2000])))[:MAX_QUERY_TOKENS]
+    """Distinct tokens of a question, in order, function words left out (unless the question
+    has nothing else), at most `MAX_QUERY_TOKENS`."""
+    found = list(dict.fromkeys(tokens(query[:2000])))
+    meaningful = [t for t in found if t not in STOP_WORDS]
+    return (meaningful or found)[:MAX_QUERY_TOKENS]
 
 
 def index_translation(session: Session, *, translation: ArticleTranslation) -> None:
