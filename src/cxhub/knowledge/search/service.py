@@ -22,7 +22,7 @@ from cxhub.knowledge.articles.models import (
     TranslationStatus,
 )
 from cxhub.knowledge.search import semantic
-from cxhub.knowledge.search.index import keyword_search
+from cxhub.knowledge.search.index import keyword_search, query_tokens
 
 RRF_K = 60
 CANDIDATES = 50
@@ -113,6 +113,8 @@ def search_articles(
     """Published articles for `query`, one hit per article (its best language version)."""
     model = semantic.embedder() if mode != SearchMode.KEYWORD else None
     mode_used = mode if model is not None else SearchMode.KEYWORD
+    if not query_tokens(query):  # nothing to look for ("?!"): no neighbours by accident either
+        return SearchOutcome([], mode_used)
     rankings: list[list[int]] = []
     if mode_used in (SearchMode.KEYWORD, SearchMode.HYBRID):
         hits = keyword_search(
