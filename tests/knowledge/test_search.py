@@ -136,3 +136,5 @@ def test_reciprocal_rank_fusion() -> None:
     fused = fuse([[1, 2, 3], [3, 1]], k=60)
     assert [item for item, _ in fused] == [1, 3, 2]
     assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
+    weighted = fuse([[1, 2], [2, 3]], k=10, weights=[1.0, 2.0])
+    assert [item for item, _ in weighted] == [2, 3, 1]

@@ -116,7 +116,7 @@ def knowledge_kpis(
                 ArticleUse.created_at < end,
             )
             .group_by(ArticleUse.article_id)
-        ).tuples()
+        ).all()
     )
     by_article: dict[int, list[int]] = {}
     for article_id, helpful, unhelpful in votes:

@@ -29,7 +29,7 @@ def _title(session: Session, article: KnowledgeArticle) -> str:
             select(ArticleTranslation.language, ArticleTranslation.title).where(
                 ArticleTranslation.article_id == article.id
             )
-        ).tuples()
+        ).all()
     )
     return titles.get("en") or next(iter(titles.values()), f"#{article.id}")
 

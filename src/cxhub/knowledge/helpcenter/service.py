@@ -238,6 +238,6 @@ def vote_counts(session: Session, *, article_id: int) -> tuple[int, int]:
             select(ArticleVote.helpful, func.count())
             .where(ArticleVote.article_id == article_id)
             .group_by(ArticleVote.helpful)
-        ).tuples()
+        ).all()
     )
     return int(rows.get(True, 0)), int(rows.get(False, 0))

