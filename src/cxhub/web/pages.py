@@ -29,6 +29,7 @@ def page_modules() -> list[ModuleType]:
     from cxhub.customers.accounts import pages as account_pages
     from cxhub.customers.contacts import pages as contact_pages
     from cxhub.knowledge.articles import pages as knowledge_pages
+    from cxhub.knowledge.assist import pages as assist_pages
     from cxhub.knowledge.helpcenter import pages as help_center_pages
     from cxhub.people import pages as people_pages
     from cxhub.service.channels import pages as channel_pages
@@ -47,6 +48,7 @@ def page_modules() -> list[ModuleType]:
         channel_pages,
         cockpit_pages,
         knowledge_pages,
+        assist_pages,
         help_center_pages,
     ]
 
