@@ -32,6 +32,7 @@ from cxhub.customers.timeline import erasure as timeline
 from cxhub.people.erasure import forget_login_failures
 from cxhub.privacy.events import ContactErased
 from cxhub.privacy.models import ErasureRecord, ErasureStatus
+from cxhub.knowledge.helpcenter import erasure as knowledge_searches
 from cxhub.service.automations import erasure as notifications
 from cxhub.service.channels import erasure as channels
 from cxhub.service.csat import erasure as csat
@@ -149,6 +150,9 @@ def erase_contact(
         ),
         "playbook_runs_scrubbed": playbooks.scrub_runs(
             session, account_id=person.account_id, tokens=person.tokens
+        ),
+        "knowledge_searches_scrubbed": knowledge_searches.scrub_searches(
+            session, tokens=person.tokens
         ),
         "login_failures": forget_login_failures(session, emails=emails, now=utcnow()),
         "audit_entries_scrubbed": scrub_audit_details(
