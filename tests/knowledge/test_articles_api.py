@@ -114,8 +114,7 @@ def test_viewers_read_agents_write_and_deletions_are_audited(
         ).all()
     assert "knowledge_article.deleted" in actions
     assert (
-        client.delete(f"{API}/collections/{collection_id}", headers=tenant.admin).status_code
-        == 204
+        client.delete(f"{API}/collections/{collection_id}", headers=tenant.admin).status_code == 204
     )
 
 

@@ -84,7 +84,9 @@ def test_suggestions_and_uses(client: TestClient, tenant: Tenant) -> None:
     )
     assert_problem(missing, 404, "not-found")
     denied = client.post(
-        f"{API}/tickets/{ticket}/uses", json={"article_id": other}, headers=tenant.headers(Role.VIEWER)
+        f"{API}/tickets/{ticket}/uses",
+        json={"article_id": other},
+        headers=tenant.headers(Role.VIEWER),
     )
     assert_problem(denied, 403, "forbidden")
 

@@ -26,10 +26,12 @@ def _library(client: TestClient, tenant: Tenant) -> dict[str, int]:
         audience="public",
         collection_id=shelf,
     )["id"]
-    translate(client, tenant, public, "zh", title="激活新银行卡", body="<p>打开应用并点击激活。</p>")
-    internal = article(
-        client, tenant, title="Card fraud escalation runbook", collection_id=shelf
-    )["id"]
+    translate(
+        client, tenant, public, "zh", title="激活新银行卡", body="<p>打开应用并点击激活。</p>"
+    )
+    internal = article(client, tenant, title="Card fraud escalation runbook", collection_id=shelf)[
+        "id"
+    ]
     draft = article(
         client, tenant, title="Card draft", audience="public", publish=False, collection_id=shelf
     )["id"]

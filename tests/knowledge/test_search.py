@@ -44,7 +44,14 @@ def library(client: TestClient, tenant: Tenant) -> dict[str, int]:
         title="My card was swallowed by the ATM",
         body="<p>Call us to block the card; a new card is sent in five days.</p>",
     )["id"]
-    translate(client, tenant, card, "zh", title="银行卡被ATM吞了怎么办", body="<p>请致电我们冻结银行卡。</p>")
+    translate(
+        client,
+        tenant,
+        card,
+        "zh",
+        title="银行卡被ATM吞了怎么办",
+        body="<p>请致电我们冻结银行卡。</p>",
+    )
     translate(client, tenant, card, "it", title="La carta è stata trattenuta dal bancomat")
     translate(client, tenant, card, "id", title="Kartu saya tertelan mesin ATM")
     password = article(
@@ -54,7 +61,9 @@ def library(client: TestClient, tenant: Tenant) -> dict[str, int]:
         body="<p>Open settings, choose security, then reset the password.</p>",
         audience="public",
     )["id"]
-    translate(client, tenant, password, "zh", title="如何重置密码", body="<p>打开设置并选择安全。</p>")
+    translate(
+        client, tenant, password, "zh", title="如何重置密码", body="<p>打开设置并选择安全。</p>"
+    )
     draft = article(client, tenant, title="Card limits draft", publish=False)["id"]
     return {"card": card, "password": password, "draft": draft}
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from benchmarks.knowledge_quality import build_library, evaluate, read_split, subsample
+
 from cxhub.knowledge.search import semantic
 from cxhub.knowledge.search.service import SearchMode
 from tests.factories import Tenant
@@ -30,9 +30,7 @@ def test_recall_on_banking77(tenant: Tenant, shared_data: Path) -> None:
     if semantic.embedder() is not None:
         modes += [SearchMode.SEMANTIC, SearchMode.HYBRID]
     with tenant.session() as session:
-        library = build_library(
-            session, workspace_id=tenant.workspace_id, train=train, examples=10
-        )
+        library = build_library(session, workspace_id=tenant.workspace_id, train=train, examples=10)
         assert len(library) == 77
         for mode in modes:
             recall = evaluate(
