@@ -45,11 +45,14 @@ def test_visitors_browse_public_articles_in_their_language(
     home = client.get(f"/help/{tenant.slug}", params={"lang": "en"})
     assert home.status_code == 200
     assert "Activate your new card" in home.text
-    assert "runbook" not in home.text and "Card draft" not in home.text
+    assert "runbook" not in home.text
+    assert "Card draft" not in home.text
     chinese = client.get(f"/help/{tenant.slug}", headers={"Accept-Language": "zh-CN"})
-    assert "激活新银行卡" in chinese.text and "帮助中心" in chinese.text
+    assert "激活新银行卡" in chinese.text
+    assert "帮助中心" in chinese.text
     page = client.get(f"/help/{tenant.slug}/articles/{ids['public']}", params={"lang": "zh"})
-    assert page.status_code == 200 and "打开应用并点击激活" in page.text
+    assert page.status_code == 200
+    assert "打开应用并点击激活" in page.text
     assert client.get(f"/help/{tenant.slug}/articles/{ids['internal']}").status_code == 404
     assert client.get(f"/help/{tenant.slug}/articles/{ids['draft']}").status_code == 404
     assert client.get("/help/no-such-workspace").status_code == 404
@@ -87,7 +90,8 @@ def test_search_and_suggestions_record_deflection(client: TestClient, tenant: Te
         headers={"HX-Request": "true"},
     )
     assert fragment.headers["content-type"].startswith("text/html")
-    assert 'data-search-id="' in fragment.text and "<html" not in fragment.text
+    assert 'data-search-id="' in fragment.text
+    assert "<html" not in fragment.text
 
     with tenant.session() as session:
         kpis = knowledge_kpis(
@@ -101,7 +105,8 @@ def test_search_and_suggestions_record_deflection(client: TestClient, tenant: Te
     # 4 suggestion sessions: 1 opened without a ticket → 25 %
     assert (kpis.suggestion_sessions, kpis.deflected_sessions) == (4, 1)
     assert kpis.deflection_rate == 25.0
-    assert kpis.customer_searches == 5 and kpis.successful_searches == 2
+    assert kpis.customer_searches == 5
+    assert kpis.successful_searches == 2
     assert normalise_query("Crypto wallet?") in [g.query for g in kpis.gaps]
     assert gap["search_id"]
 
@@ -141,5 +146,6 @@ def test_public_files_only(client: TestClient, tenant: Tenant) -> None:
         )
         uploaded[key] = response.json()["id"]
     public = client.get(f"/help/{tenant.slug}/files/{uploaded['public']}")
-    assert public.status_code == 200 and public.content == b"\x89PNGpublic"
+    assert public.status_code == 200
+    assert public.content == b"\x89PNGpublic"
     assert client.get(f"/help/{tenant.slug}/files/{uploaded['internal']}").status_code == 404

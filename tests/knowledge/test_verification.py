@@ -52,7 +52,8 @@ def test_due_articles_are_flagged_once_and_the_owner_reminded(
         from cxhub.knowledge.articles.models import KnowledgeArticle
 
         row = session.scalar(select(KnowledgeArticle).where(KnowledgeArticle.id == due["id"]))
-        assert row is not None and row.verification_flagged_at is not None
+        assert row is not None
+        assert row.verification_flagged_at is not None
         row.verification_due_at = utcnow() - timedelta(minutes=1)
     flagged = client.get(
         f"{API}/articles", params={"needs_verification": "true"}, headers=tenant.admin

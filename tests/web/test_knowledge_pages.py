@@ -16,7 +16,8 @@ def test_agents_create_edit_and_verify_articles(client: TestClient, tenant: Tena
     agent = tenant.headers(Role.AGENT)
     shelf = collection(client, tenant, "Payments")
     form = client.get("/knowledge/articles/new", headers=agent)
-    assert form.status_code == 200 and 'id="kb-edit"' in form.text
+    assert form.status_code == 200
+    assert 'id="kb-edit"' in form.text
     created = client.post(
         "/knowledge/articles/new",
         data={
@@ -33,7 +34,8 @@ def test_agents_create_edit_and_verify_articles(client: TestClient, tenant: Tena
     assert created.status_code == 303, created.text
     location = created.headers["location"]
     page = client.get(location, headers=agent)
-    assert "Refund a payment" in page.text and "<script>x()" not in page.text
+    assert "Refund a payment" in page.text
+    assert "<script>x()" not in page.text
     article_id = int(location.split("/")[3].split("?")[0])
     saved = client.post(
         f"/knowledge/articles/{article_id}/edit",
