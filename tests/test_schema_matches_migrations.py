@@ -22,8 +22,8 @@ from sqlalchemy.engine import make_url
 from cxhub.core.db import make_engine
 from cxhub.core.migrate import alembic_config, downgrade_database, upgrade_database
 from cxhub.core.settings import normalise_database_url
-from cxhub.models import Base
 from cxhub.knowledge.search.index import is_knowledge_index_table
+from cxhub.models import Base
 from cxhub.service.tickets.search import is_search_index_table
 
 

@@ -29,10 +29,10 @@ from cxhub.core.tenancy import Workspace
 from cxhub.customers.contacts import erasure as contacts
 from cxhub.customers.contacts.models import IdentifierKind
 from cxhub.customers.timeline import erasure as timeline
+from cxhub.knowledge.helpcenter import erasure as knowledge_searches
 from cxhub.people.erasure import forget_login_failures
 from cxhub.privacy.events import ContactErased
 from cxhub.privacy.models import ErasureRecord, ErasureStatus
-from cxhub.knowledge.helpcenter import erasure as knowledge_searches
 from cxhub.service.automations import erasure as notifications
 from cxhub.service.channels import erasure as channels
 from cxhub.service.csat import erasure as csat

@@ -52,11 +52,7 @@ def analysed(value: str, *, limit: int = MAX_DOCUMENT_CHARS) -> str:
 #: id). Any-token matching would otherwise rank an article first for sharing "my" or "di" with
 #: the question; they are dropped from queries (not from the index) unless nothing else is left.
 STOP_WORDS = frozenset(
-    """a an and are can could do does for from how i in is it me my of on or our the to was we
-    what when where why will with you your i'm im
-    a ai al alla che come con da del della di e il in la le lo mi mio mia non per perche si sono
-    un una
-    ada adalah akan apa bagaimana dan dari di ini itu kami ke mengapa saya tidak untuk yang""".split()
+    ["a", "an", "and", "are", "can", "could", "do", "does", "for", "from", "how", "i", "in", "is", "it", "me", "my", "of", "on", "or", "our", "the", "to", "was", "we", "what", "when", "where", "why", "will", "with", "you", "your", "i'm", "im", "a", "ai", "al", "alla", "che", "come", "con", "da", "del", "della", "di", "e", "il", "in", "la", "le", "lo", "mi", "mio", "mia", "non", "per", "perche", "si", "sono", "un", "una", "ada", "adalah", "akan", "apa", "bagaimana", "dan", "dari", "di", "ini", "itu", "kami", "ke", "mengapa", "saya", "tidak", "untuk", "yang"]
 )
 
 
