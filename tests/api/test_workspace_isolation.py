@@ -488,6 +488,10 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/me": None,  # one object, the caller
     "/api/v1/tickets": Ticket,
     "/api/v1/metrics/service": None,  # aggregates; isolation in tests/analytics
+    "/api/v1/knowledge/collections": KnowledgeCollection,
+    "/api/v1/knowledge/articles": KnowledgeArticle,
+    "/api/v1/knowledge/search": None,  # no query, no hits; isolation in tests/knowledge
+    "/api/v1/metrics/knowledge": None,  # aggregates; isolation in tests/knowledge
     "/api/v1/business-calendars": BusinessCalendarRecord,
     "/api/v1/sla-policies": SlaPolicy,
     "/api/v1/views": SavedView,  # ids are strings; built-in views belong to no workspace

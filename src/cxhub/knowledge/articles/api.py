@@ -17,6 +17,7 @@ from cxhub.api.deps import (
 )
 from cxhub.api.schemas import PageOut
 from cxhub.core.db import utcnow
+from cxhub.core.errors import ValidationFailed
 from cxhub.core.permissions import Permission
 from cxhub.knowledge.articles import files, service
 from cxhub.knowledge.articles.models import ArticleFile, Audience
@@ -243,14 +244,16 @@ def list_files(
 def upload_file(
     article_id: int,
     request: Request,
-    file: UploadFile,
     session: DbSession,
+    file: UploadFile | None = None,
     _: Principal = require(Permission.KNOWLEDGE_WRITE),
 ) -> FileOut:
     """Attach a file or image (multipart field `file`); link it in the body by its `url`."""
     settings = get_runtime(request).settings
     limit = settings.attachment_max_bytes
-    article = service.get_article(session, article_id=article_id)
+    article = service.get_article(session, article_id=article_id)  # 404 before 422
+    if file is None:
+        raise ValidationFailed("send the file as the multipart field `file`", field="file")
     row = files.add_file(
         session,
         store=files.file_store(settings.data_dir),

@@ -33,7 +33,7 @@ class ArticleHitOut(BaseModel):
 
 
 class SearchOut(BaseModel):
-    search_id: str
+    search_id: str | None
     mode_used: SearchMode
     items: list[ArticleHitOut]
 
@@ -42,19 +42,20 @@ class SearchOut(BaseModel):
 @writes_on_read
 def search(
     session: DbSession,
-    q: Annotated[str, Query(min_length=1, max_length=500)],
+    q: Annotated[str, Query(max_length=500)] = "",
     lang: Annotated[str | None, Query(max_length=8, description="en, it, zh or id")] = None,
     mode: SearchMode = SearchMode.HYBRID,
     public_only: bool = False,
-    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    limit: Annotated[int, Query(ge=1, description="at most 50")] = 10,
     principal: Principal = require(Permission.KNOWLEDGE_READ),
 ) -> SearchOut:
     """Published articles for a question, best first, one hit per article. `mode_used` is
-    `keyword` when semantic search is not installed (docs/knowledge.md)."""
+    `keyword` when semantic search is not installed (docs/knowledge.md). An empty `q` answers
+    no hits and records nothing (`search_id` null)."""
     if lang is not None and lang not in ARTICLE_LANGUAGES:
         raise ValidationFailed("lang must be one of en, it, zh, id", field="lang")
     if not q.strip():
-        raise ValidationFailed("the search is empty", field="q")
+        return SearchOut(search_id=None, mode_used=mode, items=[])
     outcome, record = search_and_record(
         session,
         workspace_id=principal.workspace_id,
@@ -62,7 +63,7 @@ def search(
         language=lang,
         source=SearchSource.AGENT,
         public_only=public_only,
-        limit=limit,
+        limit=min(limit, 50),
         mode=mode,
     )
     return SearchOut(
