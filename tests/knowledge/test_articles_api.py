@@ -112,7 +112,7 @@ def test_viewers_read_agents_write_and_deletions_are_audited(
     assert client.get(f"{API}/articles/{created['id']}", headers=tenant.admin).status_code == 404
     with tenant.session() as session:
         actions = session.scalars(
-            select(AuditEntry.action).where(AuditEntry.target_id == str(created["id"]))
+            select(AuditEntry.action).where(AuditEntry.target_id == created["id"])
         ).all()
     assert "knowledge_article.deleted" in actions
     assert (
