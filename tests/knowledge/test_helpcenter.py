@@ -111,6 +111,17 @@ def test_search_and_suggestions_record_deflection(client: TestClient, tenant: Te
     assert gap["search_id"]
 
 
+def test_suggestions_fall_back_to_other_languages(client: TestClient, tenant: Tenant) -> None:
+    english_only = article(
+        client, tenant, title="Close your account", audience="public", body="<p>Settings.</p>"
+    )["id"]
+    found = client.get(
+        f"/help/{tenant.slug}/suggest", params={"q": "close account", "lang": "id"}
+    ).json()
+    assert [a["id"] for a in found["articles"]] == [english_only]
+    assert found["articles"][0]["language"] == "en"
+
+
 def test_votes_are_counted_and_rate_limited(client: TestClient, tenant: Tenant) -> None:
     ids = _library(client, tenant)
     url = f"/help/{tenant.slug}/articles/{ids['public']}/vote"

@@ -110,6 +110,16 @@ def search_and_record(
         mode=mode,
         limit=limit,
     )
+    if not outcome.hits and language:
+        # nothing written in the visitor's language: an answer in another one beats none
+        outcome = search_articles(
+            session,
+            workspace_id=workspace_id,
+            query=query,
+            public_only=public_only,
+            mode=mode,
+            limit=limit,
+        )
     record = record_search(
         session,
         workspace_id=workspace_id,
