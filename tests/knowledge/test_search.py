@@ -148,3 +148,24 @@ def test_reciprocal_rank_fusion() -> None:
     assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
     weighted = fuse([[1, 2], [2, 3]], k=10, weights=[1.0, 2.0])
     assert [item for item, _ in weighted] == [2, 3, 1]
+
+
+def test_prefetched_ranking_equals_full_ranking(
+    client: TestClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cxhub.knowledge.search import index
+
+    for n in range(6):
+        article(client, tenant, title=f"Card topic {n}", body="<p>card " * (n + 1) + "</p>")
+    with tenant.session() as session:
+        full = index.keyword_search(
+            session, workspace_id=tenant.workspace_id, query="card topic", language="en",
+            public_only=False, limit=3,
+        )  # fmt: skip
+        monkeypatch.setattr(index, "PREFETCH", 4)
+        prefetched = index.keyword_search(
+            session, workspace_id=tenant.workspace_id, query="card topic", language="en",
+            public_only=False, limit=3,
+        )  # fmt: skip
+    assert len(full) == 3
+    assert prefetched == full

@@ -140,7 +140,8 @@ class ArticleEmbedding(WorkspaceScoped, Base):
 
     __tablename__ = "kb_embeddings"
     __workspace_index__ = False
-    __table_args__ = (Index("ix_kb_embeddings_workspace", "workspace_id", "model"),)
+    # covers the count and latest update that tell whether a cached matrix is stale
+    __table_args__ = (Index("ix_kb_embeddings_workspace", "workspace_id", "model", "updated_at"),)
 
     translation_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("kb_translations.id", ondelete="CASCADE"), primary_key=True

@@ -32,6 +32,8 @@ TOKENIZER = "unicode61 remove_diacritics 2"
 #: so the first ones are kept: the start of a question usually names its subject).
 MAX_QUERY_TOKENS = 48
 TITLE_WEIGHT = 3.0
+#: SQLite: documents ranked by the index before the workspace/language/audience filter.
+PREFETCH = 400
 
 
 def is_knowledge_index_table(name: str | None) -> bool:
@@ -231,13 +233,23 @@ def keyword_search(
     else:
         params["query"] = " OR ".join('"' + t.replace('"', '""') + '"' for t in found)
         # bm25() only works where FTS5 drives the scan: rank in a materialised CTE, then join.
-        statement = (
+        # First only the index's best PREFETCH documents are joined and filtered (workspace,
+        # language, audience): any document outside them scores lower than all of them, so
+        # when `limit` survive they are the true best. Otherwise every match is ranked.
+        ranked = (
             "WITH m AS MATERIALIZED (SELECT rowid AS id, "  # noqa: S608 - constants and bound parameters only
             f"-bm25(kb_search, {TITLE_WEIGHT}, 1.0) AS score "
-            "FROM kb_search WHERE kb_search MATCH :query) "
+            "FROM kb_search WHERE kb_search MATCH :query {cut}) "
             "SELECT t.id, t.article_id, m.score FROM m JOIN kb_translations t ON t.id = m.id "
             "JOIN kb_articles a ON a.id = t.article_id WHERE 1 = 1" + where + " "
             "ORDER BY m.score DESC, t.id LIMIT :limit"
         )
+        params["prefetch"] = PREFETCH
+        rows = session.execute(
+            text(ranked.format(cut="ORDER BY score DESC LIMIT :prefetch")), params
+        ).all()
+        if len(rows) < limit:
+            rows = session.execute(text(ranked.format(cut="")), params).all()
+        return [KeywordHit(int(r[0]), int(r[1]), float(r[2])) for r in rows]
     rows = session.execute(text(statement), params).all()
     return [KeywordHit(int(r[0]), int(r[1]), float(r[2])) for r in rows]

@@ -315,7 +315,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("translation_id", name=op.f("pk_kb_embeddings")),
     )
     with op.batch_alter_table("kb_embeddings", schema=None) as batch_op:
-        batch_op.create_index("ix_kb_embeddings_workspace", ["workspace_id", "model"], unique=False)
+        batch_op.create_index(
+            "ix_kb_embeddings_workspace", ["workspace_id", "model", "updated_at"], unique=False
+        )
 
     op.create_table(
         "kb_revisions",
