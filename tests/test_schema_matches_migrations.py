@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from cxhub.core.db import make_engine
 from cxhub.core.migrate import alembic_config, downgrade_database, upgrade_database
 from cxhub.core.settings import normalise_database_url
+from cxhub.knowledge.search.index import is_knowledge_index_table
 from cxhub.models import Base
 from cxhub.service.tickets.search import is_search_index_table
 
@@ -37,7 +38,10 @@ def _differences(database_url: str) -> list[Any]:
                     "compare_server_default": False,
                     # The full-text index is hand-written DDL, not a model (revision 0003).
                     "include_name": lambda name, type_, _: (
-                        not (type_ == "table" and is_search_index_table(name))
+                        not (
+                            type_ == "table"
+                            and (is_search_index_table(name) or is_knowledge_index_table(name))
+                        )
                     ),
                 },
             )

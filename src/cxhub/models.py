@@ -14,6 +14,16 @@ from cxhub.customers.accounts.models import Account, AccountDomain
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.experience.text.models import TextAnalysisRecord, TextAnalyticsSettings
+from cxhub.knowledge.articles.models import (
+    ArticleEmbedding,
+    ArticleFile,
+    ArticleRevision,
+    ArticleTranslation,
+    KnowledgeArticle,
+    KnowledgeCollection,
+)
+from cxhub.knowledge.assist.models import ArticleUse
+from cxhub.knowledge.helpcenter.models import ArticleVote, KnowledgeSearch
 from cxhub.people.models import ApiToken, Team, TeamMembership, User, WebSession
 from cxhub.privacy.models import ErasureRecord, RetentionPolicyRecord
 from cxhub.service.assignment.models import AgentProfile, TeamAssignmentSettings
@@ -67,6 +77,12 @@ __all__ = [
     "AccountHealthScore",
     "AgentProfile",
     "ApiToken",
+    "ArticleEmbedding",
+    "ArticleFile",
+    "ArticleRevision",
+    "ArticleTranslation",
+    "ArticleUse",
+    "ArticleVote",
     "AuditEntry",
     "AutomationFiring",
     "AutomationRecord",
@@ -83,6 +99,9 @@ __all__ = [
     "HealthScorecard",
     "InboundEmail",
     "Interaction",
+    "KnowledgeArticle",
+    "KnowledgeCollection",
+    "KnowledgeSearch",
     "MacroRecord",
     "Mailbox",
     "OutboundEmail",

@@ -127,6 +127,11 @@ REPRESENTATIVE: dict[Permission, tuple[Prepare, int]] = {
         lambda c, t: Call("POST", "/api/v1/subscriptions", _subscription_body(c, t)),
         201,
     ),
+    Permission.KNOWLEDGE_READ: (lambda c, t: Call("GET", "/api/v1/knowledge/articles"), 200),
+    Permission.KNOWLEDGE_WRITE: (
+        lambda c, t: Call("POST", "/api/v1/knowledge/collections", {"name": unique("kb ")}),
+        201,
+    ),
 }
 
 

@@ -24,6 +24,7 @@ from cxhub.core.runtime import Runtime
 from cxhub.customers.accounts.models import Account
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
+from cxhub.knowledge.articles.models import ArticleFile, KnowledgeArticle, KnowledgeCollection
 from cxhub.people.models import ApiToken, Team, User
 from cxhub.privacy.models import ErasureRecord
 from cxhub.service.automations.models import AutomationRecord, MacroRecord, TriggerRecord
@@ -228,6 +229,34 @@ def build_write_key(client: TestClient, tenant: Tenant) -> int:
     return int(_post(client, tenant, "/tracking/write-keys", {"name": unique("key ")})["id"])
 
 
+def build_collection(client: TestClient, tenant: Tenant) -> int:
+    return int(_post(client, tenant, "/knowledge/collections", {"name": unique("kb ")})["id"])
+
+
+def build_article(client: TestClient, tenant: Tenant) -> int:
+    body = {
+        "collection_id": build_collection(client, tenant),
+        "title": "Secret article",
+        "body_html": "<p>only for B</p>",
+        "publish": True,
+    }
+    return int(_post(client, tenant, "/knowledge/articles", body)["id"])
+
+
+def build_article_file(client: TestClient, tenant: Tenant) -> int:
+    article = build_article(client, tenant)
+    response = client.post(
+        f"/api/v1/knowledge/articles/{article}/files",
+        files={"file": ("a.png", b"\x89PNG secret", "image/png")},
+        headers=tenant.admin,
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+# Path parameters that name no object (a language code): a fixed value, nothing to snapshot.
+FIXED_PARAMS: dict[str, str] = {"language": "en"}
+
 # One builder per path parameter name: a new route with a new parameter fails below until its
 # object can be built here, so no route escapes the isolation check.
 BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
@@ -255,6 +284,9 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "erasure_id": (build_erasure, ErasureRecord),
     "task_id": (build_task, CsmTask),
     "playbook_id": (build_playbook, Playbook),
+    "collection_id": (build_collection, KnowledgeCollection),
+    "article_id": (build_article, KnowledgeArticle),
+    "file_id": (build_article_file, ArticleFile),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
@@ -285,6 +317,13 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
     "PATCH /api/v1/subscriptions/{subscription_id}": {"mrr_cents": 1, "plan": "hijacked"},
     "POST /api/v1/subscriptions/{subscription_id}/cancel": {"ended_on": "2026-02-01"},
     "PATCH /api/v1/tasks/{task_id}": {"title": "hijacked", "status": "done"},
+    "PATCH /api/v1/knowledge/collections/{collection_id}": {"name": "hijacked"},
+    "PATCH /api/v1/knowledge/articles/{article_id}": {"audience": "public"},
+    "PUT /api/v1/knowledge/articles/{article_id}/translations/{language}": {
+        "title": "hijacked",
+        "publish": True,
+    },
+    "POST /api/v1/knowledge/tickets/{ticket_id}/uses": {"article_id": 1},
     "PUT /api/v1/playbooks/{playbook_id}": {**PLAYBOOK_BODY, "name": "hijacked"},
     "PUT /api/v1/health/scorecards/{scorecard_id}": {
         "name": "hijacked",
@@ -314,7 +353,8 @@ def _routes_with_path_params(app: FastAPI) -> list[ServedRoute]:
 def test_every_path_parameter_has_a_builder(app: FastAPI) -> None:
     params = {p for route in _routes_with_path_params(app) for p in route.path_params}
     assert params, "no route with a path parameter found: the route walk is broken"
-    assert params <= set(BUILDERS), f"add builders for {sorted(params - set(BUILDERS))}"
+    known = set(BUILDERS) | set(FIXED_PARAMS)
+    assert params <= known, f"add builders for {sorted(params - known)}"
 
 
 def test_other_workspace_objects_are_not_found_on_every_route(
@@ -326,14 +366,15 @@ def test_other_workspace_objects_are_not_found_on_every_route(
     for route in routes:
         ids: dict[str, int] = {}
         for param in route.path_params:
-            ids[param] = BUILDERS[param][0](client, other_tenant)
+            if param not in FIXED_PARAMS:
+                ids[param] = BUILDERS[param][0](client, other_tenant)
         before = {p: _snapshot(other_tenant, BUILDERS[p][1], i) for p, i in ids.items()}
         body = WRITE_BODIES.get(str(route), {})
         if str(route) == "POST /api/v1/contacts/{contact_id}/merge":
             body = {"loser_id": build_contact(client, tenant)}
         if str(route) == "POST /api/v1/contacts/{contact_id}/erase":
             body = {"confirm": ids["contact_id"]}
-        url = route.path.format(**ids)
+        url = route.path.format(**ids, **FIXED_PARAMS)
         response = client.request(route.method, url, json=body, headers=tenant.admin)
         if response.status_code != 404:
             failures.append(f"{route}: {response.status_code} {response.text[:200]}")
@@ -448,6 +489,10 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/me": None,  # one object, the caller
     "/api/v1/tickets": Ticket,
     "/api/v1/metrics/service": None,  # aggregates; isolation in tests/analytics
+    "/api/v1/knowledge/collections": KnowledgeCollection,
+    "/api/v1/knowledge/articles": KnowledgeArticle,
+    "/api/v1/knowledge/search": None,  # no query, no hits; isolation in tests/knowledge
+    "/api/v1/metrics/knowledge": None,  # aggregates; isolation in tests/knowledge
     "/api/v1/business-calendars": BusinessCalendarRecord,
     "/api/v1/sla-policies": SlaPolicy,
     "/api/v1/views": SavedView,  # ids are strings; built-in views belong to no workspace

@@ -86,6 +86,7 @@ def test_each_table_with_personal_columns_is_handled_by_the_erasure() -> None:
         "csm_tasks": "csm_tasks.anonymise_tasks",
         "text_analyses": "text_analytics.delete_analyses",
         "playbook_runs": "playbooks.scrub_runs",
+        "kb_searches": "knowledge_searches.scrub_searches",
     }
     erased_tables = {
         table for table, columns in COLUMN_TREATMENT.items() if Treatment.ERASED in columns.values()

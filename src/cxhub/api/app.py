@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from cxhub import __version__
 from cxhub.analytics.api import router as metrics_router
+from cxhub.analytics.knowledge_api import router as knowledge_metrics_router
 from cxhub.analytics.revenue_api import router as revenue_metrics_router
 from cxhub.analytics.success_api import router as success_metrics_router
 from cxhub.analytics.usage_api import router as usage_metrics_router
@@ -25,6 +26,9 @@ from cxhub.customers.accounts.api import router as accounts_router
 from cxhub.customers.contacts.api import router as contacts_router
 from cxhub.customers.timeline.api import router as timeline_router
 from cxhub.experience.text.api import router as text_router
+from cxhub.knowledge.articles.api import router as knowledge_router
+from cxhub.knowledge.assist.api import router as knowledge_assist_router
+from cxhub.knowledge.search.api import router as knowledge_search_router
 from cxhub.people.api import router as people_router
 from cxhub.privacy.api import router as privacy_router
 from cxhub.service.assignment.api import router as assignment_router
@@ -77,6 +81,10 @@ def api_router() -> APIRouter:
         text_router,
         mail_router,
         portal_router,
+        knowledge_router,
+        knowledge_search_router,
+        knowledge_assist_router,
+        knowledge_metrics_router,
         audit_router,
     ):
         router.include_router(domain_router)

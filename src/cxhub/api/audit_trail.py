@@ -84,6 +84,15 @@ ROUTE_AUDIT: dict[str, AuditedRoute] = {
     "PUT /contacts/{contact_id}/portal-access": AuditedRoute(
         "portal_access.updated", "contact", "contact_id"
     ),
+    "DELETE /knowledge/collections/{collection_id}": AuditedRoute(
+        "knowledge_collection.deleted", "knowledge_collection", "collection_id"
+    ),
+    "DELETE /knowledge/articles/{article_id}": AuditedRoute(
+        "knowledge_article.deleted", "knowledge_article", "article_id"
+    ),
+    "DELETE /knowledge/files/{file_id}": AuditedRoute(
+        "knowledge_file.deleted", "knowledge_file", "file_id"
+    ),
 }
 
 #: Routes whose service writes the audit entry itself (with a richer detail).

@@ -37,6 +37,8 @@ class Permission(StrEnum):
     SERVICE_CONFIGURE = "service:configure"
     SUCCESS_READ = "success:read"
     SUCCESS_WRITE = "success:write"
+    KNOWLEDGE_READ = "knowledge:read"
+    KNOWLEDGE_WRITE = "knowledge:write"
 
 
 _READ = {
@@ -46,6 +48,7 @@ _READ = {
     Permission.TOKENS_OWN,
     Permission.TICKETS_READ,
     Permission.SUCCESS_READ,
+    Permission.KNOWLEDGE_READ,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -58,6 +61,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.INTERACTIONS_WRITE,
             Permission.TICKETS_WRITE,
             Permission.TICKETS_MANAGE,
+            Permission.KNOWLEDGE_WRITE,
         }
     ),
     Role.CSM: frozenset(

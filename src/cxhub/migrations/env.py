@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import pool
 
 from cxhub.core.db import make_engine
+from cxhub.knowledge.search.index import is_knowledge_index_table
 from cxhub.models import Base
 from cxhub.service.tickets.search import is_search_index_table
 
@@ -16,7 +17,9 @@ target_metadata = Base.metadata
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     """Leave the full-text index (FTS5 virtual and shadow tables, tsvector table) out of
     autogenerate: it is not a model, its DDL is hand-written per dialect (revision 0003)."""
-    return not (type_ == "table" and is_search_index_table(name))
+    return not (
+        type_ == "table" and (is_search_index_table(name) or is_knowledge_index_table(name))
+    )
 
 
 def run_migrations_offline() -> None:

@@ -196,6 +196,17 @@ COLUMN_TREATMENT: dict[str, dict[str, Treatment]] = {
         "trigger_type": Y,
     },
     "survey_enrolments": {"survey": C, "status": Y},  # contact → placeholder
+    # knowledge ------------------------------------------------------------------------------
+    # articles are written by staff for the workspace, like its other configuration
+    "kb_collections": {"name": C, "description": C},
+    "kb_articles": {"audience": Y},
+    "kb_translations": {"language": Y, "title": C, "body_html": C, "body_text": C, "status": Y},
+    "kb_revisions": {"title": C, "body_html": C},
+    "kb_files": {"filename": C, "content_type": Y, "sha256": Y},
+    "kb_embeddings": {"model": Y, "vector": C},  # computed from the article's text
+    # typed by anonymous visitors: identifiers and full names scrubbed from every search
+    "kb_searches": {"public_id": Y, "source": Y, "query": E, "query_key": E, "language": Y},
+    "kb_votes": {"language": Y},
     # people, core, privacy ----------------------------------------------------------------
     "users": {"email": S, "name": S, "password_hash": S, "locale": S, "time_zone": S},
     "teams": {"name": C, "description": C},
@@ -211,6 +222,8 @@ COLUMN_TREATMENT: dict[str, dict[str, Treatment]] = {
 FILES_AND_INDEXES: dict[str, str] = {
     "ticket_search": "the search document of each affected ticket is rewritten from the "
     "redacted thread",
+    "kb_search": "article search documents hold only articles' text (staff-written)",
+    "<data_dir>/knowledge-files": "article files and images, written by staff; not touched",
     "<data_dir>/attachments": "files of deleted attachment rows are deleted when no row of any "
     "workspace still uses the same bytes",
     "<data_dir>/events": "Parquet files holding the person's events are rewritten with the "

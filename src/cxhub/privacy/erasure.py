@@ -30,6 +30,7 @@ from cxhub.customers.contacts import erasure as contacts
 from cxhub.customers.contacts.models import IdentifierKind
 from cxhub.customers.timeline import erasure as timeline
 from cxhub.experience.text import erasure as text_analytics
+from cxhub.knowledge.helpcenter import erasure as knowledge_searches
 from cxhub.people.erasure import forget_login_failures
 from cxhub.privacy.events import ContactErased
 from cxhub.privacy.models import ErasureRecord, ErasureStatus
@@ -154,6 +155,9 @@ def erase_contact(
         ),
         "playbook_runs_scrubbed": playbooks.scrub_runs(
             session, account_id=person.account_id, tokens=person.tokens
+        ),
+        "knowledge_searches_scrubbed": knowledge_searches.scrub_searches(
+            session, tokens=person.tokens
         ),
         "login_failures": forget_login_failures(session, emails=emails, now=utcnow()),
         "portal_rows": portal.forget_portal_rows(session, contact_ids=person.contact_ids),

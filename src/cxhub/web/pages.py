@@ -28,6 +28,9 @@ def page_modules() -> list[ModuleType]:
     from cxhub.analytics import success_pages
     from cxhub.customers.accounts import pages as account_pages
     from cxhub.customers.contacts import pages as contact_pages
+    from cxhub.knowledge.articles import pages as knowledge_pages
+    from cxhub.knowledge.assist import pages as assist_pages
+    from cxhub.knowledge.helpcenter import pages as help_center_pages
     from cxhub.people import pages as people_pages
     from cxhub.privacy import pages as privacy_pages
     from cxhub.service.channels import pages as channel_pages
@@ -50,6 +53,9 @@ def page_modules() -> list[ModuleType]:
         privacy_pages,
         portal_signin_pages,
         portal_ticket_pages,
+        knowledge_pages,
+        assist_pages,
+        help_center_pages,
     ]
 
 

@@ -6,6 +6,8 @@
 // - cxhub.fetch(): fetch() that sends the page's CSRF token on state-changing requests.
 // - macro picker: "Insert" previews the macro through the API and fills the reply box in place
 //   (without JavaScript the same form reloads the page with the reply box filled).
+// - knowledge assist: the ticket's suggested-articles panel is fetched in place; "Insert link"
+//   appends the article's link to the reply box (the use is recorded when the reply is sent).
 (function () {
   "use strict";
 
@@ -214,6 +216,29 @@
           if (status) status.textContent = status.getAttribute("data-review") || "";
         })
         .catch(function () { macroForm.submit(); });
+    });
+  }
+
+  var assist = document.querySelector("[data-kb-assist]");
+  if (assist) {
+    csrfFetch(assist.getAttribute("data-kb-assist"), { headers: { Accept: "text/html" } })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var panel = holder.querySelector("[data-kb-assist-loaded]");
+        var link = assist.querySelector("p");
+        if (panel && link) link.replaceWith(panel);
+      })
+      .catch(function () { /* the panel's link still opens the suggestions */ });
+    assist.addEventListener("click", function (event) {
+      var button = event.target.closest ? event.target.closest("[data-kb-insert]") : null;
+      if (!button) return;
+      var body = document.getElementById("reply-body");
+      if (!body) return;
+      var line = button.getAttribute("data-kb-title") + ": " + button.getAttribute("data-kb-insert");
+      body.value = body.value ? body.value.replace(/\s*$/, "") + "\n\n" + line : line;
+      body.focus();
     });
   }
 })();

@@ -1,0 +1,30 @@
+"""Agent assist records: which article an agent linked in a reply on which ticket."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cxhub.core.db import Base, IdMixin, IdType, WorkspaceScoped, utcnow
+
+
+class ArticleUse(IdMixin, WorkspaceScoped, Base):
+    """An article used in a reply on a ticket (once per ticket and article)."""
+
+    __tablename__ = "kb_article_uses"
+    __workspace_index__ = False
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "article_id", name="uq_kb_article_uses_ticket_article"),
+        Index("ix_kb_article_uses_article", "workspace_id", "article_id"),
+    )
+
+    article_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("kb_articles.id", ondelete="CASCADE")
+    )
+    ticket_id: Mapped[int] = mapped_column(IdType, ForeignKey("tickets.id", ondelete="CASCADE"))
+    used_by_id: Mapped[int | None] = mapped_column(
+        IdType, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

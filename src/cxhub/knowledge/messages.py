@@ -1,0 +1,102 @@
+"""The knowledge base's UI messages in every language of the shell (en, it, zh, id)."""
+
+from __future__ import annotations
+
+from cxhub.web.i18n import Catalogue
+
+_ROWS: tuple[tuple[str, str, str, str], ...] = (
+    ("Article", "Articolo", "文章", "Artikel"),
+    ("Article saved.", "Articolo salvato.", "文章已保存。", "Artikel disimpan."),
+    ("Article verified.", "Articolo verificato.", "文章已验证。", "Artikel diverifikasi."),
+    ("Audience", "Pubblico", "受众", "Audiens"),
+    ("Body (HTML)", "Testo (HTML)", "正文（HTML）", "Isi (HTML)"),
+    ("Collection", "Raccolta", "分类", "Koleksi"),
+    ("Contact support", "Contatta l'assistenza", "联系支持", "Hubungi dukungan"),
+    ("Draft", "Bozza", "草稿", "Draf"),
+    ("Edit", "Modifica", "编辑", "Ubah"),
+    ("Edit article", "Modifica articolo", "编辑文章", "Ubah artikel"),
+    ("Files", "File", "文件", "Berkas"),
+    ("Help center", "Centro assistenza", "帮助中心", "Pusat bantuan"),
+    ("Internal", "Interno", "内部", "Internal"),
+    ("Knowledge", "Knowledge", "知识库", "Pengetahuan"),
+    ("Knowledge base", "Knowledge base", "知识库", "Basis pengetahuan"),
+    ("Language", "Lingua", "语言", "Bahasa"),
+    ("Languages", "Lingue", "语言", "Bahasa"),
+    ("Needs verification", "Da verificare", "需要验证", "Perlu verifikasi"),
+    ("New article", "Nuovo articolo", "新文章", "Artikel baru"),
+    (
+        "Next verification {day}",
+        "Prossima verifica {day}",
+        "下次验证 {day}",
+        "Verifikasi berikutnya {day}",
+    ),
+    ("No", "No", "否", "Tidak"),
+    (
+        "No article matches your search.",
+        "Nessun articolo corrisponde alla ricerca.",
+        "没有与您的搜索匹配的文章。",
+        "Tidak ada artikel yang cocok dengan pencarian Anda.",
+    ),
+    ("No articles yet.", "Ancora nessun articolo.", "暂无文章。", "Belum ada artikel."),
+    ("Not published yet.", "Non ancora pubblicato.", "尚未发布。", "Belum diterbitkan."),
+    ("Public", "Pubblico", "公开", "Publik"),
+    ("Publish", "Pubblica", "发布", "Terbitkan"),
+    ("Published", "Pubblicato", "已发布", "Diterbitkan"),
+    ("Results", "Risultati", "结果", "Hasil"),
+    ("Revisions", "Revisioni", "修订记录", "Revisi"),
+    ("Save", "Salva", "保存", "Simpan"),
+    ("Search", "Cerca", "搜索", "Cari"),
+    ("Search articles", "Cerca articoli", "搜索文章", "Cari artikel"),
+    (
+        "Search the help center",
+        "Cerca nel centro assistenza",
+        "搜索帮助中心",
+        "Cari di pusat bantuan",
+    ),
+    ("Still need help?", "Hai ancora bisogno di aiuto?", "仍需要帮助？", "Masih butuh bantuan?"),
+    (
+        "Thank you for your feedback!",
+        "Grazie per il tuo riscontro!",
+        "感谢您的反馈！",
+        "Terima kasih atas masukan Anda!",
+    ),
+    (
+        "These articles may answer your question:",
+        "Questi articoli potrebbero rispondere alla tua domanda:",
+        "这些文章可能回答您的问题：",
+        "Artikel berikut mungkin menjawab pertanyaan Anda:",
+    ),
+    (
+        "This article is due for verification: check it is still correct before you rely on it.",
+        "Questo articolo è da verificare: controlla che sia ancora corretto prima di usarlo.",
+        "此文章需要验证：使用前请确认内容仍然正确。",
+        "Artikel ini perlu diverifikasi: pastikan isinya masih benar sebelum Anda mengandalkannya.",
+    ),
+    ("Title", "Titolo", "标题", "Judul"),
+    ("Verification", "Verifica", "验证", "Verifikasi"),
+    ("Verified on {day}", "Verificato il {day}", "验证于 {day}", "Diverifikasi pada {day}"),
+    ("Verify", "Verifica", "验证", "Verifikasi"),
+    ("Verify every (days)", "Verifica ogni (giorni)", "验证周期（天）", "Verifikasi setiap (hari)"),
+    (
+        "Was this article helpful?",
+        "Questo articolo ti è stato utile?",
+        "这篇文章有帮助吗？",
+        "Apakah artikel ini membantu?",
+    ),
+    ("Yes", "Sì", "是", "Ya"),
+    ("Suggested articles", "Articoli suggeriti", "推荐文章", "Artikel yang disarankan"),
+    ("Insert link", "Inserisci link", "插入链接", "Sisipkan tautan"),
+    (
+        "No suggestion for this ticket.",
+        "Nessun suggerimento per questo ticket.",
+        "此工单暂无推荐。",
+        "Tidak ada saran untuk tiket ini.",
+    ),
+)
+
+MESSAGES: dict[str, Catalogue] = {
+    "en": {en: en for en, _, _, _ in _ROWS},
+    "it": {en: it for en, it, _, _ in _ROWS},
+    "zh": {en: zh for en, _, zh, _ in _ROWS},
+    "id": {en: id_ for en, _, _, id_ in _ROWS},
+}
