@@ -17,7 +17,7 @@ def _submitted_at(tenant: Tenant, search_id: str) -> object:
     with tenant.session() as session:
         return session.scalar(
             select(KnowledgeSearch.ticket_submitted_at).where(
-                KnowledgeSearch.search_id == search_id
+                KnowledgeSearch.public_id == search_id
             )
         )
 
