@@ -91,7 +91,7 @@ class Scheduler:
                 self._last_run[task.job_name] = now
         if not due:
             return []
-        workspaces = self.workspace_ids()
+        workspaces = self.workspace_ids() if any(t.per_workspace for t in due) else []
         for task in due:
             scopes: list[int | str] = list(workspaces) if task.per_workspace else [SYSTEM_SCOPE]
             for scope in scopes:
