@@ -52,6 +52,8 @@ DATABASE_FREE = (
     "service/mail/test_quotes.py",
     "service/tickets/test_status.py",
     "core/test_outbound_http.py",
+    # Real Redis and processes; the leases never touch the database.
+    "core/redis/test_scheduler_lease.py",
     # Real server processes on an installation (SQLite) of their own in a temporary directory:
     # they never use the suite's database, so the PostgreSQL pass need not repeat them.
     "reliability/",

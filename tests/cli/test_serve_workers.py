@@ -101,7 +101,12 @@ def test_two_web_workers_serve_requests_against_one_database(
     try:
         created = httpx.post(
             f"{base_url}/api/v1/public/{tenant.slug}/tickets",
-            json={"name": "Ada", "email": "ada@example.com", "subject": subject, "description": "!"},
+            json={
+                "name": "Ada",
+                "email": "ada@example.com",
+                "subject": subject,
+                "description": "!",
+            },
             timeout=30,
         )
         assert created.status_code == 201, created.text

@@ -88,7 +88,9 @@ def test_a_request_enqueues_and_a_separate_worker_process_runs_the_job(
     deadline = time.monotonic() + 120
     while inbound_status(runtime, tenant, inbound_id) == InboundStatus.RECEIVED:
         assert processes[1].poll() is None, worker_log.read_text()
-        assert time.monotonic() < deadline, f"the worker did not run the job:\n{worker_log.read_text()}"
+        assert time.monotonic() < deadline, (
+            f"the worker did not run the job:\n{worker_log.read_text()}"
+        )
         time.sleep(0.2)
     assert inbound_status(runtime, tenant, inbound_id) == InboundStatus.PROCESSED
     with tenant.session() as session:

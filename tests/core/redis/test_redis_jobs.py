@@ -73,9 +73,14 @@ def test_a_rolled_back_transaction_releases_no_job(
     serving: RedisJobQueue, registry: JobRegistry, tenant: Tenant
 ) -> None:
     registry.register("probe")(lambda session, payload: None)
-    with pytest.raises(RuntimeError), unit_of_work(serving.factory, tenant.workspace_id) as s:
-        enqueue(s, "probe", workspace_id=tenant.workspace_id)
-        raise RuntimeError("the request failed")
+
+    def failing_request() -> None:
+        with unit_of_work(serving.factory, tenant.workspace_id) as session:
+            enqueue(session, "probe", workspace_id=tenant.workspace_id)
+            raise RuntimeError("the request failed")
+
+    with pytest.raises(RuntimeError):
+        failing_request()
     assert serving.pending() == 0
     assert serving.completed == 0
 
@@ -143,7 +148,8 @@ def test_the_runtime_builds_the_redis_backend_from_settings(redis_settings: Sett
     try:
         assert isinstance(runtime.job_queue, RedisJobQueue)
         assert runtime.job_queue.namespace == f"{redis_settings.redis_key_prefix}:jobs"
-        assert runtime.scheduler is not None and runtime.scheduler.lease is not None
+        assert runtime.scheduler is not None
+        assert runtime.scheduler.lease is not None
     finally:
         runtime.close()
 

@@ -78,7 +78,7 @@ def test_processes_run_each_slot_exactly_once_and_take_over_from_a_dead_one(
     redis_prefix: str, redis_client: redis.Redis
 ) -> None:
     processes = [
-        subprocess.Popen(
+        subprocess.Popen(  # noqa: S603 - this interpreter, our own module
             [sys.executable, "-m", "tests.core.redis.scheduler_process", redis_prefix, "7"],
             cwd=REPO,
         )

@@ -85,7 +85,9 @@ def test_login_failures_of_one_address_count_across_processes(redis_settings: Se
         with runtimes[0].session_factory() as session:
             guards[0].failed(session, email="nobody@example.com", client_ip="203.0.113.9")
         with runtimes[1].session_factory() as session:
-            assert guards[1].retry_after(session, email="x@example.com", client_ip="203.0.113.9") == 0
+            assert (
+                guards[1].retry_after(session, email="x@example.com", client_ip="203.0.113.9") == 0
+            )
             guards[1].failed(session, email="nobody@example.com", client_ip="203.0.113.9")
             # Two failures from this address, one in each process: the next try waits.
             assert guards[0].retry_after(session, email="x@example.com", client_ip="203.0.113.9")
@@ -130,7 +132,8 @@ def test_tokens_refill_over_the_period(redis_prefix: str, redis_client: redis.Re
         period_seconds=10,
         clock=lambda: now[0],
     )
-    assert limiter.hit("k").allowed and limiter.hit("k").allowed
+    assert limiter.hit("k").allowed
+    assert limiter.hit("k").allowed
     refused = limiter.hit("k")
     assert (refused.allowed, refused.retry_after) == (False, 5)
     assert limiter.retry_after("k") == 5

@@ -27,7 +27,7 @@ def start_worker(redis_settings: Settings) -> Iterator[Callable[[int], subproces
     started: list[subprocess.Popen[bytes]] = []
 
     def start(threads: int) -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(
+        process = subprocess.Popen(  # noqa: S603 - this interpreter, our own module
             [sys.executable, "-m", "tests.core.redis.worker_process", str(threads)],
             cwd=REPO,
             env=worker_environment(redis_settings),
