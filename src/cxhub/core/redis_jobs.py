@@ -48,6 +48,8 @@ RETRY_BACKOFF_MS = 500
 #: worker polling about once a second, a dead worker's jobs are requeued within a minute or two of
 #: its heartbeat timeout; dramatiq's own default of 0.1 % would take a quarter of an hour).
 MAINTENANCE_CHANCE = 10_000
+#: How many of the newest failures a per-workspace listing looks through.
+SCANNED_FAILURES = 10_000
 
 
 class UnknownJob(LookupError):
@@ -216,16 +218,20 @@ class RedisJobQueue:
     def _failure_keys(self) -> tuple[str, str]:
         return f"{self.namespace}:failed", f"{self.namespace}:failed.records"
 
-    def failed_jobs(self, limit: int = 100) -> list[FailedJob]:
-        """Jobs that failed their last attempt, newest first."""
+    def failed_jobs(self, limit: int = 100, *, workspace_id: int | None = None) -> list[FailedJob]:
+        """Jobs that failed their last attempt, newest first (only `workspace_id`'s, if given,
+        among the newest `SCANNED_FAILURES`)."""
         index, records = self._failure_keys
         client: redis.Redis = self.broker.client
-        ids = [_text(member) for member in client.zrevrange(index, 0, limit - 1)]
+        last = limit - 1 if workspace_id is None else SCANNED_FAILURES - 1
+        ids = [_text(member) for member in client.zrevrange(index, 0, last)]
         found: list[FailedJob] = []
         for message_id, data in zip(ids, client.hmget(records, ids) if ids else [], strict=True):
             if data is None:
                 continue
             record = json.loads(data)
+            if workspace_id is not None and record["workspace_id"] != workspace_id:
+                continue
             found.append(
                 FailedJob(
                     message_id=message_id,
@@ -238,7 +244,7 @@ class RedisJobQueue:
                     redis_message_id=record.get("redis_message_id"),
                 )
             )
-        return found
+        return found[:limit]
 
     def retry_failed(self) -> int:
         """Put every failed job back on the queue for a fresh set of attempts."""
