@@ -27,6 +27,8 @@ def server_environment(settings: Settings, **extra: str) -> dict[str, str]:
         "CXHUB_DATA_DIR": str(settings.data_dir),
         "CXHUB_LOG_LEVEL": "WARNING",
         "CXHUB_JOBS_BACKEND": "inprocess",
+        # The suite's database is shared with other tests: no periodic jobs over its workspaces.
+        "CXHUB_SCHEDULER": "false",
         **extra,
     }
     return env
