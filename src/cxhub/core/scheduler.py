@@ -107,9 +107,14 @@ class Scheduler:
             slot = int(unix_now // task.every_seconds)
             if self._last_slot.get(task.job_name) == slot:
                 continue  # this process already asked for this slot
-            # Kept past the slot's end, so a process whose clock lags cannot win it again.
-            if self.lease.claim(task.job_name, slot, 2 * task.every_seconds + 60):
-                won.append(task)
+            try:
+                # Kept past the slot's end, so a process whose clock lags cannot win it again.
+                if self.lease.claim(task.job_name, slot, 2 * task.every_seconds + 60):
+                    won.append(task)
+            except Exception:
+                # Redis unreachable: ask again at the next tick; the tasks won so far still run.
+                log.exception("could not claim the lease of %s", task.job_name)
+                continue
             self._last_slot[task.job_name] = slot
         return won
 

@@ -107,3 +107,21 @@ def test_processes_run_each_slot_exactly_once_and_take_over_from_a_dead_one(
         assert len(slots) >= (7 - 3) / EVERY[task]  # ran through the whole window
     survivor_runs = {pid for _n, _s, pid in runs} & {str(processes[3].pid)}
     assert survivor_runs  # the survivor took over
+
+
+class FlakyLease:
+    """Wins every slot, except that Redis is 'down' for one task."""
+
+    def claim(self, task_name: str, slot: int, ttl_seconds: float) -> bool:
+        if task_name == "unlucky":
+            raise redis.ConnectionError("Redis went away")
+        return True
+
+
+def test_a_lease_error_skips_only_that_task_until_the_next_tick() -> None:
+    queue = CountingQueue()
+    scheduler = Scheduler(cast(Any, None), queue, lease=FlakyLease())
+    scheduler.every(60, "unlucky", per_workspace=False)
+    scheduler.every(60, "lucky", per_workspace=False)
+    assert scheduler.run_due(monotonic_now=600.0) == ["lucky"]
+    assert queue.submitted == ["lucky"]
