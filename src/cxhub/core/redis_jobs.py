@@ -48,6 +48,9 @@ RETRY_BACKOFF_MS = 500
 #: worker polling about once a second, a dead worker's jobs are requeued within a minute or two of
 #: its heartbeat timeout; dramatiq's own default of 0.1 % would take a quarter of an hour).
 MAINTENANCE_CHANCE = 10_000
+#: Failed-job records older than this are dropped (when the next failure is recorded), like
+#: dramatiq's own dead-letter copies.
+FAILED_KEPT_SECONDS = 7 * 86400
 #: How many of the newest failures a per-workspace listing looks through.
 SCANNED_FAILURES = 10_000
 
@@ -209,9 +212,14 @@ class RedisJobQueue:
         }
         index, records = self._failure_keys
         client: redis.Redis = self.broker.client
+        now = time.time()
+        expired = [_text(m) for m in client.zrangebyscore(index, 0, now - FAILED_KEPT_SECONDS)]
         pipe = client.pipeline()
+        if expired:  # errors may quote personal data: records do not outlive dramatiq's copy
+            pipe.zrem(index, *expired)
+            pipe.hdel(records, *expired)
         pipe.hset(records, message_id, json.dumps(record, default=str))
-        pipe.zadd(index, {message_id: float(time.time())})
+        pipe.zadd(index, {message_id: now})
         pipe.execute()
 
     @property

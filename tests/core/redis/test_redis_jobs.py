@@ -159,3 +159,17 @@ def test_redis_backends_need_a_redis_url() -> None:
         Settings(jobs_backend="redis")
     with pytest.raises(ValueError, match="CXHUB_REDIS_URL"):
         Settings(rate_limit_backend="redis")
+
+
+def test_failure_records_older_than_a_week_are_dropped(
+    serving: RedisJobQueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cxhub.core.redis_jobs as redis_jobs
+
+    serving.submit(JobRequest("no.such.job", SYSTEM_SCOPE, {"old": True}))
+    serving.drain(20)
+    assert len(serving.failed_jobs()) == 1
+    monkeypatch.setattr(redis_jobs, "FAILED_KEPT_SECONDS", 0)
+    serving.submit(JobRequest("no.such.job", SYSTEM_SCOPE, {"old": False}))
+    serving.drain(20)
+    assert [job.payload for job in serving.failed_jobs()] == [{"old": False}]
