@@ -24,7 +24,7 @@ from cxhub.core.jobs import (
 from cxhub.core.maintenance import install_maintenance
 from cxhub.core.ratelimit import Limiter, RateLimiter
 from cxhub.core.scheduler import Scheduler
-from cxhub.core.settings import Settings
+from cxhub.core.settings import ConfigurationError, Settings
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,8 @@ class Runtime:
 
 
 def build_runtime(settings: Settings) -> Runtime:
+    if settings.redis_url:  # every Redis backend needs it (checked by Settings)
+        require_redis_extra()
     engine = make_engine(settings.effective_database_url)
     factory = make_session_factory(engine)
     events = EventBus()
@@ -106,6 +108,18 @@ def build_runtime(settings: Settings) -> Runtime:
     install_maintenance(runtime)
     install_domains(runtime)
     return runtime
+
+
+def require_redis_extra() -> None:
+    """Say which package is missing instead of failing on an import deep in a traceback."""
+    try:
+        import dramatiq  # noqa: F401
+        import redis  # noqa: F401
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"CXHUB_REDIS_URL / CXHUB_JOBS_BACKEND=redis need the redis extra ({exc.name} is "
+            "missing): pip install 'cxhub[redis]'"
+        ) from None
 
 
 def build_job_queue(

@@ -173,3 +173,15 @@ def test_failure_records_older_than_a_week_are_dropped(
     serving.submit(JobRequest("no.such.job", SYSTEM_SCOPE, {"old": False}))
     serving.drain(20)
     assert [job.payload for job in serving.failed_jobs()] == [{"old": False}]
+
+
+def test_a_missing_redis_extra_is_a_configuration_error(
+    redis_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from cxhub.core.settings import ConfigurationError
+
+    monkeypatch.setitem(sys.modules, "dramatiq", None)
+    with pytest.raises(ConfigurationError, match=r"pip install 'cxhub\[redis\]'"):
+        build_runtime(redis_settings)
