@@ -54,6 +54,8 @@ DATABASE_FREE = (
     "service/mail/test_quotes.py",
     "service/tickets/test_status.py",
     "core/test_outbound_http.py",
+    # Real Redis and processes; the leases never touch the database.
+    "core/redis/test_scheduler_lease.py",
 )
 
 

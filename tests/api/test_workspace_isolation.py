@@ -487,6 +487,7 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/privacy/erasures": ErasureRecord,
     "/api/v1/privacy/retention": None,
     "/api/v1/me": None,  # one object, the caller
+    "/api/v1/jobs/failed": None,  # Redis records, filtered by workspace: tests/core/redis
     "/api/v1/tickets": Ticket,
     "/api/v1/metrics/service": None,  # aggregates; isolation in tests/analytics
     "/api/v1/knowledge/collections": KnowledgeCollection,

@@ -17,6 +17,7 @@ from cxhub.analytics.revenue_api import router as revenue_metrics_router
 from cxhub.analytics.success_api import router as success_metrics_router
 from cxhub.analytics.usage_api import router as usage_metrics_router
 from cxhub.api.audit import router as audit_router
+from cxhub.api.jobs import router as jobs_router
 from cxhub.api.openapi import install_openapi
 from cxhub.api.problems import install_problem_handlers
 from cxhub.core.heap import settle_heap
@@ -86,6 +87,7 @@ def api_router() -> APIRouter:
         knowledge_assist_router,
         knowledge_metrics_router,
         audit_router,
+        jobs_router,
     ):
         router.include_router(domain_router)
     return router

@@ -34,7 +34,9 @@ def serve(
 
     if data_dir:
         cli_state.data_dir = data_dir
-    settings = cli_settings().model_copy(update={"jobs_backend": "inprocess"})
+    settings = cli_settings()
+    if settings.jobs_backend == "sync":
+        settings = settings.model_copy(update={"jobs_backend": "inprocess"})
     settings.check_safe_to_serve()
     upgrade_database(settings.effective_database_url)
     runtime = build_runtime(settings)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from types import FrameType
+from typing import Any
 
 import typer
 
 from cxhub.cli.context import cli_state, fail, friendly_errors
+
+#: How long uvicorn's supervisor waits for a web worker to start or to answer its liveness ping
+#: before replacing it.
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 @friendly_errors
@@ -22,6 +28,14 @@ def serve(
     ),
     demo: bool = typer.Option(False, "--demo", help="Create (once) and show a demo workspace."),
     seed: int = typer.Option(42, help="Seed of the demo data generator."),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        max=64,
+        help="Web processes sharing the port; more than one needs every process to reach the "
+        "same database (PostgreSQL, or SQLite on this machine).",
+    ),
 ) -> None:
     """Serve cxhub at http://HOST:PORT."""
     import uvicorn
@@ -46,7 +60,6 @@ def serve(
         typer.echo(f"Sign in at {url}/login as {credentials.email} / {credentials.password}")
         typer.echo(f"API token: {credentials.token}")
     typer.echo(f"cxhub is serving at {url} (database: {settings.effective_database_url})")
-    app = create_app(settings, runtime, freeze_heap=True)
     if settings.scheduler and runtime.scheduler is not None:
         runtime.scheduler.start()
     # uvicorn handles SIGTERM itself and, once it has shut down gracefully, raises the signal
@@ -58,18 +71,43 @@ def serve(
         # SIGTERM/SIGINT: uvicorn stops accepting connections and lets the requests in flight
         # finish (up to the grace period); then `runtime.close()` stops the scheduler and lets
         # the queued jobs finish (docs/reliability.md#graceful-shutdown).
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            log_level=settings.log_level.lower(),
-            timeout_graceful_shutdown=int(max(1, settings.shutdown_grace_seconds)),
-        )
+        options: dict[str, Any] = {
+            "host": host,
+            "port": port,
+            "log_level": settings.log_level.lower(),
+            "timeout_graceful_shutdown": int(max(1, settings.shutdown_grace_seconds)),
+        }
+        if workers > 1:
+            # Each worker process builds its app from the environment; this supervisor keeps
+            # the scheduler (and, with the in-process backend, runs the jobs it submits).
+            _pass_options_to_workers()
+            uvicorn.run(
+                "cxhub.api.asgi:app_from_environment",
+                factory=True,
+                workers=workers,
+                # A worker busy importing on a loaded machine is not a dead one (default: 5 s).
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+                **options,
+            )
+        else:
+            uvicorn.run(create_app(settings, runtime, freeze_heap=True), **options)
     except OSError as exc:
         raise fail(f"cannot listen on {host}:{port}: {exc}") from None
     finally:
         runtime.close()
         signal.signal(signal.SIGTERM, previous_sigterm)
+
+
+def _pass_options_to_workers() -> None:
+    """Worker processes read settings from the environment: hand them the CLI's options."""
+    for variable, value in (
+        ("CXHUB_DATA_DIR", cli_state.data_dir),
+        ("CXHUB_DATABASE_URL", cli_state.database_url),
+        ("CXHUB_CONFIG", cli_state.config),
+    ):
+        if value:
+            os.environ[variable] = value
+    os.environ["CXHUB_SCHEDULER"] = "false"
 
 
 def _exit_after_sigterm(signum: int, frame: FrameType | None) -> None:

@@ -2,9 +2,10 @@
 
 Each key owns a bucket of `capacity` tokens refilled evenly over `period_seconds`; a hit takes a
 token or is refused with the seconds until the next one. Buckets live in this process only: a
-deployment with several workers or servers multiplies the allowance by their number and needs
-the shared (database or Redis) limiter of the scale-out work before limits are exact. Idle
-buckets are forgotten, so memory stays bounded by the keys seen in one period.
+deployment with several workers or servers multiplies the allowance by their number unless it
+sets `CXHUB_RATE_LIMIT_BACKEND=redis` (`core.ratelimit_redis`, the same `Limiter` interface with
+the buckets in Redis). Idle buckets are forgotten, so memory stays bounded by the keys seen in
+one period. Callers get their limiter from `Runtime.rate_limiter(...)`, which picks the backend.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from cxhub.core.errors import DomainError
 
@@ -32,6 +34,31 @@ class RateLimited(DomainError):
 class Decision:
     allowed: bool
     retry_after: int = 0  # whole seconds until a token is available (0 when allowed)
+
+
+class Limiter(Protocol):
+    capacity: int
+    period_seconds: float
+
+    def hit(self, key: str) -> Decision:
+        """Take one token for `key`, or say how long to wait."""
+        ...
+
+    def retry_after(self, key: str) -> int:
+        """Seconds until `key` has a token again (0 when it has one now), taking nothing."""
+        ...
+
+    def check(self, key: str) -> None:
+        """`hit`, raising `RateLimited` (a 429 problem with `Retry-After`) when refused."""
+        ...
+
+
+def refuse_unless_allowed(decision: Decision) -> None:
+    if not decision.allowed:
+        raise RateLimited(
+            f"too many requests; retry in {decision.retry_after} s",
+            retry_after=decision.retry_after,
+        )
 
 
 @dataclass
@@ -94,9 +121,4 @@ class RateLimiter:
 
     def check(self, key: str) -> None:
         """`hit`, raising `RateLimited` (a 429 problem with `Retry-After`) when refused."""
-        decision = self.hit(key)
-        if not decision.allowed:
-            raise RateLimited(
-                f"too many requests; retry in {decision.retry_after} s",
-                retry_after=decision.retry_after,
-            )
+        refuse_unless_allowed(self.hit(key))

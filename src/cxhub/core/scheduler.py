@@ -4,8 +4,11 @@ A periodic task is a job name plus an interval. `Scheduler.tick(now)` enqueues, 
 workspace, each task whose interval has elapsed; a daemon thread calls it in `cxhub serve`.
 Tests and the CLI call `run_due(...)` directly, so time can be controlled.
 
-Only one process should tick: with several web workers, set `CXHUB_SCHEDULER=off` on all but one
-(issue 7 adds a Redis lock so this is automatic).
+Without coordination only one process may tick (`CXHUB_SCHEDULER=off` on the others). With a
+`SlotLease` (Redis, when `CXHUB_REDIS_URL` is set; ADR 0022) every web and worker process ticks:
+time is cut into slots of each task's interval (aligned on the Unix epoch) and a run is submitted
+only by the process that wins the lease of that (task, slot), so N processes produce exactly one
+run per slot, and when one dies the others go on.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,6 +39,12 @@ class PeriodicTask:
     per_workspace: bool = True
 
 
+class SlotLease(Protocol):
+    def claim(self, task_name: str, slot: int, ttl_seconds: float) -> bool:
+        """True for exactly one caller per (task, slot) across every process."""
+        ...
+
+
 class Scheduler:
     def __init__(
         self,
@@ -42,12 +52,17 @@ class Scheduler:
         job_queue: JobQueue,
         *,
         clock: Callable[[], datetime] = utcnow,
+        lease: SlotLease | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.factory = factory
         self.job_queue = job_queue
         self.clock = clock
+        self.lease = lease
+        self.wall_clock = wall_clock
         self.tasks: list[PeriodicTask] = []
         self._last_run: dict[str, float] = {}
+        self._last_slot: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -59,24 +74,49 @@ class Scheduler:
             return list(session.scalars(select(Workspace.id).order_by(Workspace.id)))
 
     def run_due(self, *, monotonic_now: float | None = None, force: bool = False) -> list[str]:
-        """Submit every task whose interval has elapsed (all of them with `force`)."""
-        now = time.monotonic() if monotonic_now is None else monotonic_now
-        due = [
-            task
-            for task in self.tasks
-            if force or now - self._last_run.get(task.job_name, -1e18) >= task.every_seconds
-        ]
+        """Submit every task whose interval has elapsed (all of them with `force`).
+
+        With a lease, `monotonic_now` is read as Unix time (seconds) and a task is due when this
+        process wins its current slot; `force` submits without asking the lease."""
+        if self.lease is not None and not force:
+            due = self._won_slots(self.wall_clock() if monotonic_now is None else monotonic_now)
+        else:
+            now = time.monotonic() if monotonic_now is None else monotonic_now
+            due = [
+                task
+                for task in self.tasks
+                if force or now - self._last_run.get(task.job_name, -1e18) >= task.every_seconds
+            ]
+            for task in due:
+                self._last_run[task.job_name] = now
         if not due:
             return []
-        workspaces = self.workspace_ids()
+        workspaces = self.workspace_ids() if any(t.per_workspace for t in due) else []
         for task in due:
-            self._last_run[task.job_name] = now
             scopes: list[int | str] = list(workspaces) if task.per_workspace else [SYSTEM_SCOPE]
             for scope in scopes:
                 self.job_queue.submit(
                     JobRequest(task.job_name, scope, {"at": self.clock().isoformat()})
                 )
         return [task.job_name for task in due]
+
+    def _won_slots(self, unix_now: float) -> list[PeriodicTask]:
+        assert self.lease is not None
+        won: list[PeriodicTask] = []
+        for task in self.tasks:
+            slot = int(unix_now // task.every_seconds)
+            if self._last_slot.get(task.job_name) == slot:
+                continue  # this process already asked for this slot
+            try:
+                # Kept past the slot's end, so a process whose clock lags cannot win it again.
+                if self.lease.claim(task.job_name, slot, 2 * task.every_seconds + 60):
+                    won.append(task)
+            except Exception:
+                # Redis unreachable: ask again at the next tick; the tasks won so far still run.
+                log.exception("could not claim the lease of %s", task.job_name)
+                continue
+            self._last_slot[task.job_name] = slot
+        return won
 
     def start(self, *, tick_seconds: float = 5.0) -> None:
         def loop() -> None:

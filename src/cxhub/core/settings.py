@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "change-me-dev-secret"  # noqa: S105 - a sentinel we refuse outside development
@@ -82,9 +82,31 @@ class Settings(BaseSettings):
         description="Most rows (tickets for message retention) each retention rule removes per "
         "run, so one run never holds a long transaction.",
     )
-    jobs_backend: Literal["inprocess", "sync"] = Field(
+    jobs_backend: Literal["inprocess", "sync", "redis"] = Field(
         default="inprocess",
-        description="Where background jobs run: a worker thread in this process, or inline ('sync').",
+        description="Where background jobs run: a worker thread in this process, inline ('sync'), "
+        "or a Redis queue served by `cxhub worker` processes ('redis', needs CXHUB_REDIS_URL).",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for a multi-process deployment, e.g. `redis://127.0.0.1:6379/0`. When "
+        "set, periodic jobs are scheduled once across all processes through Redis leases.",
+    )
+    redis_key_prefix: str = Field(
+        default="cxhub",
+        min_length=1,
+        description="Prefix of every Redis key cxhub writes, so installations can share a Redis.",
+    )
+    rate_limit_backend: Literal["memory", "redis"] = Field(
+        default="memory",
+        description="Where public-endpoint rate limits (support form, tracking API, login) count: "
+        "in this process ('memory'), or shared by every process through Redis ('redis').",
+    )
+    jobs_dead_worker_seconds: float = Field(
+        default=60.0,
+        ge=2,
+        description="A `cxhub worker` silent (no heartbeat) this long is considered dead; the jobs "
+        "it had taken go back on the queue and run again.",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
     shutdown_grace_seconds: float = Field(
@@ -96,7 +118,9 @@ class Settings(BaseSettings):
     scheduler: bool = Field(
         default=True,
         description="Run periodic jobs (SLA breach checks, mail sweeps, time-based automations) "
-        "in this process; turn off on all but one process of a multi-worker deployment.",
+        "from this process. With CXHUB_REDIS_URL every process may keep it on: a Redis lease per "
+        "task and interval lets exactly one of them submit each run; without Redis, turn it off "
+        "on all but one process.",
     )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
@@ -182,6 +206,14 @@ class Settings(BaseSettings):
 
         OutboundPolicy.parse(value)
         return value
+
+    @model_validator(mode="after")
+    def _redis_configured_when_used(self) -> Settings:
+        if self.redis_url is None and "redis" in (self.jobs_backend, self.rate_limit_backend):
+            raise ValueError(
+                "CXHUB_JOBS_BACKEND=redis and CXHUB_RATE_LIMIT_BACKEND=redis need CXHUB_REDIS_URL"
+            )
+        return self
 
     @field_validator("data_dir")
     @classmethod

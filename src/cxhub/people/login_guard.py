@@ -9,14 +9,36 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub.core.db import SYSTEM_SCOPE, unit_of_work, utcnow
-from cxhub.core.ratelimit import RateLimiter
+from cxhub.core.ratelimit import Limiter, RateLimiter
 from cxhub.core.settings import Settings
 from cxhub.people import login_throttle
 from cxhub.people.login_throttle import ThrottlePolicy
+
+
+class RateLimiterFactory(Protocol):
+    """`Runtime.rate_limiter`: in this process, or shared through Redis."""
+
+    def __call__(
+        self,
+        name: str,
+        *,
+        capacity: int,
+        period_seconds: float,
+        clock: Callable[[], float] | None = None,
+    ) -> Limiter: ...
+
+
+def _in_process_limiter(
+    name: str, *, capacity: int, period_seconds: float, clock: Callable[[], float] | None = None
+) -> Limiter:
+    if clock is None:
+        return RateLimiter(capacity=capacity, period_seconds=period_seconds)
+    return RateLimiter(capacity=capacity, period_seconds=period_seconds, clock=clock)
 
 
 class LoginGuard:
@@ -26,6 +48,7 @@ class LoginGuard:
         session_factory: sessionmaker[Session],
         *,
         clock: Callable[[], datetime] = utcnow,
+        rate_limits: RateLimiterFactory | None = None,
     ) -> None:
         self.policy = ThrottlePolicy(
             max_failures=settings.login_max_failures,
@@ -33,7 +56,9 @@ class LoginGuard:
         )
         self.clock = clock
         self._factory = session_factory
-        self._by_ip = RateLimiter(
+        make_limiter = rate_limits or _in_process_limiter
+        self._by_ip = make_limiter(
+            "login-ip",
             capacity=settings.login_ip_max_failures,
             period_seconds=settings.login_lockout_seconds,
             clock=lambda: self.clock().timestamp(),

@@ -47,7 +47,7 @@ def login_guard(request: Request) -> LoginGuard:
     if not isinstance(guard, LoginGuard):
         runtime = get_runtime(request)
         guard = request.app.state.login_guard = LoginGuard(
-            runtime.settings, runtime.session_factory
+            runtime.settings, runtime.session_factory, rate_limits=runtime.rate_limiter
         )
     return guard
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from cxhub.core.errors import DomainError
-from cxhub.core.ratelimit import RateLimiter
+from cxhub.core.ratelimit import Limiter, RateLimiter
 from cxhub.core.tenancy import Workspace
 from cxhub.customers.timeline.models import Channel
 from cxhub.people.service import get_workspace_by_slug
@@ -117,11 +117,19 @@ def check_content(request: SupportRequest) -> None:
         raise FormRejected(TOO_MANY_LINKS, reason="too-many-links")
 
 
-def submission_limiter(holder: object) -> RateLimiter:
-    """The limiter kept on `holder` (the app's state), so each app has its own buckets."""
-    limiter = getattr(holder, "support_form_limiter", None)
-    if not isinstance(limiter, RateLimiter):
-        limiter = RateLimiter(capacity=SUBMISSIONS_PER_WINDOW, period_seconds=WINDOW_SECONDS)
+def submission_limiter(holder: object) -> Limiter:
+    """The limiter kept on `holder` (the app's state), so each app has its own buckets; from the
+    app's runtime when it has one, so `CXHUB_RATE_LIMIT_BACKEND=redis` shares them."""
+    limiter: Limiter | None = getattr(holder, "support_form_limiter", None)
+    if limiter is None:
+        runtime = getattr(holder, "runtime", None)
+        limiter = (
+            runtime.rate_limiter(
+                "support-form", capacity=SUBMISSIONS_PER_WINDOW, period_seconds=WINDOW_SECONDS
+            )
+            if runtime is not None
+            else RateLimiter(capacity=SUBMISSIONS_PER_WINDOW, period_seconds=WINDOW_SECONDS)
+        )
         setattr(holder, "support_form_limiter", limiter)  # noqa: B010 - any state object
     return limiter
 

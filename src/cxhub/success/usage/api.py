@@ -22,7 +22,7 @@ from cxhub.api.deps import DbSession, Principal, TransactionalRoute, get_runtime
 from cxhub.core.db import utcnow
 from cxhub.core.errors import AuthenticationRequired, DomainError
 from cxhub.core.permissions import Permission
-from cxhub.core.ratelimit import RateLimiter
+from cxhub.core.ratelimit import Limiter, RateLimiter
 from cxhub.success.usage import service
 from cxhub.success.usage.schemas import WriteKeyCreate, WriteKeyCreated, WriteKeyOut
 from cxhub.success.usage.validation import (
@@ -61,8 +61,10 @@ class IngestState:
     """Per-app ingestion state: the write-key rate limiter and a short cache of resolved keys
     (a revoked key stops working at once in this process, within `KEY_CACHE_SECONDS` in others)."""
 
-    def __init__(self, requests_per_minute: int) -> None:
-        self.limiter = RateLimiter(capacity=requests_per_minute, period_seconds=60)
+    def __init__(self, requests_per_minute: int, *, limiter: Limiter | None = None) -> None:
+        self.limiter: Limiter = limiter or RateLimiter(
+            capacity=requests_per_minute, period_seconds=60
+        )
         self._keys: dict[str, tuple[service.WriteKeyOwner, float]] = {}
         self._lock = threading.Lock()
         # On SQLite, this process's ingestion requests take turns here; see `_ingest`.
@@ -138,8 +140,12 @@ def _write(factory: Callable[[], Session], group: list[_PendingWrite]) -> None:
 def ingest_state(app: FastAPI) -> IngestState:
     state = getattr(app.state, "usage_ingest", None)
     if not isinstance(state, IngestState):
-        settings = app.state.runtime.settings
-        state = app.state.usage_ingest = IngestState(settings.tracking_requests_per_minute)
+        runtime = app.state.runtime
+        per_minute = runtime.settings.tracking_requests_per_minute
+        state = app.state.usage_ingest = IngestState(
+            per_minute,
+            limiter=runtime.rate_limiter("tracking", capacity=per_minute, period_seconds=60),
+        )
     return state
 
 
