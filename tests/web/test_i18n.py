@@ -146,3 +146,14 @@ def test_signed_out_visitors_get_the_browsers_language(web: TestClient) -> None:
     assert "Kata sandi" in indonesian.text
     fallback = web.get("/login", headers={"Accept-Language": "sw"})
     assert "Password" in fallback.text
+
+
+def test_catalogues_from_rows_keeps_each_translation_with_its_english_id() -> None:
+    from cxhub.web.i18n import catalogues_from_rows
+
+    built = catalogues_from_rows([("Save", "Salva", "保存", "Simpan"), ("No", "No", "否", "Tidak")])
+    assert built["en"] == {"Save": "Save", "No": "No"}
+    assert built["zh"]["Save"] == "保存"
+    assert built["id"]["No"] == "Tidak"
+    with pytest.raises(ValueError, match="not 4"):
+        catalogues_from_rows([("Save", "Salva", "保存")])

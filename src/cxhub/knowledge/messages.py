@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cxhub.web.i18n import Catalogue
+from cxhub.web.i18n import catalogues_from_rows
 
 _ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("Article", "Articolo", "文章", "Artikel"),
@@ -94,9 +94,4 @@ _ROWS: tuple[tuple[str, str, str, str], ...] = (
     ),
 )
 
-MESSAGES: dict[str, Catalogue] = {
-    "en": {en: en for en, _, _, _ in _ROWS},
-    "it": {en: it for en, it, _, _ in _ROWS},
-    "zh": {en: zh for en, _, zh, _ in _ROWS},
-    "id": {en: id_ for en, _, _, id_ in _ROWS},
-}
+MESSAGES: dict[str, dict[str, str]] = catalogues_from_rows(_ROWS)

@@ -23,7 +23,7 @@ from cxhub.privacy import erasure, service
 from cxhub.privacy.models import ErasureRecord
 from cxhub.web.auth import CsrfProtected, page_permission
 from cxhub.web.flash import add_flash
-from cxhub.web.i18n import Catalogue
+from cxhub.web.i18n import catalogues_from_rows
 from cxhub.web.shell import NavItem, Viewer, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -244,12 +244,6 @@ _INDONESIAN = (
 )
 
 #: This page's messages in every language of the shell.
-MESSAGES: dict[str, Catalogue] = {
-    language: dict(zip(_ENGLISH, translated, strict=True))
-    for language, translated in (
-        ("en", _ENGLISH),
-        ("it", _ITALIAN),
-        ("zh", _CHINESE),
-        ("id", _INDONESIAN),
-    )
-}
+MESSAGES: dict[str, dict[str, str]] = catalogues_from_rows(
+    list(zip(_ENGLISH, _ITALIAN, _CHINESE, _INDONESIAN, strict=True))
+)

@@ -7,6 +7,8 @@ in every language, with the same placeholders.
 
 from __future__ import annotations
 
+from cxhub.web.i18n import catalogues_from_rows
+
 _ROWS: list[tuple[str, str, str, str]] = [
     # (English, Italiano, 中文, Bahasa Indonesia)
     ("Skip to content", "Vai al contenuto", "跳到内容", "Langsung ke konten"),
@@ -184,9 +186,4 @@ _ROWS: list[tuple[str, str, str, str]] = [
     ),
 ]
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "en": {row[0]: row[0] for row in _ROWS},
-    "it": {row[0]: row[1] for row in _ROWS},
-    "zh": {row[0]: row[2] for row in _ROWS},
-    "id": {row[0]: row[3] for row in _ROWS},
-}
+MESSAGES: dict[str, dict[str, str]] = catalogues_from_rows(_ROWS)

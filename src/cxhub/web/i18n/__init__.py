@@ -12,7 +12,7 @@ Formatting of dates, numbers, countries and languages is *not* done here but by 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cxhub.web.i18n.en import MESSAGES as EN
@@ -23,6 +23,22 @@ from cxhub.web.i18n.zh import MESSAGES as ZH
 DEFAULT_LANGUAGE = "en"
 
 Catalogue = Mapping[str, str]
+
+
+#: The order of the columns in `catalogues_from_rows`.
+ROW_LANGUAGES = ("en", "it", "zh", "id")
+
+
+def catalogues_from_rows(rows: Sequence[Sequence[str]]) -> dict[str, dict[str, str]]:
+    """A domain's messages kept as rows `(english, italian, chinese, indonesian)`, one message
+    per row so a translation sits next to its source, turned into one catalogue per language."""
+    catalogues: dict[str, dict[str, str]] = {language: {} for language in ROW_LANGUAGES}
+    for row in rows:
+        if len(row) != len(ROW_LANGUAGES):
+            raise ValueError(f"message row {row[0]!r} has {len(row)} columns, not 4")
+        for language, text in zip(ROW_LANGUAGES, row, strict=True):
+            catalogues[language][row[0]] = text
+    return catalogues
 
 
 def builtin_catalogues() -> dict[str, dict[str, str]]:
