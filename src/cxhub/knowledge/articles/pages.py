@@ -19,7 +19,6 @@ from cxhub.knowledge.messages import MESSAGES as KNOWLEDGE_MESSAGES
 from cxhub.knowledge.search.service import SearchMode, search_articles
 from cxhub.web.auth import CsrfProtected, page_permission
 from cxhub.web.flash import add_flash
-from cxhub.web.i18n import Catalogue
 from cxhub.web.shell import NavItem, Viewer, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -31,7 +30,7 @@ CanWrite = Annotated[Viewer, page_permission(Permission.KNOWLEDGE_WRITE)]
 
 SAVED = "Article saved."
 VERIFIED = "Article verified."
-MESSAGES: dict[str, Catalogue] = KNOWLEDGE_MESSAGES
+MESSAGES: dict[str, dict[str, str]] = KNOWLEDGE_MESSAGES
 
 
 def _ids(viewer: Viewer) -> tuple[int, int]:
