@@ -21,10 +21,12 @@ import resource
 import subprocess
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.results import Figure, record
 from cxhub.analytics.clv import bgnbd, gamma_gamma
 from cxhub.analytics.clv.bgnbd import BgNbdParams
 from cxhub.analytics.clv.clv import customer_values
@@ -145,14 +147,39 @@ def main() -> None:
         )
     )
 
+    record(
+        Figure(
+            scenario="clv: fit + score (BG/NBD, Gamma-Gamma)",
+            unit="customers",
+            throughput=args.customers / total,
+            seconds=total,
+            peak_mb=float(_peak_rss_mib()),
+            target="< 10 s for 1,000,000 customers (scaled)",
+            target_met=total * 1_000_000 / args.customers < 10.0,
+            details={"customers": args.customers, "gamma_gamma_s": round(spend_seconds, 2),
+                     "score_s": round(score_seconds, 2)},
+        )
+    )  # fmt: skip
+    figure = Figure(
+        scenario="clv: BG/NBD fit",
+        unit="customers",
+        throughput=args.customers / fit_seconds,
+        seconds=fit_seconds,
+        details={"customers": args.customers},
+    )
     python = args.lifetimes_python or (DEFAULT_LIFETIMES if DEFAULT_LIFETIMES.exists() else None)
+    outcome = _run_lifetimes(python, data) if python is not None else "lifetimes: not available"
+    if not isinstance(outcome, str):
+        figure = replace(
+            figure, baseline_name="lifetimes BetaGeoFitter.fit", baseline_seconds=outcome[0]
+        )
+    record(figure)
     if python is None:
         print(
             "lifetimes: not available (create /tmp/lifetimes-venv with `pip install lifetimes "
             "'pandas<2' 'scipy<1.12' 'numpy<1.25'` or pass --lifetimes-python)"
         )
         return
-    outcome = _run_lifetimes(python, data)
     if isinstance(outcome, str):
         print(outcome)
         return

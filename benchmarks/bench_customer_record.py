@@ -1076,11 +1076,40 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _record_figures(report: Report) -> None:
+    """One suite figure per query over HTTP, against the hand-written SQL of the same run."""
+    from benchmarks.results import Figure, record
+
+    by_layer = {(r.case, r.layer): r for r in report.results}
+    for case in dict.fromkeys(r.case for r in report.results):
+        ours = by_layer.get((case, "http")) or by_layer.get((case, "service"))
+        base = by_layer.get((case, "baseline"))
+        if ours is None:
+            continue
+        record(
+            Figure(
+                scenario=f"customer record: {case} ({ours.layer})",
+                unit="requests",
+                throughput=ours.per_second,
+                p50_ms=ours.p50,
+                p99_ms=ours.p99,
+                peak_mb=report.measured_peak_rss_mib,
+                baseline_name=base.layer if base else None,
+                baseline_throughput=base.per_second if base else None,
+                baseline_p99_ms=base.p99 if base else None,
+                target="p99 < 50 ms (service layer)",
+                target_met=by_layer.get((case, "service"), ours).p99 < 50,
+                details={"database": report.database, "contacts": report.contacts},
+            )
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
     report = run_benchmark(args)
     print(render(report))
+    _record_figures(report)
     print(f"wall time {time.perf_counter() - started:.0f} s")
     if args.json:
         Path(args.json).write_text(json.dumps(asdict(report), indent=2, default=str))

@@ -47,6 +47,7 @@ from benchmarks.bench_customer_record import (
     machine_info,
 )
 from benchmarks.helpdesk_data import Dataset, LoadPlan, default_now, load
+from benchmarks.results import Figure, record
 
 PAGE = 25
 DEEP_PAGE = 20
@@ -580,6 +581,34 @@ def render(report: Report) -> str:
     return out.getvalue()
 
 
+def record_figures(report: Report) -> None:
+    """One suite figure per scenario: over HTTP where measured (else the service layer),
+    against the bare HTTP server or the raw SQL baseline of the same run."""
+    by_layer = {(r.case, r.layer): r for r in report.results}
+    for case in dict.fromkeys(r.case for r in report.results):
+        ours = by_layer.get((case, "http")) or by_layer.get((case, "service"))
+        base = by_layer.get((case, "http bare")) or by_layer.get((case, "baseline"))
+        if ours is None:
+            continue
+        target = report.targets[case]
+        record(
+            Figure(
+                scenario=f"helpdesk: {case} ({ours.layer})",
+                unit="requests",
+                throughput=ours.per_second,
+                p50_ms=ours.p50,
+                p99_ms=ours.p99,
+                peak_mb=report.measured_peak_rss_mib,
+                baseline_name=base.layer if base else None,
+                baseline_throughput=base.per_second if base else None,
+                baseline_p99_ms=base.p99 if base else None,
+                target=f"p99 < {target:g} ms",
+                target_met=ours.p99 < target,
+                details={"database": report.database, "rows": ours.rows, **report.counts},
+            )
+        )
+
+
 def missed(report: Report) -> list[Result]:
     return [r for r in report.results if r.layer == "service" and r.p99 >= report.targets[r.case]]
 
@@ -631,6 +660,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     report = run(args)
     print(render(report))
+    record_figures(report)
     print(f"wall time {time.perf_counter() - started:.0f} s")
     if args.json:
         Path(args.json).write_text(json.dumps(asdict(report), indent=2, default=str))

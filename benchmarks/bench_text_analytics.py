@@ -13,6 +13,7 @@ import argparse
 import json
 from pathlib import Path
 
+from benchmarks.results import Figure, record
 from cxhub.experience.text import datasets as ds
 from cxhub.experience.text.artefact import bundled_models
 from cxhub.experience.text.embeddings import accurate_available
@@ -39,6 +40,18 @@ def main() -> None:
             models, queries[: args.accurate_texts], accurate=True
         )
     print(json.dumps(report))
+    for key, value in report.items():
+        if isinstance(value, float):
+            fast = key.startswith("fast")
+            record(
+                Figure(
+                    scenario=f"text analytics: {key.replace('_', ' ')}",
+                    unit="texts per CPU",
+                    throughput=value,
+                    target=">= 1,000 texts/s per core" if fast else "~40 texts/s per core",
+                    target_met=value >= 1000 if fast else None,
+                )
+            )
 
 
 if __name__ == "__main__":

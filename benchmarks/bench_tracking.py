@@ -30,6 +30,8 @@ from typing import Any
 
 import httpx
 
+from benchmarks.results import Figure, record
+
 SERVE_BASELINE = "baseline"
 SERVE_CXHUB = "cxhub"
 
@@ -254,6 +256,7 @@ def main() -> None:
             f"load average {os.getloadavg()[0]:.1f}"
         )
         auth = (write_key, "")
+        measured: dict[str, dict[str, Any]] = {}
         for mode in (SERVE_BASELINE, SERVE_CXHUB):
             result = with_server(
                 mode,
@@ -262,11 +265,29 @@ def main() -> None:
                 args.workers,
             )
             rate = args.events / result["seconds"]
+            measured[mode] = {**result, "rate": rate}
             print(
                 f"{mode:>8}: {rate:10,.0f} events/s  {result['seconds']:6.1f} s  "
                 f"p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms  "
                 f"failed {result['failed']} {result['failures']}"
             )
+        ours, bare = measured[SERVE_CXHUB], measured[SERVE_BASELINE]
+        record(
+            Figure(
+                scenario="ingest: /v1/batch",
+                unit="events",
+                throughput=ours["rate"],
+                p50_ms=ours["p50_ms"],
+                p99_ms=ours["p99_ms"],
+                baseline_name="bare Starlette endpoint",
+                baseline_throughput=bare["rate"],
+                baseline_p99_ms=bare["p99_ms"],
+                target=">= 20,000 events/s",
+                target_met=ours["rate"] >= 20_000 and ours["failed"] == 0,
+                details={"events": args.events, "batch": args.batch, "workers": args.workers,
+                         "failed": ours["failed"]},
+            )
+        )  # fmt: skip
         events, seconds = compaction(data_dir, workspace_id)
         files = list((data_dir / "events").rglob("*.parquet"))
         size_mb = sum(f.stat().st_size for f in files) / 1e6

@@ -58,8 +58,11 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def prepare(data_dir: Path, *, contacts: int = 200, tickets: int = 50) -> Installation:
-    """A migrated installation with one workspace and some customers, built through the API."""
+def prepare(
+    data_dir: Path, *, contacts: int = 200, tickets: int = 50, database_url: str | None = None
+) -> Installation:
+    """A migrated installation with one workspace and some customers, built through the API
+    (in SQLite under `data_dir` unless `database_url` names another database)."""
     from fastapi.testclient import TestClient
 
     from cxhub.api.app import create_app
@@ -71,7 +74,9 @@ def prepare(data_dir: Path, *, contacts: int = 200, tickets: int = 50) -> Instal
     from cxhub.people import service as people
     from cxhub.people.schemas import UserCreate
 
-    settings = Settings(data_dir=data_dir, jobs_backend="sync", scheduler=False)
+    settings = Settings(
+        data_dir=data_dir, jobs_backend="sync", scheduler=False, database_url=database_url
+    )
     upgrade_database(settings.effective_database_url)
     runtime = build_runtime(settings)
     try:
@@ -131,10 +136,10 @@ def serving(
         "CXHUB_DATA_DIR": str(data_dir),
         "CXHUB_LOG_LEVEL": "WARNING",
         "CXHUB_TRACKING_REQUESTS_PER_MINUTE": "1000000",
-        **(env_extra or {}),
     }
     env.pop("CXHUB_DATABASE_URL", None)
     env.pop("CXHUB_JOBS_BACKEND", None)
+    env.update(env_extra or {})
     command = [str(Path(sys.executable).with_name("cxhub")), "serve", "--port", str(port)]
     if workers > 1:
         command += ["--workers", str(workers)]

@@ -30,6 +30,7 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 # (`-m "not nodb"`) need not run them a second time.
 DATABASE_FREE = (
     "analytics/churn/",
+    "benchmarks/",
     "analytics/parity/",
     "analytics/test_engine.py",
     "analytics/clv/",

@@ -98,3 +98,21 @@ def test_a_table_from_rows_from_columns_and_the_schema_encoding() -> None:
 def test_tables_with_unequal_columns_are_refused() -> None:
     with pytest.raises(ValueError, match="same number of rows"):
         CustomerTable({"a": [1, 2], "b": [1]})
+
+
+def test_numbers_from_a_database_encode_at_once_exactly_as_value_by_value() -> None:
+    """The vectorised path for ints/floats/None gives what `_encode_one` gives per value,
+    including blanks and non-finite numbers; mixed columns still go value by value."""
+    plain: list[object] = [3, 2.5, None, float("nan"), float("inf"), -7, 0, 10**15, -0.0]
+    spec = infer_column("n", [1.5, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    assert spec.kind is ColumnKind.NUMERIC
+    fast = spec.encode(plain)
+    slow = [spec._encode_one(v) for v in plain]
+    assert len(fast) == len(slow)
+    for got, want in zip(fast, slow, strict=True):
+        assert (math.isnan(got) and math.isnan(want)) or got == want
+    assert math.isnan(fast[4])  # infinity is not a number here
+    mixed = spec.encode([1, " 2 ", "n/a", True])
+    assert list(mixed[:2]) == [1.0, 2.0]
+    assert math.isnan(mixed[2])
+    assert mixed[3] == 1.0

@@ -161,16 +161,26 @@ class ChurnModel:
             typical[:, column] = typical_value
             effects[rows, column] = base[rows] - self.risk(typical)
         specs = self.schema.features
+        top = min(top, features.shape[1])
+        # One stable sort of every row at once; rows' effects in descending order, so the
+        # first non-positive effect ends a row's drivers.
+        order = np.argsort(-effects, axis=1, kind="stable")[:, :top]
+        ranked = np.take_along_axis(effects, order, axis=1)
+        values = np.take_along_axis(features, order, axis=1)
+        labels: list[dict[float, str]] = [{} for _ in specs]
         drivers: list[list[Driver]] = []
         for row in range(features.shape[0]):
-            order = np.argsort(-effects[row], kind="stable")[:top]
-            drivers.append(
-                [
-                    Driver(specs[c].name, specs[c].label(features[row, c]), float(effects[row, c]))
-                    for c in order
-                    if effects[row, c] > 0
-                ]
-            )
+            row_drivers: list[Driver] = []
+            for rank in range(top):
+                effect = float(ranked[row, rank])
+                if not effect > 0:
+                    break
+                column, value = int(order[row, rank]), float(values[row, rank])
+                label = labels[column].get(value)
+                if label is None:
+                    label = labels[column][value] = specs[column].label(value)
+                row_drivers.append(Driver(specs[column].name, label, effect))
+            drivers.append(row_drivers)
         return drivers
 
 
