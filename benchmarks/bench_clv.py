@@ -154,8 +154,8 @@ def main() -> None:
             throughput=args.customers / total,
             seconds=total,
             peak_mb=float(_peak_rss_mib()),
-            target="< 10 s for 1,000,000 customers (scaled)",
-            target_met=total * 1_000_000 / args.customers < 10.0,
+            target="< 10 s for 1,000,000 customers",
+            target_met=total < 10.0 if args.customers >= 1_000_000 else None,
             details={"customers": args.customers, "gamma_gamma_s": round(spend_seconds, 2),
                      "score_s": round(score_seconds, 2)},
         )

@@ -47,7 +47,7 @@ from benchmarks.bench_customer_record import (
     machine_info,
 )
 from benchmarks.helpdesk_data import Dataset, LoadPlan, default_now, load
-from benchmarks.results import Figure, record
+from benchmarks.results import RESULTS_ENV, Figure, record
 
 PAGE = 25
 DEEP_PAGE = 20
@@ -602,8 +602,8 @@ def record_figures(report: Report) -> None:
                 baseline_name=base.layer if base else None,
                 baseline_throughput=base.per_second if base else None,
                 baseline_p99_ms=base.p99 if base else None,
-                target=f"p99 < {target:g} ms",
-                target_met=ours.p99 < target,
+                target=f"p99 < {target:g} ms" if target != float("inf") else None,
+                target_met=ours.p99 < target if target != float("inf") else None,
                 details={"database": report.database, "rows": ours.rows, **report.counts},
             )
         )
@@ -667,7 +667,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     slow = missed(report)
     for result in slow:
         print(f"target missed: {result.case} p99 {result.p99:.1f} ms", file=sys.stderr)
-    return 1 if slow and args.db == "sqlite" else 0
+    # Under the suite the figures carry the verdict; alone, a missed target fails the run.
+    return 1 if slow and args.db == "sqlite" and not os.environ.get(RESULTS_ENV) else 0
 
 
 if __name__ == "__main__":

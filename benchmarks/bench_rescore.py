@@ -308,8 +308,10 @@ def main() -> None:
                 peak_mb=peak_rss_mb(),
                 baseline_name="bare DuckDB event aggregation",
                 baseline_seconds=bare,
-                target="< 10 s for 100,000 accounts / 10M events (scaled)",
-                target_met=(best + churn_seconds) * 100_000 / args.accounts < 10.0,
+                target="< 10 s for 100,000 accounts / 10M events",
+                target_met=(best + churn_seconds) < 10.0
+                if args.accounts >= 100_000 and args.events >= 10_000_000
+                else None,
                 details={"accounts": args.accounts, "events": args.events,
                          "health_s": round(best, 2), "churn_score_s": round(churn_seconds, 2)},
             )
