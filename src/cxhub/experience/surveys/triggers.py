@@ -154,12 +154,16 @@ def survey_for_key(session: Session, key: str) -> Survey | None:
 
 def process_enrolments(session: Session, *, public_url: str) -> dict[str, int]:
     """Send the surveys success playbooks asked for and mark each enrolment with the outcome
-    (`sent`, `throttled`, `not_sampled`, `unreachable` or `no_survey`)."""
+    (`sent`, `throttled`, `not_sampled` or `unreachable`). An enrolment naming no active survey
+    stays pending: the survey may be created later, or another tool may read the list."""
     outcome: dict[str, int] = {}
     for enrolment in playbooks.pending_enrolments(session):
         survey = survey_for_key(session, enrolment.survey)
-        status = "no_survey"
-        if survey is not None and enrolment.contact_id is not None:
+        if survey is None:
+            outcome["pending"] = outcome.get("pending", 0) + 1
+            continue
+        status = "unreachable"
+        if enrolment.contact_id is not None:
             result = _invite(
                 session,
                 survey,
