@@ -5,6 +5,7 @@ send goes through `distribution.invite_contact` (sampling and the workspace thro
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -142,12 +143,17 @@ def renewals_due(session: Session, *, now: datetime | None = None, public_url: s
     return sent
 
 
+def survey_key(name: str) -> str:
+    """The slug a playbook uses for a survey name: "Detractor follow-up" → detractor-follow-up."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
 def survey_for_key(session: Session, key: str) -> Survey | None:
-    """A playbook names a survey by id, by kind (the newest active survey of that kind) or by
-    name (case-insensitive)."""
+    """A playbook names a survey (`enrol_in_survey`'s `survey`, a slug) by id, by the slug of
+    its name, or by kind (the newest active survey of that kind)."""
     active = list_surveys(session, status="active")
     for survey in active:
-        if key == str(survey.id) or key.lower() == survey.name.lower():
+        if key in (str(survey.id), survey_key(survey.name)):
             return survey
     return next((s for s in active if s.kind == key), None)
 
