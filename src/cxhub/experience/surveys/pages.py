@@ -259,7 +259,7 @@ def survey_results(
             "responses": page.items,
             "plotly_url": plotly_js_url(),
             "separators": viewer.fmt.separators,
-            "embed": f'<script src="{public_url}/surveys/embed.js" '
+            "embed": f'<script src="{public_url}/embed/survey.js" '
             f'data-survey="{survey.public_key}" data-user-id="USER_ID" async></script>',
             "can_write": viewer.can(Permission.INTERACTIONS_WRITE),
             "can_configure": viewer.can(Permission.SERVICE_CONFIGURE),

@@ -177,7 +177,7 @@ async def answer_survey(key: str, request: Request, session: DbSession) -> Respo
         return _problem(request, exc)
 
 
-@snippet_router.get("/surveys/embed.js")
+@snippet_router.get("/embed/survey.js")
 def embed_js() -> FileResponse:
     """The embeddable widget (docs/surveys.md#in-product)."""
     return FileResponse(

@@ -1,6 +1,6 @@
 /* cxhub in-product survey widget.
  *
- *   <script src="https://cx.example.com/surveys/embed.js" data-survey="cxs_…"
+ *   <script src="https://cx.example.com/embed/survey.js" data-survey="cxs_…"
  *           data-user-id="42" data-locale="it" data-touchpoint="dashboard" async></script>
  *
  * Asks the server whether to show the survey (sampling and the workspace throttle decide), shows
