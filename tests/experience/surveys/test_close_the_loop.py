@@ -20,11 +20,16 @@ from tests.factories import Tenant
 
 
 def _answer(
-    client: TestClient, tenant: Tenant, survey: dict[str, Any], contact_id: int | None,
+    client: TestClient,
+    tenant: Tenant,
+    survey: dict[str, Any],
+    contact_id: int | None,
     **answers: Any,
 ) -> dict[str, Any]:
     return post(
-        client, tenant, f"/surveys/{survey['id']}/responses",
+        client,
+        tenant,
+        f"/surveys/{survey['id']}/responses",
         {"contact_id": contact_id, "answers": answers},
     )
 
@@ -56,8 +61,15 @@ def test_a_detractor_gets_a_task_for_the_csm_and_completing_it_closes_the_loop(
 
 def test_thresholds_per_kind(client: TestClient, tenant: Tenant) -> None:
     account = make_account(client, tenant)
-    cases = [("nps", 6, "open"), ("nps", 7, "none"), ("csat", 2, "open"), ("csat", 3, "none"),
-             ("ces", 3, "open"), ("ces", 4, "none"), ("ces", 7, "none")]
+    cases = [
+        ("nps", 6, "open"),
+        ("nps", 7, "none"),
+        ("csat", 2, "open"),
+        ("csat", 3, "none"),
+        ("ces", 3, "open"),
+        ("ces", 4, "none"),
+        ("ces", 7, "none"),
+    ]
     for kind, score, expected in cases:
         survey = make_survey(client, tenant, kind=kind)
         contact = make_contact(client, tenant, account_id=account["id"])
@@ -69,9 +81,7 @@ def test_without_an_account_owner_the_configured_owner_gets_it_once(
     client: TestClient, tenant: Tenant
 ) -> None:
     owner = tenant.user_ids[Role.AGENT]
-    client.put(
-        "/api/v1/survey-settings", json={"followup_owner_id": owner}, headers=tenant.admin
-    )
+    client.put("/api/v1/survey-settings", json={"followup_owner_id": owner}, headers=tenant.admin)
     account = make_account(client, tenant)
     contact = make_contact(client, tenant, account_id=account["id"])
     survey = make_survey(client, tenant, kind="csat")
@@ -83,9 +93,7 @@ def test_without_an_account_owner_the_configured_owner_gets_it_once(
         assert not responses.open_followup(
             session, response=row, reason="negative_comment", survey_name="again"
         )
-        tasks = session.scalar(
-            select(func.count()).where(CsmTask.account_id == account["id"])
-        )
+        tasks = session.scalar(select(func.count()).where(CsmTask.account_id == account["id"]))
         assert tasks == 1
 
 
@@ -121,16 +129,18 @@ def test_a_negative_comment_on_a_good_score_opens_a_follow_up(
     contact = make_contact(client, tenant, account_id=account["id"])
     survey = make_survey(client, tenant, kind="nps")
     answer = _answer(
-        client, tenant, survey, contact["id"], nps=9,
+        client,
+        tenant,
+        survey,
+        contact["id"],
+        nps=9,
         comment="This is terrible, awful service, I hate it. Very disappointed and angry.",
     )
     # the analysis job ran after the commit (sync jobs in tests)
     row = client.get(f"/api/v1/survey-responses/{answer['id']}", headers=tenant.admin).json()
     assert row["sentiment"] == "negative"
     assert (row["followup_status"], row["followup_reason"]) == ("open", "negative_comment")
-    analyses = client.get(
-        f"/api/v1/contacts/{contact['id']}/text-analyses", headers=tenant.admin
-    )
+    analyses = client.get(f"/api/v1/contacts/{contact['id']}/text-analyses", headers=tenant.admin)
     assert analyses.status_code == 200, analyses.text
     stored = [a for a in analyses.json()["items"] if a["source_type"] == "survey_comment"]
     assert [(a["source_id"], a["sentiment"]) for a in stored] == [(answer["id"], "negative")]
@@ -144,10 +154,16 @@ def test_nps_answers_fire_the_nps_detractor_playbook(client: TestClient, tenant:
     account = make_account(client, tenant)
     contact = make_contact(client, tenant, account_id=account["id"])
     book = post(
-        client, tenant, "/playbooks",
-        {"name": "Detractors", "trigger": {"type": "nps_detractor", "max_score": 6},
-         "actions": [{"type": "create_task", "title": "Call {{ account.name }}",
-                      "due_in_days": 1}]},
+        client,
+        tenant,
+        "/playbooks",
+        {
+            "name": "Detractors",
+            "trigger": {"type": "nps_detractor", "max_score": 6},
+            "actions": [
+                {"type": "create_task", "title": "Call {{ account.name }}", "due_in_days": 1}
+            ],
+        },
     )
     survey = make_survey(client, tenant, kind="nps")
     _answer(client, tenant, survey, contact["id"], nps=2)

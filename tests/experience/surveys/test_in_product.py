@@ -53,8 +53,11 @@ def test_a_known_user_is_shown_the_survey_once_and_answers_it(
     assert "{brand}" not in body["questions"][0]["text"]
     again = _post(client, f"{key}/display", {"user_id": user_id}).json()  # type: ignore[attr-defined]
     assert (again["show"], again["reason"]) == (False, "throttled")
-    answered = _post(client, f"{key}/responses",
-                     {"token": body["token"], "answers": {"nps": 10, "comment": "很好"}})
+    answered = _post(
+        client,
+        f"{key}/responses",
+        {"token": body["token"], "answers": {"nps": 10, "comment": "很好"}},
+    )
     assert answered.status_code == 201, answered.text  # type: ignore[attr-defined]
     assert answered.headers["access-control-allow-origin"] == "*"  # type: ignore[attr-defined]
     listed = client.get(f"/api/v1/surveys/{survey['id']}/responses", headers=tenant.admin).json()
@@ -72,12 +75,18 @@ def test_anonymous_visitors_and_bad_input(client: TestClient, tenant: Tenant) ->
     assert (shown["show"], shown["token"]) == (True, None)
     anonymous = _post(client, f"{key}/responses", {"answers": {"csat": 5}})
     assert anonymous.status_code == 201  # type: ignore[attr-defined]
-    for body, field in [({"answers": {"csat": 9}}, "answers.csat"), ({"answers": "x"}, "answers"),
-                        ({"answers": {}, "extra": 1}, "extra")]:
+    for body, field in [
+        ({"answers": {"csat": 9}}, "answers.csat"),
+        ({"answers": "x"}, "answers"),
+        ({"answers": {}, "extra": 1}, "extra"),
+    ]:
         problem = assert_problem(_post(client, f"{key}/responses", body), 422, "validation-error")
         assert problem["field"] == field
-    not_json = client.post(f"/api/v1/public/surveys/{key}/responses", content=b"{nope",
-                           headers={"Content-Type": "text/plain"})
+    not_json = client.post(
+        f"/api/v1/public/surveys/{key}/responses",
+        content=b"{nope",
+        headers={"Content-Type": "text/plain"},
+    )
     assert_problem(not_json, 422, "validation-error")
     unknown = _post(client, "cxs_unknown/display", {})
     assert_problem(unknown, 404, "not-found")
@@ -102,5 +111,6 @@ def test_the_write_key_authenticates_server_side_calls(
         404,
         "not-found",
     )
-    assert_problem(_post(client, f"{survey['id']}/responses", {"answers": {"ces": 2}}), 404,
-                   "not-found")
+    assert_problem(
+        _post(client, f"{survey['id']}/responses", {"answers": {"ces": 2}}), 404, "not-found"
+    )

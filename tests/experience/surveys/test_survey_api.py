@@ -36,14 +36,30 @@ def test_a_new_nps_survey_asks_the_standard_question_in_four_languages(
 
 def test_invalid_definitions_answer_422_with_the_field(client: TestClient, tenant: Tenant) -> None:
     bad = [
-        ({"name": "x", "kind": "nps", "questions": [{"type": "text", "texts": {"en": "Why?"}}]},
-         "questions"),
-        ({"name": "x", "kind": "custom", "questions": [{"type": "choice", "texts": {"en": "?"}}]},
-         "questions.0"),
-        ({"name": "x", "kind": "custom",
-          "questions": [{"type": "text", "texts": {"fr": "Pourquoi ?"}}]}, "questions.0"),
-        ({"name": "x", "kind": "nps", "languages": ["en"], "default_language": "it"},
-         "default_language"),
+        (
+            {"name": "x", "kind": "nps", "questions": [{"type": "text", "texts": {"en": "Why?"}}]},
+            "questions",
+        ),
+        (
+            {
+                "name": "x",
+                "kind": "custom",
+                "questions": [{"type": "choice", "texts": {"en": "?"}}],
+            },
+            "questions.0",
+        ),
+        (
+            {
+                "name": "x",
+                "kind": "custom",
+                "questions": [{"type": "text", "texts": {"fr": "Pourquoi ?"}}],
+            },
+            "questions.0",
+        ),
+        (
+            {"name": "x", "kind": "nps", "languages": ["en"], "default_language": "it"},
+            "default_language",
+        ),
         ({"name": "x", "kind": "nps", "trigger": {"type": "interaction"}}, "trigger"),
     ]
     for body, field in bad:
@@ -112,10 +128,15 @@ def test_recording_through_the_api_validates_against_the_questions(
     ok = client.post(path, json={"answers": {"ces": 6}}, headers=tenant.admin)
     assert ok.status_code == 201, ok.text
     assert ok.json()["contact_id"] is None
-    for answers, field in [({"ces": 8}, "answers.ces"), ({"nope": 1, "ces": 3}, "answers.nope"),
-                           ({"ces": True}, "answers.ces"), ({}, "answers.ces")]:
+    for answers, field in [
+        ({"ces": 8}, "answers.ces"),
+        ({"nope": 1, "ces": 3}, "answers.nope"),
+        ({"ces": True}, "answers.ces"),
+        ({}, "answers.ces"),
+    ]:
         problem = assert_problem(
-            client.post(path, json={"answers": answers}, headers=tenant.admin), 422,
+            client.post(path, json={"answers": answers}, headers=tenant.admin),
+            422,
             "validation-error",
         )
         assert problem["field"] == field
@@ -126,7 +147,8 @@ def test_roles(client: TestClient, tenant: Tenant) -> None:
     body = {"name": "n", "kind": "nps"}
     for role in (Role.AGENT, Role.CSM, Role.ANALYST, Role.VIEWER):
         assert_problem(
-            client.post("/api/v1/surveys", json=body, headers=tenant.headers(role)), 403,
+            client.post("/api/v1/surveys", json=body, headers=tenant.headers(role)),
+            403,
             "forbidden",
         )
         assert client.get("/api/v1/surveys", headers=tenant.headers(role)).status_code == 200
@@ -151,8 +173,9 @@ def test_workspace_isolation(client: TestClient, tenant: Tenant, other_tenant: T
     assert_problem(
         client.get(f"/api/v1/surveys/{theirs['id']}", headers=tenant.admin), 404, "not-found"
     )
-    assert all(s["id"] != theirs["id"] for s in client.get(
-        "/api/v1/surveys", headers=tenant.admin).json())
+    assert all(
+        s["id"] != theirs["id"] for s in client.get("/api/v1/surveys", headers=tenant.admin).json()
+    )
     mine = make_survey(client, tenant)
     problem = assert_problem(
         client.post(
@@ -164,20 +187,14 @@ def test_workspace_isolation(client: TestClient, tenant: Tenant, other_tenant: T
         "validation-error",
     )
     assert problem["field"] == "contact_ids"
-    metrics = client.get(
-        f"/api/v1/metrics/surveys?survey_id={theirs['id']}", headers=tenant.admin
-    )
+    metrics = client.get(f"/api/v1/metrics/surveys?survey_id={theirs['id']}", headers=tenant.admin)
     assert_problem(metrics, 404, "not-found")
 
 
 def test_settings_and_inactive_surveys(client: TestClient, tenant: Tenant) -> None:
-    saved = client.put(
-        "/api/v1/survey-settings", json={"throttle_days": 14}, headers=tenant.admin
-    )
+    saved = client.put("/api/v1/survey-settings", json={"throttle_days": 14}, headers=tenant.admin)
     assert saved.status_code == 200, saved.text
-    assert client.get("/api/v1/survey-settings", headers=tenant.admin).json()[
-        "throttle_days"
-    ] == 14
+    assert client.get("/api/v1/survey-settings", headers=tenant.admin).json()["throttle_days"] == 14
     assert_problem(
         client.put("/api/v1/survey-settings", json={"throttle_days": -1}, headers=tenant.admin),
         422,

@@ -37,7 +37,8 @@ def test_a_solved_ticket_mails_the_nps_survey_in_italian_and_the_link_answers_it
     survey = _survey(portal, trigger={"type": "ticket_solved"})
     contact_id, address = portal.contact(locale="it-IT")
     ticket = portal.api(
-        "POST", "/tickets",
+        "POST",
+        "/tickets",
         json={"subject": "Fattura", "description": "Doppio addebito", "requester_id": contact_id},
     )
     portal.api("PATCH", f"/tickets/{ticket['id']}", json={"status": "solved"})
@@ -54,25 +55,47 @@ def test_a_solved_ticket_mails_the_nps_survey_in_italian_and_the_link_answers_it
     assert 'value="2" required checked' in page.text
     assert browser.post(path, data={"q_nps": "2", "q_comment": "Lento"}).status_code == 200
     [answer] = portal.api("GET", f"/surveys/{survey['id']}/responses")["items"]
-    assert (answer["score"], answer["touchpoint"], answer["channel"]) == (2, "ticket_solved", "email")
+    assert (answer["score"], answer["touchpoint"], answer["channel"]) == (
+        2,
+        "ticket_solved",
+        "email",
+    )
     assert answer["language"] == "it"
 
 
 def test_onboarding_done_puts_a_survey_in_the_portal(portal: Portal, browser: TestClient) -> None:
     survey = _survey(
-        portal, kind="ces",
-        trigger={"type": "interaction", "interaction_kind": "onboarding.completed",
-                 "channel": "portal"},
+        portal,
+        kind="ces",
+        trigger={
+            "type": "interaction",
+            "interaction_kind": "onboarding.completed",
+            "channel": "portal",
+        },
     )
     contact_id, address = portal.contact(locale="id")
     other_id, other_address = portal.contact()
     for who in (contact_id, other_id):
-        portal.api("POST", "/interactions", json={
-            "kind": "onboarding.completed", "channel": "in_app",
-            "occurred_at": datetime.now(UTC).isoformat(), "contact_id": who})
-    portal.api("POST", "/interactions", json={
-        "kind": "call", "channel": "phone",
-        "occurred_at": datetime.now(UTC).isoformat(), "contact_id": contact_id})
+        portal.api(
+            "POST",
+            "/interactions",
+            json={
+                "kind": "onboarding.completed",
+                "channel": "in_app",
+                "occurred_at": datetime.now(UTC).isoformat(),
+                "contact_id": who,
+            },
+        )
+    portal.api(
+        "POST",
+        "/interactions",
+        json={
+            "kind": "call",
+            "channel": "phone",
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "contact_id": contact_id,
+        },
+    )
     portal.sign_in(browser, address)
     listing = browser.get(portal.path("/surveys"))
     assert listing.status_code == 200
@@ -92,12 +115,16 @@ def test_onboarding_done_puts_a_survey_in_the_portal(portal: Portal, browser: Te
     assert "portal-no-surveys" in browser.get(portal.path("/surveys")).text
     [answer] = portal.api("GET", f"/surveys/{survey['id']}/responses")["items"]
     assert (answer["channel"], answer["touchpoint"], answer["score"]) == (
-        "portal", "onboarding.completed", 6)
+        "portal",
+        "onboarding.completed",
+        6,
+    )
     # the other contact's invitation is not reachable from this customer's portal
     with portal.browser() as other_browser:
         portal.sign_in(other_browser, other_address)
-        theirs = re.findall(r'data-invitation="(\d+)"', other_browser.get(
-            portal.path("/surveys")).text)
+        theirs = re.findall(
+            r'data-invitation="(\d+)"', other_browser.get(portal.path("/surveys")).text
+        )
     assert len(theirs) == 1
     assert browser.get(portal.path(f"/surveys/{theirs[0]}")).status_code == 404
 
@@ -106,16 +133,32 @@ def test_renewal_surveys_go_out_once_per_renewal(portal: Portal) -> None:
     _survey(portal, kind="nps", trigger={"type": "renewal", "days_before": 90})
     account = portal.api("POST", "/accounts", json={"name": "Renewing Co"})
     _contact_id, address = portal.contact(account_id=account["id"])
-    portal.api("POST", "/subscriptions", json={
-        "account_id": account["id"], "plan": "Pro", "currency": "EUR", "mrr_cents": 10_000,
-        "started_on": (TODAY - timedelta(days=300)).isoformat(),
-        "renewal_on": (TODAY + timedelta(days=30)).isoformat()})
+    portal.api(
+        "POST",
+        "/subscriptions",
+        json={
+            "account_id": account["id"],
+            "plan": "Pro",
+            "currency": "EUR",
+            "mrr_cents": 10_000,
+            "started_on": (TODAY - timedelta(days=300)).isoformat(),
+            "renewal_on": (TODAY + timedelta(days=30)).isoformat(),
+        },
+    )
     far = portal.api("POST", "/accounts", json={"name": "Later Co"})
     _far_contact, far_address = portal.contact(account_id=far["id"])
-    portal.api("POST", "/subscriptions", json={
-        "account_id": far["id"], "plan": "Pro", "currency": "EUR", "mrr_cents": 10_000,
-        "started_on": (TODAY - timedelta(days=10)).isoformat(),
-        "renewal_on": (TODAY + timedelta(days=200)).isoformat()})
+    portal.api(
+        "POST",
+        "/subscriptions",
+        json={
+            "account_id": far["id"],
+            "plan": "Pro",
+            "currency": "EUR",
+            "mrr_cents": 10_000,
+            "started_on": (TODAY - timedelta(days=10)).isoformat(),
+            "renewal_on": (TODAY + timedelta(days=200)).isoformat(),
+        },
+    )
     with portal.desk.tenant.session() as session:
         sent = triggers.renewals_due(session, public_url="http://cx.test")
     assert sent == 1
@@ -130,9 +173,15 @@ def test_a_playbook_enrolment_is_sent_and_marked(portal: Portal) -> None:
     survey = _survey(portal, name="Detractor follow-up", kind="csat")
     account = portal.api("POST", "/accounts", json={"name": "Enrolled Co"})
     contact_id, address = portal.contact(account_id=account["id"])
-    portal.api("POST", "/playbooks", json={
-        "name": "Follow up", "trigger": {"type": "nps_detractor", "max_score": 6},
-        "actions": [{"type": "enrol_in_survey", "survey": "detractor-follow-up"}]})
+    portal.api(
+        "POST",
+        "/playbooks",
+        json={
+            "name": "Follow up",
+            "trigger": {"type": "nps_detractor", "max_score": 6},
+            "actions": [{"type": "enrol_in_survey", "survey": "detractor-follow-up"}],
+        },
+    )
     response = portal.client.post(
         "/api/v1/playbooks/signals/nps",
         json={"account_id": account["id"], "contact_id": contact_id, "score": 2},

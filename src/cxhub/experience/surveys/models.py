@@ -62,13 +62,18 @@ class SurveySettings(IdMixin, WorkspaceScoped, Base):
 class SurveyContactClock(IdMixin, WorkspaceScoped, Base):
     """When a contact was last asked, by any survey: the single row per contact is the throttle.
     Claims are a conditional UPDATE (or an INSERT guarded by the unique constraint), so two
-    concurrent sends can never both survey the same contact inside the window."""
+    concurrent sends can never both survey the same contact inside the window.
+
+    `contact_id` has no foreign key on purpose (as the portal's rows, ADR 0021): a merge re-points
+    every foreign key to the winner, which would put two clocks on one contact; instead the
+    `contact.merged` subscriber keeps the later clock on the winner, and erasure deletes the
+    erased person's clocks."""
 
     __tablename__ = "survey_contact_clocks"
     __workspace_index__ = False
     __table_args__ = (UniqueConstraint("workspace_id", "contact_id"),)
 
-    contact_id: Mapped[int] = mapped_column(IdType, ForeignKey("contacts.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(IdType)
     last_surveyed_at: Mapped[datetime] = mapped_column()
 
 

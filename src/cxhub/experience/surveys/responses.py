@@ -398,3 +398,14 @@ def list_responses(
         id_column=SurveyResponse.id,
         default_sort="-id",
     )
+
+
+def export_for_contact(session: Session, *, contact_id: int) -> list[SurveyResponse]:
+    """The contact's survey answers, oldest first (data-subject export)."""
+    return list(
+        session.scalars(
+            select(SurveyResponse)
+            .where(SurveyResponse.contact_id == contact_id)
+            .order_by(SurveyResponse.responded_at, SurveyResponse.id)
+        )
+    )

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from cxhub.core.jobs import JobRequest
 from cxhub.core.runtime import Runtime
+from cxhub.customers.contacts.events import ContactsMerged
 from cxhub.customers.timeline.events import InteractionRecorded
-from cxhub.experience.surveys import responses, triggers
+from cxhub.experience.surveys import erasure, responses, triggers
 from cxhub.service.tickets.events import TicketSolved
 from cxhub.success.playbooks.events import SurveyEnrolmentRequested
 from cxhub.success.tasks.events import TaskCancelled, TaskCompleted
@@ -24,6 +25,7 @@ ON_INTERACTION = "surveys.interaction"
 RENEWALS_DUE = "surveys.renewals_due"
 ENROLMENTS = "surveys.enrolments"
 CLOSE_LOOP = "surveys.close_loop"
+MERGE_CLOCKS = "surveys.merge_clocks"
 #: How long the per-workspace set of trigger kinds is trusted before a job re-reads it.
 KIND_CACHE_SECONDS = 60.0
 OWN_KINDS = frozenset({"survey.responded", "task.created", "task.completed"})
@@ -119,6 +121,19 @@ def install(runtime: Runtime) -> None:
 
     runtime.events.subscribe(TaskCompleted, on_task_done)
     runtime.events.subscribe(TaskCancelled, on_task_done)
+
+    def run_merge_clocks(session: Session, payload: dict[str, Any]) -> None:
+        erasure.merge_clocks(
+            session, winner_id=int(payload["winner_id"]), loser_id=int(payload["loser_id"])
+        )
+
+    runtime.jobs.register(MERGE_CLOCKS)(run_merge_clocks)
+    runtime.events.subscribe(
+        ContactsMerged,
+        lambda e: submit(
+            MERGE_CLOCKS, e.workspace_id, {"winner_id": e.winner_id, "loser_id": e.loser_id}
+        ),
+    )
 
     def run_renewals(session: Session, payload: dict[str, Any]) -> None:
         at = payload.get("at")

@@ -146,12 +146,6 @@ def upgrade() -> None:
             "workspace_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.ForeignKeyConstraint(
-            ["contact_id"],
-            ["contacts.id"],
-            name=op.f("fk_survey_contact_clocks_contact_id_contacts"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
             ["workspace_id"],
             ["workspaces.id"],
             name=op.f("fk_survey_contact_clocks_workspace_id_workspaces"),
