@@ -13,6 +13,13 @@ from cxhub.core.tenancy import Workspace
 from cxhub.customers.accounts.models import Account, AccountDomain
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
+from cxhub.experience.surveys.models import (
+    Survey,
+    SurveyContactClock,
+    SurveyInvitation,
+    SurveyResponse,
+    SurveySettings,
+)
 from cxhub.experience.text.models import TextAnalysisRecord, TextAnalyticsSettings
 from cxhub.knowledge.articles.models import (
     ArticleEmbedding,
@@ -122,7 +129,12 @@ __all__ = [
     "SlaPolicy",
     "Subscription",
     "SubscriptionMrrChange",
+    "Survey",
+    "SurveyContactClock",
     "SurveyEnrolment",
+    "SurveyInvitation",
+    "SurveyResponse",
+    "SurveySettings",
     "Team",
     "TeamAssignmentSettings",
     "TeamMembership",

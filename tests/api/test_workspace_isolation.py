@@ -24,6 +24,7 @@ from cxhub.core.runtime import Runtime
 from cxhub.customers.accounts.models import Account
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
+from cxhub.experience.surveys.models import Survey, SurveyResponse
 from cxhub.knowledge.articles.models import ArticleFile, KnowledgeArticle, KnowledgeCollection
 from cxhub.people.models import ApiToken, Team, User
 from cxhub.privacy.models import ErasureRecord
@@ -225,6 +226,17 @@ def build_playbook(client: TestClient, tenant: Tenant) -> int:
     return int(_post(client, tenant, "/playbooks", {**PLAYBOOK_BODY, "name": unique("pb ")})["id"])
 
 
+def build_survey(client: TestClient, tenant: Tenant) -> int:
+    body = {"name": unique("survey "), "kind": "nps", "status": "active"}
+    return int(_post(client, tenant, "/surveys", body)["id"])
+
+
+def build_survey_response(client: TestClient, tenant: Tenant) -> int:
+    survey = build_survey(client, tenant)
+    body = {"contact_id": build_contact(client, tenant), "answers": {"nps": 3}}
+    return int(_post(client, tenant, f"/surveys/{survey}/responses", body)["id"])
+
+
 def build_write_key(client: TestClient, tenant: Tenant) -> int:
     return int(_post(client, tenant, "/tracking/write-keys", {"name": unique("key ")})["id"])
 
@@ -287,10 +299,15 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "collection_id": (build_collection, KnowledgeCollection),
     "article_id": (build_article, KnowledgeArticle),
     "file_id": (build_article_file, ArticleFile),
+    "survey_id": (build_survey, Survey),
+    "response_id": (build_survey_response, SurveyResponse),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
 WRITE_BODIES: dict[str, dict[str, Any]] = {
+    "PUT /api/v1/surveys/{survey_id}": {"name": "hijacked", "kind": "nps", "status": "active"},
+    "POST /api/v1/surveys/{survey_id}/responses": {"answers": {"nps": 0}},
+    "POST /api/v1/surveys/{survey_id}/send": {"contact_ids": [1], "channel": "link"},
     "PATCH /api/v1/accounts/{account_id}": {"name": "hijacked", "tier": "free"},
     "PATCH /api/v1/contacts/{contact_id}": {"first_name": "hijacked", "emails": ["h@evil.io"]},
     "PATCH /api/v1/interactions/{interaction_id}": {"summary": "hijacked"},
@@ -524,6 +541,10 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/survey-enrolments": None,
     # one object, the caller's workspace's; isolation in tests/service/portal
     "/api/v1/portal/settings": None,
+    "/api/v1/surveys": Survey,
+    "/api/v1/survey-settings": None,  # one object, the caller's workspace's
+    # aggregates; isolation in tests/analytics/test_survey_kpis.py
+    "/api/v1/metrics/surveys": None,
 }
 
 

@@ -52,6 +52,26 @@ def ces(scores: Iterable[int]) -> float | None:
     return None if not values else sum(values) / len(values)
 
 
+def ces_easy_percent(scores: Iterable[int]) -> float | None:
+    """The share of CES answers 5–7 ("easy" on the CES 2.0 agreement scale), as a percentage."""
+    values = list(scores)
+    for score in values:
+        if not 1 <= score <= 7:
+            raise ValueError(f"a CES answer is 1–7, got {score}")
+    return percent(sum(1 for s in values if s >= 5), len(values))
+
+
+def nps_groups(scores: Iterable[int]) -> dict[str, int]:
+    """Counts of promoters (9–10), passives (7–8) and detractors (0–6)."""
+    groups = {"promoters": 0, "passives": 0, "detractors": 0}
+    for score in scores:
+        if not 0 <= score <= 10:
+            raise ValueError(f"an NPS answer is 0–10, got {score}")
+        key = "promoters" if score >= 9 else "passives" if score >= 7 else "detractors"
+        groups[key] += 1
+    return groups
+
+
 def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
     """Linear-interpolated percentile (numpy's default) of already sorted values."""
     if len(sorted_values) == 0:

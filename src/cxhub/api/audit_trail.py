@@ -52,6 +52,9 @@ ROUTE_AUDIT: dict[str, AuditedRoute] = {
     **_crud("/teams", "team", "team_id", update="PATCH"),
     # playbooks act on customers by themselves (mail, webhooks, tickets): who changed them matters
     **_crud("/playbooks", "playbook", "playbook_id"),
+    # surveys e-mail customers by themselves (triggers) and set the workspace-wide throttle
+    **_crud("/surveys", "survey", "survey_id"),
+    "PUT /survey-settings": AuditedRoute("survey_settings.updated", "workspace"),
     "POST /playbooks/{playbook_id}/enable": AuditedRoute(
         "playbook.enabled", "playbook", "playbook_id"
     ),

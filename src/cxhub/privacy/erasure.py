@@ -29,6 +29,7 @@ from cxhub.core.tenancy import Workspace
 from cxhub.customers.contacts import erasure as contacts
 from cxhub.customers.contacts.models import IdentifierKind
 from cxhub.customers.timeline import erasure as timeline
+from cxhub.experience.surveys import erasure as surveys
 from cxhub.experience.text import erasure as text_analytics
 from cxhub.knowledge.helpcenter import erasure as knowledge_searches
 from cxhub.people.erasure import forget_login_failures
@@ -138,6 +139,7 @@ def erase_contact(
         "csat_surveys": csat.anonymise_surveys(
             session, contact_ids=person.contact_ids, ticket_ids=ticket_ids
         ),
+        **surveys.erase_for_contacts(session, contact_ids=person.contact_ids),
         "text_analyses": text_analytics.delete_analyses(
             session, contact_ids=person.contact_ids, ticket_ids=ticket_ids
         ),

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cxhub.customers.accounts.schemas import AccountOut
 from cxhub.customers.contacts.schemas import ContactOut
 from cxhub.customers.timeline.schemas import InteractionOut
+from cxhub.experience.surveys.schemas import ResponseOut
 from cxhub.experience.text.schemas import StoredAnalysisOut
 from cxhub.service.csat.schemas import CsatOut
 from cxhub.service.mail.subject_access import InboundMailExport, OutboundMailExport
@@ -46,6 +47,10 @@ class ContactExport(BaseModel):
     text_analyses: list[StoredAnalysisOut] = Field(
         default_factory=list,
         description="Language, sentiment and topics derived from their messages, oldest first.",
+    )
+    survey_responses: list[ResponseOut] = Field(
+        default_factory=list,
+        description="Their survey answers (scores, answers, comments, follow-up), oldest first.",
     )
     subscriptions: list[SubscriptionRef] = Field(
         description="References to the account's subscriptions."

@@ -15,6 +15,8 @@ from cxhub.customers.contacts.schemas import ContactOut
 from cxhub.customers.contacts.service import get_contact
 from cxhub.customers.timeline import service as timeline
 from cxhub.customers.timeline.schemas import InteractionOut
+from cxhub.experience.surveys import responses as survey_export
+from cxhub.experience.surveys.schemas import ResponseOut
 from cxhub.experience.text import service as text_analytics
 from cxhub.experience.text.schemas import StoredAnalysisOut
 from cxhub.privacy.schemas import ContactExport, SubscriptionRef
@@ -60,6 +62,10 @@ def export_contact(
         text_analyses=[
             StoredAnalysisOut.of(row)
             for row in text_analytics.export_for_contact(session, contact_id=contact.id)
+        ],
+        survey_responses=[
+            ResponseOut.of(row)
+            for row in survey_export.export_for_contact(session, contact_id=contact.id)
         ],
         subscriptions=[
             SubscriptionRef(

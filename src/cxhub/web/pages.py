@@ -28,6 +28,9 @@ def page_modules() -> list[ModuleType]:
     from cxhub.analytics import success_pages
     from cxhub.customers.accounts import pages as account_pages
     from cxhub.customers.contacts import pages as contact_pages
+    from cxhub.experience.surveys import pages as survey_pages
+    from cxhub.experience.surveys import portal_pages as survey_portal_pages
+    from cxhub.experience.surveys import public_pages as survey_public_pages
     from cxhub.knowledge.articles import pages as knowledge_pages
     from cxhub.knowledge.assist import pages as assist_pages
     from cxhub.knowledge.helpcenter import pages as help_center_pages
@@ -56,6 +59,9 @@ def page_modules() -> list[ModuleType]:
         knowledge_pages,
         assist_pages,
         help_center_pages,
+        survey_pages,
+        survey_public_pages,
+        survey_portal_pages,
     ]
 
 

@@ -434,3 +434,20 @@ def live_seats(session: Session, *, account_ids: list[int], today: date) -> dict
     ):
         seats[subscription.account_id] = seats.get(subscription.account_id, 0) + subscription.seats
     return seats
+
+
+def renewing_between(session: Session, *, start: date, end: date) -> list[Subscription]:
+    """Live subscriptions whose renewal date falls in `[start, end]` (survey and renewal
+    triggers read them here), oldest renewal first."""
+    return list(
+        session.scalars(
+            select(Subscription)
+            .where(
+                Subscription.renewal_on >= start,
+                Subscription.renewal_on <= end,
+                Subscription.ended_on.is_(None),
+            )
+            .order_by(Subscription.renewal_on, Subscription.id)
+            .limit(5000)
+        )
+    )

@@ -27,6 +27,7 @@ class TaskPriority(StrEnum):
 class TaskSource(StrEnum):
     MANUAL = "manual"
     PLAYBOOK = "playbook"
+    SURVEY = "survey"
 
 
 class CsmTask(IdMixin, WorkspaceScoped, TimestampMixin, Base):
