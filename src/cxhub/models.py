@@ -13,7 +13,9 @@ from cxhub.core.tenancy import Workspace
 from cxhub.customers.accounts.models import Account, AccountDomain
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
+from cxhub.experience.journeys.models import Journey, JourneyStageEntry
 from cxhub.experience.text.models import TextAnalysisRecord, TextAnalyticsSettings
+from cxhub.experience.touchpoints.models import Touchpoint
 from cxhub.knowledge.articles.models import (
     ArticleEmbedding,
     ArticleFile,
@@ -99,6 +101,8 @@ __all__ = [
     "HealthScorecard",
     "InboundEmail",
     "Interaction",
+    "Journey",
+    "JourneyStageEntry",
     "KnowledgeArticle",
     "KnowledgeCollection",
     "KnowledgeSearch",
@@ -136,6 +140,7 @@ __all__ = [
     "TicketRuleRun",
     "TicketSlaTarget",
     "TicketTag",
+    "Touchpoint",
     "TrackingWriteKey",
     "TriggerRecord",
     "UsageEvent",

@@ -52,6 +52,8 @@ ROUTE_AUDIT: dict[str, AuditedRoute] = {
     **_crud("/teams", "team", "team_id", update="PATCH"),
     # playbooks act on customers by themselves (mail, webhooks, tickets): who changed them matters
     **_crud("/playbooks", "playbook", "playbook_id"),
+    # journey rules move customers and feed the CX dashboard: who changed them matters
+    **_crud("/journeys", "journey", "journey_id"),
     "POST /playbooks/{playbook_id}/enable": AuditedRoute(
         "playbook.enabled", "playbook", "playbook_id"
     ),
@@ -74,6 +76,9 @@ ROUTE_AUDIT: dict[str, AuditedRoute] = {
     "DELETE /contacts/{contact_id}": AuditedRoute("contact.deleted", "contact", "contact_id"),
     "DELETE /interactions/{interaction_id}": AuditedRoute(
         "interaction.deleted", "interaction", "interaction_id"
+    ),
+    "DELETE /touchpoints/{touchpoint_id}": AuditedRoute(
+        "touchpoint.deleted", "touchpoint", "touchpoint_id"
     ),
     "DELETE /views/{view_id}": AuditedRoute("saved_view.deleted", "saved_view", "view_id"),
     "DELETE /me/tokens/{token_id}": AuditedRoute("token.revoked", "api_token", "token_id"),

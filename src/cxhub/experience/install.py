@@ -4,8 +4,10 @@ and event subscribers on a runtime."""
 from __future__ import annotations
 
 from cxhub.core.runtime import Runtime
+from cxhub.experience.journeys import tasks as journey_tasks
 from cxhub.experience.text import tasks as text_tasks
 
 
 def install(runtime: Runtime) -> None:
     text_tasks.install(runtime)
+    journey_tasks.install(runtime)

@@ -30,6 +30,7 @@ from cxhub.customers.contacts import erasure as contacts
 from cxhub.customers.contacts.models import IdentifierKind
 from cxhub.customers.timeline import erasure as timeline
 from cxhub.experience.text import erasure as text_analytics
+from cxhub.experience.touchpoints import erasure as touchpoints
 from cxhub.knowledge.helpcenter import erasure as knowledge_searches
 from cxhub.people.erasure import forget_login_failures
 from cxhub.privacy.events import ContactErased
@@ -138,6 +139,7 @@ def erase_contact(
         "csat_surveys": csat.anonymise_surveys(
             session, contact_ids=person.contact_ids, ticket_ids=ticket_ids
         ),
+        "touchpoints": touchpoints.anonymise_for_contacts(session, contact_ids=person.contact_ids),
         "text_analyses": text_analytics.delete_analyses(
             session, contact_ids=person.contact_ids, ticket_ids=ticket_ids
         ),

@@ -148,7 +148,9 @@ def run_analytics(
             for r in sorted(stage_rows, key=lambda r: int(r["position"]))
             if 0 <= int(r["position"]) < len(keys)
         ]
-        channel_rows = _rows(backend, metrics.scores_by_channel(touchpoints, since=since, until=until))
+        channel_rows = _rows(
+            backend, metrics.scores_by_channel(touchpoints, since=since, until=until)
+        )
         by_channel = [
             (str(r["channel"]), str(r["kind"]), formulas.score_summary(r))
             for r in sorted(channel_rows, key=lambda r: (str(r["channel"]), str(r["kind"])))
@@ -159,7 +161,7 @@ def run_analytics(
 
 
 def _entries_table(session: Session, journey_id: int, until: datetime) -> ir.Table:
-    frame = entry_frame(session, journey_id=journey_id, until=until)
+    frame: dict[str, Sequence[Any]] = dict(entry_frame(session, journey_id=journey_id, until=until))
     frame["entered_at"] = [naive_utc(m) for m in frame["entered_at"]]
     return engine.record_table(frame, metrics.ENTRY_SCHEMA)
 

@@ -102,7 +102,7 @@ def sankey(
             "value": int(link["customers"]),
         }
         for link in sorted(
-            links, key=lambda l: (int(l["step"]), str(l["source"]), str(l["target"]))
+            links, key=lambda k: (int(k["step"]), str(k["source"]), str(k["target"]))
         )
         if (int(link["step"]) + 1, str(link["target"])) in index
     ]

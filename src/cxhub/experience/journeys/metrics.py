@@ -47,9 +47,7 @@ def furthest_stage_counts(entries: ir.Table, *, since: datetime, until: datetime
     """(furthest, customers): how many customers active in the window (an entry in it) have
     each stage position as the furthest they reached by `until`."""
     before = entries.filter(entries.entered_at < _at(until))
-    active = (
-        before.filter(before.entered_at >= _at(since)).select("contact_id").distinct()
-    )
+    active = before.filter(before.entered_at >= _at(since)).select("contact_id").distinct()
     furthest = before.group_by("contact_id").aggregate(furthest=before.position.max())
     cohort = furthest.semi_join(active, "contact_id")
     return cohort.group_by("furthest").aggregate(customers=cohort.count())

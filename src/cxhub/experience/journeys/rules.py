@@ -47,9 +47,9 @@ class StageRule(BaseModel):
             raise ValueError(f"a rule on {self.on} names its event")
         if self.on == "renewal" and self.within_days is None:
             raise ValueError("a renewal rule says within_days")
-        if self.min_score is not None and self.max_score is not None:
-            if self.min_score > self.max_score:
-                raise ValueError("min_score is above max_score")
+        low, high = self.min_score, self.max_score
+        if low is not None and high is not None and low > high:
+            raise ValueError("min_score is above max_score")
         return self
 
 
@@ -67,6 +67,10 @@ class Signal:
     days_to_renewal: int | None = None
 
 
+def _contains(text: str | None, part: str) -> bool:
+    return text is not None and part.lower() in text.lower()
+
+
 def rule_matches(rule: StageRule, signal: Signal) -> bool:
     if rule.on != signal.source:
         return False
@@ -74,12 +78,10 @@ def rule_matches(rule: StageRule, signal: Signal) -> bool:
         return False
     if rule.kind is not None and rule.kind != signal.kind:
         return False
-    if rule.page_contains is not None:
-        if signal.page is None or rule.page_contains.lower() not in signal.page.lower():
-            return False
-    if rule.event is not None:
-        if signal.event is None or rule.event.lower() != signal.event.lower():
-            return False
+    if rule.page_contains is not None and not _contains(signal.page, rule.page_contains):
+        return False
+    if rule.event is not None and (signal.event or "").lower() != rule.event.lower():
+        return False
     if rule.min_score is not None and (signal.score is None or signal.score < rule.min_score):
         return False
     if rule.max_score is not None and (signal.score is None or signal.score > rule.max_score):
@@ -110,22 +112,43 @@ def target_position(
 
 
 DEFAULT_STAGES: list[dict[str, object]] = [
-    {"key": "awareness", "name": "Awareness", "rules": [
-        {"on": "page_view"}, {"on": "touchpoint", "kind": "mention"},
-    ]},
-    {"key": "consideration", "name": "Consideration", "rules": [
-        {"on": "page_view", "page_contains": "pricing"},
-        {"on": "touchpoint", "kind": "meeting"},
-    ]},
-    {"key": "purchase", "name": "Purchase", "rules": [
-        {"on": "event", "event": "subscription.started"},
-    ]},
-    {"key": "onboarding", "name": "Onboarding", "rules": [
-        {"on": "track", "event": "Onboarding Started"},
-    ]},
-    {"key": "adoption", "name": "Adoption", "rules": [
-        {"on": "track", "event": "Onboarding Completed"},
-    ]},
+    {
+        "key": "awareness",
+        "name": "Awareness",
+        "rules": [
+            {"on": "page_view"},
+            {"on": "touchpoint", "kind": "mention"},
+        ],
+    },
+    {
+        "key": "consideration",
+        "name": "Consideration",
+        "rules": [
+            {"on": "page_view", "page_contains": "pricing"},
+            {"on": "touchpoint", "kind": "meeting"},
+        ],
+    },
+    {
+        "key": "purchase",
+        "name": "Purchase",
+        "rules": [
+            {"on": "event", "event": "subscription.started"},
+        ],
+    },
+    {
+        "key": "onboarding",
+        "name": "Onboarding",
+        "rules": [
+            {"on": "track", "event": "Onboarding Started"},
+        ],
+    },
+    {
+        "key": "adoption",
+        "name": "Adoption",
+        "rules": [
+            {"on": "track", "event": "Onboarding Completed"},
+        ],
+    },
     {"key": "renewal", "name": "Renewal", "rules": [{"on": "renewal", "within_days": 90}]},
     {"key": "advocacy", "name": "Advocacy", "rules": [{"on": "touchpoint", "min_score": 9}]},
 ]

@@ -76,7 +76,9 @@ def stage_keys(journey: Journey) -> list[str]:
 
 
 def stage_rules(journey: Journey) -> list[list[StageRule]]:
-    return [[StageRule.model_validate(r) for r in stage.get("rules", [])] for stage in journey.stages]
+    return [
+        [StageRule.model_validate(r) for r in stage.get("rules", [])] for stage in journey.stages
+    ]
 
 
 def current_positions(
@@ -189,7 +191,9 @@ def enter_stage(
     return entry
 
 
-def customer_stages(session: Session, *, contact_id: int) -> list[tuple[Journey, list[JourneyStageEntry]]]:
+def customer_stages(
+    session: Session, *, contact_id: int
+) -> list[tuple[Journey, list[JourneyStageEntry]]]:
     """Each journey with the contact's entries in it, oldest first (the last is the current)."""
     contact = get_contact(session, contact_id=contact_id)
     entries = list(
@@ -213,3 +217,14 @@ def entry_frame(session: Session, *, journey_id: int, until: datetime) -> dict[s
         ).where(JourneyStageEntry.journey_id == journey_id, JourneyStageEntry.entered_at < until)
     ).all()
     return {name: [row[i] for row in rows] for i, name in enumerate(ENTRY_COLUMNS)}
+
+
+def export_for_contact(session: Session, *, contact_id: int) -> list[JourneyStageEntry]:
+    """Every stage entry of the contact, oldest first (subject access, ADR 0018)."""
+    return list(
+        session.scalars(
+            select(JourneyStageEntry)
+            .where(JourneyStageEntry.contact_id == contact_id)
+            .order_by(JourneyStageEntry.entered_at, JourneyStageEntry.id)
+        )
+    )

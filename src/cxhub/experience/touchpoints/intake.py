@@ -87,9 +87,7 @@ def _record_call(session: Session, workspace_id: int, call: CallLogIn) -> bool:
 
 
 def _record_mention(session: Session, workspace_id: int, mention: MentionIn) -> bool:
-    [analysis] = text_analytics.analyse(
-        [mention.text], mode=text_analytics.workspace_mode(session)
-    )
+    [analysis] = text_analytics.analyse([mention.text], mode=text_analytics.workspace_mode(session))
     contact_id = mention_author_contact(session, network=mention.network, author=mention.author)
     recorded = record_touchpoint(
         session,

@@ -90,7 +90,9 @@ class TouchpointOut(BaseModel):
 
 
 class RowError(BaseModel):
-    row: int = Field(description="1-based row number in the input (CSV: data rows after the header)")
+    row: int = Field(
+        description="1-based row number in the input (CSV: data rows after the header)"
+    )
     field: str | None
     message: str
 
@@ -103,6 +105,8 @@ class ImportReport(BaseModel):
 
 
 class ImportIn(BaseModel):
-    """JSON import: the rows as objects (CSV files go through the CLI or `text/csv` bodies)."""
+    """An import: `rows` as JSON objects, or `csv` as text with a header row (not both)."""
 
-    rows: list[dict[str, Any]] = Field(max_length=10_000)
+    model_config = ConfigDict(extra="forbid")
+    rows: list[dict[str, Any]] | None = Field(default=None, max_length=10_000)
+    csv: str | None = Field(default=None, max_length=20_000_000)
