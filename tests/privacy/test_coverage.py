@@ -85,6 +85,7 @@ def test_each_table_with_personal_columns_is_handled_by_the_erasure() -> None:
         "audit_entries": "scrub_audit_details",
         "csm_tasks": "csm_tasks.anonymise_tasks",
         "text_analyses": "text_analytics.delete_analyses",
+        "touchpoints": "touchpoints.anonymise_for_contacts",
         "playbook_runs": "playbooks.scrub_runs",
         "kb_searches": "knowledge_searches.scrub_searches",
     }
