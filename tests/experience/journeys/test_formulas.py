@@ -6,7 +6,9 @@ import pytest
 
 from cxhub.experience.journeys.formulas import funnel, sankey, score_summary
 
-STAGES = [{"key": k, "name": k.title()} for k in ("awareness", "consideration", "purchase", "advocacy")]
+STAGES = [
+    {"key": k, "name": k.title()} for k in ("awareness", "consideration", "purchase", "advocacy")
+]
 
 
 def test_funnel_counts_reached_as_furthest_stage_or_beyond() -> None:

@@ -60,22 +60,32 @@ def rows(backend: BaseBackend, table: ir.Table, *order: str) -> list[dict[str, A
 
 def test_funnel_cohort_is_customers_with_an_entry_in_the_window(backend: BaseBackend) -> None:
     table = entries(
-        (1, 0, D(2026, 1, 2)), (1, 1, D(2026, 1, 5)), (1, 2, D(2026, 1, 9)),
-        (2, 0, D(2025, 12, 1)), (2, 1, D(2026, 1, 3)),  # started before, active in the window
+        (1, 0, D(2026, 1, 2)),
+        (1, 1, D(2026, 1, 5)),
+        (1, 2, D(2026, 1, 9)),
+        (2, 0, D(2025, 12, 1)),
+        (2, 1, D(2026, 1, 3)),  # started before, active in the window
         (3, 0, D(2025, 11, 1)),  # nothing in the window: not in the cohort
         (4, 0, D(2026, 1, 31, 23, 59, 59)),  # just inside
         (5, 0, D(2026, 2, 1)),  # `until` is excluded
         (4, 3, D(2026, 2, 2)),  # after `until`: not counted as reached
     )
-    counts = rows(backend, metrics.furthest_stage_counts(table, since=SINCE, until=UNTIL), "furthest")
+    counts = rows(
+        backend, metrics.furthest_stage_counts(table, since=SINCE, until=UNTIL), "furthest"
+    )
     assert counts == [
         {"furthest": 0, "customers": 1},
         {"furthest": 1, "customers": 1},
         {"furthest": 2, "customers": 1},
     ]
     result = run_analytics(
-        backend, stages=STAGES, entries=table, touchpoints=touchpoints(), since=SINCE,
-        until=UNTIL, parts=("funnel",),
+        backend,
+        stages=STAGES,
+        entries=table,
+        touchpoints=touchpoints(),
+        since=SINCE,
+        until=UNTIL,
+        parts=("funnel",),
     )
     assert [s.reached for s in result.funnel] == [3, 2, 1, 0]
     assert [s.drop_off for s in result.funnel] == [1, 1, 1, 0]
@@ -96,17 +106,28 @@ def test_time_in_stage_median_and_p90_of_those_who_left(backend: BaseBackend) ->
     assert aware["median_seconds"] == 3 * 86_400
     # continuous p90 of 1, 2, 3, 4, 10 days: 4 + 0.6 × (10 − 4) = 7.6 days
     assert aware["p90_seconds"] == pytest.approx(7.6 * 86_400)
-    assert (considering["entered"], considering["left"], considering["median_seconds"]) == (5, 0, None)
+    assert (considering["entered"], considering["left"], considering["median_seconds"]) == (
+        5,
+        0,
+        None,
+    )
 
 
 def test_paths_collapse_repeats_and_stop_after_the_first_steps(backend: BaseBackend) -> None:
     t = D(2026, 1, 10)
     h = timedelta(hours=1)
     table = touchpoints(
-        (1, "page_view", t), (1, "page_view", t + h), (1, "email_open", t + 2 * h),
-        (1, "page_view", t + 3 * h), (1, "call", t + 4 * h),
-        (2, "page_view", t), (2, "email_open", t + h), (2, "call", t + 2 * h),
-        (3, "page_view", t), (3, "email_open", t + h), (3, "page_view", t + 2 * h),
+        (1, "page_view", t),
+        (1, "page_view", t + h),
+        (1, "email_open", t + 2 * h),
+        (1, "page_view", t + 3 * h),
+        (1, "call", t + 4 * h),
+        (2, "page_view", t),
+        (2, "email_open", t + h),
+        (2, "call", t + 2 * h),
+        (3, "page_view", t),
+        (3, "email_open", t + h),
+        (3, "page_view", t + 2 * h),
         (None, "mention", t),  # no contact: not on any path
         (4, "call", D(2025, 12, 31)),  # outside the window
     )
@@ -124,7 +145,10 @@ def test_paths_collapse_repeats_and_stop_after_the_first_steps(backend: BaseBack
     ]
     top = rows(backend, metrics.top_paths(steps, steps=3, top=5))
     assert top[0] == {
-        "step_0": "page_view", "step_1": "email_open", "step_2": "page_view", "customers": 2
+        "step_0": "page_view",
+        "step_1": "email_open",
+        "step_2": "page_view",
+        "customers": 2,
     }
     assert top[1]["customers"] == 1 and top[1]["step_2"] == "call"
 
@@ -156,10 +180,18 @@ def test_scores_belong_to_the_stage_the_customer_was_in(backend: BaseBackend) ->
         (2, 2, 2, 0),
     ]
     result = run_analytics(
-        backend, stages=STAGES, entries=stage_entries, touchpoints=table, since=SINCE,
-        until=UNTIL, parts=("scores",),
+        backend,
+        stages=STAGES,
+        entries=stage_entries,
+        touchpoints=table,
+        since=SINCE,
+        until=UNTIL,
+        parts=("scores",),
     )
-    assert [(key, s.nps) for key, s in result.by_stage] == [("awareness", -50.0), ("purchase", 100.0)]
+    assert [(key, s.nps) for key, s in result.by_stage] == [
+        ("awareness", -50.0),
+        ("purchase", 100.0),
+    ]
     [(channel, kind, survey)] = [c for c in result.by_channel if c[1] == "survey"]
     assert (survey.touchpoints, survey.responses, survey.nps) == (5, 5, 40.0)
     assert survey.mean_sentiment == 0.0 and survey.negative_share == 0.5

@@ -25,7 +25,13 @@ def _signal(**fields: object) -> Signal:
 
 def test_default_rules_move_through_the_seven_stages() -> None:
     assert [s["key"] for s in DEFAULT_STAGES] == [
-        "awareness", "consideration", "purchase", "onboarding", "adoption", "renewal", "advocacy"
+        "awareness",
+        "consideration",
+        "purchase",
+        "onboarding",
+        "adoption",
+        "renewal",
+        "advocacy",
     ]
     cases = [
         (_signal(source="page_view", page="Home"), 0),
@@ -49,21 +55,33 @@ def test_journeys_only_move_forward() -> None:
 
 
 def test_non_matching_signals_move_nothing() -> None:
-    assert target_position(RULES, _signal(source="renewal", days_to_renewal=91), current=None) is None
-    assert target_position(RULES, _signal(source="renewal", days_to_renewal=-1), current=None) is None
+    assert (
+        target_position(RULES, _signal(source="renewal", days_to_renewal=91), current=None) is None
+    )
+    assert (
+        target_position(RULES, _signal(source="renewal", days_to_renewal=-1), current=None) is None
+    )
     detractor = _signal(source="touchpoint", channel="email", kind="nps_response", score=8)
     assert target_position(RULES, detractor, current=None) is None
-    assert target_position(RULES, _signal(source="track", event="Report Built"), current=None) is None
+    assert (
+        target_position(RULES, _signal(source="track", event="Report Built"), current=None) is None
+    )
 
 
 def test_every_given_field_must_hold() -> None:
     rule = StageRule(on="touchpoint", channel="phone", kind="call", min_score=7, max_score=8)
     good = _signal(source="touchpoint", channel="phone", kind="call", score=8)
     assert rule_matches(rule, good)
-    assert not rule_matches(rule, _signal(source="touchpoint", channel="email", kind="call", score=8))
-    assert not rule_matches(rule, _signal(source="touchpoint", channel="phone", kind="call", score=9))
+    assert not rule_matches(
+        rule, _signal(source="touchpoint", channel="email", kind="call", score=8)
+    )
+    assert not rule_matches(
+        rule, _signal(source="touchpoint", channel="phone", kind="call", score=9)
+    )
     assert not rule_matches(rule, _signal(source="touchpoint", channel="phone", kind="call"))
-    assert not rule_matches(rule, _signal(source="page_view", channel="phone", kind="call", score=8))
+    assert not rule_matches(
+        rule, _signal(source="page_view", channel="phone", kind="call", score=8)
+    )
 
 
 def test_rules_that_cannot_match_are_refused() -> None:

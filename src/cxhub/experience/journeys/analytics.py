@@ -64,6 +64,11 @@ def naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
+def aware_utc(moment: datetime) -> datetime:
+    """A naive datetime is taken as UTC (the system of record stores aware UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def check_window(since: datetime, until: datetime) -> None:
     if naive_utc(since) >= naive_utc(until):
         raise ValidationFailed("since must be before until", field="since")
@@ -223,13 +228,14 @@ def journey_analytics(
     """The journey's analytics over `since <= t < until` on embedded DuckDB (a request path,
     ADR 0023): funnel, time in stage, paths (Sankey nodes and links, top paths), NPS and
     sentiment per stage and per channel/kind. 404 for another workspace's journey."""
+    since, until = aware_utc(since), aware_utc(until)
     check_window(since, until)
     unknown = set(parts) - set(PARTS)
     if unknown:
         raise ValidationFailed(f"unknown parts {sorted(unknown)}", field="parts")
     journey = get_journey(session, journey_id=journey_id)
     with engine.connected(engine.EngineConfig()) as backend:
-        entries = _entries_table(session, journey.id, naive_utc(until))
+        entries = _entries_table(session, journey.id, until)
         touchpoints = _touchpoints_table(
             session,
             backend,
