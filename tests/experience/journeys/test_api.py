@@ -81,7 +81,8 @@ def test_definitions_are_validated_admin_only_and_isolated(
     )
     assert_problem(client.get(f"{one}/analytics", headers=other_tenant.admin), 404, "not-found")
     renamed = client.put(one, json={"name": "Renamed", "stages": two}, headers=tenant.admin)
-    assert renamed.status_code == 200 and renamed.json()["name"] == "Renamed"
+    assert renamed.status_code == 200
+    assert renamed.json()["name"] == "Renamed"
     audit = client.get(
         f"/api/v1/audit?target_type=journey&target_id={created['id']}", headers=tenant.admin
     )
@@ -173,7 +174,8 @@ def test_analytics_route_answers_funnel_paths_and_scores(
     reached = {s["key"]: s["reached"] for s in body["funnel"]}
     assert (reached["consideration"], reached["purchase"], reached["advocacy"]) == (2, 1, 1)
     [considered] = [s for s in body["funnel"] if s["key"] == "consideration"]
-    assert considered["conversion_to_next"] == 0.5 and considered["drop_off"] == 1
+    assert considered["conversion_to_next"] == 0.5
+    assert considered["drop_off"] == 1
     [in_consideration] = [t for t in body["time_in_stage"] if t["key"] == "consideration"]
     assert (in_consideration["entered"], in_consideration["left"]) == (2, 1)
     assert in_consideration["median_seconds"] == 10 * 86_400
@@ -198,5 +200,6 @@ def test_analytics_route_answers_funnel_paths_and_scores(
     )
     assert_problem(client.get(f"{url}&steps=1", headers=tenant.admin), 422, "validation-error")
     funnel_only = client.get(f"{url}&parts=funnel", headers=tenant.admin).json()
-    assert funnel_only["funnel"] and funnel_only["sankey"] == {"nodes": [], "links": []}
+    assert funnel_only["funnel"]
+    assert funnel_only["sankey"] == {"nodes": [], "links": []}
     assert client.get(url).status_code == 401

@@ -60,7 +60,8 @@ def test_score_summary_nps_mean_and_negative_share() -> None:
     assert summary.negative_share == pytest.approx(1 / 3)
     three_promoters_one_detractor = score_summary({"responses": 4, "promoters": 3, "detractors": 1})
     assert three_promoters_one_detractor.nps == 50.0
-    assert score_summary({}).nps is None and score_summary({}).mean_sentiment is None
+    assert score_summary({}).nps is None
+    assert score_summary({}).mean_sentiment is None
 
 
 def test_sankey_numbers_nodes_by_step_and_label() -> None:

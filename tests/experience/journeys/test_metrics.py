@@ -150,7 +150,8 @@ def test_paths_collapse_repeats_and_stop_after_the_first_steps(backend: BaseBack
         "step_2": "page_view",
         "customers": 2,
     }
-    assert top[1]["customers"] == 1 and top[1]["step_2"] == "call"
+    assert top[1]["customers"] == 1
+    assert top[1]["step_2"] == "call"
 
 
 def test_ties_in_time_are_ordered_by_label(backend: BaseBackend) -> None:
@@ -192,6 +193,7 @@ def test_scores_belong_to_the_stage_the_customer_was_in(backend: BaseBackend) ->
         ("awareness", -50.0),
         ("purchase", 100.0),
     ]
-    [(channel, kind, survey)] = [c for c in result.by_channel if c[1] == "survey"]
+    [(_channel, _kind, survey)] = [c for c in result.by_channel if c[1] == "survey"]
     assert (survey.touchpoints, survey.responses, survey.nps) == (5, 5, 40.0)
-    assert survey.mean_sentiment == 0.0 and survey.negative_share == 0.5
+    assert survey.mean_sentiment == 0.0
+    assert survey.negative_share == 0.5

@@ -40,7 +40,8 @@ def test_record_a_scored_touchpoint_on_the_timeline(client: TestClient, tenant: 
         "2026-05-04T08:00:00",
     )
     again = touchpoint(client, tenant, contact_id=person["id"], score=2, external_id="nps-1")
-    assert again.status_code == 200 and again.json()["id"] == body["id"]
+    assert again.status_code == 200
+    assert again.json()["id"] == body["id"]
     assert again.json()["score"] == 9  # the stored one, not overwritten
     timeline = client.get(f"/api/v1/contacts/{person['id']}/timeline", headers=tenant.admin)
     kinds = [(i["kind"], i["source_type"]) for i in timeline.json()["items"]]
@@ -99,7 +100,8 @@ def test_log_a_call_creates_the_known_person(client: TestClient, tenant: Tenant)
     assert response.status_code == 201, response.text
     assert response.json()["recorded"] == 1
     [call] = client.get("/api/v1/touchpoints?kind=call", headers=tenant.admin).json()
-    assert call["channel"] == "phone" and call["contact_id"] is not None
+    assert call["channel"] == "phone"
+    assert call["contact_id"] is not None
     assert call["details"] == {
         "participants": ["Ana", "CSM Bo"],
         "direction": "inbound",
@@ -224,4 +226,5 @@ def test_erasure_blanks_touchpoints_and_export_lists_them(
     assert erased.json()["counts"]["touchpoints"] == 1
     kept = client.get(f"/api/v1/touchpoints/{created.json()['id']}", headers=tenant.admin).json()
     assert (kept["text"], kept["details"], kept["external_id"]) == ("", {}, None)
-    assert kept["score"] == 3 and kept["contact_id"] != person["id"]
+    assert kept["score"] == 3
+    assert kept["contact_id"] != person["id"]
