@@ -30,7 +30,9 @@ def write_journey_data(*, seed: int = 26, customers: int = 400) -> JourneyData:
     }
     start = SINCE - timedelta(days=20)
     for contact in range(1, customers + 1):
-        at = start + timedelta(seconds=rng.randint(0, 60 * 86_400), microseconds=rng.randint(0, 999))
+        at = start + timedelta(
+            seconds=rng.randint(0, 60 * 86_400), microseconds=rng.randint(0, 999)
+        )
         position = 0
         while position < 7 and at < UNTIL + timedelta(days=5):
             entries["contact_id"].append(contact)
@@ -55,7 +57,9 @@ def write_journey_data(*, seed: int = 26, customers: int = 400) -> JourneyData:
             )
     for edge in (SINCE, UNTIL, UNTIL - timedelta(microseconds=1)):
         entries["contact_id"].append(customers + 1)
-        entries["position"].append(len([e for e in entries["contact_id"] if e == customers + 1]) - 1)
+        entries["position"].append(
+            len([e for e in entries["contact_id"] if e == customers + 1]) - 1
+        )
         entries["entered_at"].append(edge)
         for column, value in zip(
             points, (customers + 1, "web", "page_view", edge, None, 9), strict=True
