@@ -56,11 +56,11 @@ def journey_on_duckdb(journey_data: JourneyData) -> Iterator[Tables]:
 
 
 @pytest.fixture(scope="module")
-def journey_on_spark(journey_data: JourneyData) -> Iterator[Tables]:
+def journey_on_spark(journey_data: JourneyData) -> Tables:
+    """The process's SparkSession (shared with the usage parity tests, which stop it)."""
     if not engine.spark_available():
         pytest.skip("pyspark (the `spark` extra) or a Java runtime is missing")
-    backend = engine.connect(SPARK)
-    yield _register(backend, journey_data)
+    return _register(engine.connect(SPARK), journey_data)
 
 
 def _run(tables: Tables, metric: Metric) -> list[dict[str, Any]]:
