@@ -103,14 +103,12 @@ WITH w AS (
     AND contact_id IS NOT NULL),
 marked AS (SELECT *, lag(label) OVER (PARTITION BY contact_id ORDER BY occurred_at, label) AS prev
            FROM w),
-numbered AS (SELECT contact_id, occurred_at, label,
-                    row_number() OVER (PARTITION BY contact_id ORDER BY occurred_at, label) - 1
-                      AS step
-             FROM marked WHERE prev IS NULL OR prev <> label),
-first AS (SELECT * FROM numbered WHERE step < {steps})
-SELECT contact_id, step, label,
-       lead(label) OVER (PARTITION BY contact_id ORDER BY occurred_at, label) AS next_label
-FROM first"""
+numbered AS (SELECT contact_id, label,
+                    row_number() OVER w - 1 AS step, lead(label) OVER w AS following
+             FROM marked WHERE prev IS NULL OR prev <> label
+             WINDOW w AS (PARTITION BY contact_id ORDER BY occurred_at, label))
+SELECT contact_id, step, label, CASE WHEN step < {steps} - 1 THEN following END AS next_label
+FROM numbered WHERE step < {steps}"""
 RAW_LINKS = """SELECT step, label AS source, next_label AS target, count(*) AS customers
 FROM raw_steps WHERE next_label IS NOT NULL GROUP BY ALL"""
 RAW_NODES = "SELECT step, label, count(*) AS customers FROM raw_steps GROUP BY ALL"

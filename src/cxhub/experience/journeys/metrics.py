@@ -94,17 +94,26 @@ def path_steps(
     """Each customer's first `steps` touchpoints of the window as (contact_id, step, label,
     next_label), with repeats of the same label in a row collapsed into one step (ten page
     views in a row are one "page_view" step). Ties in time are ordered by label, so every
-    engine numbers the same steps."""
+    engine numbers the same steps. Window functions over the window's touchpoints: the cost
+    of an exact path grows with every touchpoint (ADR 0026 measures it and names the rollup
+    that would make it constant)."""
     known = _window_touchpoints(touchpoints, since, until)
     known = known.filter(known.contact_id.notnull()).select("contact_id", "occurred_at", "kind")
     known = known.rename(label="kind")
     order = ibis.window(group_by="contact_id", order_by=["occurred_at", "label"])
     marked = known.mutate(previous=known.label.lag().over(order))
     changes = marked.filter(marked.previous.isnull() | (marked.previous != marked.label))
-    numbered = changes.mutate(step=ibis.row_number().over(order))
+    # step number and next label in one window pass (one sort fewer than two passes)
+    numbered = changes.mutate(
+        step=ibis.row_number().over(order), following=changes.label.lead().over(order)
+    )
     first = numbered.filter(numbered.step < steps)
-    with_next = first.mutate(next_label=first.label.lead().over(order))
-    return with_next.select("contact_id", "step", "label", "next_label")
+    return first.select(
+        "contact_id",
+        "step",
+        "label",
+        next_label=ibis.ifelse(first.step < steps - 1, first.following, ibis.null("string")),
+    )
 
 
 def path_links(steps_table: ir.Table) -> ir.Table:
