@@ -133,7 +133,9 @@ def raw_run(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, Any]:
     }
 
 
-def ibis_run(con: duckdb.DuckDBPyConnection, folder: Path) -> Any:
+def ibis_run(
+    con: duckdb.DuckDBPyConnection, folder: Path, parts: tuple[str, ...] = ("funnel", "paths")
+) -> Any:
     backend = engine.on_duckdb(con)
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW entries AS SELECT * FROM read_parquet('{folder / 'entries.parquet'}')"
@@ -150,7 +152,7 @@ def ibis_run(con: duckdb.DuckDBPyConnection, folder: Path) -> Any:
         since=SINCE,
         until=UNTIL,
         steps=STEPS,
-        parts=("funnel", "paths"),
+        parts=parts,
     )
 
 
@@ -185,6 +187,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--seed", type=int, default=26)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    parser.add_argument(
+        "--funnel-only", action="store_true", help="time the funnel alone (Ibis), no paths"
+    )
     parser.add_argument("--keep", type=Path, default=None, help="generate into / reuse this folder")
     args = parser.parse_args()
     print(
@@ -209,6 +214,10 @@ def main() -> None:
         con = duckdb.connect()
         con.execute(f"SET threads = {args.threads}")
         common = {"runs": args.runs, "warmup": args.warmup, "touchpoints": args.touchpoints}
+        if args.funnel_only:
+            done = measure("ibis funnel", lambda: ibis_run(con, folder, ("funnel",)), **common)
+            print("funnel", [s.reached for s in done.funnel])
+            return
         raw = measure("raw duckdb", lambda: raw_run(con, folder), **common)
         result = measure("ibis duckdb", lambda: ibis_run(con, folder), **common)
         con.close()
