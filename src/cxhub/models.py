@@ -13,6 +13,7 @@ from cxhub.core.tenancy import Workspace
 from cxhub.customers.accounts.models import Account, AccountDomain
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
+from cxhub.experience.journeys.models import Journey, JourneyStageEntry
 from cxhub.experience.surveys.models import (
     Survey,
     SurveyContactClock,
@@ -21,6 +22,7 @@ from cxhub.experience.surveys.models import (
     SurveySettings,
 )
 from cxhub.experience.text.models import TextAnalysisRecord, TextAnalyticsSettings
+from cxhub.experience.touchpoints.models import Touchpoint
 from cxhub.knowledge.articles.models import (
     ArticleEmbedding,
     ArticleFile,
@@ -106,6 +108,8 @@ __all__ = [
     "HealthScorecard",
     "InboundEmail",
     "Interaction",
+    "Journey",
+    "JourneyStageEntry",
     "KnowledgeArticle",
     "KnowledgeCollection",
     "KnowledgeSearch",
@@ -148,6 +152,7 @@ __all__ = [
     "TicketRuleRun",
     "TicketSlaTarget",
     "TicketTag",
+    "Touchpoint",
     "TrackingWriteKey",
     "TriggerRecord",
     "UsageEvent",

@@ -87,6 +87,7 @@ def test_each_table_with_personal_columns_is_handled_by_the_erasure() -> None:
         "text_analyses": "text_analytics.delete_analyses",
         "survey_invitations": "surveys.erase_for_contacts",
         "survey_responses": "surveys.erase_for_contacts",
+        "touchpoints": "touchpoints.anonymise_for_contacts",
         "playbook_runs": "playbooks.scrub_runs",
         "kb_searches": "knowledge_searches.scrub_searches",
     }

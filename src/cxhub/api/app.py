@@ -26,9 +26,11 @@ from cxhub.core.settings import Settings
 from cxhub.customers.accounts.api import router as accounts_router
 from cxhub.customers.contacts.api import router as contacts_router
 from cxhub.customers.timeline.api import router as timeline_router
+from cxhub.experience.journeys.api import router as journeys_router
 from cxhub.experience.surveys.api import router as surveys_router
 from cxhub.experience.surveys.public_api import router as surveys_public_router
 from cxhub.experience.text.api import router as text_router
+from cxhub.experience.touchpoints.api import router as touchpoints_router
 from cxhub.knowledge.articles.api import router as knowledge_router
 from cxhub.knowledge.assist.api import router as knowledge_assist_router
 from cxhub.knowledge.search.api import router as knowledge_search_router
@@ -84,6 +86,8 @@ def api_router() -> APIRouter:
         text_router,
         surveys_router,
         surveys_public_router,
+        touchpoints_router,
+        journeys_router,
         mail_router,
         portal_router,
         knowledge_router,

@@ -55,6 +55,8 @@ ROUTE_AUDIT: dict[str, AuditedRoute] = {
     # surveys e-mail customers by themselves (triggers) and set the workspace-wide throttle
     **_crud("/surveys", "survey", "survey_id"),
     "PUT /survey-settings": AuditedRoute("survey_settings.updated", "workspace"),
+    # journey rules move customers and feed the CX dashboard: who changed them matters
+    **_crud("/journeys", "journey", "journey_id"),
     "POST /playbooks/{playbook_id}/enable": AuditedRoute(
         "playbook.enabled", "playbook", "playbook_id"
     ),
@@ -77,6 +79,9 @@ ROUTE_AUDIT: dict[str, AuditedRoute] = {
     "DELETE /contacts/{contact_id}": AuditedRoute("contact.deleted", "contact", "contact_id"),
     "DELETE /interactions/{interaction_id}": AuditedRoute(
         "interaction.deleted", "interaction", "interaction_id"
+    ),
+    "DELETE /touchpoints/{touchpoint_id}": AuditedRoute(
+        "touchpoint.deleted", "touchpoint", "touchpoint_id"
     ),
     "DELETE /views/{view_id}": AuditedRoute("saved_view.deleted", "saved_view", "view_id"),
     "DELETE /me/tokens/{token_id}": AuditedRoute("token.revoked", "api_token", "token_id"),

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from cxhub.cli import admin, backup, churn, clv, data, mail, privacy, serve, text, worker
+from cxhub.cli import (
+    admin,
+    backup,
+    churn,
+    clv,
+    data,
+    mail,
+    privacy,
+    serve,
+    text,
+    touchpoints,
+    worker,
+)
 from cxhub.cli.context import cli_state
 
 app = typer.Typer(
@@ -49,6 +61,7 @@ app.add_typer(clv.clv_app, name="clv")
 app.add_typer(churn.churn_app, name="churn")
 app.add_typer(privacy.privacy_app, name="privacy")
 app.add_typer(text.text_app, name="text")
+app.add_typer(touchpoints.touchpoints_app, name="touchpoints")
 app.add_typer(worker.worker_app, name="worker")
 app.command("import")(data.import_command)
 app.command("export")(data.export_command)

@@ -39,6 +39,7 @@ class Permission(StrEnum):
     SUCCESS_WRITE = "success:write"
     KNOWLEDGE_READ = "knowledge:read"
     KNOWLEDGE_WRITE = "knowledge:write"
+    JOURNEYS_CONFIGURE = "journeys:configure"
 
 
 _READ = {

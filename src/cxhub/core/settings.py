@@ -147,6 +147,19 @@ class Settings(BaseSettings):
     usage_compact_every_seconds: int = Field(
         default=300, ge=1, description="How often the usage compaction job runs."
     )
+    journeys_scan_every_seconds: int = Field(
+        default=900,
+        ge=1,
+        description="How often the journey scan moves customers on page views, product events "
+        "and renewal windows.",
+    )
+    journeys_scan_lookback_hours: int = Field(
+        default=48,
+        ge=1,
+        le=24 * 90,
+        description="How far back each journey scan re-reads usage events (journeys only move "
+        "forward, so overlapping windows are harmless).",
+    )
     analytics_backend: Literal["duckdb", "pyspark", "ibis-url"] = Field(
         default="duckdb",
         description="Ibis backend of the batch analytics jobs (the daily health rescore): "

@@ -4,6 +4,7 @@ and event subscribers on a runtime."""
 from __future__ import annotations
 
 from cxhub.core.runtime import Runtime
+from cxhub.experience.journeys import tasks as journey_tasks
 from cxhub.experience.surveys import tasks as survey_tasks
 from cxhub.experience.text import tasks as text_tasks
 
@@ -11,3 +12,4 @@ from cxhub.experience.text import tasks as text_tasks
 def install(runtime: Runtime) -> None:
     text_tasks.install(runtime)
     survey_tasks.install(runtime)
+    journey_tasks.install(runtime)

@@ -59,6 +59,18 @@ COLUMN_TREATMENT: dict[str, dict[str, Treatment]] = {
         "source_type": Y,
         "source_id": Y,
     },
+    "touchpoints": {  # kept for journey counts and NPS per stage; words and details blanked
+        "text": E,
+        "details": E,
+        "external_id": E,
+        "language": E,
+        "channel": Y,
+        "kind": Y,
+        "source_type": Y,
+        "source_id": Y,
+    },
+    "journeys": {"name": C, "description": C, "stages": C},
+    "journey_stage_entries": {"stage_key": Y, "cause": Y},  # contact → placeholder
     "accounts": {
         "name": A,
         "name_key": A,

@@ -31,6 +31,7 @@ from cxhub.customers.contacts.models import IdentifierKind
 from cxhub.customers.timeline import erasure as timeline
 from cxhub.experience.surveys import erasure as surveys
 from cxhub.experience.text import erasure as text_analytics
+from cxhub.experience.touchpoints import erasure as touchpoints
 from cxhub.knowledge.helpcenter import erasure as knowledge_searches
 from cxhub.people.erasure import forget_login_failures
 from cxhub.privacy.events import ContactErased
@@ -140,6 +141,7 @@ def erase_contact(
             session, contact_ids=person.contact_ids, ticket_ids=ticket_ids
         ),
         **surveys.erase_for_contacts(session, contact_ids=person.contact_ids),
+        "touchpoints": touchpoints.anonymise_for_contacts(session, contact_ids=person.contact_ids),
         "text_analyses": text_analytics.delete_analyses(
             session, contact_ids=person.contact_ids, ticket_ids=ticket_ids
         ),

@@ -10,8 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from cxhub.customers.accounts.schemas import AccountOut
 from cxhub.customers.contacts.schemas import ContactOut
 from cxhub.customers.timeline.schemas import InteractionOut
+from cxhub.experience.journeys.schemas import StageEntryOut
 from cxhub.experience.surveys.schemas import ResponseOut
 from cxhub.experience.text.schemas import StoredAnalysisOut
+from cxhub.experience.touchpoints.schemas import TouchpointOut
 from cxhub.service.csat.schemas import CsatOut
 from cxhub.service.mail.subject_access import InboundMailExport, OutboundMailExport
 from cxhub.service.portal.schemas import PortalExport
@@ -54,6 +56,14 @@ class ContactExport(BaseModel):
     )
     subscriptions: list[SubscriptionRef] = Field(
         description="References to the account's subscriptions."
+    )
+    touchpoints: list[TouchpointOut] = Field(
+        default_factory=list,
+        description="Calls, meetings, mentions and survey scores recorded about them, oldest "
+        "first, with notes/text and details.",
+    )
+    journey_stages: list[StageEntryOut] = Field(
+        default_factory=list, description="Every journey stage they entered, oldest first."
     )
     inbound_emails: list[InboundMailExport] = Field(
         default_factory=list,

@@ -15,10 +15,14 @@ from cxhub.customers.contacts.schemas import ContactOut
 from cxhub.customers.contacts.service import get_contact
 from cxhub.customers.timeline import service as timeline
 from cxhub.customers.timeline.schemas import InteractionOut
+from cxhub.experience.journeys import service as journeys
+from cxhub.experience.journeys.schemas import StageEntryOut
 from cxhub.experience.surveys import responses as survey_export
 from cxhub.experience.surveys.schemas import ResponseOut
 from cxhub.experience.text import service as text_analytics
 from cxhub.experience.text.schemas import StoredAnalysisOut
+from cxhub.experience.touchpoints import service as touchpoints
+from cxhub.experience.touchpoints.schemas import TouchpointOut
 from cxhub.privacy.schemas import ContactExport, SubscriptionRef
 from cxhub.service.csat import service as csat
 from cxhub.service.csat.schemas import CsatOut
@@ -79,6 +83,14 @@ def export_contact(
             for s in (
                 subscriptions.export_for_account(session, account_id=account.id) if account else []
             )
+        ],
+        touchpoints=[
+            TouchpointOut.of(t)
+            for t in touchpoints.export_for_contact(session, contact_id=contact.id)
+        ],
+        journey_stages=[
+            StageEntryOut.of(entry)
+            for entry in journeys.export_for_contact(session, contact_id=contact.id)
         ],
         inbound_emails=inbound,
         outbound_emails=outbound,

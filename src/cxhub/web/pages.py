@@ -28,6 +28,7 @@ def page_modules() -> list[ModuleType]:
     from cxhub.analytics import success_pages
     from cxhub.customers.accounts import pages as account_pages
     from cxhub.customers.contacts import pages as contact_pages
+    from cxhub.experience.journeys import pages as journey_pages
     from cxhub.experience.surveys import pages as survey_pages
     from cxhub.experience.surveys import portal_pages as survey_portal_pages
     from cxhub.experience.surveys import public_pages as survey_public_pages
@@ -62,6 +63,7 @@ def page_modules() -> list[ModuleType]:
         survey_pages,
         survey_public_pages,
         survey_portal_pages,
+        journey_pages,
     ]
 
 

@@ -328,3 +328,38 @@ def external_ids_by_account(session: Session, *, account_ids: set[int]) -> dict[
     if not account_ids:
         return {}
     return dict(external_id_pairs(session, account_ids=sorted(account_ids)))
+
+
+def contact_ids_of_account(session: Session, *, account_id: int) -> list[int]:
+    """The surviving contacts of an account, by id (journeys move them on account events)."""
+    return list(
+        session.scalars(
+            select(Contact.id)
+            .where(Contact.account_id == account_id, Contact.merged_into_id.is_(None))
+            .order_by(Contact.id)
+        )
+    )
+
+
+def contact_ids_by_external_id(session: Session, *, external_ids: list[str]) -> dict[str, int]:
+    """Product user id → contact id for the ids some contact holds (page views and product
+    events name people by userId, ADR 0015)."""
+    found: dict[str, int] = {}
+    for start in range(0, len(external_ids), 500):
+        keys = [(IdentifierKind.EXTERNAL_ID, value) for value in external_ids[start : start + 500]]
+        found.update({value: contact for (_, value), contact in owners_of(session, keys).items()})
+    return found
+
+
+def external_id_contact_pairs(session: Session) -> list[tuple[str, int]]:
+    """(product user id, contact id) of every surviving contact of the session's workspace
+    that has one: what journey analytics join page views with (ADR 0026)."""
+    statement = (
+        select(ContactIdentifier.value, Contact.id)
+        .join(Contact, Contact.id == ContactIdentifier.contact_id)
+        .where(
+            Contact.merged_into_id.is_(None),
+            ContactIdentifier.kind == IdentifierKind.EXTERNAL_ID,
+        )
+    )
+    return [(str(value), int(contact)) for value, contact in session.execute(statement)]

@@ -1,0 +1,122 @@
+"""Journey background work: move customers after the commit that recorded a touchpoint or
+started a subscription (each in its own job, so the request never waits), and the periodic scan
+of page views, product events and renewal windows (`scan.py`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cxhub.core.db import utcnow
+from cxhub.core.jobs import JobRequest
+from cxhub.core.runtime import Runtime
+from cxhub.customers.contacts.service import contact_ids_of_account
+from cxhub.experience.journeys.rules import Signal
+from cxhub.experience.journeys.scan import scan_renewals, scan_usage
+from cxhub.experience.journeys.service import Subject, apply_signal
+from cxhub.experience.touchpoints.events import TouchpointRecorded
+from cxhub.experience.touchpoints.service import get_touchpoint
+from cxhub.success.subscriptions.events import SubscriptionStarted
+
+APPLY_TOUCHPOINT = "journeys.apply_touchpoint"
+APPLY_ACCOUNT_EVENT = "journeys.apply_account_event"
+SCAN = "journeys.scan"
+
+
+def apply_touchpoint(session: Session, *, touchpoint_id: int) -> int:
+    touchpoint = get_touchpoint(session, touchpoint_id=touchpoint_id)
+    if touchpoint.contact_id is None:
+        return 0
+    url = touchpoint.details.get("url") if isinstance(touchpoint.details, dict) else None
+    signal = Signal(
+        source="touchpoint",
+        occurred_at=touchpoint.occurred_at,
+        channel=touchpoint.channel,
+        kind=touchpoint.kind,
+        page=str(url) if url else None,
+        score=touchpoint.score,
+    )
+    return len(
+        apply_signal(
+            session,
+            workspace_id=touchpoint.workspace_id,
+            subjects=[Subject(touchpoint.contact_id, touchpoint.account_id)],
+            signal=signal,
+            cause=f"touchpoint:{touchpoint.id}",
+        )
+    )
+
+
+def apply_account_event(
+    session: Session, *, workspace_id: int, account_id: int, event: str, at: datetime
+) -> int:
+    """A domain event about an account moves each of its contacts."""
+    subjects = [
+        Subject(c, account_id) for c in contact_ids_of_account(session, account_id=account_id)
+    ]
+    signal = Signal(source="event", occurred_at=at, event=event)
+    return len(
+        apply_signal(
+            session, workspace_id=workspace_id, subjects=subjects, signal=signal, cause=event
+        )
+    )
+
+
+def install(runtime: Runtime) -> None:
+    settings = runtime.settings
+
+    def run_touchpoint(session: Session, payload: dict[str, Any]) -> None:
+        apply_touchpoint(session, touchpoint_id=int(payload["touchpoint_id"]))
+
+    runtime.jobs.register(APPLY_TOUCHPOINT)(run_touchpoint)
+
+    def on_touchpoint(event: TouchpointRecorded) -> None:
+        if event.contact_id is not None:
+            runtime.job_queue.submit(
+                JobRequest(
+                    APPLY_TOUCHPOINT, event.workspace_id, {"touchpoint_id": event.touchpoint_id}
+                )
+            )
+
+    runtime.events.subscribe(TouchpointRecorded, on_touchpoint)
+
+    def run_account_event(session: Session, payload: dict[str, Any]) -> None:
+        apply_account_event(
+            session,
+            workspace_id=int(session.info["workspace_id"]),
+            account_id=int(payload["account_id"]),
+            event=str(payload["event"]),
+            at=datetime.fromisoformat(payload["at"]),
+        )
+
+    runtime.jobs.register(APPLY_ACCOUNT_EVENT)(run_account_event)
+
+    def on_subscription(event: SubscriptionStarted) -> None:
+        at = datetime.combine(event.started_on, datetime.min.time(), tzinfo=UTC)
+        runtime.job_queue.submit(
+            JobRequest(
+                APPLY_ACCOUNT_EVENT,
+                event.workspace_id,
+                {"account_id": event.account_id, "event": event.name, "at": at.isoformat()},
+            )
+        )
+
+    runtime.events.subscribe(SubscriptionStarted, on_subscription)
+
+    def run_scan(session: Session, payload: dict[str, Any]) -> None:
+        now = datetime.fromisoformat(payload["at"]) if payload.get("at") else utcnow()
+        workspace_id = int(session.info["workspace_id"])
+        scan_usage(
+            session,
+            workspace_id=workspace_id,
+            data_dir=settings.data_dir,
+            now=now,
+            lookback=timedelta(hours=settings.journeys_scan_lookback_hours),
+        )
+        scan_renewals(session, workspace_id=workspace_id, today=now.date(), now=now)
+
+    runtime.jobs.register(SCAN)(run_scan)
+    if runtime.scheduler is not None:
+        runtime.scheduler.every(settings.journeys_scan_every_seconds, SCAN)
