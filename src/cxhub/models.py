@@ -14,6 +14,7 @@ from cxhub.customers.accounts.models import Account, AccountDomain
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
 from cxhub.experience.text.models import TextAnalysisRecord, TextAnalyticsSettings
+from cxhub.experience.topics.models import Topic, TopicAssignment, TopicModel
 from cxhub.knowledge.articles.models import (
     ArticleEmbedding,
     ArticleFile,
@@ -136,6 +137,9 @@ __all__ = [
     "TicketRuleRun",
     "TicketSlaTarget",
     "TicketTag",
+    "Topic",
+    "TopicAssignment",
+    "TopicModel",
     "TrackingWriteKey",
     "TriggerRecord",
     "UsageEvent",

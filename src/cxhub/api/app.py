@@ -27,6 +27,8 @@ from cxhub.customers.accounts.api import router as accounts_router
 from cxhub.customers.contacts.api import router as contacts_router
 from cxhub.customers.timeline.api import router as timeline_router
 from cxhub.experience.text.api import router as text_router
+from cxhub.experience.topics.api import router as topics_router
+from cxhub.experience.topics.report_api import router as topic_reports_router
 from cxhub.knowledge.articles.api import router as knowledge_router
 from cxhub.knowledge.assist.api import router as knowledge_assist_router
 from cxhub.knowledge.search.api import router as knowledge_search_router
@@ -80,6 +82,8 @@ def api_router() -> APIRouter:
         tasks_router,
         playbooks_router,
         text_router,
+        topic_reports_router,
+        topics_router,
         mail_router,
         portal_router,
         knowledge_router,

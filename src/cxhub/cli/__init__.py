@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cxhub.cli import admin, backup, churn, clv, data, mail, privacy, serve, text, worker
+from cxhub.cli import admin, backup, churn, clv, data, mail, privacy, serve, text, topics, worker
 from cxhub.cli.context import cli_state
 
 app = typer.Typer(
@@ -49,6 +49,7 @@ app.add_typer(clv.clv_app, name="clv")
 app.add_typer(churn.churn_app, name="churn")
 app.add_typer(privacy.privacy_app, name="privacy")
 app.add_typer(text.text_app, name="text")
+app.add_typer(topics.topics_app, name="topics")
 app.add_typer(worker.worker_app, name="worker")
 app.command("import")(data.import_command)
 app.command("export")(data.export_command)

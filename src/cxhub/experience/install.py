@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from cxhub.core.runtime import Runtime
 from cxhub.experience.text import tasks as text_tasks
+from cxhub.experience.topics import tasks as topic_tasks
 
 
 def install(runtime: Runtime) -> None:
     text_tasks.install(runtime)
+    topic_tasks.install(runtime)

@@ -178,6 +178,17 @@ COLUMN_TREATMENT: dict[str, dict[str, Treatment]] = {
         "model_version": Y,
     },
     "text_analytics_settings": {"mode": C},
+    # topics: the assignments of a person's texts are deleted; keywords naming them dropped
+    "topic_models": {"feature_kind": Y, "idf": Y, "k_scores": Y},  # hashed feature numbers
+    "topics": {
+        "name": C,
+        "label": E,
+        "keywords": E,
+        "intent": Y,
+        "status": Y,
+        "signature": Y,  # hashed feature indices and weights, no words
+    },
+    "topic_assignments": {"source_type": Y},
     "csm_tasks": {"title": E, "notes": E, "priority": Y, "source": Y, "status": Y},
     "playbooks": {
         "name": C,

@@ -11,6 +11,7 @@ from cxhub.customers.accounts.schemas import AccountOut
 from cxhub.customers.contacts.schemas import ContactOut
 from cxhub.customers.timeline.schemas import InteractionOut
 from cxhub.experience.text.schemas import StoredAnalysisOut
+from cxhub.experience.topics.schemas import AssignmentOut
 from cxhub.service.csat.schemas import CsatOut
 from cxhub.service.mail.subject_access import InboundMailExport, OutboundMailExport
 from cxhub.service.portal.schemas import PortalExport
@@ -46,6 +47,10 @@ class ContactExport(BaseModel):
     text_analyses: list[StoredAnalysisOut] = Field(
         default_factory=list,
         description="Language, sentiment and topics derived from their messages, oldest first.",
+    )
+    topic_assignments: list[AssignmentOut] = Field(
+        default_factory=list,
+        description="The discovered topic each of their texts was assigned to, oldest first.",
     )
     subscriptions: list[SubscriptionRef] = Field(
         description="References to the account's subscriptions."

@@ -17,6 +17,8 @@ from cxhub.customers.timeline import service as timeline
 from cxhub.customers.timeline.schemas import InteractionOut
 from cxhub.experience.text import service as text_analytics
 from cxhub.experience.text.schemas import StoredAnalysisOut
+from cxhub.experience.topics import service as topics
+from cxhub.experience.topics.schemas import AssignmentOut
 from cxhub.privacy.schemas import ContactExport, SubscriptionRef
 from cxhub.service.csat import service as csat
 from cxhub.service.csat.schemas import CsatOut
@@ -60,6 +62,10 @@ def export_contact(
         text_analyses=[
             StoredAnalysisOut.of(row)
             for row in text_analytics.export_for_contact(session, contact_id=contact.id)
+        ],
+        topic_assignments=[
+            AssignmentOut.of(row)
+            for row in topics.export_for_contact(session, contact_id=contact.id)
         ],
         subscriptions=[
             SubscriptionRef(
