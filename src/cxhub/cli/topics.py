@@ -53,7 +53,8 @@ def discover_command(
     summary = {
         "texts": run.texts, "topics": run.topics, "created": run.created,
         "updated": run.updated, "removed": run.removed, "assigned": run.assigned,
-        "k_scores": {str(key): v for key, v in run.k_scores.items()},
+        "k_scores": {c: {str(key): v for key, v in scores.items()}
+                     for c, scores in run.k_scores.items()},
         "seconds": round(time.perf_counter() - started, 2),
     }  # fmt: skip
     typer.echo(json.dumps(summary, sort_keys=True))

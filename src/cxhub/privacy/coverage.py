@@ -185,6 +185,7 @@ COLUMN_TREATMENT: dict[str, dict[str, Treatment]] = {
         "label": E,
         "keywords": E,
         "intent": Y,
+        "language": Y,
         "status": Y,
         "signature": Y,  # hashed feature indices and weights, no words
     },

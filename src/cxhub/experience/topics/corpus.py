@@ -38,6 +38,11 @@ class CustomerText:
     written_at: datetime
     text: str
     intent: str | None  # the first fixed-taxonomy topic text analytics gave it, if any
+    language: str | None = None  # as text analytics identified it, if analysed
+
+
+def _language(code: str | None) -> str | None:
+    return None if code in (None, "und") else code
 
 
 def _first(topics: object) -> str | None:
@@ -89,6 +94,7 @@ def _messages(
             TicketMessage.created_at,
             TicketMessage.body_text,
             TextAnalysisRecord.topics,
+            TextAnalysisRecord.language,
         )
         .join(Ticket, Ticket.id == TicketMessage.ticket_id)
         .outerjoin(TextAnalysisRecord, _analysis(SOURCE_TICKET_MESSAGE, TicketMessage.id))
@@ -115,6 +121,7 @@ def _messages(
                 row[4],
                 body[:MAX_TEXT_CHARS],
                 _first(row[6]),
+                _language(row[7]),
             )
 
 
@@ -135,6 +142,7 @@ def _comments(
             CsatSurvey.rated_at,
             CsatSurvey.comment,
             TextAnalysisRecord.topics,
+            TextAnalysisRecord.language,
         )
         .join(Ticket, Ticket.id == CsatSurvey.ticket_id)
         .outerjoin(TextAnalysisRecord, _analysis(SOURCE_CSAT_COMMENT, CsatSurvey.id))
@@ -160,6 +168,7 @@ def _comments(
                 row[4],
                 body[:MAX_TEXT_CHARS],
                 _first(row[6]),
+                _language(row[7]),
             )
 
 

@@ -4,6 +4,7 @@ No database here (plain texts in, topics out), so it is measured on BANKING77 an
 on its own. The steps, all seeded (`DiscoveryParams.seed`) so a run is reproducible:
 
 1. hashed word + character n-grams, sublinear TF, IDF from the corpus (`features.py`);
+   then each language is clustered on its own (steps 2-4; languages with few texts together);
 2. LSA: a truncated SVD fitted on at most `svd_sample` texts, then every text projected and
    L2-normalised (cosine geometry, a few dozen dense dimensions for k-means);
 3. the number of topics, unless given: k-means for each candidate k on a sample of
@@ -17,6 +18,7 @@ on its own. The steps, all seeded (`DiscoveryParams.seed`) so a run is reproduci
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,7 +36,8 @@ from cxhub.experience.topics.labels import cluster_keywords, label_of
 
 #: A cluster's taxonomy intent: the most common intent of its members, if at least this share.
 INTENT_SHARE = 0.3
-K_CANDIDATES = (4, 6, 8, 12, 16, 24, 32, 48, 64, 80, 100, 128)
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+K_CANDIDATES = (2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 80, 100, 128)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class DiscoveredTopic:
     size: int
     intent: str | None
     signature: Signature
+    language: str = "und"
 
 
 @dataclass
@@ -69,7 +73,8 @@ class Discovery:
     scores: np.ndarray
     idf: dict[int, float]
     default_idf: float
-    k_scores: dict[int, float] = field(default_factory=dict)
+    #: per language group: the silhouette of each candidate k (empty when k was given)
+    k_scores: dict[str, dict[int, float]] = field(default_factory=dict)
 
 
 def _sample(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -124,14 +129,54 @@ def _intent(members: Sequence[str | None]) -> str | None:
     return intent if count / len(members) >= INTENT_SHARE else None
 
 
+def language_groups(
+    texts: Sequence[str], languages: Sequence[str | None] | None, min_group: int
+) -> dict[str, np.ndarray]:
+    """Row indices per language (given, or `zh` for Han script and `und` otherwise); languages
+    with fewer than `min_group` texts are pooled under `mixed`."""
+    codes = [
+        (languages[i] if languages is not None and languages[i] else None)
+        or ("zh" if _HAN.search(text) else "und")
+        for i, text in enumerate(texts)
+    ]
+    groups: dict[str, list[int]] = {}
+    for row, code in enumerate(codes):
+        groups.setdefault(code, []).append(row)
+    pooled = [r for rows in groups.values() if len(rows) < min_group for r in rows]
+    result = {code: np.asarray(rows) for code, rows in groups.items() if len(rows) >= min_group}
+    if pooled:
+        result["mixed"] = np.asarray(sorted(pooled))
+    return dict(sorted(result.items()))
+
+
+def _cluster(
+    vectors: np.ndarray, params: DiscoveryParams, k: int | None
+) -> tuple[np.ndarray, np.ndarray, dict[int, float]]:
+    """(cluster per row, cosine to its centre, silhouette per candidate k) of one group."""
+    n = vectors.shape[0]
+    k_scores: dict[int, float] = {}
+    if k is None:
+        k, k_scores = choose_k(vectors, params)
+    k = max(2, min(k, n - 1))
+    model = MiniBatchKMeans(
+        n_clusters=k, random_state=params.seed, n_init=3, batch_size=4096, max_iter=100
+    )
+    raw = model.fit_predict(vectors)
+    centres = normalize(model.cluster_centers_)
+    return raw, np.einsum("ij,ij->i", vectors, centres[raw]), k_scores
+
+
 def discover(
     texts: Sequence[str],
     *,
     params: DiscoveryParams | None = None,
     intents: Sequence[str | None] | None = None,
+    languages: Sequence[str | None] | None = None,
 ) -> Discovery:
-    """Cluster `texts` into topics; `intents` (optional, per text) names the fixed-taxonomy
-    intent the text analytics gave it, to name each topic's nearest intent."""
+    """Cluster `texts` into topics. `intents` (optional, per text) names the fixed-taxonomy
+    intent text analytics gave it; `languages` its language. Lexical features cannot tell that
+    "refund", "rimborso" and "退款" are one issue, so each language is clustered on its own
+    (a team merges the topics of one issue across languages)."""
     params = params or DiscoveryParams()
     n = len(texts)
     if n < max(2 * params.min_topic_size, 3):
@@ -139,23 +184,28 @@ def discover(
     counts = term_counts(texts)
     idf = learn_idf(counts)
     weighted = tfidf(counts, idf)
-    vectors = embed_lsa(weighted, params)
-    k_scores: dict[int, float] = {}
-    if params.k is not None:
-        k = max(2, min(params.k, n - 1))
-    else:
-        k, k_scores = choose_k(vectors, params)
-    model = MiniBatchKMeans(
-        n_clusters=k, random_state=params.seed, n_init=3, batch_size=4096, max_iter=100
-    )
-    raw = model.fit_predict(vectors)
-    centres = normalize(model.cluster_centers_)
-    sizes = np.bincount(raw, minlength=k)
-    kept = [c for c in range(k) if sizes[c] >= params.min_topic_size]
-    renumber = np.full(k, -1)
+    raw = np.full(n, -1)
+    scores = np.zeros(n)
+    k_scores: dict[str, dict[int, float]] = {}
+    group_of: dict[int, str] = {}
+    offset = 0
+    for code, rows in language_groups(texts, languages, 2 * params.min_topic_size).items():
+        group_k = None if params.k is None else max(2, round(params.k * rows.size / n))
+        if rows.size < 3:
+            continue
+        clusters, cosines, k_scores[code] = _cluster(
+            embed_lsa(weighted[rows], params), params, group_k
+        )
+        raw[rows] = clusters + offset
+        scores[rows] = cosines
+        group_of.update({offset + c: code for c in range(int(clusters.max()) + 1)})
+        offset += int(clusters.max()) + 1
+    sizes = np.bincount(raw[raw >= 0], minlength=offset)
+    kept = [c for c in range(offset) if sizes[c] >= params.min_topic_size]
+    renumber = np.full(offset + 1, -1)
     renumber[kept] = np.arange(len(kept))
-    assignments = renumber[raw]
-    scores = np.where(assignments >= 0, np.einsum("ij,ij->i", vectors, centres[raw]), 0.0)
+    assignments = np.where(raw >= 0, renumber[raw], -1)
+    scores = np.where(assignments >= 0, scores, 0.0)
 
     rng = np.random.default_rng(params.seed)
     label_rows = _sample(n, params.label_sample, rng)
@@ -173,6 +223,7 @@ def discover(
                 size=int(members.size),
                 intent=_intent(member_intents),
                 signature=signature_of(centroid),
+                language=group_of[old],
             )
         )
     used = sorted({i for t in topics for i in t.signature.indices})

@@ -132,10 +132,12 @@ def cluster_keywords(
         return [[] for _ in range(k)]
     vocabulary = vectorizer.get_feature_names_out()
     scores, texts_with = class_tfidf(counts, np.asarray(clusters), k)
+    words = np.array([term.count(" ") + 1 for term in vocabulary])
     result: list[list[str]] = []
     for c in range(k):
         eligible = np.where(texts_with[c] >= MIN_CLUSTER_TEXTS, scores[c], 0.0)
-        order = [i for i in np.argsort(-eligible, kind="stable")[: keywords * 3] if eligible[i] > 0]
+        # best score first; on a tie the phrase (more specific), then alphabetical
+        order = [i for i in np.lexsort((-words, -eligible))[: keywords * 3] if eligible[i] > 0]
         result.append(_pick([str(vocabulary[i]) for i in order], keywords))
     return result
 

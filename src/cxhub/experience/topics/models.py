@@ -54,6 +54,7 @@ class Topic(IdMixin, WorkspaceScoped, Base):
     label: Mapped[str] = mapped_column(String(300))
     keywords: Mapped[list[str]] = mapped_column(default=list)
     intent: Mapped[str | None] = mapped_column(String(80))
+    language: Mapped[str] = mapped_column(String(16), default="und")
     status: Mapped[str] = mapped_column(String(16), default=TopicStatus.ACTIVE.value)
     merged_into_id: Mapped[int | None] = mapped_column(
         IdType, ForeignKey("topics.id", ondelete="SET NULL")

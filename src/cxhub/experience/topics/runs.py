@@ -37,7 +37,7 @@ class DiscoveryRun:
     updated: int
     removed: int
     assigned: int
-    k_scores: dict[int, float]
+    k_scores: dict[str, dict[int, float]]
 
 
 def _cosine(a: Signature, b: Signature) -> float:
@@ -81,7 +81,12 @@ def run_discovery(
     texts = customer_texts(
         session, workspace_id=workspace_id, since=since, until=until, limit=max_texts
     )
-    found = discover([t.text for t in texts], params=params, intents=[t.intent for t in texts])
+    found = discover(
+        [t.text for t in texts],
+        params=params,
+        intents=[t.intent for t in texts],
+        languages=[t.language for t in texts],
+    )
     existing = list(session.scalars(select(Topic).where(Topic.workspace_id == workspace_id)))
     kept = [t for t in existing if t.status != TopicStatus.MERGED.value]
     team_made = [t for t in kept if t.name or t.status == TopicStatus.IGNORED.value]
@@ -94,6 +99,7 @@ def run_discovery(
         row.label = topic.label[:300]
         row.keywords = topic.keywords
         row.intent = topic.intent
+        row.language = topic.language
         row.signature = topic.signature.as_json()
         row.size = topic.size
         row.updated_at = utcnow()
@@ -127,7 +133,9 @@ def run_discovery(
     model.texts = len(texts)
     model.k = len(found.topics)
     model.seed = params.seed
-    model.k_scores = {str(k): v for k, v in found.k_scores.items()}
+    model.k_scores = {
+        code: {str(k): v for k, v in scores.items()} for code, scores in found.k_scores.items()
+    }
     model.discovered_at = utcnow()
     session.flush()
     run = DiscoveryRun(

@@ -22,6 +22,7 @@ class TopicOut(BaseModel):
     display_name: str
     keywords: list[str]
     intent: str | None
+    language: str
     status: str
     merged_into_id: int | None
     size: int
@@ -36,6 +37,7 @@ class TopicOut(BaseModel):
             display_name=topic.display_name,
             keywords=list(topic.keywords),
             intent=topic.intent,
+            language=topic.language,
             status=topic.status,
             merged_into_id=topic.merged_into_id,
             size=topic.size,
@@ -66,7 +68,7 @@ class DiscoveryOut(BaseModel):
     updated: int
     removed: int
     assigned: int
-    k_scores: dict[str, float]
+    k_scores: dict[str, dict[str, float]]
 
     @classmethod
     def of(cls, run: DiscoveryRun) -> DiscoveryOut:
@@ -77,7 +79,7 @@ class DiscoveryOut(BaseModel):
             updated=run.updated,
             removed=run.removed,
             assigned=run.assigned,
-            k_scores={str(k): v for k, v in run.k_scores.items()},
+            k_scores={c: {str(k): v for k, v in s.items()} for c, s in run.k_scores.items()},
         )
 
 

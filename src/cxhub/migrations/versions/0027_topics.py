@@ -62,6 +62,7 @@ def upgrade() -> None:
         sa.Column("label", sa.String(length=300), nullable=False),
         sa.Column("keywords", _JSON, nullable=False),
         sa.Column("intent", sa.String(length=80), nullable=True),
+        sa.Column("language", sa.String(length=16), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("merged_into_id", _ID, nullable=True),
         sa.Column("signature", _JSON, nullable=False),
