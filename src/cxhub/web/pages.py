@@ -28,6 +28,7 @@ def page_modules() -> list[ModuleType]:
     from cxhub.analytics import success_pages
     from cxhub.customers.accounts import pages as account_pages
     from cxhub.customers.contacts import pages as contact_pages
+    from cxhub.experience.topics import pages as topic_pages
     from cxhub.knowledge.articles import pages as knowledge_pages
     from cxhub.knowledge.assist import pages as assist_pages
     from cxhub.knowledge.helpcenter import pages as help_center_pages
@@ -56,6 +57,7 @@ def page_modules() -> list[ModuleType]:
         knowledge_pages,
         assist_pages,
         help_center_pages,
+        topic_pages,
     ]
 
 
