@@ -9,12 +9,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cxhub.core.permissions import Role
-from tests.experience.topics.conftest import Seeded
+from tests.experience.topics.conftest import Seeded, seeded
 from tests.factories import Tenant
 from tests.web.conftest import MakeUser, sign_in
 
+__all__ = ["seeded"]  # a fixture used below
+
 __all__ = ["seeded"]
-from tests.experience.topics.conftest import seeded
 
 
 def test_the_list_shows_volume_trend_and_negative_share(client: TestClient, seeded: Seeded) -> None:
