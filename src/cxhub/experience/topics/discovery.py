@@ -29,6 +29,7 @@ from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
 
 from cxhub.experience.topics.centroids import Signature, signature_of
 from cxhub.experience.topics.features import learn_idf, term_counts, tfidf
@@ -46,11 +47,14 @@ class DiscoveryParams:
     k: int | None = None  # None: chosen automatically among K_CANDIDATES
     max_topics: int = 100
     min_topic_size: int = 5
-    components: int = 100
+    components: int = 128
     lsa_features: int = 30_000
     svd_sample: int = 20_000
-    k_sample: int = 4_000
+    k_sample: int = 2_000
     label_sample: int = 30_000
+    #: BLAS/OpenMP threads: one by default, so a discovery job never spins every core of a
+    #: host that also serves requests (and no thread oversubscription on a busy machine)
+    threads: int = 1
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,16 @@ def discover(
     "refund", "rimborso" and "退款" are one issue, so each language is clustered on its own
     (a team merges the topics of one issue across languages)."""
     params = params or DiscoveryParams()
+    with threadpool_limits(limits=params.threads):
+        return _discover(texts, params, intents, languages)
+
+
+def _discover(
+    texts: Sequence[str],
+    params: DiscoveryParams,
+    intents: Sequence[str | None] | None,
+    languages: Sequence[str | None] | None,
+) -> Discovery:
     n = len(texts)
     if n < max(2 * params.min_topic_size, 3):
         return Discovery([], np.full(n, -1), np.zeros(n), {}, 1.0)

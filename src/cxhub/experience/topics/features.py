@@ -18,8 +18,9 @@ from sklearn.feature_extraction.text import HashingVectorizer
 
 HASH_BITS = 19
 N_FEATURES = 2**HASH_BITS
-#: Characters weigh less than words: they are many per text and mostly shared across topics.
-CHAR_WEIGHT = 0.5
+#: Weight of the character block against the word block. Measured on BANKING77 (k = 77, docs/
+#: topics.md): 0.5 gave NMI 0.51 / accuracy 0.34, 1.0 gave 0.61 / 0.44, 2.0 no better.
+CHAR_WEIGHT = 1.0
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _EMAIL = re.compile(r"\S+@\S+")
 _NUMBER = re.compile(r"\d+")
