@@ -22,6 +22,7 @@ from cxhub.experience.surveys.models import (
     SurveySettings,
 )
 from cxhub.experience.text.models import TextAnalysisRecord, TextAnalyticsSettings
+from cxhub.experience.topics.models import Topic, TopicAssignment, TopicModel
 from cxhub.experience.touchpoints.models import Touchpoint
 from cxhub.knowledge.articles.models import (
     ArticleEmbedding,
@@ -152,6 +153,9 @@ __all__ = [
     "TicketRuleRun",
     "TicketSlaTarget",
     "TicketTag",
+    "Topic",
+    "TopicAssignment",
+    "TopicModel",
     "Touchpoint",
     "TrackingWriteKey",
     "TriggerRecord",

@@ -90,6 +90,7 @@ def test_each_table_with_personal_columns_is_handled_by_the_erasure() -> None:
         "touchpoints": "touchpoints.anonymise_for_contacts",
         "playbook_runs": "playbooks.scrub_runs",
         "kb_searches": "knowledge_searches.scrub_searches",
+        "topics": "topics.scrub_keywords",
     }
     erased_tables = {
         table for table, columns in COLUMN_TREATMENT.items() if Treatment.ERASED in columns.values()

@@ -30,6 +30,8 @@ from cxhub.experience.journeys.api import router as journeys_router
 from cxhub.experience.surveys.api import router as surveys_router
 from cxhub.experience.surveys.public_api import router as surveys_public_router
 from cxhub.experience.text.api import router as text_router
+from cxhub.experience.topics.api import router as topics_router
+from cxhub.experience.topics.report_api import router as topic_reports_router
 from cxhub.experience.touchpoints.api import router as touchpoints_router
 from cxhub.knowledge.articles.api import router as knowledge_router
 from cxhub.knowledge.assist.api import router as knowledge_assist_router
@@ -88,6 +90,8 @@ def api_router() -> APIRouter:
         surveys_public_router,
         touchpoints_router,
         journeys_router,
+        topic_reports_router,
+        topics_router,
         mail_router,
         portal_router,
         knowledge_router,

@@ -114,6 +114,10 @@ SERVICE_AUDITED: dict[str, str] = {
     "POST /me/tokens": "token.created",
     "PUT /privacy/retention": "privacy.retention_updated",
     "PUT /text/settings": "text_analytics.mode_updated",
+    "PATCH /topics/{topic_id}": "topic.updated",
+    "POST /topics/{topic_id}/merge": "topic.merged",
+    "GET /topics/recurring-issues.csv": "topics.report_exported",
+    "POST /topics/recurring-issues/webhook": "topics.report_exported",
 }
 
 

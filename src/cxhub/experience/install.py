@@ -7,9 +7,11 @@ from cxhub.core.runtime import Runtime
 from cxhub.experience.journeys import tasks as journey_tasks
 from cxhub.experience.surveys import tasks as survey_tasks
 from cxhub.experience.text import tasks as text_tasks
+from cxhub.experience.topics import tasks as topic_tasks
 
 
 def install(runtime: Runtime) -> None:
     text_tasks.install(runtime)
     survey_tasks.install(runtime)
     journey_tasks.install(runtime)
+    topic_tasks.install(runtime)

@@ -228,6 +228,18 @@ COLUMN_TREATMENT: dict[str, dict[str, Treatment]] = {
         "followup_status": Y,
         "followup_reason": Y,
     },
+    # topics: the assignments of a person's texts are deleted; keywords naming them dropped
+    "topic_models": {"feature_kind": Y, "idf": Y, "k_scores": Y},  # hashed feature numbers
+    "topics": {
+        "name": C,
+        "label": E,
+        "keywords": E,
+        "intent": Y,
+        "language": Y,
+        "status": Y,
+        "signature": Y,  # hashed feature indices and weights, no words
+    },
+    "topic_assignments": {"source_type": Y},
     "csm_tasks": {"title": E, "notes": E, "priority": Y, "source": Y, "status": Y},
     "playbooks": {
         "name": C,

@@ -31,6 +31,7 @@ from cxhub.customers.contacts.models import IdentifierKind
 from cxhub.customers.timeline import erasure as timeline
 from cxhub.experience.surveys import erasure as surveys
 from cxhub.experience.text import erasure as text_analytics
+from cxhub.experience.topics import erasure as topics
 from cxhub.experience.touchpoints import erasure as touchpoints
 from cxhub.knowledge.helpcenter import erasure as knowledge_searches
 from cxhub.people.erasure import forget_login_failures
@@ -145,6 +146,10 @@ def erase_contact(
         "text_analyses": text_analytics.delete_analyses(
             session, contact_ids=person.contact_ids, ticket_ids=ticket_ids
         ),
+        "topic_assignments": topics.delete_assignments(
+            session, contact_ids=person.contact_ids, ticket_ids=ticket_ids
+        ),
+        "topic_keywords_scrubbed": topics.scrub_keywords(session, tokens=person.tokens),
         "inbound_emails": mail_result.inbound,
         "outbound_emails": mail_result.outbound,
         "channel_threads": channels.forget_threads(session, ticket_ids=ticket_ids),

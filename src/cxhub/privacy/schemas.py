@@ -14,6 +14,7 @@ from cxhub.experience.journeys.schemas import StageEntryOut
 from cxhub.experience.surveys.schemas import ResponseOut
 from cxhub.experience.text.schemas import StoredAnalysisOut
 from cxhub.experience.touchpoints.schemas import TouchpointOut
+from cxhub.experience.topics.schemas import AssignmentOut
 from cxhub.service.csat.schemas import CsatOut
 from cxhub.service.mail.subject_access import InboundMailExport, OutboundMailExport
 from cxhub.service.portal.schemas import PortalExport
@@ -53,6 +54,9 @@ class ContactExport(BaseModel):
     survey_responses: list[ResponseOut] = Field(
         default_factory=list,
         description="Their survey answers (scores, answers, comments, follow-up), oldest first.",
+    topic_assignments: list[AssignmentOut] = Field(
+        default_factory=list,
+        description="The discovered topic each of their texts was assigned to, oldest first.",
     )
     subscriptions: list[SubscriptionRef] = Field(
         description="References to the account's subscriptions."

@@ -23,6 +23,8 @@ from cxhub.experience.text import service as text_analytics
 from cxhub.experience.text.schemas import StoredAnalysisOut
 from cxhub.experience.touchpoints import service as touchpoints
 from cxhub.experience.touchpoints.schemas import TouchpointOut
+from cxhub.experience.topics import service as topics
+from cxhub.experience.topics.schemas import AssignmentOut
 from cxhub.privacy.schemas import ContactExport, SubscriptionRef
 from cxhub.service.csat import service as csat
 from cxhub.service.csat.schemas import CsatOut
@@ -70,6 +72,9 @@ def export_contact(
         survey_responses=[
             ResponseOut.of(row)
             for row in survey_export.export_for_contact(session, contact_id=contact.id)
+        topic_assignments=[
+            AssignmentOut.of(row)
+            for row in topics.export_for_contact(session, contact_id=contact.id)
         ],
         subscriptions=[
             SubscriptionRef(

@@ -32,6 +32,7 @@ def page_modules() -> list[ModuleType]:
     from cxhub.experience.surveys import pages as survey_pages
     from cxhub.experience.surveys import portal_pages as survey_portal_pages
     from cxhub.experience.surveys import public_pages as survey_public_pages
+    from cxhub.experience.topics import pages as topic_pages
     from cxhub.knowledge.articles import pages as knowledge_pages
     from cxhub.knowledge.assist import pages as assist_pages
     from cxhub.knowledge.helpcenter import pages as help_center_pages
@@ -64,6 +65,7 @@ def page_modules() -> list[ModuleType]:
         survey_public_pages,
         survey_portal_pages,
         journey_pages,
+        topic_pages,
     ]
 
 

@@ -451,3 +451,25 @@ def renewing_between(session: Session, *, start: date, end: date) -> list[Subscr
             .limit(5000)
         )
     )
+
+
+def live_arr_cents(
+    session: Session, *, account_ids: list[int], today: date
+) -> dict[int, dict[str, int]]:
+    """Annual recurring revenue per account and currency (12 x the MRR of the subscriptions in
+    service on `today`); accounts without one are absent."""
+    if not account_ids:
+        return {}
+    arr: dict[int, dict[str, int]] = {}
+    for subscription in session.scalars(
+        select(Subscription).where(
+            Subscription.account_id.in_(account_ids),
+            Subscription.started_on <= today,
+            (Subscription.ended_on.is_(None)) | (Subscription.ended_on > today),
+        )
+    ):
+        per_currency = arr.setdefault(subscription.account_id, {})
+        per_currency[subscription.currency] = (
+            per_currency.get(subscription.currency, 0) + 12 * subscription.mrr_cents
+        )
+    return arr

@@ -1,0 +1,214 @@
+"""Request and response shapes of the topics API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from cxhub.experience.topics.models import Topic, TopicAssignment
+from cxhub.experience.topics.report import Example, TopicFigures, TopicTrend
+from cxhub.experience.topics.runs import DiscoveryRun
+
+MAX_TEXTS = 100
+MAX_TEXT_CHARS = 5000
+
+
+class TopicOut(BaseModel):
+    id: int
+    name: str | None
+    label: str
+    display_name: str
+    keywords: list[str]
+    intent: str | None
+    language: str
+    status: str
+    merged_into_id: int | None
+    size: int
+    texts: int | None = Field(None, description="Texts in the requested window (list only).")
+
+    @classmethod
+    def of(cls, topic: Topic, texts: int | None = None) -> TopicOut:
+        return cls(
+            id=topic.id,
+            name=topic.name,
+            label=topic.label,
+            display_name=topic.display_name,
+            keywords=list(topic.keywords),
+            intent=topic.intent,
+            language=topic.language,
+            status=topic.status,
+            merged_into_id=topic.merged_into_id,
+            size=topic.size,
+            texts=texts,
+        )
+
+
+class TopicUpdate(BaseModel):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    clear_name: bool = False
+    status: Literal["active", "ignored"] | None = None
+
+
+class TopicMergeIn(BaseModel):
+    into_topic_id: int = Field(ge=1)
+
+
+class DiscoverIn(BaseModel):
+    days: int = Field(90, ge=1, le=730, description="Window: the last `days` days.")
+    k: int | None = Field(None, ge=2, le=200, description="Number of topics (default: automatic).")
+    seed: int = Field(7, ge=0, le=2**31 - 1)
+
+
+class DiscoveryOut(BaseModel):
+    texts: int
+    topics: int
+    created: int
+    updated: int
+    removed: int
+    assigned: int
+    k_scores: dict[str, dict[str, float]]
+
+    @classmethod
+    def of(cls, run: DiscoveryRun) -> DiscoveryOut:
+        return cls(
+            texts=run.texts,
+            topics=run.topics,
+            created=run.created,
+            updated=run.updated,
+            removed=run.removed,
+            assigned=run.assigned,
+            k_scores={c: {str(k): v for k, v in s.items()} for c, s in run.k_scores.items()},
+        )
+
+
+class ClassifyIn(BaseModel):
+    texts: list[str] = Field(min_length=1, max_length=MAX_TEXTS)
+
+
+class ClassificationOut(BaseModel):
+    topic_id: int | None
+    topic: str | None
+    score: float
+
+
+class ExampleOut(BaseModel):
+    ticket_id: int
+    source_type: str
+    written_at: datetime
+    excerpt: str
+
+    @classmethod
+    def of(cls, example: Example) -> ExampleOut:
+        return cls(
+            ticket_id=example.ticket_id,
+            source_type=example.source_type,
+            written_at=example.written_at,
+            excerpt=example.excerpt,
+        )
+
+
+class RecurringIssueOut(BaseModel):
+    rank: int
+    topic_id: int
+    name: str
+    label: str
+    intent: str | None
+    texts: int
+    contacts: int
+    repeat_contacts: int
+    repeat_rate: float | None
+    negative_texts: int
+    analysed_texts: int
+    negative_share: float | None
+    accounts: int
+    account_ids: list[int]
+    arr_cents: dict[str, int]
+    examples: list[ExampleOut]
+
+    @classmethod
+    def of(cls, rank: int, figure: TopicFigures) -> RecurringIssueOut:
+        return cls(
+            rank=rank,
+            topic_id=figure.topic_id,
+            name=figure.name,
+            label=figure.label,
+            intent=figure.intent,
+            texts=figure.texts,
+            contacts=figure.contacts,
+            repeat_contacts=figure.repeat_contacts,
+            repeat_rate=figure.repeat_rate,
+            negative_texts=figure.negative,
+            analysed_texts=figure.analysed,
+            negative_share=figure.negative_share,
+            accounts=len(figure.account_ids),
+            account_ids=figure.account_ids[:100],
+            arr_cents=figure.arr_cents,
+            examples=[ExampleOut.of(e) for e in figure.examples],
+        )
+
+
+class TrendOut(BaseModel):
+    topic_id: int
+    name: str
+    last_day: date
+    daily: list[int]
+    observed: int
+    expected: float
+    lift: float
+    p_value: float
+    z: float | None
+    trending: bool
+
+    @classmethod
+    def of(cls, trend: TopicTrend) -> TrendOut:
+        s = trend.spike
+        return cls(
+            topic_id=trend.topic_id,
+            name=trend.name,
+            last_day=trend.last_day,
+            daily=trend.daily,
+            observed=s.observed,
+            expected=s.expected,
+            lift=s.lift,
+            p_value=s.p_value,
+            z=s.z,
+            trending=s.trending,
+        )
+
+
+class WebhookExportIn(BaseModel):
+    url: str = Field(min_length=8, max_length=2000)
+    secret: str | None = Field(None, min_length=16, max_length=200)
+    days: int = Field(30, ge=1, le=730)
+    limit: int = Field(20, ge=1, le=200)
+
+
+class WebhookExportOut(BaseModel):
+    delivered: bool
+    status: int | None
+    detail: str
+    issues: int
+
+
+class AssignmentOut(BaseModel):
+    """A topic assignment in a subject-access export."""
+
+    topic_id: int
+    source_type: str
+    source_id: int
+    ticket_id: int | None
+    score: float
+    written_at: datetime
+
+    @classmethod
+    def of(cls, row: TopicAssignment) -> AssignmentOut:
+        return cls(
+            topic_id=row.topic_id,
+            source_type=row.source_type,
+            source_id=row.source_id,
+            ticket_id=row.ticket_id,
+            score=row.score,
+            written_at=row.written_at,
+        )

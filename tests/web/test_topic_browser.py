@@ -1,0 +1,71 @@
+"""The topic explorer in a real browser (headless Chromium through Playwright, the app under
+uvicorn, as tests/web/test_browser.py): a CX lead sees the trending topics with their sparklines,
+opens one, reads its examples, names it and merges another into it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cxhub.core.permissions import Role
+from tests.experience.topics.conftest import THEMES, create_ticket, discover, topics_by_theme
+from tests.factories import Tenant
+from tests.web.conftest import MakeUser
+from tests.web.test_browser import TIMEOUT_MS, browser, live_server
+
+pytestmark = pytest.mark.browser
+
+__all__ = ["browser", "live_server"]  # fixtures used below
+
+
+def test_a_lead_names_and_merges_topics_in_the_explorer(
+    live_server: str, browser: Any, client: TestClient, tenant: Tenant, make_user: MakeUser
+) -> None:
+    from playwright.sync_api import expect
+
+    tickets = {t: [create_ticket(client, tenant, x) for x in texts] for t, texts in THEMES.items()}
+    discover(client, tenant, k=3)
+    topics = topics_by_theme(client, tenant, tickets)
+    user = make_user(tenant, role=Role.AGENT, name="Lea Lead")
+    errors: list[str] = []
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{live_server}/login")
+        page.get_by_label("Email").fill(user.email)
+        page.get_by_label("Password").fill(user.password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: "/login" not in url)
+        page.get_by_role("link", name="Topics").click()
+        expect(page).to_have_url(f"{live_server}/experience/topics")
+        rows = page.locator("#topics tbody tr[data-topic]")
+        expect(rows).to_have_count(3)
+        expect(page.locator("#topics svg.sparkline polyline")).to_have_count(3)
+        expect(page.locator('#topics [data-flag="trending"]')).to_have_count(3)
+
+        refund = topics["refund"]["id"]
+        page.locator(f'tr[data-topic="{refund}"] a').first.click()
+        expect(page).to_have_url(f"{live_server}/experience/topics/{refund}")
+        expect(page.locator("#topic-examples blockquote")).to_have_count(5)
+        page.get_by_label("Name").fill("Refund delays")
+        page.locator("#topic-rename").click()
+        expect(page.locator("#topic-name")).to_have_text("Refund delays")
+        expect(page.get_by_text("Topic saved.")).to_be_visible()
+
+        delivery = topics["delivery"]["id"]
+        page.goto(f"{live_server}/experience/topics/{delivery}")
+        page.get_by_label("Merge into").select_option(str(refund))
+        page.locator("#topic-merge").click()
+        expect(page).to_have_url(f"{live_server}/experience/topics/{refund}")
+        expect(page.get_by_text("Topics merged.")).to_be_visible()
+        page.get_by_role("link", name="All topics").click()
+        expect(page.locator("#topics tbody tr[data-topic]")).to_have_count(2)
+        expect(page.locator(f'tr[data-topic="{refund}"]')).to_contain_text("Refund delays")
+        assert errors == []
+    finally:
+        context.close()
