@@ -13,8 +13,8 @@ from cxhub.customers.timeline.schemas import InteractionOut
 from cxhub.experience.journeys.schemas import StageEntryOut
 from cxhub.experience.surveys.schemas import ResponseOut
 from cxhub.experience.text.schemas import StoredAnalysisOut
-from cxhub.experience.touchpoints.schemas import TouchpointOut
 from cxhub.experience.topics.schemas import AssignmentOut
+from cxhub.experience.touchpoints.schemas import TouchpointOut
 from cxhub.service.csat.schemas import CsatOut
 from cxhub.service.mail.subject_access import InboundMailExport, OutboundMailExport
 from cxhub.service.portal.schemas import PortalExport
@@ -54,6 +54,7 @@ class ContactExport(BaseModel):
     survey_responses: list[ResponseOut] = Field(
         default_factory=list,
         description="Their survey answers (scores, answers, comments, follow-up), oldest first.",
+    )
     topic_assignments: list[AssignmentOut] = Field(
         default_factory=list,
         description="The discovered topic each of their texts was assigned to, oldest first.",

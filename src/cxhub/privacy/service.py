@@ -21,10 +21,10 @@ from cxhub.experience.surveys import responses as survey_export
 from cxhub.experience.surveys.schemas import ResponseOut
 from cxhub.experience.text import service as text_analytics
 from cxhub.experience.text.schemas import StoredAnalysisOut
-from cxhub.experience.touchpoints import service as touchpoints
-from cxhub.experience.touchpoints.schemas import TouchpointOut
 from cxhub.experience.topics import service as topics
 from cxhub.experience.topics.schemas import AssignmentOut
+from cxhub.experience.touchpoints import service as touchpoints
+from cxhub.experience.touchpoints.schemas import TouchpointOut
 from cxhub.privacy.schemas import ContactExport, SubscriptionRef
 from cxhub.service.csat import service as csat
 from cxhub.service.csat.schemas import CsatOut
@@ -72,6 +72,7 @@ def export_contact(
         survey_responses=[
             ResponseOut.of(row)
             for row in survey_export.export_for_contact(session, contact_id=contact.id)
+        ],
         topic_assignments=[
             AssignmentOut.of(row)
             for row in topics.export_for_contact(session, contact_id=contact.id)
