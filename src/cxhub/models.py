@@ -13,6 +13,8 @@ from cxhub.core.tenancy import Workspace
 from cxhub.customers.accounts.models import Account, AccountDomain
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
+from cxhub.experience.connected.models import NpsAnswer
+from cxhub.experience.nextaction.models import NextActionDecision
 from cxhub.experience.text.models import TextAnalysisRecord, TextAnalyticsSettings
 from cxhub.knowledge.articles.models import (
     ArticleEmbedding,
@@ -104,6 +106,8 @@ __all__ = [
     "KnowledgeSearch",
     "MacroRecord",
     "Mailbox",
+    "NextActionDecision",
+    "NpsAnswer",
     "OutboundEmail",
     "PlanCatalogueRecord",
     "Playbook",

@@ -178,6 +178,15 @@ COLUMN_TREATMENT: dict[str, dict[str, Treatment]] = {
         "model_version": Y,
     },
     "text_analytics_settings": {"mode": C},
+    # decisions on next best actions about the person: deleted (account-level ones are kept)
+    "next_action_decisions": {
+        "customer_key": E,
+        "action_key": E,
+        "fingerprint": E,
+        "kind": Y,
+        "status": Y,
+        "outcome": Y,
+    },
     "csm_tasks": {"title": E, "notes": E, "priority": Y, "source": Y, "status": Y},
     "playbooks": {
         "name": C,

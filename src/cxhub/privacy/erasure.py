@@ -29,6 +29,8 @@ from cxhub.core.tenancy import Workspace
 from cxhub.customers.contacts import erasure as contacts
 from cxhub.customers.contacts.models import IdentifierKind
 from cxhub.customers.timeline import erasure as timeline
+from cxhub.experience.connected import service as nps
+from cxhub.experience.nextaction import service as next_actions
 from cxhub.experience.text import erasure as text_analytics
 from cxhub.knowledge.helpcenter import erasure as knowledge_searches
 from cxhub.people.erasure import forget_login_failures
@@ -140,6 +142,10 @@ def erase_contact(
         ),
         "text_analyses": text_analytics.delete_analyses(
             session, contact_ids=person.contact_ids, ticket_ids=ticket_ids
+        ),
+        "nps_answers": nps.delete_answers_of_contacts(session, contact_ids=person.contact_ids),
+        "next_action_decisions": next_actions.delete_for_contacts(
+            session, contact_ids=person.contact_ids
         ),
         "inbound_emails": mail_result.inbound,
         "outbound_emails": mail_result.outbound,

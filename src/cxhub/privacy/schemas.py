@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from cxhub.customers.accounts.schemas import AccountOut
 from cxhub.customers.contacts.schemas import ContactOut
 from cxhub.customers.timeline.schemas import InteractionOut
+from cxhub.experience.connected.schemas import NpsAnswerOut
+from cxhub.experience.nextaction.schemas import DecisionOut
 from cxhub.experience.text.schemas import StoredAnalysisOut
 from cxhub.service.csat.schemas import CsatOut
 from cxhub.service.mail.subject_access import InboundMailExport, OutboundMailExport
@@ -46,6 +48,13 @@ class ContactExport(BaseModel):
     text_analyses: list[StoredAnalysisOut] = Field(
         default_factory=list,
         description="Language, sentiment and topics derived from their messages, oldest first.",
+    )
+    nps_answers: list[NpsAnswerOut] = Field(
+        default_factory=list, description="Their NPS answers (0–10), oldest first."
+    )
+    next_action_decisions: list[DecisionOut] = Field(
+        default_factory=list,
+        description="Decisions staff took on next best actions about them, and the outcomes.",
     )
     subscriptions: list[SubscriptionRef] = Field(
         description="References to the account's subscriptions."

@@ -15,6 +15,10 @@ from cxhub.customers.contacts.schemas import ContactOut
 from cxhub.customers.contacts.service import get_contact
 from cxhub.customers.timeline import service as timeline
 from cxhub.customers.timeline.schemas import InteractionOut
+from cxhub.experience.connected import service as nps
+from cxhub.experience.connected.schemas import NpsAnswerOut
+from cxhub.experience.nextaction import service as next_actions
+from cxhub.experience.nextaction.schemas import DecisionOut
 from cxhub.experience.text import service as text_analytics
 from cxhub.experience.text.schemas import StoredAnalysisOut
 from cxhub.privacy.schemas import ContactExport, SubscriptionRef
@@ -60,6 +64,14 @@ def export_contact(
         text_analyses=[
             StoredAnalysisOut.of(row)
             for row in text_analytics.export_for_contact(session, contact_id=contact.id)
+        ],
+        nps_answers=[
+            NpsAnswerOut.model_validate(row)
+            for row in nps.answers_of_contacts(session, contact_ids=(contact.id,))
+        ],
+        next_action_decisions=[
+            DecisionOut.of(row)
+            for row in next_actions.export_for_contact(session, contact_ids=(contact.id,))
         ],
         subscriptions=[
             SubscriptionRef(
