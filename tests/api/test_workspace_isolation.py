@@ -24,6 +24,7 @@ from cxhub.core.runtime import Runtime
 from cxhub.customers.accounts.models import Account
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
+from cxhub.experience.nextaction.models import NextActionDecision
 from cxhub.knowledge.articles.models import ArticleFile, KnowledgeArticle, KnowledgeCollection
 from cxhub.people.models import ApiToken, Team, User
 from cxhub.privacy.models import ErasureRecord
@@ -203,6 +204,22 @@ def build_erasure(client: TestClient, tenant: Tenant) -> int:
     return int(_post_ok(client, tenant, f"/contacts/{contact}/erase", {"confirm": contact})["id"])
 
 
+def build_decision(client: TestClient, tenant: Tenant) -> int:
+    account = build_account(client, tenant)
+    with tenant.session() as session:
+        row = NextActionDecision(
+            customer_key=f"account:{account}",
+            account_id=account,
+            action_key="start_renewal:1",
+            kind="start_renewal",
+            fingerprint="renewal_on=2026-12-01",
+            status="taken",
+        )
+        session.add(row)
+        session.flush()
+        return int(row.id)
+
+
 def _post_ok(client: TestClient, tenant: Tenant, path: str, body: dict[str, Any]) -> Any:
     response = client.post(f"/api/v1{path}", json=body, headers=tenant.admin)
     assert response.status_code == 200, response.text
@@ -287,11 +304,13 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "collection_id": (build_collection, KnowledgeCollection),
     "article_id": (build_article, KnowledgeArticle),
     "file_id": (build_article_file, ArticleFile),
+    "decision_id": (build_decision, NextActionDecision),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
 WRITE_BODIES: dict[str, dict[str, Any]] = {
     "PATCH /api/v1/accounts/{account_id}": {"name": "hijacked", "tier": "free"},
+    "POST /api/v1/next-actions/decisions/{decision_id}/outcome": {"outcome": "churned"},
     "PATCH /api/v1/contacts/{contact_id}": {"first_name": "hijacked", "emails": ["h@evil.io"]},
     "PATCH /api/v1/interactions/{interaction_id}": {"summary": "hijacked"},
     "PATCH /api/v1/users/{user_id}": {"role": "admin", "name": "hijacked"},
@@ -524,6 +543,10 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/survey-enrolments": None,
     # one object, the caller's workspace's; isolation in tests/service/portal
     "/api/v1/portal/settings": None,
+    # aggregates and computed actions; isolation in tests/experience/connected and nextaction
+    "/api/v1/metrics/experience": None,
+    "/api/v1/next-actions": None,
+    "/api/v1/next-actions/decisions": NextActionDecision,
 }
 
 

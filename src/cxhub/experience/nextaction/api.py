@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from cxhub.api.deps import DbSession, Principal, TransactionalRoute, get_runtime, require
 from cxhub.core.db import utcnow
 from cxhub.core.errors import ValidationFailed
+from cxhub.core.pagination import MAX_LIMIT
 from cxhub.core.permissions import Permission
 from cxhub.experience.nextaction import service
 from cxhub.experience.nextaction.schemas import (
@@ -23,7 +24,7 @@ from cxhub.experience.nextaction.schemas import (
 
 router = APIRouter(route_class=TransactionalRoute, tags=["next best action"])
 
-Limit = Annotated[int, Query(ge=1, le=service.QUEUE_LIMIT)]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
 def _actions(
