@@ -7,12 +7,20 @@ again (high overlap of character trigrams, which works for any script, Chinese i
 a tokenizer) or re-state the identifiers the first channel already had (an order number, an
 invoice id, an e-mail address). Either is enough:
 
-- trigram Jaccard of the normalised texts ≥ `SIMILARITY_THRESHOLD` (0.5), or
+- the texts' character trigrams overlap: containment (shared ÷ the smaller set's) ≥
+  `CONTAINMENT_THRESHOLD` (0.75) *and* Jaccard (shared ÷ union) ≥ `JACCARD_THRESHOLD` (0.3) —
+  containment keeps a re-statement with a greeting or an "as I said by e-mail" in front,
+  Jaccard keeps a one-line text from matching any long text that happens to contain it; or
 - both texts share an identifier-like token: ≥ 5 characters mixing letters/punctuation with at
   least 3 digits (`ORD-48213`, `INV2026-77`), or an e-mail address.
 
 Example: "My order ORD-48213 never arrived" then "Hi, order ORD-48213 still not here" share the
-identifier → repeated. "How do I reset my password?" then "Where is my invoice for May?" share
+identifier → repeated.
+
+Measured on the Bitext support utterances (tests/analytics/test_repeated_information.py):
+a re-statement (a lead-in added, one word dropped) is caught ≈ 96 % of the time, two random
+utterances match ≈ 0.4 %, two *different* utterances of the same intent ≈ 9 % (paraphrases of
+one request, which are close to repeating it). "How do I reset my password?" then "Where is my invoice for May?" share
 neither → not repeated.
 """
 
@@ -20,7 +28,8 @@ from __future__ import annotations
 
 import re
 
-SIMILARITY_THRESHOLD = 0.5
+CONTAINMENT_THRESHOLD = 0.75
+JACCARD_THRESHOLD = 0.3
 _SPACES = re.compile(r"\s+")
 _TOKEN = re.compile(r"[\w@.+-]+", re.UNICODE)
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+\.[\w.-]+$", re.UNICODE)
@@ -43,6 +52,12 @@ def jaccard(first: frozenset[str], second: frozenset[str]) -> float:
     return len(first & second) / len(first | second)
 
 
+def containment(first: frozenset[str], second: frozenset[str]) -> float:
+    if not first or not second:
+        return 0.0
+    return len(first & second) / min(len(first), len(second))
+
+
 def identifiers(text: str) -> frozenset[str]:
     """Order numbers, ticket/invoice ids and e-mail addresses named in a text."""
     found = set()
@@ -57,4 +72,8 @@ def repeats_information(later: str, earlier: str) -> bool:
     """True when `later` repeats what `earlier` (said on another channel) already held."""
     if identifiers(later) & identifiers(earlier):
         return True
-    return jaccard(trigrams(later), trigrams(earlier)) >= SIMILARITY_THRESHOLD
+    first, second = trigrams(later), trigrams(earlier)
+    return (
+        containment(first, second) >= CONTAINMENT_THRESHOLD
+        and jaccard(first, second) >= JACCARD_THRESHOLD
+    )
