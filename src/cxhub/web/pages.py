@@ -28,6 +28,8 @@ def page_modules() -> list[ModuleType]:
     from cxhub.analytics import success_pages
     from cxhub.customers.accounts import pages as account_pages
     from cxhub.customers.contacts import pages as contact_pages
+    from cxhub.experience.connected import pages as experience_pages
+    from cxhub.experience.nextaction import pages as next_action_pages
     from cxhub.knowledge.articles import pages as knowledge_pages
     from cxhub.knowledge.assist import pages as assist_pages
     from cxhub.knowledge.helpcenter import pages as help_center_pages
@@ -56,6 +58,8 @@ def page_modules() -> list[ModuleType]:
         knowledge_pages,
         assist_pages,
         help_center_pages,
+        experience_pages,
+        next_action_pages,
     ]
 
 
