@@ -9,9 +9,11 @@ gave the ticket's first analysed customer message, else the ticket type, else it
 alphabetical order (a ticket with none has no topic and is never a repeat by topic).
 
 Repeat contacts, switches and FCR are computed by the database: a common table of the tickets
-from `since − N days` to `until + N days` joined to itself with correlated EXISTS, then grouped.
-Only the repeated-information heuristic runs in Python, and only over the candidate pairs
-(same customer, another channel, within N days), never over all tickets. Aggregate Core
+from `since − N days` to `until + N days`, window functions for each ticket's neighbours (the
+customer's previous and next ticket on the same topic, their previous ticket on any topic),
+then grouped — one sort, no self-join. Only the repeated-information heuristic runs in Python,
+and only over the candidate pairs (the customer's previous ticket, on another channel, within
+N days), never over all tickets. Aggregate Core
 statements name the workspace explicitly, like `service_kpis` (ADR 0013).
 """
 
@@ -22,7 +24,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Date, Interval, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import Date, Interval, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -89,12 +91,13 @@ def week_of(session: Session, column: Any) -> ColumnElement[Any]:
     return cast(func.date_trunc("week", func.timezone("UTC", column)), Date)
 
 
-def _within(session: Session, later: Any, earlier: Any, days: int) -> ColumnElement[bool]:
-    """`earlier` is before `later` by at most `days` days."""
+def _gap_within(session: Session, later: Any, earlier: Any, days: int) -> ColumnElement[bool]:
+    """Both are set and `earlier` is before `later` by at most `days` days (never NULL, so
+    the negation of "followed up" is true for a ticket that has no next ticket)."""
+    both = and_(earlier.is_not(None), later.is_not(None))
     if session.get_bind().dialect.name == "sqlite":
-        gap = func.julianday(later) - func.julianday(earlier)
-        return and_(gap > 0, gap <= days)
-    return and_(earlier < later, earlier >= later - literal(timedelta(days=days), type_=Interval()))
+        return and_(both, func.julianday(later) - func.julianday(earlier) <= days)
+    return and_(both, earlier >= later - literal(timedelta(days=days), type_=Interval()))
 
 
 def _topic() -> ColumnElement[Any]:
@@ -186,18 +189,28 @@ def connected_experience(
         .where(*scope)
         .cte("contacts")
     )
-    t, p = base.alias("t"), base.alias("p")
-    same_topic = and_(
-        p.c.requester_id == t.c.requester_id, p.c.topic == t.c.topic, p.c.id != t.c.id
-    )
-    repeat = exists().where(
-        same_topic, _within(session, t.c.created_at, p.c.created_at, window_days)
-    )
-    switch_between = exists().where(
-        same_topic,
-        p.c.channel != t.c.channel,
-        _within(session, t.c.created_at, p.c.created_at, window_days),
-    )
+    # Neighbours by window functions (one sort, no self-join): the customer's previous and
+    # next ticket on the same topic, and their previous ticket on any topic.
+    order = (base.c.created_at, base.c.id)
+    topic_key = (base.c.requester_id, base.c.topic)
+
+    def on_topic(function: Any) -> Any:
+        return function.over(partition_by=topic_key, order_by=order)
+
+    def on_customer(function: Any) -> Any:
+        return function.over(partition_by=base.c.requester_id, order_by=order)
+
+    t = select(
+        base,
+        on_topic(func.lag(base.c.created_at)).label("previous_at"),
+        on_topic(func.lag(base.c.channel)).label("previous_channel"),
+        on_topic(func.lead(base.c.created_at)).label("next_at"),
+        on_customer(func.lag(base.c.id)).label("last_id"),
+        on_customer(func.lag(base.c.channel)).label("last_channel"),
+        on_customer(func.lag(base.c.created_at)).label("last_at"),
+    ).subquery("t")
+    with_topic = t.c.topic.is_not(None)
+    repeat = and_(with_topic, _gap_within(session, t.c.created_at, t.c.previous_at, window_days))
     channels_used = (
         select(func.count(func.distinct(TicketMessage.channel)))
         .where(
@@ -207,17 +220,15 @@ def connected_experience(
         )
         .scalar_subquery()
     )
-    followed_up = exists().where(
-        same_topic, _within(session, p.c.created_at, t.c.created_at, window_days)
-    )
+    switched = or_(and_(repeat, t.c.previous_channel != t.c.channel), channels_used > 1)
+    followed_up = and_(with_topic, _gap_within(session, t.c.next_at, t.c.created_at, window_days))
     solved = t.c.first_solved_at.is_not(None)
     resolved_first = and_(solved, t.c.reopen_count == 0, t.c.agent_reply_count <= 1, ~followed_up)
     key_column = _key_column(session, group_by, t)
-    one = func.sum(case((repeat, 1), else_=0))
     columns: list[Any] = [
         func.count(),
-        one,
-        func.sum(case((or_(switch_between, channels_used > 1), 1), else_=0)),
+        func.sum(case((repeat, 1), else_=0)),
+        func.sum(case((switched, 1), else_=0)),
         func.sum(case((solved, 1), else_=0)),
         func.sum(case((resolved_first, 1), else_=0)),
     ]
@@ -233,26 +244,28 @@ def connected_experience(
         if tickets:
             groups[key] = ConnectedGroup(key, tickets, repeats, switches, 0, solved_count, fcr)
 
-    # Repeated information: candidate pairs from the database, the text heuristic in Python.
+    # Repeated information: candidate pairs (the customer's previous ticket, on another channel,
+    # within the window) from the database; the text heuristic in Python on those only.
     pairs = session.execute(
-        select(t.c.id, p.c.id, *([key_column] if key_column is not None else []))
+        select(t.c.id, t.c.last_id, *([key_column] if key_column is not None else []))
         .where(
             in_period,
-            p.c.requester_id == t.c.requester_id,
-            p.c.channel != t.c.channel,
-            _within(session, t.c.created_at, p.c.created_at, window_days),
+            t.c.last_channel != t.c.channel,
+            _gap_within(session, t.c.created_at, t.c.last_at, window_days),
         )
         .limit(MAX_PAIRS)
     ).all()
     texts = first_customer_texts(
-        session, workspace_id=workspace_id, ticket_ids={i for pair in pairs for i in pair[:2]}
+        session, workspace_id=workspace_id, ticket_ids={int(i) for pair in pairs for i in pair[:2]}
     )
     flagged: dict[int, str | None] = {}
     for pair in pairs:
         later, earlier = int(pair[0]), int(pair[1])
-        if later in flagged or later not in texts or earlier not in texts:
-            continue
-        if repeats_information(texts[later], texts[earlier]):
+        if (
+            later in texts
+            and earlier in texts
+            and repeats_information(texts[later], texts[earlier])
+        ):
             flagged[later] = _key(pair[2]) if key_column is not None else None
     for key in flagged.values():
         if key in groups:

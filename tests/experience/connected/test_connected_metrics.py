@@ -10,13 +10,14 @@ customer B: T4 web    T0+1d    topic account_access (analysis), a second message
                                solved with 2 replies
             T5 web    T0+3d    type "other" but analysis topic account_access
 customer C: T6 web    T0-3d    shipping (before the period: only the first contact of T7)
-            T7 web    T0+1d    shipping
+            T7 web    T0+1d    shipping  solved, 1 reply, no later ticket
 
 repeats: T2 (T1), T5 (T4), T7 (T6) = 3 of 6 = 50 %
 switches: T2 (email → chat), T4 (two channels in one ticket) = 2 of 6 = 33.33 %
 repeated information: T2 (shares INV-20261 with T1, another channel) = 1 of 6 = 16.67 %
-FCR: solved T1, T2, T4; T1 followed up by T2, T4 had 2 replies → T2 only = 1 of 3 = 33.33 %
-score = 100 − (0.30·50 + 0.25·33.33 + 0.15·16.67 + 0.30·66.67) = 54.1667
+FCR: solved T1, T2, T4, T7; T1 followed up by T2 (2 days), T4 had 2 replies; T2's next billing
+ticket (T3) came 18 days later, T7 has none → T2, T7 = 2 of 4 = 50 %
+score = 100 − (0.30·50 + 0.25·33.33 + 0.15·16.67 + 0.30·50) = 59.1667
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def built(runtime: Runtime, client: TestClient) -> tuple[Tenant, dict[str, int]]
         ),
         "T7": ticket(
             client, tenant, email=c, channel="web", created_at=T0 + DAY, ticket_type="shipping",
+            **once,
         ),
     }  # fmt: skip
     analysed(tenant, ids["T4"], topics=["account_access"])
@@ -100,12 +102,12 @@ def test_hand_computed_totals(built: tuple[Tenant, dict[str, int]]) -> None:
     tenant, _ = built
     (total,) = _run(tenant)
     assert (total.tickets, total.repeat_contacts, total.channel_switches) == (6, 3, 2)
-    assert (total.repeated_information, total.solved, total.first_contact_resolved) == (1, 3, 1)
+    assert (total.repeated_information, total.solved, total.first_contact_resolved) == (1, 4, 2)
     assert total.repeat_rate == pytest.approx(50.0)
     assert total.switch_rate == pytest.approx(100 / 3)
     assert total.repeated_information_share == pytest.approx(100 / 6)
-    assert total.fcr_rate == pytest.approx(100 / 3)
-    assert total.score == pytest.approx(54.1667, abs=1e-3)
+    assert total.fcr_rate == pytest.approx(50.0)
+    assert total.score == pytest.approx(59.1667, abs=1e-3)
 
 
 def test_by_customer_and_week(built: tuple[Tenant, dict[str, int]]) -> None:
@@ -133,7 +135,7 @@ def test_by_customer_and_week(built: tuple[Tenant, dict[str, int]]) -> None:
     assert weeks["2026-03-16"].tickets == 1
     assert weeks["2026-03-02"].repeated_information == 1
     merged = merge(list(weeks.values()))
-    assert (merged.tickets, merged.repeat_contacts, merged.first_contact_resolved) == (6, 3, 1)
+    assert (merged.tickets, merged.repeat_contacts, merged.first_contact_resolved) == (6, 3, 2)
 
 
 def test_one_contact_only_and_window(built: tuple[Tenant, dict[str, int]]) -> None:
@@ -141,12 +143,12 @@ def test_one_contact_only_and_window(built: tuple[Tenant, dict[str, int]]) -> No
     (only_b,) = _run(tenant, contact_id=requester_of(tenant, ids["T4"]))
     assert (only_b.tickets, only_b.repeat_contacts) == (2, 1)
     # With a 1-day window T2 (2 days after T1) and T5 (2 days after T4) are no longer repeats;
-    # T7 (4 days after T6) neither; T1 is then resolved at first contact.
+    # T7 (4 days after T6) neither; T1 is then resolved at first contact (with T2 and T7).
     (narrow,) = _run(tenant, window_days=1)
     assert narrow.repeat_contacts == 0
     assert narrow.channel_switches == 1  # T4's two channels remain
     assert narrow.repeated_information == 0
-    assert narrow.first_contact_resolved == 2
+    assert narrow.first_contact_resolved == 3
 
 
 def test_other_workspace_sees_nothing(
