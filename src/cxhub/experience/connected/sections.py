@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cxhub.analytics.connected_experience import ConnectedGroupBy, connected_experience
+from cxhub.analytics.connected_experience import ConnectedGroupBy, connected_experience, merge
 from cxhub.analytics.dashboard_charts import CHANNEL_LABELS, Chart, Series
 from cxhub.analytics.experience_kpis import (
     LOWEST_CUSTOMERS,
@@ -75,9 +75,10 @@ def connected_section(request: SectionRequest) -> dict[str, Any]:
             window_days=request.window_days,
         )
 
-    total = groups(ConnectedGroupBy.NONE)[0]
+    by_contact = groups(ConnectedGroupBy.CONTACT)
+    total = merge(by_contact)  # the contacts partition the tickets: one query fewer
     weeks = groups(ConnectedGroupBy.WEEK)
-    customers = [g for g in groups(ConnectedGroupBy.CONTACT) if g.score is not None]
+    customers = [g for g in by_contact if g.score is not None]
     lowest = sorted(customers, key=lambda g: (g.score, -g.tickets, g.key or ""))
     rows = []
     for group in lowest[:LOWEST_CUSTOMERS]:
