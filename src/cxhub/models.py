@@ -13,7 +13,9 @@ from cxhub.core.tenancy import Workspace
 from cxhub.customers.accounts.models import Account, AccountDomain
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
+from cxhub.experience.connected.models import NpsAnswer
 from cxhub.experience.journeys.models import Journey, JourneyStageEntry
+from cxhub.experience.nextaction.models import NextActionDecision
 from cxhub.experience.surveys.models import (
     Survey,
     SurveyContactClock,
@@ -116,6 +118,8 @@ __all__ = [
     "KnowledgeSearch",
     "MacroRecord",
     "Mailbox",
+    "NextActionDecision",
+    "NpsAnswer",
     "OutboundEmail",
     "PlanCatalogueRecord",
     "Playbook",

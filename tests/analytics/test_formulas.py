@@ -44,3 +44,32 @@ def test_percentile_interpolates_like_numpy() -> None:
     assert percentile([7.0], 0.9) == 7.0
     summary = duration_summary([30.0, 10.0, 20.0])
     assert summary == {"count": 3, "mean": 20.0, "median": 20.0, "p90": pytest.approx(28.0)}
+
+
+def test_connected_experience_score_by_hand() -> None:
+    from cxhub.analytics.formulas import connected_experience_score
+
+    # docs/metrics.md: 100 − (0.30·20 + 0.25·10 + 0.15·5 + 0.30·30) = 81.75
+    assert connected_experience_score(
+        repeat_rate=20, switch_rate=10, repeated_information_share=5, fcr_rate=70
+    ) == pytest.approx(81.75)
+    # FCR undefined: its weight drops out, 100 − (6 + 2.5 + 0.75) / 0.70
+    assert connected_experience_score(
+        repeat_rate=20, switch_rate=10, repeated_information_share=5, fcr_rate=None
+    ) == pytest.approx(100 - 9.25 / 0.7)
+    assert connected_experience_score(
+        repeat_rate=0, switch_rate=0, repeated_information_share=0, fcr_rate=100
+    ) == pytest.approx(100.0)
+    assert connected_experience_score(
+        repeat_rate=100, switch_rate=100, repeated_information_share=100, fcr_rate=0
+    ) == pytest.approx(0.0)
+    assert (
+        connected_experience_score(
+            repeat_rate=None, switch_rate=None, repeated_information_share=None, fcr_rate=None
+        )
+        is None
+    )
+    with pytest.raises(ValueError, match="percentage"):
+        connected_experience_score(
+            repeat_rate=120, switch_rate=0, repeated_information_share=0, fcr_rate=0
+        )

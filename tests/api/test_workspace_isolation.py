@@ -24,6 +24,7 @@ from cxhub.core.runtime import Runtime
 from cxhub.customers.accounts.models import Account
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
+from cxhub.experience.nextaction.models import NextActionDecision
 from cxhub.experience.surveys.models import Survey, SurveyResponse
 from cxhub.knowledge.articles.models import ArticleFile, KnowledgeArticle, KnowledgeCollection
 from cxhub.people.models import ApiToken, Team, User
@@ -204,6 +205,22 @@ def build_erasure(client: TestClient, tenant: Tenant) -> int:
     return int(_post_ok(client, tenant, f"/contacts/{contact}/erase", {"confirm": contact})["id"])
 
 
+def build_decision(client: TestClient, tenant: Tenant) -> int:
+    account = build_account(client, tenant)
+    with tenant.session() as session:
+        row = NextActionDecision(
+            customer_key=f"account:{account}",
+            account_id=account,
+            action_key="start_renewal:1",
+            kind="start_renewal",
+            fingerprint="renewal_on=2026-12-01",
+            status="taken",
+        )
+        session.add(row)
+        session.flush()
+        return int(row.id)
+
+
 def _post_ok(client: TestClient, tenant: Tenant, path: str, body: dict[str, Any]) -> Any:
     response = client.post(f"/api/v1{path}", json=body, headers=tenant.admin)
     assert response.status_code == 200, response.text
@@ -301,6 +318,7 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "file_id": (build_article_file, ArticleFile),
     "survey_id": (build_survey, Survey),
     "response_id": (build_survey_response, SurveyResponse),
+    "decision_id": (build_decision, NextActionDecision),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
@@ -309,6 +327,7 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/surveys/{survey_id}/responses": {"answers": {"nps": 0}},
     "POST /api/v1/surveys/{survey_id}/send": {"contact_ids": [1], "channel": "link"},
     "PATCH /api/v1/accounts/{account_id}": {"name": "hijacked", "tier": "free"},
+    "POST /api/v1/next-actions/decisions/{decision_id}/outcome": {"outcome": "churned"},
     "PATCH /api/v1/contacts/{contact_id}": {"first_name": "hijacked", "emails": ["h@evil.io"]},
     "PATCH /api/v1/interactions/{interaction_id}": {"summary": "hijacked"},
     "PATCH /api/v1/users/{user_id}": {"role": "admin", "name": "hijacked"},
@@ -545,6 +564,10 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/survey-settings": None,  # one object, the caller's workspace's
     # aggregates; isolation in tests/analytics/test_survey_kpis.py
     "/api/v1/metrics/surveys": None,
+    # aggregates and computed actions; isolation in tests/experience/connected and nextaction
+    "/api/v1/metrics/experience": None,
+    "/api/v1/next-actions": None,
+    "/api/v1/next-actions/decisions": NextActionDecision,
 }
 
 

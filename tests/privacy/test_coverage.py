@@ -91,6 +91,7 @@ def test_each_table_with_personal_columns_is_handled_by_the_erasure() -> None:
         "playbook_runs": "playbooks.scrub_runs",
         "kb_searches": "knowledge_searches.scrub_searches",
         "topics": "topics.scrub_keywords",
+        "next_action_decisions": "next_actions.delete_for_contacts",
     }
     erased_tables = {
         table for table, columns in COLUMN_TREATMENT.items() if Treatment.ERASED in columns.values()

@@ -114,3 +114,43 @@ def sorted_duration_summary(
         "median": percentile(values, 0.5),  # type: ignore[arg-type]
         "p90": percentile(values, 0.9),  # type: ignore[arg-type]
     }
+
+
+#: The weights of the connected-experience score (docs/metrics.md, "Connected experience").
+CONNECTED_WEIGHTS = {
+    "repeat": 0.30,
+    "switch": 0.25,
+    "repeated_information": 0.15,
+    "unresolved": 0.30,
+}
+
+
+def connected_experience_score(
+    *,
+    repeat_rate: float | None,
+    switch_rate: float | None,
+    repeated_information_share: float | None,
+    fcr_rate: float | None,
+) -> float | None:
+    """The 0–100 connected-experience score: 100 minus the weighted mean of the four "friction"
+    percentages (repeat contacts, channel switches, repeated information, not resolved at first
+    contact = 100 − FCR). An undefined input (None: no tickets / no solved tickets) drops out and
+    the remaining weights are renormalised; with nothing defined the score is None.
+
+    Example: repeat 20 %, switch 10 %, repeated information 5 %, FCR 70 % →
+    100 − (0.30·20 + 0.25·10 + 0.15·5 + 0.30·30) / 1.0 = 81.75."""
+    friction = {
+        "repeat": repeat_rate,
+        "switch": switch_rate,
+        "repeated_information": repeated_information_share,
+        "unresolved": None if fcr_rate is None else 100.0 - fcr_rate,
+    }
+    for name, value in friction.items():
+        if value is not None and not 0.0 <= value <= 100.0:
+            raise ValueError(f"{name} must be a percentage 0–100, got {value}")
+    defined = {name: value for name, value in friction.items() if value is not None}
+    if not defined:
+        return None
+    weight = sum(CONNECTED_WEIGHTS[name] for name in defined)
+    penalty = sum(CONNECTED_WEIGHTS[name] * value for name, value in defined.items()) / weight
+    return round(100.0 - penalty, 4)

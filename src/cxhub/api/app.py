@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from cxhub import __version__
 from cxhub.analytics.api import router as metrics_router
+from cxhub.analytics.experience_api import router as experience_metrics_router
 from cxhub.analytics.knowledge_api import router as knowledge_metrics_router
 from cxhub.analytics.revenue_api import router as revenue_metrics_router
 from cxhub.analytics.success_api import router as success_metrics_router
@@ -27,6 +28,7 @@ from cxhub.customers.accounts.api import router as accounts_router
 from cxhub.customers.contacts.api import router as contacts_router
 from cxhub.customers.timeline.api import router as timeline_router
 from cxhub.experience.journeys.api import router as journeys_router
+from cxhub.experience.nextaction.api import router as next_action_router
 from cxhub.experience.surveys.api import router as surveys_router
 from cxhub.experience.surveys.public_api import router as surveys_public_router
 from cxhub.experience.text.api import router as text_router
@@ -92,6 +94,8 @@ def api_router() -> APIRouter:
         journeys_router,
         topic_reports_router,
         topics_router,
+        experience_metrics_router,
+        next_action_router,
         mail_router,
         portal_router,
         knowledge_router,

@@ -101,6 +101,10 @@ ROUTE_AUDIT: dict[str, AuditedRoute] = {
     "DELETE /knowledge/files/{file_id}": AuditedRoute(
         "knowledge_file.deleted", "knowledge_file", "file_id"
     ),
+    "POST /next-actions/decisions": AuditedRoute("next_action.decided", "next_action_decision"),
+    "POST /next-actions/decisions/{decision_id}/outcome": AuditedRoute(
+        "next_action.outcome_recorded", "next_action_decision", "decision_id"
+    ),
 }
 
 #: Routes whose service writes the audit entry itself (with a richer detail).

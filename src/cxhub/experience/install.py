@@ -4,6 +4,7 @@ and event subscribers on a runtime."""
 from __future__ import annotations
 
 from cxhub.core.runtime import Runtime
+from cxhub.experience.connected import tasks as connected_tasks
 from cxhub.experience.journeys import tasks as journey_tasks
 from cxhub.experience.surveys import tasks as survey_tasks
 from cxhub.experience.text import tasks as text_tasks
@@ -15,3 +16,4 @@ def install(runtime: Runtime) -> None:
     survey_tasks.install(runtime)
     journey_tasks.install(runtime)
     topic_tasks.install(runtime)
+    connected_tasks.install(runtime)

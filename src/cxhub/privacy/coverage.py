@@ -240,6 +240,15 @@ COLUMN_TREATMENT: dict[str, dict[str, Treatment]] = {
         "signature": Y,  # hashed feature indices and weights, no words
     },
     "topic_assignments": {"source_type": Y},
+    # decisions on next best actions about the person: deleted (account-level ones are kept)
+    "next_action_decisions": {
+        "customer_key": E,
+        "action_key": E,
+        "fingerprint": E,
+        "kind": Y,
+        "status": Y,
+        "outcome": Y,
+    },
     "csm_tasks": {"title": E, "notes": E, "priority": Y, "source": Y, "status": Y},
     "playbooks": {
         "name": C,

@@ -29,6 +29,8 @@ from cxhub.core.tenancy import Workspace
 from cxhub.customers.contacts import erasure as contacts
 from cxhub.customers.contacts.models import IdentifierKind
 from cxhub.customers.timeline import erasure as timeline
+from cxhub.experience.connected import service as nps
+from cxhub.experience.nextaction import service as next_actions
 from cxhub.experience.surveys import erasure as surveys
 from cxhub.experience.text import erasure as text_analytics
 from cxhub.experience.topics import erasure as topics
@@ -150,6 +152,10 @@ def erase_contact(
             session, contact_ids=person.contact_ids, ticket_ids=ticket_ids
         ),
         "topic_keywords_scrubbed": topics.scrub_keywords(session, tokens=person.tokens),
+        "nps_answers": nps.delete_answers_of_contacts(session, contact_ids=person.contact_ids),
+        "next_action_decisions": next_actions.delete_for_contacts(
+            session, contact_ids=person.contact_ids
+        ),
         "inbound_emails": mail_result.inbound,
         "outbound_emails": mail_result.outbound,
         "channel_threads": channels.forget_threads(session, ticket_ids=ticket_ids),

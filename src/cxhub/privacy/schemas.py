@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from cxhub.customers.accounts.schemas import AccountOut
 from cxhub.customers.contacts.schemas import ContactOut
 from cxhub.customers.timeline.schemas import InteractionOut
+from cxhub.experience.connected.schemas import NpsAnswerOut
 from cxhub.experience.journeys.schemas import StageEntryOut
+from cxhub.experience.nextaction.schemas import DecisionOut
 from cxhub.experience.surveys.schemas import ResponseOut
 from cxhub.experience.text.schemas import StoredAnalysisOut
 from cxhub.experience.topics.schemas import AssignmentOut
@@ -58,6 +60,13 @@ class ContactExport(BaseModel):
     topic_assignments: list[AssignmentOut] = Field(
         default_factory=list,
         description="The discovered topic each of their texts was assigned to, oldest first.",
+    )
+    nps_answers: list[NpsAnswerOut] = Field(
+        default_factory=list, description="Their NPS answers (0–10), oldest first."
+    )
+    next_action_decisions: list[DecisionOut] = Field(
+        default_factory=list,
+        description="Decisions staff took on next best actions about them, and the outcomes.",
     )
     subscriptions: list[SubscriptionRef] = Field(
         description="References to the account's subscriptions."

@@ -15,8 +15,12 @@ from cxhub.customers.contacts.schemas import ContactOut
 from cxhub.customers.contacts.service import get_contact
 from cxhub.customers.timeline import service as timeline
 from cxhub.customers.timeline.schemas import InteractionOut
+from cxhub.experience.connected import service as nps
+from cxhub.experience.connected.schemas import NpsAnswerOut
 from cxhub.experience.journeys import service as journeys
 from cxhub.experience.journeys.schemas import StageEntryOut
+from cxhub.experience.nextaction import service as next_actions
+from cxhub.experience.nextaction.schemas import DecisionOut
 from cxhub.experience.surveys import responses as survey_export
 from cxhub.experience.surveys.schemas import ResponseOut
 from cxhub.experience.text import service as text_analytics
@@ -76,6 +80,14 @@ def export_contact(
         topic_assignments=[
             AssignmentOut.of(row)
             for row in topics.export_for_contact(session, contact_id=contact.id)
+        ],
+        nps_answers=[
+            NpsAnswerOut.model_validate(row)
+            for row in nps.answers_of_contacts(session, contact_ids=(contact.id,))
+        ],
+        next_action_decisions=[
+            DecisionOut.of(row)
+            for row in next_actions.export_for_contact(session, contact_ids=(contact.id,))
         ],
         subscriptions=[
             SubscriptionRef(

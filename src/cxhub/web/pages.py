@@ -28,7 +28,9 @@ def page_modules() -> list[ModuleType]:
     from cxhub.analytics import success_pages
     from cxhub.customers.accounts import pages as account_pages
     from cxhub.customers.contacts import pages as contact_pages
+    from cxhub.experience.connected import pages as experience_pages
     from cxhub.experience.journeys import pages as journey_pages
+    from cxhub.experience.nextaction import pages as next_action_pages
     from cxhub.experience.surveys import pages as survey_pages
     from cxhub.experience.surveys import portal_pages as survey_portal_pages
     from cxhub.experience.surveys import public_pages as survey_public_pages
@@ -66,6 +68,8 @@ def page_modules() -> list[ModuleType]:
         survey_portal_pages,
         journey_pages,
         topic_pages,
+        experience_pages,
+        next_action_pages,
     ]
 
 

@@ -219,6 +219,22 @@
     });
   }
 
+  // The next-best-action panel of the contact and account pages (experience/nextaction):
+  // the page holds a link; the fragment replaces it. Its forms post without JavaScript.
+  var nextActions = document.querySelector("[data-next-actions]");
+  if (nextActions) {
+    csrfFetch(nextActions.getAttribute("data-next-actions"), { headers: { Accept: "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var panel = holder.querySelector("[data-next-actions-loaded]");
+        var link = nextActions.querySelector("p");
+        if (panel && link) link.replaceWith(panel);
+      })
+      .catch(function () { /* the panel's link still opens the actions */ });
+  }
+
   var assist = document.querySelector("[data-kb-assist]");
   if (assist) {
     csrfFetch(assist.getAttribute("data-kb-assist"), { headers: { Accept: "text/html" } })

@@ -1,0 +1,31 @@
+"""NPS answers as they are recorded today: the `NpsResponseRecorded` event (published by
+`POST /api/v1/playbooks/nps-signals`, the stand-in for surveys) kept as one row per answer, so
+the CX dashboard can trend NPS and the next best action can call detractors. When the surveys
+domain lands, its responses replace this table as the source (docs/experience.md).
+
+A row is about a person when `contact_id` is set: erasing the contact deletes it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cxhub.core.db import Base, IdMixin, IdType, WorkspaceScoped
+
+
+class NpsAnswer(IdMixin, WorkspaceScoped, Base):
+    __tablename__ = "experience_nps_answers"
+    __workspace_index__ = False
+    __table_args__ = (
+        Index("ix_experience_nps_answers_time", "workspace_id", "responded_at"),
+        Index("ix_experience_nps_answers_account", "workspace_id", "account_id"),
+    )
+
+    account_id: Mapped[int] = mapped_column(IdType, ForeignKey("accounts.id", ondelete="CASCADE"))
+    contact_id: Mapped[int | None] = mapped_column(
+        IdType, ForeignKey("contacts.id", ondelete="CASCADE")
+    )
+    score: Mapped[int] = mapped_column(Integer)
+    responded_at: Mapped[datetime] = mapped_column()

@@ -1,0 +1,2 @@
+"""Next best action: ranked, explained actions per customer and their recorded outcomes
+(docs/experience.md, "Next best action")."""
