@@ -63,11 +63,13 @@ def record_touchpoint(
     source_id: str | None = None,
     external_id: str | None = None,
     summary: str | None = None,
+    on_timeline: bool = True,
 ) -> Recorded:
     """Store one touchpoint (a re-sent `external_id` answers the stored one, `created=False`),
     put it on the timeline when it has a contact or an account, and publish
     `touchpoint.recorded`. `score` is an NPS-scale answer (0-10); `sentiment` in [-1, 1].
-    Unknown contact/account ids are 404; the contact's account fills a missing account."""
+    Unknown contact/account ids are 404; the contact's account fills a missing account.
+    `on_timeline=False` when the recording domain already put the moment on the timeline."""
     _check(channel, kind, score, sentiment)
     if occurred_at.tzinfo is None:
         raise ValidationFailed("occurred_at needs a time zone", field="occurred_at")
@@ -99,7 +101,7 @@ def record_touchpoint(
     )
     session.add(touchpoint)
     session.flush()
-    if contact_id is not None or account_id is not None:
+    if on_timeline and (contact_id is not None or account_id is not None):
         record_interaction(
             session,
             workspace_id=workspace_id,
