@@ -44,7 +44,7 @@ def test_dashboard_shows_every_section_with_the_api_numbers(
     _signed_in(web, tenant, make_user, Role.ANALYST)
     page = web.get("/experience", params={"period": "30"})
     assert page.status_code == 200, page.text
-    for section in sections.SECTIONS:
+    for section in sections.all_sections():
         assert f'data-section="{section.key}"' in page.text
     api = web.get(
         "/api/v1/metrics/experience",

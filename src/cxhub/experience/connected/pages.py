@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse
 
 from cxhub.analytics.connected_experience import DEFAULT_WINDOW_DAYS
 from cxhub.analytics.pages import CHART_PAGE_HEADERS, PRESET_DAYS, PeriodInvalid, parse_period
-from cxhub.api.deps import DbSession, TransactionalRoute
+from cxhub.api.deps import DbSession, TransactionalRoute, get_runtime
 from cxhub.core.db import utcnow
 from cxhub.core.permissions import Permission, Role
 from cxhub.experience.connected.messages import MESSAGES as MESSAGES
-from cxhub.experience.connected.sections import SECTIONS, SectionRequest
+from cxhub.experience.connected.sections import SectionRequest, all_sections
 from cxhub.web.assets import plotly_js_url
 from cxhub.web.auth import page_permission
 from cxhub.web.formatting import zone
@@ -77,6 +77,7 @@ def dashboard(
         window_days=int(window),
         fmt=viewer.fmt,
         translate=shell_of(request).translator(viewer.language),
+        data_dir=get_runtime(request).settings.data_dir,
     )
     context |= {
         "period": chosen,
@@ -84,7 +85,7 @@ def dashboard(
         "last": chosen.last_day.isoformat(),
         "sections": [
             (section, section.build(section_request))
-            for section in SECTIONS
+            for section in all_sections()
             if section.permission is None or viewer.can(section.permission)
         ],
         "plotly_url": plotly_js_url(),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -45,6 +46,9 @@ class SectionRequest:
     window_days: int
     fmt: LocalFormat
     translate: Translate
+    #: The installation's data folder (usage events for journey analytics); None in tests of
+    #: sections that do not read files.
+    data_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -191,3 +195,23 @@ SECTIONS: tuple[DashboardSection, ...] = (
     DashboardSection("scores", "experience/_section_scores.html", scores_section),
     DashboardSection("topics", "experience/_section_topics.html", topics_section),
 )
+
+
+def all_sections() -> tuple[DashboardSection, ...]:
+    """`SECTIONS` and the sections of the other experience sub-domains (surveys, journeys,
+    topic discovery), imported here so this module does not depend on them at import time."""
+    from cxhub.experience.journeys.dashboard import journey_section
+    from cxhub.experience.surveys.dashboard import surveys_section
+    from cxhub.experience.topics.dashboard import discovered_topics_section
+
+    return (
+        *SECTIONS[:3],
+        DashboardSection("surveys", "experience/_section_surveys.html", surveys_section),
+        DashboardSection("journey", "experience/_section_journey.html", journey_section),
+        *SECTIONS[3:],
+        DashboardSection(
+            "discovered_topics",
+            "experience/_section_discovered_topics.html",
+            discovered_topics_section,
+        ),
+    )
