@@ -32,6 +32,7 @@ from typing import Any
 import duckdb
 import ibis
 
+from benchmarks.results import Figure, record
 from cxhub.analytics import engine
 from cxhub.experience.journeys import metrics
 from cxhub.experience.journeys.analytics import run_analytics
@@ -176,7 +177,34 @@ def measure(name: str, run: Any, *, runs: int, warmup: int, touchpoints: int) ->
         f"{name:<12} runs={runs} p50={p50:.3f}s p99={p99:.3f}s "
         f"throughput={touchpoints / p50 / 1e6:.1f}M touchpoints/s peak_rss={peak_mb():.0f} MB"
     )
+    TIMINGS[name] = (p50, p99)
     return result
+
+
+#: name -> (p50, p99) seconds of each measured layer, for the suite's figures.
+TIMINGS: dict[str, tuple[float, float]] = {}
+
+
+def record_figure(args: argparse.Namespace, name: str) -> None:
+    p50, p99 = TIMINGS[name]
+    raw_p50, raw_p99 = TIMINGS["raw duckdb"]
+    full = args.contacts >= 1_000_000 and args.touchpoints >= 20_000_000
+    record(
+        Figure(
+            scenario=f"journeys: funnel + paths ({name})",
+            unit="touchpoints",
+            throughput=args.touchpoints / p50,
+            p50_ms=p50 * 1000,
+            p99_ms=p99 * 1000,
+            peak_mb=peak_mb(),
+            baseline_name="raw DuckDB SQL",
+            baseline_throughput=args.touchpoints / raw_p50,
+            baseline_p99_ms=raw_p99 * 1000,
+            target="< 2 s for 1,000,000 contacts / 20,000,000 touchpoints",
+            target_met=p99 < 2.0 if full else None,
+            details={"contacts": args.contacts, "touchpoints": args.touchpoints},
+        )
+    )
 
 
 def main() -> None:
@@ -227,6 +255,7 @@ def main() -> None:
         links = sum(link["value"] for link in result.sankey["links"])
         assert links == sum(r[-1] for r in raw["links"]), "links differ"
         assert [p["customers"] for p in result.top_paths] == [c for _, c in raw["top"]]
+        record_figure(args, "ibis duckdb")
         print(
             "results equal: funnel",
             [s.reached for s in result.funnel],

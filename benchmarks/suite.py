@@ -155,6 +155,26 @@ SCENARIOS: tuple[Scenario, ...] = (
         "help-center search over articles in four languages",
     ),
     Scenario(
+        "journeys",
+        "benchmarks.bench_journeys",
+        lambda s: [
+            "--contacts",
+            _n(s, 1_000_000, 20_000),
+            "--touchpoints",
+            _n(s, 20_000_000, 400_000),
+            "--runs",
+            "3",
+        ],
+        "journey funnel + touchpoint paths through Ibis on DuckDB vs raw DuckDB SQL",
+    ),
+    Scenario(
+        "topics",
+        "benchmarks.bench_topics",
+        lambda s: ["--data", str(DATA_DIR), "--tickets", _n(s, 100_000, 5_000)],
+        "topic discovery over ticket texts vs scikit-learn TF-IDF + KMeans",
+        needs_data=True,
+    ),
+    Scenario(
         "text_analytics",
         "benchmarks.bench_text_analytics",
         lambda s: ["--data", str(DATA_DIR), "--texts", "2000"],
