@@ -178,3 +178,18 @@ def test_every_new_message_exists_in_every_language() -> None:
             translation = catalogues[language].get(message)
             assert translation, (language, message)
             assert _fields(translation) == _fields(message), (language, message)
+
+
+def test_panel_of_another_workspace_is_not_found(
+    web: TestClient, tenant: Tenant, other_tenant: Tenant, make_user: MakeUser
+) -> None:
+    world = _world(web, other_tenant)
+    _signed_in(web, tenant, make_user, Role.AGENT)
+    assert web.get(f"/contacts/{world['contact']}/next-actions-panel").status_code == 404
+    form = {
+        "action_key": f"reply_ticket:{world['ticket']}",
+        "status": "dismissed",
+        "contact_id": str(world["contact"]),
+        "csrf_token": form_token(web.get("/experience").text),
+    }
+    assert web.post("/next-actions/decide", data=form, follow_redirects=False).status_code == 404
