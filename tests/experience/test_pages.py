@@ -178,3 +178,50 @@ def test_every_new_message_exists_in_every_language() -> None:
             translation = catalogues[language].get(message)
             assert translation, (language, message)
             assert _fields(translation) == _fields(message), (language, message)
+
+
+def test_panel_of_another_workspace_is_not_found(
+    web: TestClient, tenant: Tenant, other_tenant: Tenant, make_user: MakeUser
+) -> None:
+    world = _world(web, other_tenant)
+    _signed_in(web, tenant, make_user, Role.AGENT)
+    assert web.get(f"/contacts/{world['contact']}/next-actions-panel").status_code == 404
+    form = {
+        "action_key": f"reply_ticket:{world['ticket']}",
+        "status": "dismissed",
+        "contact_id": str(world["contact"]),
+        "csrf_token": form_token(web.get("/experience").text),
+    }
+    assert web.post("/next-actions/decide", data=form, follow_redirects=False).status_code == 404
+
+
+def test_account_page_holds_the_panel_with_its_contacts_actions(
+    web: TestClient, tenant: Tenant, make_user: MakeUser
+) -> None:
+    from sqlalchemy import select
+
+    from cxhub.service.tickets.models import Ticket
+
+    world = _world(web, tenant)
+    account = web.post(
+        "/api/v1/accounts", json={"name": unique("Acct ")}, headers=tenant.admin
+    ).json()["id"]
+    with tenant.session() as session:
+        row = session.scalar(select(Ticket).where(Ticket.id == world["ticket"]))
+        assert row is not None
+        row.account_id = account
+    _signed_in(web, tenant, make_user, Role.CSM)
+    page = web.get(f"/accounts/{account}")
+    assert f'data-next-actions="/accounts/{account}/next-actions-panel"' in page.text
+    panel = web.get(f"/accounts/{account}/next-actions-panel")
+    assert f'data-action="reply_ticket:{world["ticket"]}"' in panel.text
+    form = {
+        "action_key": f"reply_ticket:{world['ticket']}",
+        "status": "taken",
+        "account_id": str(account),
+        "csrf_token": form_token(panel.text),
+    }
+    done = web.post("/next-actions/decide", data=form, follow_redirects=False)
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/accounts/{account}"
+    assert 'data-status="taken"' in web.get(f"/accounts/{account}/next-actions-panel").text
