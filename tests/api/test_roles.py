@@ -132,6 +132,10 @@ REPRESENTATIVE: dict[Permission, tuple[Prepare, int]] = {
         lambda c, t: Call("POST", "/api/v1/knowledge/collections", {"name": unique("kb ")}),
         201,
     ),
+    Permission.JOURNEYS_CONFIGURE: (
+        lambda c, t: Call("POST", "/api/v1/journeys", {"name": unique("journey ")}),
+        201,
+    ),
 }
 
 
