@@ -133,7 +133,7 @@ REPRESENTATIVE: dict[Permission, tuple[Prepare, int]] = {
         201,
     ),
     Permission.JOURNEYS_CONFIGURE: (
-        lambda c, t: Call("POST", "/api/v1/journeys", {"name": unique("journey ")}),
+        lambda c, t: Call("POST", "/api/v1/journeys", {"name": unique("Journey ")}),
         201,
     ),
 }
