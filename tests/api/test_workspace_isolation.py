@@ -24,8 +24,10 @@ from cxhub.core.runtime import Runtime
 from cxhub.customers.accounts.models import Account
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
+from cxhub.experience.journeys.models import Journey
 from cxhub.experience.nextaction.models import NextActionDecision
 from cxhub.experience.surveys.models import Survey, SurveyResponse
+from cxhub.experience.touchpoints.models import Touchpoint
 from cxhub.knowledge.articles.models import ArticleFile, KnowledgeArticle, KnowledgeCollection
 from cxhub.people.models import ApiToken, Team, User
 from cxhub.privacy.models import ErasureRecord
@@ -283,6 +285,22 @@ def build_article_file(client: TestClient, tenant: Tenant) -> int:
     return int(response.json()["id"])
 
 
+def build_journey(client: TestClient, tenant: Tenant) -> int:
+    return int(_post(client, tenant, "/journeys", {"name": unique("Journey ")})["id"])
+
+
+def build_touchpoint(client: TestClient, tenant: Tenant) -> int:
+    body = {
+        "contact_id": build_contact(client, tenant),
+        "channel": "phone",
+        "kind": "call",
+        "occurred_at": "2026-05-01T10:00:00Z",
+        "score": 9,
+        "text": "secret notes of B",
+    }
+    return int(_post(client, tenant, "/touchpoints", body)["id"])
+
+
 # Path parameters that name no object (a language code): a fixed value, nothing to snapshot.
 FIXED_PARAMS: dict[str, str] = {"language": "en"}
 
@@ -319,6 +337,8 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "survey_id": (build_survey, Survey),
     "response_id": (build_survey_response, SurveyResponse),
     "decision_id": (build_decision, NextActionDecision),
+    "journey_id": (build_journey, Journey),
+    "touchpoint_id": (build_touchpoint, Touchpoint),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
@@ -361,6 +381,7 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
     },
     "POST /api/v1/knowledge/tickets/{ticket_id}/uses": {"article_id": 1},
     "PUT /api/v1/playbooks/{playbook_id}": {**PLAYBOOK_BODY, "name": "hijacked"},
+    "PUT /api/v1/journeys/{journey_id}": {"name": "hijacked"},
     "PUT /api/v1/health/scorecards/{scorecard_id}": {
         "name": "hijacked",
         "definition": SCORECARD_DEFINITION,
@@ -528,6 +549,8 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/metrics/service": None,  # aggregates; isolation in tests/analytics
     "/api/v1/knowledge/collections": KnowledgeCollection,
     "/api/v1/knowledge/articles": KnowledgeArticle,
+    "/api/v1/journeys": Journey,
+    "/api/v1/touchpoints": Touchpoint,
     "/api/v1/knowledge/search": None,  # no query, no hits; isolation in tests/knowledge
     "/api/v1/metrics/knowledge": None,  # aggregates; isolation in tests/knowledge
     "/api/v1/business-calendars": BusinessCalendarRecord,

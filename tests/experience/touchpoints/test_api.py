@@ -145,11 +145,8 @@ def test_import_calls_keeps_good_rows_and_reports_bad_ones(
     again = client.post(url, json={"csv": csv_text}, headers=tenant.admin).json()
     assert (again["recorded"], again["duplicates"], len(again["errors"])) == (0, 2, 3)
     assert_problem(client.post(url, json={}, headers=tenant.admin), 422, "validation-error")
-    assert_problem(
-        client.post("/api/v1/touchpoints/import/faxes", json={"rows": []}, headers=tenant.admin),
-        422,
-        "validation-error",
-    )
+    too_wide = {"rows": [{"kind": "call"}], "csv": "kind\ncall\n"}
+    assert_problem(client.post(url, json=too_wide, headers=tenant.admin), 422, "validation-error")
     viewer = client.post(url, json={"rows": []}, headers=tenant.headers(Role.VIEWER))
     assert_problem(viewer, 403, "forbidden")
 

@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
 
 from cxhub.experience.journeys.analytics import JourneyAnalytics
 from cxhub.experience.journeys.formulas import ScoreSummary
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 class FunnelStageOut(BaseModel):
@@ -80,8 +84,8 @@ class JourneyAnalyticsOut(BaseModel):
     def of(cls, journey_id: int, result: JourneyAnalytics) -> JourneyAnalyticsOut:
         return cls(
             journey_id=journey_id,
-            since=result.since,
-            until=result.until,
+            since=_aware(result.since),
+            until=_aware(result.until),
             funnel=[FunnelStageOut(**f.__dict__) for f in result.funnel],
             time_in_stage=[StageTimeOut(**t.__dict__) for t in result.time_in_stage],
             sankey=SankeyOut(**result.sankey),

@@ -78,23 +78,39 @@ def log_call(
     return report
 
 
-@router.post("/touchpoints/import/{kind}", response_model=ImportReport)
-def import_touchpoints(
-    kind: Literal["calls", "mentions"],
-    data: ImportIn,
-    session: DbSession,
-    principal: Principal = require(Permission.INTERACTIONS_WRITE),
+def _import(
+    kind: Literal["calls", "mentions"], data: ImportIn, session: DbSession, workspace_id: int
 ) -> ImportReport:
-    """Import call/meeting logs or social mentions: `rows` as JSON objects or `csv` as text with
-    a header row. Good rows are recorded; each bad row is reported (row number, field, reason)
-    and nothing else is lost. Mentions are analysed (language, sentiment, topics) and their
-    authors resolved to existing contacts by social handle."""
     if (data.rows is None) == (data.csv is None):
         raise ValidationFailed("send either rows or csv", field="rows")
     rows = data.rows if data.rows is not None else list(read_rows(data.csv or "", fmt="csv"))
     if len(rows) > 10_000:
         raise ValidationFailed("at most 10,000 rows per request", field="csv")
-    return intake.import_rows(session, workspace_id=principal.workspace_id, kind=kind, rows=rows)
+    return intake.import_rows(session, workspace_id=workspace_id, kind=kind, rows=rows)
+
+
+@router.post("/touchpoints/import/calls", response_model=ImportReport)
+def import_calls(
+    data: ImportIn,
+    session: DbSession,
+    principal: Principal = require(Permission.INTERACTIONS_WRITE),
+) -> ImportReport:
+    """Import call and meeting logs: `rows` as JSON objects or `csv` as text with a header row.
+    Good rows are recorded; each bad row is reported (row number, field, reason) and nothing
+    else is lost."""
+    return _import("calls", data, session, principal.workspace_id)
+
+
+@router.post("/touchpoints/import/mentions", response_model=ImportReport)
+def import_mentions(
+    data: ImportIn,
+    session: DbSession,
+    principal: Principal = require(Permission.INTERACTIONS_WRITE),
+) -> ImportReport:
+    """Import social/brand mentions as `rows` or `csv`; each text is analysed (language,
+    sentiment, topics) and its author resolved to an existing contact by social handle. Bad
+    rows are reported, good rows kept."""
+    return _import("mentions", data, session, principal.workspace_id)
 
 
 @router.get("/touchpoints", response_model=list[TouchpointOut])
