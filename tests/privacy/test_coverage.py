@@ -87,6 +87,7 @@ def test_each_table_with_personal_columns_is_handled_by_the_erasure() -> None:
         "text_analyses": "text_analytics.delete_analyses",
         "playbook_runs": "playbooks.scrub_runs",
         "kb_searches": "knowledge_searches.scrub_searches",
+        "kb_ticket_vectors": "assist.delete_ticket_vectors",
     }
     erased_tables = {
         table for table, columns in COLUMN_TREATMENT.items() if Treatment.ERASED in columns.values()
