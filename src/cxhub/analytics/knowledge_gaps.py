@@ -23,7 +23,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -83,13 +82,11 @@ def cluster_queries(queries: Sequence[str]) -> dict[str, str]:
     return labels
 
 
-@lru_cache(maxsize=20_000)
-def taxonomy_topic(query: str) -> str | None:
-    """The first taxonomy topic of a query, None when none reaches the model's threshold."""
-    from cxhub.experience.text.service import analyse
+def taxonomy_topics(queries: Sequence[str]) -> list[str | None]:
+    """The first taxonomy topic of each query (None below the model's threshold)."""
+    from cxhub.experience.text.service import support_topics
 
-    topics = analyse([query], mode="fast")[0].topics
-    return topics[0][0] if topics else None
+    return support_topics(queries)
 
 
 def group_gaps(
@@ -97,7 +94,7 @@ def group_gaps(
     *,
     start: datetime,
     end: datetime,
-    topic_of: Callable[[str], str | None],
+    topics_of: Callable[[Sequence[str]], list[str | None]],
     top: int,
 ) -> list[GapTopic]:
     """Pure grouping of gap searches `(query_key, query, created_at, result_count)`."""
@@ -107,8 +104,8 @@ def group_gaps(
     classified = ordered[:MAX_QUERIES]
     topic_by_key: dict[str, tuple[str, str]] = {}
     unlabelled = []
-    for key in classified:
-        topic = topic_of(sample[key] or key)
+    found = topics_of([sample[key] or key for key in classified])
+    for key, topic in zip(classified, found, strict=True):
         if topic is None:
             unlabelled.append(key)
         else:
@@ -152,7 +149,7 @@ def gap_topics(
     start: datetime,
     end: datetime,
     top: int = 20,
-    topic_of: Callable[[str], str | None] = taxonomy_topic,
+    topics_of: Callable[[Sequence[str]], list[str | None]] = taxonomy_topics,
 ) -> list[GapTopic]:
     """Knowledge gaps of `[start, end)` grouped by topic, with weekly counts."""
     rows = session.execute(
@@ -174,6 +171,6 @@ def gap_topics(
         [(str(k), str(q), c, int(n)) for k, q, c, n in rows],
         start=start,
         end=end,
-        topic_of=topic_of,
+        topics_of=topics_of,
         top=top,
     )

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from cxhub.core.db import utcnow
 from cxhub.core.jobs import JobQueue, JobRequest
+from cxhub.knowledge.articles.models import KnowledgeArticle
 from cxhub.knowledge.helpcenter.models import KnowledgeSearch
 
 PENDING = "pending"
@@ -117,7 +118,10 @@ def store_search(session: Session, entry: SearchLogEntry) -> KnowledgeSearch:
 def store_opened(
     session: Session, *, workspace_id: int, search_id: str, article_id: int, opened_at: datetime
 ) -> None:
-    """Remember the first article opened from the search (the earliest, whatever the order)."""
+    """Remember the first article opened from the search (the earliest, whatever the order);
+    an article deleted since it was opened is not recorded (nothing could point at it)."""
+    if session.scalar(select(KnowledgeArticle.id).where(KnowledgeArticle.id == article_id)) is None:
+        return
     row = _row(session, workspace_id=workspace_id, search_id=search_id)
     if row.opened_at is None or opened_at < row.opened_at:
         row.opened_article_id = article_id
