@@ -1,4 +1,6 @@
-"""agent assist: vectors of solved tickets' questions (similar solved tickets).
+"""agent assist: vectors of solved tickets' questions (similar solved tickets); SQLite: an
+`fts5vocab` table over `kb_search` (document frequency of each token, so long questions search
+their rarest tokens only).
 
 Revision ID: 0029_assist
 Revises: 0020_knowledge
@@ -49,8 +51,13 @@ def upgrade() -> None:
             "ix_kb_ticket_vectors_workspace", ["workspace_id", "model", "updated_at"], unique=False
         )
 
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("CREATE VIRTUAL TABLE kb_search_vocab USING fts5vocab(kb_search, row)")
+
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TABLE kb_search_vocab")
     with op.batch_alter_table("kb_ticket_vectors", schema=None) as batch_op:
         batch_op.drop_index("ix_kb_ticket_vectors_workspace")
     op.drop_table("kb_ticket_vectors")
