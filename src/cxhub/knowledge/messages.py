@@ -92,6 +92,14 @@ _ROWS: tuple[tuple[str, str, str, str], ...] = (
         "此工单暂无推荐。",
         "Tidak ada saran untuk tiket ini.",
     ),
+    ("File added.", "File aggiunto.", "文件已添加。", "Berkas ditambahkan."),
+    (
+        "Add a file or image",
+        "Aggiungi un file o un'immagine",
+        "添加文件或图片",
+        "Tambahkan berkas atau gambar",
+    ),
+    ("Upload", "Carica", "上传", "Unggah"),
     ("Suggested macro", "Macro suggerita", "推荐宏", "Makro yang disarankan"),
     ("Use this macro", "Usa questa macro", "使用此宏", "Gunakan makro ini"),
     (
