@@ -42,7 +42,7 @@ from cxhub.knowledge.articles.models import (
     KnowledgeArticle,
     KnowledgeCollection,
 )
-from cxhub.knowledge.search import semantic
+from cxhub.knowledge.search import index, semantic
 from cxhub.knowledge.search.index import analysed, query_tokens
 from cxhub.knowledge.search.service import SearchMode, search_articles
 from cxhub.people import service as people
@@ -225,7 +225,17 @@ def main() -> None:
                         mode=SearchMode.SEMANTIC, limit=10,
                     )  # fmt: skip
 
+                def keyword_all_tokens(q: str, language: str = language) -> object:
+                    """Before: every token of the question searched (no rarest-token cut)."""
+                    saved = index.MAX_SEARCHED_TOKENS
+                    index.MAX_SEARCHED_TOKENS = 10**6
+                    try:
+                        return keyword(q, language)
+                    finally:
+                        index.MAX_SEARCHED_TOKENS = saved
+
                 for name, run in (
+                    ("keyword, all tokens (before)", keyword_all_tokens),
                     ("keyword", keyword),
                     ("bare FTS5", bare),
                     ("semantic matrix", matrix),

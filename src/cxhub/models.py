@@ -34,7 +34,7 @@ from cxhub.knowledge.articles.models import (
     KnowledgeArticle,
     KnowledgeCollection,
 )
-from cxhub.knowledge.assist.models import ArticleUse
+from cxhub.knowledge.assist.models import ArticleUse, SolvedTicketVector
 from cxhub.knowledge.helpcenter.models import ArticleVote, KnowledgeSearch
 from cxhub.people.models import ApiToken, Team, TeamMembership, User, WebSession
 from cxhub.privacy.models import ErasureRecord, RetentionPolicyRecord
@@ -136,6 +136,7 @@ __all__ = [
     "ServiceKpiRollupDay",
     "SlaEvent",
     "SlaPolicy",
+    "SolvedTicketVector",
     "Subscription",
     "SubscriptionMrrChange",
     "Survey",

@@ -169,3 +169,37 @@ def test_prefetched_ranking_equals_full_ranking(
         )  # fmt: skip
     assert len(full) == 3
     assert prefetched == full
+
+
+def test_long_questions_search_their_rarest_tokens(client: TestClient, tenant: Tenant) -> None:
+    """SQLite: a question of more than 12 tokens keeps the 12 in the fewest documents (unknown
+    tokens dropped); the article sharing the rare words is still found first."""
+    from cxhub.knowledge.search.index import MAX_SEARCHED_TOKENS, query_tokens, rarest_tokens
+
+    for n in range(3):
+        article(client, tenant, title=f"Common words {n}", body="<p>account card money bank</p>")
+    target = article(client, tenant, title="Zebra quokka", body="<p>account card</p>")["id"]
+    question = (
+        "account card money bank zebra quokka alpha1 alpha2 alpha3 alpha4 alpha5 alpha6 "
+        "alpha7 alpha8 alpha9"
+    )
+    found = query_tokens(question)
+    assert len(found) > MAX_SEARCHED_TOKENS
+    with tenant.session() as session:
+        kept = rarest_tokens(session, found)
+        if session.get_bind().dialect.name != "sqlite":
+            assert kept == found  # PostgreSQL: no vocabulary table, every token searched
+            return
+    # the alphaN tokens are in no document: dropped; the rarest known ones come first
+    assert kept[:2] == ["zebra", "quokka"]
+    assert set(kept) == {
+        "zebra",
+        "quokka",
+        "account",
+        "card",
+        "money",
+        "bank",
+        "common",
+        "words",
+    } & set(found)
+    assert _ids(_search(client, tenant, question, mode="keyword"))[0] == target

@@ -92,6 +92,7 @@ def test_each_table_with_personal_columns_is_handled_by_the_erasure() -> None:
         "kb_searches": "knowledge_searches.scrub_searches",
         "topics": "topics.scrub_keywords",
         "next_action_decisions": "next_actions.delete_for_contacts",
+        "kb_ticket_vectors": "assist.delete_ticket_vectors",
     }
     erased_tables = {
         table for table, columns in COLUMN_TREATMENT.items() if Treatment.ERASED in columns.values()

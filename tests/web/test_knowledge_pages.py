@@ -88,3 +88,49 @@ def test_the_list_speaks_every_language(
     assert page.status_code == 200
     assert f"<h1>{heading}</h1>" in page.text
     assert "/knowledge" in page.text  # the navigation entry
+
+
+def test_agents_upload_files_from_the_article_page(client: TestClient, tenant: Tenant) -> None:
+    created = article(client, tenant, title="Screenshots")
+    agent = tenant.headers(Role.AGENT)
+    page = client.get(f"/knowledge/articles/{created['id']}", headers=agent)
+    assert 'enctype="multipart/form-data"' in page.text
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    sent = client.post(
+        f"/knowledge/articles/{created['id']}/files",
+        files={"file": ("screen shot.png", png, "image/png")},
+        headers=agent,
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    listed = client.get(f"/api/v1/knowledge/articles/{created['id']}/files", headers=agent).json()
+    assert [(f["filename"], f["content_type"]) for f in listed] == [
+        ("screen shot.png", "image/png")
+    ]
+    shown = client.get(f"/knowledge/articles/{created['id']}", headers=agent)
+    assert f"/api/v1/knowledge/files/{listed[0]['id']}" in shown.text
+
+    empty = client.post(
+        f"/knowledge/articles/{created['id']}/files",
+        files={"file": ("empty.txt", b"", "text/plain")},
+        headers=agent,
+    )
+    assert empty.status_code in (400, 422)
+    missing = client.post(f"/knowledge/articles/{created['id']}/files", headers=agent)
+    assert missing.status_code in (400, 422)
+    viewer = client.post(
+        f"/knowledge/articles/{created['id']}/files",
+        files={"file": ("x.txt", b"x", "text/plain")},
+        headers=tenant.headers(Role.VIEWER),
+    )
+    assert viewer.status_code == 403
+    other = client.post(
+        f"/knowledge/articles/{10**12}/files",
+        files={"file": ("x.txt", b"x", "text/plain")},
+        headers=agent,
+    )
+    assert other.status_code == 404
+    assert (
+        len(client.get(f"/api/v1/knowledge/articles/{created['id']}/files", headers=agent).json())
+        == 1
+    )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from cxhub.analytics.knowledge import knowledge_kpis
+from cxhub.analytics.knowledge_gaps import gap_topics
 from cxhub.analytics.service_kpis import check_period
 from cxhub.api.deps import DbSession, Principal, TransactionalRoute, require
 from cxhub.core.permissions import Permission
@@ -20,6 +21,20 @@ class KnowledgeGapOut(BaseModel):
     query: str
     searches: int
     without_results: int
+
+
+class GapWeekOut(BaseModel):
+    week: date = Field(description="Monday of the week (UTC)")
+    searches: int
+
+
+class GapTopicOut(BaseModel):
+    topic: str
+    kind: Literal["taxonomy", "cluster", "other"]
+    searches: int
+    without_results: int
+    examples: list[str]
+    weeks: list[GapWeekOut]
 
 
 class ArticleUsefulnessOut(BaseModel):
@@ -39,6 +54,9 @@ class KnowledgeMetricsOut(BaseModel):
     successful_searches: int
     search_success_rate: float | None = Field(description="percent; null without searches")
     gaps: list[KnowledgeGapOut]
+    gap_topics: list[GapTopicOut] = Field(
+        description="knowledge gaps grouped by topic, with weekly counts"
+    )
     articles: list[ArticleUsefulnessOut]
 
 
@@ -65,5 +83,16 @@ def knowledge_metrics(
         successful_searches=kpis.successful_searches,
         search_success_rate=kpis.search_success_rate,
         gaps=[KnowledgeGapOut(**g.__dict__) for g in kpis.gaps],
+        gap_topics=[
+            GapTopicOut(
+                topic=t.topic,
+                kind=t.kind,
+                searches=t.searches,
+                without_results=t.without_results,
+                examples=t.examples,
+                weeks=[GapWeekOut(week=w, searches=n) for w, n in t.weeks],
+            )
+            for t in gap_topics(session, workspace_id=principal.workspace_id, start=start, end=end)
+        ],
         articles=[ArticleUsefulnessOut(**a.__dict__) for a in kpis.articles],
     )

@@ -92,6 +92,40 @@ _ROWS: tuple[tuple[str, str, str, str], ...] = (
         "此工单暂无推荐。",
         "Tidak ada saran untuk tiket ini.",
     ),
+    ("File added.", "File aggiunto.", "文件已添加。", "Berkas ditambahkan."),
+    (
+        "Add a file or image",
+        "Aggiungi un file o un'immagine",
+        "添加文件或图片",
+        "Tambahkan berkas atau gambar",
+    ),
+    ("Upload", "Carica", "上传", "Unggah"),
+    ("Suggested macro", "Macro suggerita", "推荐宏", "Makro yang disarankan"),
+    ("Use this macro", "Usa questa macro", "使用此宏", "Gunakan makro ini"),
+    (
+        "Applied to {count} similar tickets:",
+        "Applicata a {count} ticket simili:",
+        "已用于 {count} 个相似工单：",
+        "Diterapkan pada {count} tiket serupa:",
+    ),
+    (
+        "Its text shares: {words}",
+        "Parole in comune: {words}",
+        "共同词语：{words}",
+        "Kata yang sama: {words}",
+    ),
+    (
+        "Similar solved tickets",
+        "Ticket risolti simili",
+        "相似的已解决工单",
+        "Tiket serupa yang sudah selesai",
+    ),
+    (
+        "No similar solved ticket.",
+        "Nessun ticket risolto simile.",
+        "没有相似的已解决工单。",
+        "Tidak ada tiket selesai yang serupa.",
+    ),
 )
 
 MESSAGES: dict[str, dict[str, str]] = catalogues_from_rows(_ROWS)

@@ -278,6 +278,8 @@ COLUMN_TREATMENT: dict[str, dict[str, Treatment]] = {
     # typed by anonymous visitors: identifiers and full names scrubbed from every search
     "kb_searches": {"public_id": Y, "source": Y, "query": E, "query_key": E, "language": Y},
     "kb_votes": {"language": Y},
+    # computed from a solved ticket's subject and first message: deleted with the person's tickets
+    "kb_ticket_vectors": {"model": Y, "vector": E},
     # people, core, privacy ----------------------------------------------------------------
     "users": {"email": S, "name": S, "password_hash": S, "locale": S, "time_zone": S},
     "teams": {"name": C, "description": C},

@@ -35,6 +35,7 @@ from cxhub.experience.surveys import erasure as surveys
 from cxhub.experience.text import erasure as text_analytics
 from cxhub.experience.topics import erasure as topics
 from cxhub.experience.touchpoints import erasure as touchpoints
+from cxhub.knowledge.assist import erasure as assist
 from cxhub.knowledge.helpcenter import erasure as knowledge_searches
 from cxhub.people.erasure import forget_login_failures
 from cxhub.privacy.events import ContactErased
@@ -171,6 +172,7 @@ def erase_contact(
         "playbook_runs_scrubbed": playbooks.scrub_runs(
             session, account_id=person.account_id, tokens=person.tokens
         ),
+        "solved_ticket_vectors": assist.delete_ticket_vectors(session, ticket_ids=ticket_ids),
         "knowledge_searches_scrubbed": knowledge_searches.scrub_searches(
             session, tokens=person.tokens
         ),

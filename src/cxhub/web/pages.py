@@ -24,6 +24,7 @@ from cxhub.web.shell import STATIC_DIR, NavItem, WebShell, build_environment
 
 def page_modules() -> list[ModuleType]:
     """Domains with pages, imported when an app is built (never at import time of this module)."""
+    from cxhub.analytics import knowledge_pages as knowledge_metrics_pages
     from cxhub.analytics import pages as analytics_pages
     from cxhub.analytics import success_pages
     from cxhub.customers.accounts import pages as account_pages
@@ -62,6 +63,7 @@ def page_modules() -> list[ModuleType]:
         portal_ticket_pages,
         knowledge_pages,
         assist_pages,
+        knowledge_metrics_pages,
         help_center_pages,
         survey_pages,
         survey_public_pages,

@@ -287,3 +287,30 @@ def test_customer_text_is_escaped(portal: Portal, browser: TestClient) -> None:
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<img src=x" not in page
+
+
+def test_the_ticket_list_pages_through_older_requests(portal: Portal, browser: TestClient) -> None:
+    import re
+
+    from cxhub.service.portal.access import PORTAL_PAGE_SIZE
+
+    mine_id, address = portal.contact()
+    theirs_id, _ = portal.contact()
+    subjects = [f"Request {n:02d}" for n in range(PORTAL_PAGE_SIZE + 3)]
+    for subject in subjects:
+        _api_ticket(portal, mine_id, subject)
+    _api_ticket(portal, theirs_id, "Request of somebody else")
+    portal.sign_in(browser, address)
+    first = browser.get(portal.path("/tickets")).text
+    shown = re.findall(r"Request \d\d", first)
+    assert len(shown) == PORTAL_PAGE_SIZE
+    assert "Newest requests" not in first
+    cursor = re.search(r'cursor=([^"&]+)" rel="next"', first)
+    assert cursor is not None
+    second = browser.get(portal.path(f"/tickets?scope=mine&cursor={cursor.group(1)}")).text
+    rest = re.findall(r"Request \d\d", second)
+    assert sorted(shown + rest) == sorted(subjects)  # every request once, nobody else's
+    assert "data-next-page" not in second
+    assert "Newest requests" in second
+    bad = browser.get(portal.path("/tickets?cursor=not-a-cursor"))
+    assert bad.status_code == 400

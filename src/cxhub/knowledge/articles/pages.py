@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from cxhub.api.deps import DbSession, TransactionalRoute
+from cxhub.api.deps import DbSession, TransactionalRoute, get_runtime
 from cxhub.core.db import utcnow
 from cxhub.core.errors import DomainError
 from cxhub.core.pagination import PageRequest
@@ -240,4 +240,33 @@ def verify(
     service.verify_article(session, article_id=article_id, by_user_id=user_id)
     response = RedirectResponse(f"/knowledge/articles/{article_id}", status_code=303)
     add_flash(request, response, VERIFIED, "success")
+    return response
+
+
+FILE_ADDED = "File added."
+
+
+@router.post("/knowledge/articles/{article_id}/files", dependencies=[CsrfProtected])
+def upload_file(
+    request: Request,
+    article_id: int,
+    session: DbSession,
+    viewer: CanWrite,
+    file: Annotated[UploadFile, File()],
+) -> RedirectResponse:
+    """The article page's upload form: the same checks as the API's upload (size limit,
+    empty file, safe name); images then show inline where the body links their URL."""
+    settings = get_runtime(request).settings
+    article = service.get_article(session, article_id=article_id)
+    files.add_file(
+        session,
+        store=files.file_store(settings.data_dir),
+        article=article,
+        filename=file.filename or "file",
+        content_type=file.content_type or "application/octet-stream",
+        content=file.file.read(settings.attachment_max_bytes + 1),
+        max_bytes=settings.attachment_max_bytes,
+    )
+    response = RedirectResponse(f"/knowledge/articles/{article.id}#kb-files", status_code=303)
+    add_flash(request, response, FILE_ADDED, "success")
     return response

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 
 from cxhub.api.deps import DbSession, Principal, TransactionalRoute, require
 from cxhub.core.permissions import Permission
 from cxhub.knowledge.articles.service import get_article
 from cxhub.knowledge.assist import service
+from cxhub.knowledge.assist.macros import suggest_macros
+from cxhub.knowledge.assist.schemas import MacroSuggestionOut, SimilarTicketOut
+from cxhub.knowledge.assist.similar import similar_solved_tickets
 from cxhub.knowledge.search.api import ArticleHitOut
 from cxhub.service.tickets.service import get_ticket
 
@@ -34,6 +39,35 @@ def ticket_suggestions(
         session, workspace_id=principal.workspace_id, ticket_id=ticket_id
     )
     return [ArticleHitOut.of(hit) for hit in hits]
+
+
+@router.get("/tickets/{ticket_id}/similar", response_model=list[SimilarTicketOut])
+def similar_tickets(
+    ticket_id: int,
+    session: DbSession,
+    limit: Annotated[int, Query(ge=1, le=20)] = 5,
+    principal: Principal = require(Permission.TICKETS_READ),
+) -> list[SimilarTicketOut]:
+    """Solved or closed tickets of the workspace most similar to the ticket, best first, each
+    with the agent's last public reply."""
+    hits = similar_solved_tickets(
+        session, workspace_id=principal.workspace_id, ticket_id=ticket_id, limit=limit
+    )
+    return [SimilarTicketOut.of(hit) for hit in hits]
+
+
+@router.get("/tickets/{ticket_id}/macro-suggestions", response_model=list[MacroSuggestionOut])
+def macro_suggestions(
+    ticket_id: int,
+    session: DbSession,
+    limit: Annotated[int, Query(ge=1, le=10)] = 3,
+    principal: Principal = require(Permission.TICKETS_READ),
+) -> list[MacroSuggestionOut]:
+    """The workspace's macros that fit the ticket, best first, with the reason."""
+    hits = suggest_macros(
+        session, workspace_id=principal.workspace_id, ticket_id=ticket_id, limit=limit
+    )
+    return [MacroSuggestionOut.of(hit) for hit in hits]
 
 
 @router.post(

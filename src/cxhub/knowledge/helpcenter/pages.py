@@ -15,14 +15,14 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy import select
 
-from cxhub.api.deps import DbSession, TransactionalRoute, get_runtime, writes_on_read
+from cxhub.api.deps import DbSession, TransactionalRoute, get_runtime
 from cxhub.core.errors import NotFound
 from cxhub.core.ratelimit import RateLimiter
 from cxhub.core.tenancy import Workspace
 from cxhub.knowledge.articles.api import file_response
 from cxhub.knowledge.articles.files import file_store, get_file
 from cxhub.knowledge.articles.models import ARTICLE_LANGUAGES, Audience, KnowledgeArticle
-from cxhub.knowledge.helpcenter import service
+from cxhub.knowledge.helpcenter import search_log, service
 from cxhub.knowledge.helpcenter.service import SearchSource
 from cxhub.web.shell import render, shell_of
 
@@ -71,7 +71,6 @@ def _base(workspace: Workspace, language: str) -> dict[str, Any]:
 
 
 @router.get("/help/{workspace_slug}", response_class=HTMLResponse)
-@writes_on_read
 def help_home(
     request: Request,
     workspace_slug: str,
@@ -84,15 +83,18 @@ def help_home(
     context = _base(workspace, language) | {"q": q, "results": None, "search_id": None}
     if q.strip():
         _limiter(request, "kb_search_limiter", SEARCHES_PER_MINUTE).check(_client(request))
-        outcome, record = service.search_and_record(
+        runtime = get_runtime(request)
+        outcome, record = service.search_for_log(
             session,
             workspace_id=workspace.id,
             query=q,
             language=language,
             source=SearchSource.HELP_CENTER,
             public_only=True,
+            secret=runtime.settings.secret_key,
             limit=10,
         )
+        search_log.submit_search(runtime.job_queue, record)
         context |= {"results": outcome.hits, "search_id": record.public_id}
     else:
         context["collections"] = service.public_collections(session, language=language)
@@ -100,7 +102,6 @@ def help_home(
 
 
 @router.get("/help/{workspace_slug}/suggest", response_model=None)
-@writes_on_read
 def suggest(
     request: Request,
     workspace_slug: str,
@@ -115,15 +116,18 @@ def suggest(
     _limiter(request, "kb_search_limiter", SEARCHES_PER_MINUTE).check(_client(request))
     if not q.strip():
         return JSONResponse({"search_id": None, "language": language, "articles": []})
-    outcome, record = service.search_and_record(
+    runtime = get_runtime(request)
+    outcome, record = service.search_for_log(
         session,
         workspace_id=workspace.id,
         query=q,
         language=language,
         source=SearchSource.SUGGEST,
         public_only=True,
+        secret=runtime.settings.secret_key,
         limit=SUGGESTIONS,
     )
+    search_log.submit_search(runtime.job_queue, record)
     articles = [
         {
             "id": hit.article_id,
@@ -145,7 +149,6 @@ def suggest(
 
 
 @router.get("/help/{workspace_slug}/articles/{article_id}", response_class=HTMLResponse)
-@writes_on_read
 def help_article(
     request: Request,
     workspace_slug: str,
@@ -159,8 +162,13 @@ def help_article(
     language = _language(request, workspace, lang)
     article, translation = service.public_article(session, article_id=article_id, language=language)
     if sid:
-        service.record_article_opened(
-            session, workspace_id=workspace.id, search_id=sid, article_id=article.id
+        runtime = get_runtime(request)
+        search_log.submit_opened(
+            runtime.job_queue,
+            secret=runtime.settings.secret_key,
+            workspace_id=workspace.id,
+            search_id=sid,
+            article_id=article.id,
         )
     context = _base(workspace, language) | {
         "article": article,

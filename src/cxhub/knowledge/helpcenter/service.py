@@ -29,6 +29,7 @@ from cxhub.knowledge.articles.models import (
     TranslationStatus,
 )
 from cxhub.knowledge.helpcenter.models import ArticleVote, KnowledgeSearch
+from cxhub.knowledge.helpcenter.search_log import SearchLogEntry, new_search_id
 from cxhub.knowledge.search.index import query_tokens
 from cxhub.knowledge.search.service import SearchMode, SearchOutcome, search_articles
 from cxhub.people.service import get_workspace_by_slug
@@ -90,7 +91,7 @@ def record_search(
     return row
 
 
-def search_and_record(
+def search_for_log(
     session: Session,
     *,
     workspace_id: int,
@@ -98,9 +99,12 @@ def search_and_record(
     language: str | None,
     source: str,
     public_only: bool,
+    secret: str,
     limit: int = 5,
     mode: SearchMode = SearchMode.HYBRID,
-) -> tuple[SearchOutcome, KnowledgeSearch]:
+) -> tuple[SearchOutcome, SearchLogEntry]:
+    """Search, and describe the `kb_searches` row to record — without writing it: the caller
+    hands the entry to the `knowledge.record_search` job, so the GET stays read-only."""
     outcome = search_articles(
         session,
         workspace_id=workspace_id,
@@ -120,15 +124,17 @@ def search_and_record(
             mode=mode,
             limit=limit,
         )
-    record = record_search(
-        session,
+    entry = SearchLogEntry(
         workspace_id=workspace_id,
-        query=query,
-        language=language or "",
+        public_id=new_search_id(secret, workspace_id=workspace_id),
         source=source,
+        query=query[:MAX_STORED_QUERY_CHARS],
+        query_key=normalise_query(query),
+        language=language or "",
         result_count=len(outcome.hits),
+        created_at=utcnow(),
     )
-    return outcome, record
+    return outcome, entry
 
 
 def _search(session: Session, *, workspace_id: int, search_id: str) -> KnowledgeSearch | None:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from cxhub.api.deps import DbSession, Principal, TransactionalRoute, require, writes_on_read
+from cxhub.api.deps import DbSession, Principal, TransactionalRoute, get_runtime, require
 from cxhub.core.errors import ValidationFailed
 from cxhub.core.permissions import Permission
 from cxhub.knowledge.articles.models import ARTICLE_LANGUAGES
-from cxhub.knowledge.helpcenter.service import SearchSource, search_and_record
+from cxhub.knowledge.helpcenter.search_log import submit_search
+from cxhub.knowledge.helpcenter.service import SearchSource, search_for_log
 from cxhub.knowledge.search.service import ArticleHit, SearchMode
 
 router = APIRouter(route_class=TransactionalRoute, tags=["knowledge"], prefix="/knowledge")
@@ -39,8 +40,8 @@ class SearchOut(BaseModel):
 
 
 @router.get("/search", response_model=SearchOut)
-@writes_on_read
 def search(
+    request: Request,
     session: DbSession,
     q: Annotated[str, Query(max_length=500)] = "",
     lang: Annotated[str | None, Query(max_length=8, description="en, it, zh or id")] = None,
@@ -56,16 +57,19 @@ def search(
         raise ValidationFailed("lang must be one of en, it, zh, id", field="lang")
     if not q.strip():
         return SearchOut(search_id=None, mode_used=mode, items=[])
-    outcome, record = search_and_record(
+    runtime = get_runtime(request)
+    outcome, record = search_for_log(
         session,
         workspace_id=principal.workspace_id,
         query=q,
         language=lang,
         source=SearchSource.AGENT,
         public_only=public_only,
+        secret=runtime.settings.secret_key,
         limit=min(limit, 50),
         mode=mode,
     )
+    submit_search(runtime.job_queue, record)
     return SearchOut(
         search_id=record.public_id,
         mode_used=outcome.mode_used,

@@ -138,6 +138,34 @@ STOP_WORDS = frozenset(
 )
 
 
+#: SQLite: a question longer than this many tokens searches only its rarest ones (document
+#: frequency from `kb_search_vocab`); tokens the index does not hold are dropped. A common
+#: token adds little to BM25 (low IDF) but makes FTS5 rank most of the index: 48-token Chinese
+#: and Indonesian questions cost 3-10× a short one (docs/benchmarks.md).
+MAX_SEARCHED_TOKENS = 12
+
+
+def rarest_tokens(session: Session, found: list[str], limit: int | None = None) -> list[str]:
+    """The `limit` tokens of `found` in the fewest documents (ties: question order), SQLite only;
+    `found` unchanged when short enough or on PostgreSQL."""
+    limit = MAX_SEARCHED_TOKENS if limit is None else limit
+    if len(found) <= limit or _dialect(session) != "sqlite":
+        return found
+    names = {f"t{i}": token for i, token in enumerate(found)}
+    rows = session.execute(
+        text(
+            "SELECT term, doc FROM kb_search_vocab WHERE term IN ("  # noqa: S608 - bound names only
+            + ", ".join(f":{name}" for name in names)
+            + ")"
+        ),
+        names,
+    ).all()
+    frequency = {str(term): int(doc) for term, doc in rows}
+    held = [token for token in found if token in frequency]
+    held.sort(key=lambda token: frequency[token])  # stable: question order among equals
+    return held[:limit]
+
+
 def query_tokens(query: str) -> list[str]:
     """Distinct tokens of a question, in order, function words left out (unless the question
     has nothing else), at most `MAX_QUERY_TOKENS`."""
@@ -213,6 +241,9 @@ def keyword_search(
     """Published translations sharing tokens with `query`, best first ([] for no tokens)."""
     found = query_tokens(query)
     if not found:
+        return []
+    found = rarest_tokens(session, found)
+    if not found:  # none of its tokens is in the index
         return []
     params: dict[str, object] = {
         "workspace_id": workspace_id,

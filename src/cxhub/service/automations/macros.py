@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cxhub.core.errors import ValidationFailed
@@ -10,6 +11,7 @@ from cxhub.service.automations import config
 from cxhub.service.automations.engine import apply_macro
 from cxhub.service.automations.models import MacroRecord, TicketRuleRun
 from cxhub.service.automations.outcome import field_update
+from cxhub.service.automations.rules import Macro
 from cxhub.service.automations.schemas import MacroApplication
 from cxhub.service.automations.snapshots import snapshot_of
 from cxhub.service.tickets.actors import Actor
@@ -84,3 +86,23 @@ def apply_macro_to_ticket(
     )
     session.flush()
     return application
+
+
+def macro_applications(session: Session, *, ticket_ids: list[int]) -> list[tuple[int, int]]:
+    """(ticket id, macro id) for each macro applied to these tickets (the rule-run trail keeps
+    them after a macro is deleted: callers check the macro still exists). For agent assist."""
+    if not ticket_ids:
+        return []
+    rows = session.execute(
+        select(TicketRuleRun.ticket_id, TicketRuleRun.rule_id).where(
+            TicketRuleRun.ticket_id.in_(ticket_ids),
+            TicketRuleRun.rule_kind == "macro",
+            TicketRuleRun.event == "macro_applied",
+        )
+    ).all()
+    return list(dict.fromkeys((int(t), int(m)) for t, m in rows))
+
+
+def active_macros(session: Session) -> list[Macro]:
+    """The workspace's active macros, in their order."""
+    return [config.macro_of(r) for r in config.list_rules(session, MacroRecord) if r.active]

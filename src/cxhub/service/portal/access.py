@@ -12,6 +12,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from cxhub.core.errors import NotFound
+from cxhub.core.pagination import Page, PageRequest, paginate
 from cxhub.customers.contacts.models import Contact
 from cxhub.customers.contacts.service import get_contact
 from cxhub.service.portal.models import PortalAccess, PortalRole
@@ -63,6 +64,30 @@ def list_visible_tickets(
     statement = visible_tickets_query(contact, role, whole_account=whole_account)
     return list(
         session.scalars(statement.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit))
+    )
+
+
+PORTAL_PAGE_SIZE = 25
+
+
+def page_visible_tickets(
+    session: Session,
+    *,
+    contact: Contact,
+    role: PortalRole,
+    whole_account: bool,
+    cursor: str | None = None,
+    limit: int = PORTAL_PAGE_SIZE,
+) -> Page[Ticket]:
+    """One page of the tickets this contact may list, most recently updated first (keyset on
+    `updated_at`, id: ADR 0008); `InvalidCursor` (400) for a cursor that is not ours."""
+    return paginate(
+        session,
+        visible_tickets_query(contact, role, whole_account=whole_account),
+        request=PageRequest(limit=limit, cursor=cursor, sort="-updated_at"),
+        sortable={"updated_at": Ticket.updated_at},
+        id_column=Ticket.id,
+        default_sort="-updated_at",
     )
 
 

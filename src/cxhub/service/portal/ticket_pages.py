@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Path, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -96,19 +96,28 @@ def my_tickets(
     customer: Customer,
     session: DbSession,
     scope: Literal["mine", "account"] = "mine",
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> HTMLResponse:
+    """The customer's requests, 25 a page, most recently updated first ("Older requests")."""
     can_see_account = access.sees_account_tickets(customer.contact, customer.role)
-    tickets = access.list_visible_tickets(
+    page = access.page_visible_tickets(
         session,
         contact=customer.contact,
         role=customer.role,
         whole_account=scope == "account" and can_see_account,
+        cursor=cursor,
     )
     return _page(
         request,
         customer,
         "portal/tickets.html",
-        {"tickets": tickets, "scope": scope, "can_see_account": can_see_account},
+        {
+            "tickets": page.items,
+            "next_cursor": page.next_cursor,
+            "paged": cursor is not None,
+            "scope": scope,
+            "can_see_account": can_see_account,
+        },
     )
 
 

@@ -77,6 +77,8 @@ _ROWS: list[tuple[str, str, str, str]] = [
         "您还没有任何请求。",
         "Anda belum memiliki permintaan.",
     ),
+    ("Older requests", "Richieste precedenti", "更早的请求", "Permintaan sebelumnya"),
+    ("Newest requests", "Richieste più recenti", "最新的请求", "Permintaan terbaru"),
     ("Received", "Ricevuta", "已收到", "Diterima"),
     ("In progress", "In lavorazione", "处理中", "Sedang diproses"),
     (

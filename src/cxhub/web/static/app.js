@@ -6,7 +6,8 @@
 // - cxhub.fetch(): fetch() that sends the page's CSRF token on state-changing requests.
 // - macro picker: "Insert" previews the macro through the API and fills the reply box in place
 //   (without JavaScript the same form reloads the page with the reply box filled).
-// - knowledge assist: the ticket's suggested-articles panel is fetched in place; "Insert link"
+// - knowledge assist: the ticket's assist panel (articles, suggested macro, similar solved
+//   tickets) is fetched in place; "Use this macro" previews it like the picker; "Insert link"
 //   appends the article's link to the reply box (the use is recorded when the reply is sent).
 (function () {
   "use strict";
@@ -248,6 +249,15 @@
       })
       .catch(function () { /* the panel's link still opens the suggestions */ });
     assist.addEventListener("click", function (event) {
+      var useMacro = event.target.closest ? event.target.closest("[data-kb-macro]") : null;
+      var picker = document.querySelector("[data-macro-select]");
+      var pickerForm = document.querySelector("[data-macro-form]");
+      if (useMacro && picker && pickerForm && pickerForm.requestSubmit) {
+        event.preventDefault();
+        picker.value = useMacro.getAttribute("data-kb-macro");
+        pickerForm.requestSubmit();
+        return;
+      }
       var button = event.target.closest ? event.target.closest("[data-kb-insert]") : null;
       if (!button) return;
       var body = document.getElementById("reply-body");
