@@ -24,6 +24,7 @@ from cxhub.core.runtime import Runtime
 from cxhub.customers.accounts.models import Account
 from cxhub.customers.contacts.models import Contact, ContactIdentifier
 from cxhub.customers.timeline.models import Interaction
+from cxhub.experience.topics.models import Topic
 from cxhub.knowledge.articles.models import ArticleFile, KnowledgeArticle, KnowledgeCollection
 from cxhub.people.models import ApiToken, Team, User
 from cxhub.privacy.models import ErasureRecord
@@ -254,6 +255,15 @@ def build_article_file(client: TestClient, tenant: Tenant) -> int:
     return int(response.json()["id"])
 
 
+def build_topic(client: TestClient, tenant: Tenant) -> int:
+    """A topic as a discovery stores it (discovery itself needs dozens of texts)."""
+    with tenant.session() as session:
+        topic = Topic(label="secret topic", keywords=["secret"], signature={"i": [], "w": []})
+        session.add(topic)
+        session.flush()
+        return int(topic.id)
+
+
 # Path parameters that name no object (a language code): a fixed value, nothing to snapshot.
 FIXED_PARAMS: dict[str, str] = {"language": "en"}
 
@@ -287,6 +297,7 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "collection_id": (build_collection, KnowledgeCollection),
     "article_id": (build_article, KnowledgeArticle),
     "file_id": (build_article_file, ArticleFile),
+    "topic_id": (build_topic, Topic),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
@@ -325,6 +336,8 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
     },
     "POST /api/v1/knowledge/tickets/{ticket_id}/uses": {"article_id": 1},
     "PUT /api/v1/playbooks/{playbook_id}": {**PLAYBOOK_BODY, "name": "hijacked"},
+    "PATCH /api/v1/topics/{topic_id}": {"name": "hijacked", "status": "ignored"},
+    "POST /api/v1/topics/{topic_id}/merge": {"into_topic_id": 1},
     "PUT /api/v1/health/scorecards/{scorecard_id}": {
         "name": "hijacked",
         "definition": SCORECARD_DEFINITION,
@@ -512,6 +525,12 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/health/scorecards": HealthScorecard,
     "/api/v1/health/backtest": None,  # aggregates of the caller's stored scores
     "/api/v1/metrics/usage": None,
+    "/api/v1/topics": Topic,
+    # reports over topics; isolation in tests/experience/topics/test_api.py
+    "/api/v1/topics/recurring-issues": None,
+    "/api/v1/topics/recurring-issues.csv": None,
+    "/api/v1/topics/trending": None,
+    "/api/v1/topics/negative": None,
     "/api/v1/text/sentiment": None,  # an aggregate; isolation in tests/experience/text/test_api.py
     "/api/v1/text/settings": None,  # one object, the workspace's mode  # aggregates; isolation in tests/analytics/test_adoption.py
     "/api/v1/metrics/success": None,  # aggregates; isolation in tests/analytics/test_success_api.py
