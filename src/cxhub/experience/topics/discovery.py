@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import sparse
@@ -125,6 +125,11 @@ def choose_k(vectors: np.ndarray, params: DiscoveryParams) -> tuple[int, dict[in
     return min(k for k, s in scores.items() if s == best), scores
 
 
+def _mean_direction(rows: np.ndarray) -> tuple[float, ...]:
+    mean = normalize(rows.mean(axis=0, keepdims=True))[0]
+    return tuple(round(float(x), 5) for x in mean)
+
+
 def _intent(members: Sequence[str | None]) -> str | None:
     known = Counter(i for i in members if i)
     if not known or not members:
@@ -176,14 +181,17 @@ def discover(
     params: DiscoveryParams | None = None,
     intents: Sequence[str | None] | None = None,
     languages: Sequence[str | None] | None = None,
+    embeddings: np.ndarray | None = None,
 ) -> Discovery:
     """Cluster `texts` into topics. `intents` (optional, per text) names the fixed-taxonomy
     intent text analytics gave it; `languages` its language. Lexical features cannot tell that
     "refund", "rimborso" and "退款" are one issue, so each language is clustered on its own
-    (a team merges the topics of one issue across languages)."""
+    (a team merges the topics of one issue across languages). With `embeddings` (the accurate
+    mode's multilingual e5 vectors, one row per text) all languages are clustered together on
+    them instead, and each topic's signature also keeps its mean embedding."""
     params = params or DiscoveryParams()
     with threadpool_limits(limits=params.threads):
-        return _discover(texts, params, intents, languages)
+        return _discover(texts, params, intents, languages, embeddings)
 
 
 def _discover(
@@ -191,6 +199,7 @@ def _discover(
     params: DiscoveryParams,
     intents: Sequence[str | None] | None,
     languages: Sequence[str | None] | None,
+    embeddings: np.ndarray | None = None,
 ) -> Discovery:
     n = len(texts)
     if n < max(2 * params.min_topic_size, 3):
@@ -203,13 +212,18 @@ def _discover(
     k_scores: dict[str, dict[int, float]] = {}
     group_of: dict[int, str] = {}
     offset = 0
-    for code, rows in language_groups(texts, languages, 2 * params.min_topic_size).items():
+    dense = normalize(embeddings).astype(np.float32) if embeddings is not None else None
+    groups = (
+        {"multi": np.arange(n)}
+        if dense is not None
+        else language_groups(texts, languages, 2 * params.min_topic_size)
+    )
+    for code, rows in groups.items():
         group_k = None if params.k is None else max(2, round(params.k * rows.size / n))
         if rows.size < 3:
             continue
-        clusters, cosines, k_scores[code] = _cluster(
-            embed_lsa(weighted[rows], params), params, group_k
-        )
+        vectors = dense[rows] if dense is not None else embed_lsa(weighted[rows], params)
+        clusters, cosines, k_scores[code] = _cluster(vectors, params, group_k)
         raw[rows] = clusters + offset
         scores[rows] = cosines
         group_of.update({offset + c: code for c in range(int(clusters.max()) + 1)})
@@ -236,7 +250,10 @@ def _discover(
                 keywords=keywords[new],
                 size=int(members.size),
                 intent=_intent(member_intents),
-                signature=signature_of(centroid),
+                signature=replace(
+                    signature_of(centroid),
+                    embedding=_mean_direction(dense[members]) if dense is not None else None,
+                ),
                 language=group_of[old],
             )
         )

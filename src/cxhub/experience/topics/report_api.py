@@ -23,7 +23,7 @@ router = APIRouter(route_class=TransactionalRoute, tags=["topics"], prefix="/top
 
 Days = Query(30, ge=1, le=730, description="Window: the last `days` days.")
 RepeatDays = Query(7, ge=1, le=90, description="Repeat contact window in days.")
-Limit = Query(20, ge=1, le=200)
+Limit = Query(20, ge=1, le=500)
 
 
 @router.get("/recurring-issues", response_model=list[RecurringIssueOut])
@@ -132,7 +132,7 @@ def negative_topics(
     session: DbSession,
     principal: Principal = require(Permission.INTERACTIONS_READ),
     days: int = Days,
-    limit: int = Query(5, ge=1, le=50),
+    limit: int = Query(5, ge=1, le=500),
 ) -> list[RecurringIssueOut]:
     """Topics with the most negative customer texts (no examples)."""
     since, until = window(days)

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 from cxhub.core.audit import record_audit
 from cxhub.core.db import utcnow
 from cxhub.core.errors import ValidationFailed
-from cxhub.experience.topics.centroids import Signature
+from cxhub.experience.text.embeddings import accurate_available, embed
+from cxhub.experience.text.service import workspace_mode
+from cxhub.experience.topics.centroids import EMBEDDED, HASHED, Signature
 from cxhub.experience.topics.corpus import CustomerText, customer_texts
 from cxhub.experience.topics.discovery import DiscoveredTopic, DiscoveryParams, discover
 from cxhub.experience.topics.models import Topic, TopicAssignment, TopicModel, TopicStatus
@@ -81,11 +83,13 @@ def run_discovery(
     texts = customer_texts(
         session, workspace_id=workspace_id, since=since, until=until, limit=max_texts
     )
+    embedded = workspace_mode(session) == "accurate" and accurate_available()
     found = discover(
         [t.text for t in texts],
         params=params,
         intents=[t.intent for t in texts],
         languages=[t.language for t in texts],
+        embeddings=embed([t.text for t in texts]) if embedded and texts else None,
     )
     existing = list(session.scalars(select(Topic).where(Topic.workspace_id == workspace_id)))
     kept = [t for t in existing if t.status != TopicStatus.MERGED.value]
@@ -127,7 +131,7 @@ def run_discovery(
     if model is None:
         model = TopicModel(workspace_id=workspace_id)
         session.add(model)
-    model.feature_kind = "hashed-v1"
+    model.feature_kind = EMBEDDED if embedded and found.topics else HASHED
     model.idf = {str(k): v for k, v in found.idf.items()}
     model.default_idf = found.default_idf
     model.texts = len(texts)

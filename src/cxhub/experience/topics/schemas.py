@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field
 
 from cxhub.experience.topics.models import Topic, TopicAssignment
 from cxhub.experience.topics.report import Example, TopicFigures, TopicTrend
-from cxhub.experience.topics.runs import DiscoveryRun
 
 MAX_TEXTS = 100
 MAX_TEXT_CHARS = 5000
@@ -59,28 +58,6 @@ class DiscoverIn(BaseModel):
     days: int = Field(90, ge=1, le=730, description="Window: the last `days` days.")
     k: int | None = Field(None, ge=2, le=200, description="Number of topics (default: automatic).")
     seed: int = Field(7, ge=0, le=2**31 - 1)
-
-
-class DiscoveryOut(BaseModel):
-    texts: int
-    topics: int
-    created: int
-    updated: int
-    removed: int
-    assigned: int
-    k_scores: dict[str, dict[str, float]]
-
-    @classmethod
-    def of(cls, run: DiscoveryRun) -> DiscoveryOut:
-        return cls(
-            texts=run.texts,
-            topics=run.topics,
-            created=run.created,
-            updated=run.updated,
-            removed=run.removed,
-            assigned=run.assigned,
-            k_scores={c: {str(k): v for k, v in s.items()} for c, s in run.k_scores.items()},
-        )
 
 
 class ClassifyIn(BaseModel):

@@ -169,6 +169,7 @@ def classifier(session: Session, *, workspace_id: int) -> TopicClassifier | None
         signatures=tuple(Signature.from_json(t.signature) for t in topics),
         idf={int(k): float(v) for k, v in model.idf.items()},
         default_idf=model.default_idf,
+        feature_kind=model.feature_kind,
     )
 
 
