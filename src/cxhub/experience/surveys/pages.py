@@ -24,7 +24,7 @@ from cxhub.experience.surveys.messages import MESSAGES as SURVEY_MESSAGES
 from cxhub.experience.surveys.models import Survey
 from cxhub.experience.surveys.schemas import SettingsWrite, SurveyWrite
 from cxhub.experience.surveys.tasks import TRIGGER_KINDS
-from cxhub.web.assets import plotly_js_url
+from cxhub.web.assets import plotly_css_url, plotly_js_url
 from cxhub.web.auth import CsrfProtected, page_permission
 from cxhub.web.flash import add_flash
 from cxhub.web.shell import NavItem, Viewer, render
@@ -258,6 +258,7 @@ def survey_results(
             "trend_rows": trend_rows,
             "responses": page.items,
             "plotly_url": plotly_js_url(),
+            "plotly_css_url": plotly_css_url(),
             "separators": viewer.fmt.separators,
             "embed": f'<script src="{public_url}/embed/survey.js" '
             f'data-survey="{survey.public_key}" data-user-id="USER_ID" async></script>',
