@@ -81,7 +81,8 @@ def test_build_answer_and_read_the_results(
             page.locator("#survey-distribution svg.main-svg").nth(i).bounding_box()
             for i in range(2)
         ]
-        assert boxes[0] is not None and boxes[1] is not None
+        assert boxes[0] is not None
+        assert boxes[1] is not None
         assert boxes[0]["y"] == boxes[1]["y"]
         expect(page.locator("#survey-trend.js-plotly-plot")).to_have_count(1, timeout=PLOT_MS)
         row = page.locator("#survey-comments tbody tr").first

@@ -65,7 +65,9 @@ def plotly_js(version: str) -> FileResponse:
 # (`style-src 'self'`) blocks: the chart's layers then stack instead of overlapping and cover
 # what follows. The same rules, read from the installed bundle, are served as a stylesheet.
 _RULES_START = '{"X,X div":'
-_RULE = re.compile(r"""("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'):("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
+_RULE = re.compile(
+    r"""("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'):("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
+)
 
 
 @cache
@@ -82,7 +84,9 @@ def plotly_css() -> str | None:
     end = source.find("};", start)
     rules = []
     for selector, declarations in _RULE.findall(source[start:end]):
-        name = selector[1:-1].replace("X", ".js-plotly-plot .plotly").replace("Y", ".plotly-notifier")
+        name = (
+            selector[1:-1].replace("X", ".js-plotly-plot .plotly").replace("Y", ".plotly-notifier")
+        )
         rules.append(f"{name}{{{declarations[1:-1]}}}")
     return "\n".join(rules) if rules else None
 
