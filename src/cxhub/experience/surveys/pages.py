@@ -19,7 +19,7 @@ from cxhub.api.deps import DbSession, TransactionalRoute
 from cxhub.core.errors import DomainError
 from cxhub.core.pagination import PageRequest
 from cxhub.core.permissions import Permission
-from cxhub.experience.surveys import charts, definitions, responses, standard
+from cxhub.experience.surveys import charts, definitions, followups, responses, standard
 from cxhub.experience.surveys.messages import MESSAGES as SURVEY_MESSAGES
 from cxhub.experience.surveys.models import Survey
 from cxhub.experience.surveys.schemas import SettingsWrite, SurveyWrite
@@ -274,7 +274,7 @@ def survey_results(
 def close_followup(
     request: Request, response_id: int, session: DbSession, viewer: CanWrite
 ) -> Response:
-    row = responses.close_followup(session, response_id=response_id)
+    row = followups.close_followup(session, response_id=response_id)
     response = RedirectResponse(f"/surveys/{row.survey_id}", status_code=303)
     add_flash(request, response, CLOSED, "success")
     return response
