@@ -377,9 +377,10 @@ _CALL_SCHEMA: dict[str, Any] = {
         "previousId": {"type": "string"},
         "messageId": {"type": "string"},
         "timestamp": {"type": "string", "format": "date-time"},
-        "properties": {"type": "object"},
-        "traits": {"type": "object"},
-        "context": {"type": "object"},
+        # null is read as {} (validation._object), as Segment libraries may send it
+        "properties": {"type": ["object", "null"]},
+        "traits": {"type": ["object", "null"]},
+        "context": {"type": ["object", "null"]},
         "writeKey": {"type": "string"},
     },
 }
