@@ -19,12 +19,8 @@ PUBLIC_ROUTES: frozenset[str] = frozenset(
         # a site's own contact form: anonymous by design, rate-limited per client
         "POST /api/v1/public/{workspace_slug}/tickets",
         # in-product surveys: the survey's public key (or the workspace write key) is the
-        # credential, for this one survey; CORS simple requests and preflights (docs/surveys.md)
-        *(
-            f"{method} /api/v1/public/surveys/{{key}}/{call}"
-            for method in ("POST", "OPTIONS")
-            for call in ("display", "responses")
-        ),
+        # credential, for this one survey; CORS simple requests (docs/surveys.md)
+        *(f"POST /api/v1/public/surveys/{{key}}/{call}" for call in ("display", "responses")),
         # Segment-compatible tracking: authenticated by a write key, rate-limited per key
         # (docs/tracking.md); at the root because Segment clients append /v1/<call> to the host
         *(

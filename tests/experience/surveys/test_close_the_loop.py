@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from cxhub.core.permissions import Role
-from cxhub.experience.surveys import responses
+from cxhub.experience.surveys import followups
 from cxhub.experience.surveys.models import SurveyResponse
 from cxhub.success.tasks.models import CsmTask
 from tests.api.problems import assert_problem
@@ -90,7 +90,7 @@ def test_without_an_account_owner_the_configured_owner_gets_it_once(
     with tenant.session() as session:
         row = session.get(SurveyResponse, answer["id"])
         assert row is not None
-        assert not responses.open_followup(
+        assert not followups.open_followup(
             session, response=row, reason="negative_comment", survey_name="again"
         )
         tasks = session.scalar(select(func.count()).where(CsmTask.account_id == account["id"]))

@@ -140,6 +140,16 @@ def test_recording_through_the_api_validates_against_the_questions(
             "validation-error",
         )
         assert problem["field"] == field
+    future = assert_problem(
+        client.post(
+            path,
+            json={"answers": {"ces": 5}, "responded_at": "2999-01-01T00:00:00Z"},
+            headers=tenant.admin,
+        ),
+        422,
+        "validation-error",
+    )
+    assert future["field"] == "responded_at"
 
 
 def test_roles(client: TestClient, tenant: Tenant) -> None:

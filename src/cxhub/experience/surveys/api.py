@@ -19,7 +19,7 @@ from cxhub.api.deps import (
 from cxhub.api.schemas import PageOut
 from cxhub.core.errors import NotFound, ValidationFailed
 from cxhub.core.permissions import Permission
-from cxhub.experience.surveys import definitions, distribution, responses
+from cxhub.experience.surveys import definitions, distribution, followups, responses
 from cxhub.experience.surveys.schemas import (
     InvitationLink,
     RecordIn,
@@ -192,7 +192,7 @@ def close_loop(
 ) -> ResponseOut:
     """Mark the response's follow-up closed (also automatic when its task is completed or
     cancelled, or its ticket solved); 422 when it has no open follow-up."""
-    return ResponseOut.of(responses.close_followup(session, response_id=response_id))
+    return ResponseOut.of(followups.close_followup(session, response_id=response_id))
 
 
 @router.get("/survey-settings", response_model=SettingsOut)

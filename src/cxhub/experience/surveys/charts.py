@@ -8,6 +8,8 @@ from typing import Any
 from cxhub.analytics.survey_kpis import KindMetric, KpiGroup
 
 SCORE_TITLES = {"nps": "NPS", "csat": "CSAT (%)", "ces": "CES (1–7)"}
+#: The whole scale on the y axis, so one week at −100 does not look like a flat line at 0.
+SCORE_RANGES = {"nps": [-100, 100], "csat": [0, 100], "ces": [1, 7]}
 
 
 def distribution_chart(metric: KindMetric, title: str) -> dict[str, Any]:
@@ -35,7 +37,7 @@ def distribution_chart(metric: KindMetric, title: str) -> dict[str, Any]:
             "margin": {"l": 48, "r": 16, "t": 8, "b": 40},
             "height": 260,
             "xaxis": {"type": "category"},
-            "yaxis": {"rangemode": "tozero"},
+            "yaxis": {"rangemode": "tozero", "automargin": True},
         },
     }
 
@@ -67,6 +69,6 @@ def trend_chart(rows: list[tuple[str, float | None, int]], kind: str) -> dict[st
             "margin": {"l": 48, "r": 16, "t": 8, "b": 48},
             "height": 260,
             "xaxis": {"type": "category", "automargin": True},
-            "yaxis": {"title": {"text": SCORE_TITLES[kind]}},
+            "yaxis": {"range": SCORE_RANGES[kind], "automargin": True},
         },
     }

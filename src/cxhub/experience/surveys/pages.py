@@ -19,12 +19,12 @@ from cxhub.api.deps import DbSession, TransactionalRoute
 from cxhub.core.errors import DomainError
 from cxhub.core.pagination import PageRequest
 from cxhub.core.permissions import Permission
-from cxhub.experience.surveys import charts, definitions, responses, standard
+from cxhub.experience.surveys import charts, definitions, followups, responses, standard
 from cxhub.experience.surveys.messages import MESSAGES as SURVEY_MESSAGES
 from cxhub.experience.surveys.models import Survey
 from cxhub.experience.surveys.schemas import SettingsWrite, SurveyWrite
 from cxhub.experience.surveys.tasks import TRIGGER_KINDS
-from cxhub.web.assets import plotly_js_url
+from cxhub.web.assets import plotly_css_url, plotly_js_url
 from cxhub.web.auth import CsrfProtected, page_permission
 from cxhub.web.flash import add_flash
 from cxhub.web.shell import NavItem, Viewer, render
@@ -258,6 +258,7 @@ def survey_results(
             "trend_rows": trend_rows,
             "responses": page.items,
             "plotly_url": plotly_js_url(),
+            "plotly_css_url": plotly_css_url(),
             "separators": viewer.fmt.separators,
             "embed": f'<script src="{public_url}/embed/survey.js" '
             f'data-survey="{survey.public_key}" data-user-id="USER_ID" async></script>',
@@ -273,7 +274,7 @@ def survey_results(
 def close_followup(
     request: Request, response_id: int, session: DbSession, viewer: CanWrite
 ) -> Response:
-    row = responses.close_followup(session, response_id=response_id)
+    row = followups.close_followup(session, response_id=response_id)
     response = RedirectResponse(f"/surveys/{row.survey_id}", status_code=303)
     add_flash(request, response, CLOSED, "success")
     return response

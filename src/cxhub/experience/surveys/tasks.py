@@ -15,7 +15,7 @@ from cxhub.core.jobs import JobRequest
 from cxhub.core.runtime import Runtime
 from cxhub.customers.contacts.events import ContactsMerged
 from cxhub.customers.timeline.events import InteractionRecorded
-from cxhub.experience.surveys import erasure, responses, triggers
+from cxhub.experience.surveys import erasure, followups, responses, triggers
 from cxhub.service.tickets.events import TicketSolved
 from cxhub.success.playbooks.events import SurveyEnrolmentRequested
 from cxhub.success.tasks.events import TaskCancelled, TaskCompleted
@@ -69,7 +69,7 @@ def install(runtime: Runtime) -> None:
         triggers.on_ticket_solved(
             session, ticket_id=int(payload["ticket_id"]), public_url=public_url
         )
-        responses.close_followups_of(session, ticket_id=int(payload["ticket_id"]))
+        followups.close_followups_of(session, ticket_id=int(payload["ticket_id"]))
 
     runtime.jobs.register(ON_TICKET_SOLVED)(run_ticket_solved)
     runtime.events.subscribe(
@@ -112,7 +112,7 @@ def install(runtime: Runtime) -> None:
     runtime.jobs.register(responses.ANALYSE_COMMENT)(run_analyse_comment)
 
     def run_close_loop(session: Session, payload: dict[str, Any]) -> None:
-        responses.close_followups_of(session, task_id=int(payload["task_id"]))
+        followups.close_followups_of(session, task_id=int(payload["task_id"]))
 
     runtime.jobs.register(CLOSE_LOOP)(run_close_loop)
 

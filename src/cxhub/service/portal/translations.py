@@ -64,6 +64,7 @@ _ROWS: list[tuple[str, str, str, str]] = [
     ),
     ("You are signed out.", "Sei uscito.", "您已退出。", "Anda telah keluar."),
     ("My requests", "Le mie richieste", "我的请求", "Permintaan saya"),
+    ("Your surveys", "I tuoi sondaggi", "您的问卷", "Survei Anda"),
     ("New request", "Nuova richiesta", "新请求", "Permintaan baru"),
     ("Which requests", "Quali richieste", "哪些请求", "Permintaan yang mana"),
     ("Mine", "Mie", "我的", "Milik saya"),

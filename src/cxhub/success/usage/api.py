@@ -377,7 +377,7 @@ _CALL_SCHEMA: dict[str, Any] = {
         "previousId": {"type": "string"},
         "messageId": {"type": "string"},
         "timestamp": {"type": "string", "format": "date-time"},
-        # null is accepted as an empty object (some Segment libraries send it)
+        # null is read as {} (validation._object), as Segment libraries may send it
         "properties": {"type": ["object", "null"]},
         "traits": {"type": ["object", "null"]},
         "context": {"type": ["object", "null"]},
