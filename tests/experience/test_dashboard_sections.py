@@ -66,3 +66,9 @@ def test_without_a_journey_the_section_says_so(
     assert page.status_code == 200, page.text
     assert "No active journey yet." in page.text
     assert 'data-section="discovered_topics"' in page.text
+    # plotly's styles come as a file (the CSP blocks the ones it would add inline)
+    link = re.search(r'<link rel="stylesheet" href="(/assets/plotly-[^"]+\.css)">', page.text)
+    assert link is not None
+    css = web.get(link.group(1))
+    assert css.status_code == 200
+    assert ".js-plotly-plot" in css.text

@@ -157,6 +157,11 @@ def build_environment(extra_dirs: Sequence[Path] = ()) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # plotly.js adds its styles inline, which the pages' CSP blocks; every chart page links
+    # the same styles as a file instead (web/assets.py).
+    from cxhub.web.assets import plotly_css_url
+
+    env.globals["plotly_css_url"] = plotly_css_url()
     return env
 
 
