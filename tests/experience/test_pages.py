@@ -155,14 +155,32 @@ def _fields(text: str) -> set[str]:
 
 def test_every_new_message_exists_in_every_language() -> None:
     catalogues = builtin_catalogues()
-    for module in (dashboard_messages, panel_messages):
+    # The sections of surveys, journeys and topics share those sub-domains' catalogues.
+    from cxhub.experience.journeys import dashboard as journey_section
+    from cxhub.experience.journeys import messages as journey_messages
+    from cxhub.experience.surveys import dashboard as survey_section
+    from cxhub.experience.surveys import messages as survey_messages
+    from cxhub.experience.topics import messages as topic_messages
+
+    for module in (
+        journey_messages,
+        survey_messages,
+        topic_messages,
+        dashboard_messages,
+        panel_messages,
+    ):
         for language in ("en", "it", "zh", "id"):
             catalogues[language] = {**catalogues[language], **module.MESSAGES[language]}
     english = catalogues["en"]
     used: set[str] = set()
     for path in Path(TEMPLATES_DIR, "experience").glob("*.html"):
         used |= {m.group(1) or m.group(2) for m in TEMPLATE_MESSAGE.finditer(path.read_text())}
-    for source in (sections.__file__, panel_pages.__file__):
+    for source in (
+        sections.__file__,
+        panel_pages.__file__,
+        survey_section.__file__,
+        journey_section.__file__,
+    ):
         text = Path(source).read_text()
         used |= {m.group(1) or m.group(2) for m in TEMPLATE_MESSAGE.finditer(text)}
     used |= set(panel_pages.KIND_LABELS.values()) | set(panel_pages.STATUS_LABELS.values())

@@ -357,6 +357,20 @@ def traces_of(runtime: Runtime, *, workspace_id: int, needles: list[str]) -> lis
                 for row in session.execute(text(f'SELECT * FROM "{shadow}"')):  # noqa: S608
                     if any(n in _text(value) for value in row for n in lowered):
                         found.add(f"{shadow} (search index)")
+            # The segments are prefix-compressed against neighbouring terms, so a term can be
+            # in the index without its bytes appearing whole: ask the index itself as well.
+            for needle in lowered:
+                phrase = '"' + needle.replace('"', '""') + '"'
+                hit = session.execute(
+                    text(
+                        "SELECT s.rowid FROM ticket_search AS s JOIN tickets AS t "
+                        "ON t.id = s.rowid WHERE ticket_search MATCH :q "
+                        "AND t.workspace_id = :workspace LIMIT 1"
+                    ),
+                    {"q": phrase, "workspace": workspace_id},
+                ).first()
+                if hit is not None:
+                    found.add("ticket_search_data (search index)")
     data_dir = runtime.settings.data_dir
     for path in sorted((data_dir / "attachments").rglob("*")):
         if path.is_file() and any(n.encode() in path.read_bytes().lower() for n in lowered):
