@@ -174,3 +174,24 @@ def test_nps_answers_fire_the_nps_detractor_playbook(client: TestClient, tenant:
     _answer(client, tenant, csat, contact["id"], csat=1)  # not NPS: the playbook stays quiet
     runs = client.get(f"/api/v1/playbooks/{book['id']}/runs", headers=tenant.admin).json()
     assert len(runs["items"]) == 1
+
+
+def test_the_follow_up_is_due_two_days_after_the_answer_not_after_recording(
+    client: TestClient, tenant: Tenant
+) -> None:
+    """An answer captured elsewhere and recorded later keeps the deadline it had."""
+    account = make_account(client, tenant, owner_id=tenant.user_ids[Role.CSM])
+    contact = make_contact(client, tenant, account_id=account["id"])
+    survey = make_survey(client, tenant, kind="nps")
+    answered = post(
+        client,
+        tenant,
+        f"/surveys/{survey['id']}/responses",
+        {
+            "contact_id": contact["id"],
+            "answers": {"nps": 2},
+            "responded_at": "2026-03-10T18:00:00Z",
+        },
+    )
+    task = client.get(f"/api/v1/tasks/{answered['followup_task_id']}", headers=tenant.admin).json()
+    assert task["due_on"] == "2026-03-12"

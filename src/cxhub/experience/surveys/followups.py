@@ -65,7 +65,8 @@ def open_followup(
                 title=title[:200],
                 notes=notes[:5000],
                 owner_id=owner_id,
-                due_on=(utcnow() + timedelta(days=2)).date(),
+                # two days after the answer (an answer recorded later keeps its deadline)
+                due_on=(response.responded_at + timedelta(days=2)).date(),
             ),
             created_by_id=None,
             source=TaskSource.SURVEY,
