@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -164,6 +165,18 @@ def _scope_plain_froms(statement: Any, workspace_id: int) -> Any:
     return statement
 
 
+@lru_cache(maxsize=4096)
+def _workspace_criteria(workspace_id: int) -> Any:
+    """The loader criterion that keeps a statement inside one workspace, built once per workspace.
+
+    Why cached: every ORM statement of a request gets it, and building the option (inspecting
+    its lambda, its closure and the mapped classes) cost more than compiling the statement
+    from SQLAlchemy's cache. Options are immutable, so one instance serves every statement."""
+    return with_loader_criteria(
+        WorkspaceScoped, lambda cls: cls.workspace_id == workspace_id, include_aliases=True
+    )
+
+
 def _enforce_workspace_filter(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
@@ -176,22 +189,12 @@ def _enforce_workspace_filter(state: ORMExecuteState) -> None:
         # Unscoped sessions may only read non-tenant tables (workspaces, auth lookups by hash).
         if state.is_select and not state.all_mappers:
             state.statement = _scope_plain_froms(state.statement, -1)
-        state.statement = state.statement.options(
-            with_loader_criteria(
-                WorkspaceScoped, lambda cls: cls.workspace_id == -1, include_aliases=True
-            )
-        )
+        state.statement = state.statement.options(_workspace_criteria(-1))
         return
     if state.is_select and not state.all_mappers:
         # No entity among the columns: the loader criteria below may not see the tables.
         state.statement = _scope_plain_froms(state.statement, workspace_id)
-    state.statement = state.statement.options(
-        with_loader_criteria(
-            WorkspaceScoped,
-            lambda cls: cls.workspace_id == workspace_id,
-            include_aliases=True,
-        )
-    )
+    state.statement = state.statement.options(_workspace_criteria(workspace_id))
 
 
 def _stamp_workspace(session: Session, flush_context: Any, instances: Any) -> None:
