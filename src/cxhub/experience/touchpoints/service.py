@@ -186,6 +186,23 @@ def touchpoint_frame(
     return {name: [row[i] for row in rows] for i, name in enumerate(FRAME_COLUMNS)}
 
 
+def kinds_of_contacts(
+    session: Session, *, contact_ids: Sequence[int]
+) -> list[tuple[int, datetime, str]]:
+    """(contact_id, occurred_at, kind) of every touchpoint of the contacts: what a journey
+    path is made of (journeys recompute a customer's path prefix from it, ADR 0030)."""
+    found: list[tuple[int, datetime, str]] = []
+    ids = sorted(set(contact_ids))
+    for offset in range(0, len(ids), 500):
+        rows = session.execute(
+            select(Touchpoint.contact_id, Touchpoint.occurred_at, Touchpoint.kind).where(
+                Touchpoint.contact_id.in_(ids[offset : offset + 500])
+            )
+        ).all()
+        found.extend((int(c), at, str(kind)) for c, at, kind in rows if c is not None)
+    return found
+
+
 def export_for_contact(session: Session, *, contact_id: int) -> list[Touchpoint]:
     """Every touchpoint of the contact, oldest first (subject access, ADR 0018)."""
     return list(
