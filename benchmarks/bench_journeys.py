@@ -230,9 +230,8 @@ def incremental(
     wall, cpu = time.perf_counter(), time.process_time()
     touched = sorted({c for c, _, _ in new})
     con.execute("CREATE OR REPLACE TEMP TABLE touched AS SELECT unnest(?) AS contact_id", [touched])
-    rows = con.execute(
-        "SELECT * FROM prefixes SEMI JOIN touched USING (contact_id)"
-    ).fetch_arrow_table().to_pylist()
+    rows = con.sql("SELECT * FROM prefixes SEMI JOIN touched USING (contact_id)")
+    rows = rows.to_arrow_table().to_pylist()
     read_wall = time.perf_counter() - wall
     prefixes = {row["contact_id"]: _prefix_of(row) for row in rows}
     again: set[int] = set()
@@ -241,7 +240,11 @@ def incremental(
         if contact_id in again:
             continue
         before = prefixes.get(contact_id)
-        after = path_prefix.start(at, label) if before is None else path_prefix.extend(before, at, label)
+        after = (
+            path_prefix.start(at, label)
+            if before is None
+            else path_prefix.extend(before, at, label)
+        )
         if after is None:
             again.add(contact_id)
         elif after != before:
@@ -251,7 +254,9 @@ def incremental(
     recompute_started = time.perf_counter()
     if again:
         backend = engine.on_duckdb(con)
-        con.execute("CREATE OR REPLACE TEMP TABLE again AS SELECT unnest(?) AS contact_id", [sorted(again)])
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE again AS SELECT unnest(?) AS contact_id", [sorted(again)]
+        )
         fresh = [(c, at, k) for c, at, k in new if c in again]
         con.register(
             "fresh",
@@ -272,7 +277,7 @@ def incremental(
         expression = metrics.path_prefixes(
             ibis.table(metrics.TOUCHPOINT_SCHEMA, name="recompute_input")
         )
-        recomputed = con.execute(backend.compile(expression)).fetch_arrow_table().num_rows
+        recomputed = con.sql(str(backend.compile(expression))).to_arrow_table().num_rows
         assert recomputed == len(again)
     recompute_wall = time.perf_counter() - recompute_started
     total_wall, total_cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -404,9 +409,7 @@ def main() -> None:
         result = measure("ibis rollup", lambda: ibis_run(con, folder), **common)
         layers = [result]
         if args.exact_ibis:
-            exact_run = measure(
-                "ibis exact", lambda: ibis_run(con, folder, rollup=False), **common
-            )
+            exact_run = measure("ibis exact", lambda: ibis_run(con, folder, rollup=False), **common)
             layers.append(exact_run)
         for done in layers:
             funnel = {s.position: s.reached for s in done.funnel}

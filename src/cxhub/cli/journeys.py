@@ -23,12 +23,12 @@ def rebuild_paths_command(
 ) -> None:
     """Rebuild every customer's path prefix from all their touchpoints."""
     started = time.perf_counter()
-    with cli_runtime() as runtime:
-        with workspace_session(runtime, workspace) as (session, workspace_id):
-            typer.echo("reading touchpoints and page views…", err=True)
-            written = rebuild_paths(
-                session, workspace_id=workspace_id, data_dir=runtime.settings.data_dir
-            )
-    typer.echo(
-        f"{written:,} customer paths rebuilt in {time.perf_counter() - started:.1f}s"
-    )
+    with (
+        cli_runtime() as runtime,
+        workspace_session(runtime, workspace) as (session, workspace_id),
+    ):
+        typer.echo("reading touchpoints and page views…", err=True)
+        written = rebuild_paths(
+            session, workspace_id=workspace_id, data_dir=runtime.settings.data_dir
+        )
+    typer.echo(f"{written:,} customer paths rebuilt in {time.perf_counter() - started:.1f}s")

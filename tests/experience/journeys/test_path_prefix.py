@@ -53,7 +53,8 @@ def test_collapse_merges_repeats_and_orders_ties_by_label() -> None:
 def test_collapse_keeps_only_the_first_steps() -> None:
     alternating = [(T + n * H, "call" if n % 2 else "chat") for n in range(25)]
     prefix = collapse(alternating)
-    assert prefix is not None and prefix.full
+    assert prefix is not None
+    assert prefix.full
     assert len(prefix.steps) == MAX_PATH_STEPS
     assert prefix.steps[-1] == Step("call", T + 9 * H)
     assert (prefix.last_at, prefix.last_label) == (T + 24 * H, "chat")
@@ -62,21 +63,25 @@ def test_collapse_keeps_only_the_first_steps() -> None:
 def test_in_order_touchpoints_append_or_collapse() -> None:
     prefix = start(T, "page_view")
     prefix = extend(prefix, T + H, "page_view")  # a repeat: same step, later end
-    assert prefix is not None and labels(prefix) == ("page_view",)
+    assert prefix is not None
+    assert labels(prefix) == ("page_view",)
     assert prefix.last_at == T + H
     prefix = extend(prefix, T + 2 * H, "email_open")
     assert labels(prefix) == ("page_view", "email_open")
-    assert prefix is not None and prefix.steps[1].started_at == T + 2 * H
+    assert prefix is not None
+    assert prefix.steps[1].started_at == T + 2 * H
 
 
 def test_a_touchpoint_before_the_start_moves_or_prepends_the_first_step() -> None:
     prefix = collapse([(T, "page_view"), (T + H, "call")])
     assert prefix is not None
     earlier = extend(prefix, T - H, "page_view")
-    assert earlier is not None and earlier.steps[0] == Step("page_view", T - H)
+    assert earlier is not None
+    assert earlier.steps[0] == Step("page_view", T - H)
     assert labels(earlier) == ("page_view", "call")
     before = extend(prefix, T - H, "mention")
-    assert before is not None and labels(before) == ("mention", "page_view", "call")
+    assert before is not None
+    assert labels(before) == ("mention", "page_view", "call")
     assert before.started_at == T - H
     tie = extend(prefix, T, "call")  # same moment as the start, ordered first by label
     assert labels(tie) == ("call", "page_view", "call")
@@ -102,7 +107,8 @@ def test_a_touchpoint_of_another_kind_inside_a_run_asks_for_a_recompute() -> Non
 def test_a_full_prefix_ignores_what_comes_after_its_last_step_starts() -> None:
     alternating = [(T + n * H, "call" if n % 2 else "chat") for n in range(12)]
     prefix = collapse(alternating)
-    assert prefix is not None and prefix.full
+    assert prefix is not None
+    assert prefix.full
     last_start = prefix.steps[-1].started_at
     assert extend(prefix, last_start + timedelta(minutes=30), "mention") == prefix
     assert extend(prefix, T + 30 * H, "mention") is not None

@@ -172,7 +172,7 @@ def path_prefixes(touchpoints: ir.Table, *, steps: int = MAX_PATH_STEPS) -> ir.T
         columns[f"step_{n}_at"] = numbered.occurred_at.max(where=at_step)
     per_customer = numbered.group_by("contact_id").aggregate(
         started_at=numbered.occurred_at.min(),
-        step_count=(numbered.step < steps).cast("int64").sum(),
+        step_count=numbered.count(where=numbered.step < steps),
         last_label=numbered.label.max(where=numbered.following.isnull()),
         **columns,
     )

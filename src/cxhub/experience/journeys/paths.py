@@ -45,9 +45,7 @@ PathTouchpoint = tuple[int, datetime, str]
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
 END_OF_TIME = datetime(9000, 1, 1, tzinfo=UTC)
 CHUNK = 500
-STEP_COLUMNS = tuple(
-    name for n in range(MAX_PATH_STEPS) for name in (f"step_{n}", f"step_{n}_at")
-)
+STEP_COLUMNS = tuple(name for n in range(MAX_PATH_STEPS) for name in (f"step_{n}", f"step_{n}_at"))
 #: The rollup as the Ibis definitions read it (`metrics.prefix_path_counts`).
 PREFIX_SCHEMA = ibis.schema(
     {
@@ -56,10 +54,7 @@ PREFIX_SCHEMA = ibis.schema(
         "step_count": "int64",
         "last_at": "timestamp(6)",
         "last_label": "string",
-        **{
-            name: ("timestamp(6)" if name.endswith("_at") else "string")
-            for name in STEP_COLUMNS
-        },
+        **{name: ("timestamp(6)" if name.endswith("_at") else "string") for name in STEP_COLUMNS},
     }
 )
 
@@ -247,9 +242,7 @@ def scan_page_views(
     return apply_touchpoints(
         session,
         workspace_id=workspace_id,
-        touchpoints=[
-            (contacts[user], at, KIND_PAGE_VIEW) for user, at in rows if user in contacts
-        ],
+        touchpoints=[(contacts[user], at, KIND_PAGE_VIEW) for user, at in rows if user in contacts],
         data_dir=data_dir,
     )
 
