@@ -6,6 +6,7 @@ randomized arrival order, the rebuild, page views from the scan, and erasure."""
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,7 +33,7 @@ from tests.success.usage.conftest import basic, issue_write_key
 SINCE = datetime(2026, 3, 1, tzinfo=UTC)
 UNTIL = datetime(2026, 4, 1, tzinfo=UTC)
 H = timedelta(hours=1)
-EMPTY_ENTRIES = {"contact_id": [], "position": [], "entered_at": []}
+EMPTY_ENTRIES: dict[str, Sequence[Any]] = {"contact_id": [], "position": [], "entered_at": []}
 
 
 def arrive(
@@ -79,7 +80,7 @@ def exact_and_rollup(
         paths.prefix_frame(session, since=since, until=until), paths.PREFIX_SCHEMA
     )
     entries = engine.record_table(EMPTY_ENTRIES, metrics.ENTRY_SCHEMA)
-    window = {"since": naive_utc(since), "until": naive_utc(until), "steps": steps}
+    window: dict[str, Any] = {"since": naive_utc(since), "until": naive_utc(until), "steps": steps}
     names = [f"step_{n}" for n in range(steps)]
 
     def ordered(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -210,7 +211,7 @@ def test_the_scan_folds_page_views_in_and_a_re_scan_changes_nothing(
     assert response.status_code == 200, response.text
     with tenant.session() as session:
         arrive(session, tenant, runtime, person, now - 30 * timedelta(minutes=1), "call")
-    scan = {
+    scan: dict[str, Any] = {
         "workspace_id": tenant.workspace_id,
         "data_dir": runtime.settings.data_dir,
         "now": now,
@@ -255,3 +256,32 @@ def test_erasure_removes_the_persons_row_and_recomputes_the_placeholders(
         assert rows[placeholder[0]].step_0 == "call"
         exact_counts, rollup_counts, _, _ = exact_and_rollup(session)
     assert rollup_counts == exact_counts
+
+
+def test_recorded_and_deleted_touchpoints_reach_the_rollup_through_the_jobs(
+    client: TestClient, tenant: Tenant
+) -> None:
+    person = contact(client, tenant)["id"]
+    created = []
+    for kind, at in (("call", "2026-05-01T09:00:00Z"), ("chat", "2026-05-02T09:00:00Z")):
+        response = client.post(
+            "/api/v1/touchpoints",
+            json={"channel": "phone", "kind": kind, "occurred_at": at, "contact_id": person},
+            headers=tenant.admin,
+        )
+        assert response.status_code == 201, response.text
+        created.append(response.json()["id"])
+
+    def steps() -> list[str | None]:
+        with tenant.session() as session:
+            row = session.scalar(
+                select(JourneyPathPrefix).where(JourneyPathPrefix.contact_id == person)
+            )
+            return [] if row is None else [row.step_0, row.step_1]
+
+    assert steps() == ["call", "chat"]
+    deleted = client.delete(f"/api/v1/touchpoints/{created[0]}", headers=tenant.admin)
+    assert deleted.status_code == 204, deleted.text
+    assert steps() == ["chat", None]
+    client.delete(f"/api/v1/touchpoints/{created[1]}", headers=tenant.admin)
+    assert steps() == []

@@ -259,7 +259,7 @@ def journey_analytics(
         prefixes = engine.record_table(
             prefix_frame(session, since=since, until=until)
             if "paths" in parts
-            else {name: [] for name in PREFIX_SCHEMA.names},
+            else dict.fromkeys(PREFIX_SCHEMA.names, ()),
             PREFIX_SCHEMA,
         )
         return run_analytics(

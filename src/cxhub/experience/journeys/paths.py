@@ -247,7 +247,7 @@ def scan_page_views(
     )
 
 
-def prefix_frame(session: Session, *, since: datetime, until: datetime) -> dict[str, list[Any]]:
+def prefix_frame(session: Session, *, since: datetime, until: datetime) -> dict[str, Sequence[Any]]:
     """The session workspace's rollup rows of the paths that started in `since <= t < until`,
     as naive-UTC columns in `PREFIX_SCHEMA` order (what `engine.record_table` registers)."""
     names = list(PREFIX_SCHEMA.names)
@@ -256,7 +256,7 @@ def prefix_frame(session: Session, *, since: datetime, until: datetime) -> dict[
             JourneyPathPrefix.started_at >= since, JourneyPathPrefix.started_at < until
         )
     ).all()
-    frame: dict[str, list[Any]] = {}
+    frame: dict[str, Sequence[Any]] = {}
     for index, name in enumerate(names):
         values = [row[index] for row in rows]
         if PREFIX_SCHEMA[name].is_timestamp():

@@ -22,7 +22,7 @@ from cxhub.experience.journeys.path_rebuild import rebuild_paths
 from cxhub.experience.journeys.rules import Signal
 from cxhub.experience.journeys.scan import scan_renewals, scan_usage
 from cxhub.experience.journeys.service import Subject, apply_signal
-from cxhub.experience.touchpoints.events import TouchpointRecorded
+from cxhub.experience.touchpoints.events import TouchpointDeleted, TouchpointRecorded
 from cxhub.experience.touchpoints.service import get_touchpoint
 from cxhub.success.subscriptions.events import SubscriptionStarted
 
@@ -163,6 +163,14 @@ def install(runtime: Runtime) -> None:
             )
         ),
     )
+
+    def on_touchpoint_deleted(event: TouchpointDeleted) -> None:
+        if event.contact_id is not None:
+            runtime.job_queue.submit(
+                JobRequest(RECOMPUTE_PATHS, event.workspace_id, {"contact_ids": [event.contact_id]})
+            )
+
+    runtime.events.subscribe(TouchpointDeleted, on_touchpoint_deleted)
 
     def run_rebuild_paths(session: Session, payload: dict[str, Any]) -> None:
         rebuild_paths(

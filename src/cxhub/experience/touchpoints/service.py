@@ -20,7 +20,7 @@ from cxhub.customers.contacts.service import get_contact
 from cxhub.customers.timeline.models import Channel
 from cxhub.customers.timeline.schemas import InteractionCreate
 from cxhub.customers.timeline.service import record_interaction
-from cxhub.experience.touchpoints.events import TouchpointRecorded
+from cxhub.experience.touchpoints.events import TouchpointDeleted, TouchpointRecorded
 from cxhub.experience.touchpoints.models import Touchpoint
 
 CHANNELS = frozenset(c.value for c in Channel)
@@ -166,8 +166,17 @@ def list_touchpoints(
 
 
 def delete_touchpoint(session: Session, *, touchpoint_id: int) -> None:
-    session.delete(get_touchpoint(session, touchpoint_id=touchpoint_id))
+    """Delete one touchpoint and publish `touchpoint.deleted` (a path that held it changes)."""
+    touchpoint = get_touchpoint(session, touchpoint_id=touchpoint_id)
+    workspace_id, contact_id = touchpoint.workspace_id, touchpoint.contact_id
+    session.delete(touchpoint)
     session.flush()
+    publish(
+        session,
+        TouchpointDeleted(
+            workspace_id=workspace_id, touchpoint_id=touchpoint_id, contact_id=contact_id
+        ),
+    )
 
 
 FRAME_COLUMNS = ("contact_id", "account_id", "channel", "kind", "occurred_at", "sentiment", "score")
