@@ -374,6 +374,9 @@ def main() -> None:
         "--exact-ibis", action="store_true", help="also time the exact Ibis paths (slow)"
     )
     parser.add_argument(
+        "--paths-only", action="store_true", help="time the rollup's paths alone (Ibis)"
+    )
+    parser.add_argument(
         "--incremental", type=int, default=None, help="new touchpoints to fold in (default 5 %%)"
     )
     args = parser.parse_args()
@@ -402,6 +405,16 @@ def main() -> None:
         if args.funnel_only:
             done = measure("ibis funnel", lambda: ibis_run(con, folder, ("funnel",)), **common)
             print("funnel", [s.reached for s in done.funnel])
+            return
+        if args.paths_only:  # the rollup's paths alone (the rollup must exist: --keep)
+            if not (folder / "prefixes.parquet").exists():
+                build_rollup(con, folder)
+            con.execute(
+                "CREATE OR REPLACE TEMP VIEW prefixes AS "
+                f"SELECT * FROM read_parquet('{folder / 'prefixes.parquet'}')"
+            )
+            done = measure("rollup paths", lambda: ibis_run(con, folder, ("paths",)), **common)
+            print("top path", done.top_paths[0])
             return
         wall, cpu, rows = build_rollup(con, folder)
         print(f"rollup build {rows:,} customers in {wall:.1f}s wall, {cpu:.1f}s cpu")

@@ -229,6 +229,15 @@ def test_the_scan_folds_page_views_in_and_a_re_scan_changes_nothing(
     assert row is not None
     assert [row.step_0, row.step_1, row.step_2] == ["page_view", "call", "page_view"]
     assert row.started_at == now - 50 * timedelta(minutes=1)
+    folded = paths._prefix(row)
+    with tenant.session() as session:  # the rebuild reads the page views from the store too
+        rebuild_paths(session, workspace_id=tenant.workspace_id, data_dir=scan["data_dir"])
+    with tenant.session() as session:
+        rebuilt = session.scalar(
+            select(JourneyPathPrefix).where(JourneyPathPrefix.contact_id == person)
+        )
+        assert rebuilt is not None
+        assert paths._prefix(rebuilt) == folded
 
 
 def test_erasure_removes_the_persons_row_and_recomputes_the_placeholders(
