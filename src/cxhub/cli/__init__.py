@@ -10,6 +10,7 @@ from cxhub.cli import (
     churn,
     clv,
     data,
+    journeys,
     mail,
     privacy,
     serve,
@@ -63,6 +64,7 @@ app.add_typer(churn.churn_app, name="churn")
 app.add_typer(privacy.privacy_app, name="privacy")
 app.add_typer(text.text_app, name="text")
 app.add_typer(touchpoints.touchpoints_app, name="touchpoints")
+app.add_typer(journeys.journeys_app, name="journeys")
 app.add_typer(topics.topics_app, name="topics")
 app.add_typer(worker.worker_app, name="worker")
 app.command("import")(data.import_command)

@@ -71,6 +71,11 @@ COLUMN_TREATMENT: dict[str, dict[str, Treatment]] = {
     },
     "journeys": {"name": C, "description": C, "stages": C},
     "journey_stage_entries": {"stage_key": Y, "cause": Y},  # contact → placeholder
+    # touchpoint kinds only; the person's row is deleted, the placeholder's recomputed
+    "journey_path_prefixes": {
+        "last_label": Y,
+        **{f"step_{n}": Y for n in range(10)},
+    },
     "accounts": {
         "name": A,
         "name_key": A,

@@ -30,6 +30,7 @@ from cxhub.customers.contacts import erasure as contacts
 from cxhub.customers.contacts.models import IdentifierKind
 from cxhub.customers.timeline import erasure as timeline
 from cxhub.experience.connected import service as nps
+from cxhub.experience.journeys import erasure as journey_paths
 from cxhub.experience.nextaction import service as next_actions
 from cxhub.experience.surveys import erasure as surveys
 from cxhub.experience.text import erasure as text_analytics
@@ -146,6 +147,9 @@ def erase_contact(
         ),
         **surveys.erase_for_contacts(session, contact_ids=person.contact_ids),
         "touchpoints": touchpoints.anonymise_for_contacts(session, contact_ids=person.contact_ids),
+        "journey_path_prefixes": journey_paths.forget_paths(
+            session, contact_ids=person.contact_ids
+        ),
         "text_analyses": text_analytics.delete_analyses(
             session, contact_ids=person.contact_ids, ticket_ids=ticket_ids
         ),
@@ -186,6 +190,9 @@ def erase_contact(
     }
     counts["references_moved"] = contacts.delete_person(
         session, person=person, placeholder_id=placeholder.id
+    )
+    journey_paths.recompute_placeholder_path(
+        session, workspace_id=workspace_id, placeholder_id=placeholder.id, data_dir=data_dir
     )
     record = ErasureRecord(
         workspace_id=workspace_id,

@@ -31,6 +31,11 @@ METRICS: dict[str, Metric] = {
     "path links": lambda e, t: metrics.path_links(metrics.path_steps(t, **W)),
     "path nodes": lambda e, t: metrics.path_nodes(metrics.path_steps(t, **W)),
     "top paths": lambda e, t: metrics.top_paths(metrics.path_steps(t, **W), top=15),
+    "started path steps": lambda e, t: metrics.started_path_steps(t, **W),
+    "path prefixes (rollup build)": lambda e, t: metrics.path_prefixes(t),
+    "path counts from the rollup": lambda e, t: metrics.prefix_path_counts(
+        metrics.path_prefixes(t), **W
+    ),
     "scores by stage": lambda e, t: metrics.scores_by_stage(e, t, **W),
     "scores by channel": lambda e, t: metrics.scores_by_channel(t, **W),
 }

@@ -24,6 +24,7 @@ from cxhub.analytics import engine
 from cxhub.core.errors import ValidationFailed
 from cxhub.customers.contacts.service import external_id_contact_pairs
 from cxhub.experience.journeys import formulas, metrics
+from cxhub.experience.journeys.paths import PREFIX_SCHEMA, prefix_frame
 from cxhub.experience.journeys.service import entry_frame, get_journey
 from cxhub.experience.touchpoints.models import KIND_PAGE_VIEW
 from cxhub.experience.touchpoints.service import touchpoint_frame
@@ -103,8 +104,13 @@ def run_analytics(
     steps: int = metrics.DEFAULT_PATH_STEPS,
     top: int = 10,
     parts: Sequence[str] = PARTS,
+    prefixes: ir.Table | None = None,
 ) -> JourneyAnalytics:
-    """Run the asked `parts` of the analytics on `backend` and shape the answer."""
+    """Run the asked `parts` of the analytics on `backend` and shape the answer. The paths
+    are those of the journeys that started in the window (ADR 0030): from the path-prefix
+    rollup `prefixes` when given (a group-by over one row per customer), otherwise by the
+    exact definition over `touchpoints`, which must then reach back to each customer's first
+    touchpoint (the reference the rollup is tested against)."""
     since, until = naive_utc(since), naive_utc(until)
     keys = [str(s["key"]) for s in stages]
     funnel: list[formulas.FunnelStage] = []
@@ -131,18 +137,23 @@ def run_analytics(
                     )
                 )
     if "paths" in parts:
-        stepped = metrics.path_steps(touchpoints, since=since, until=until, steps=steps)
-        if backend.name == "duckdb":  # three reads of one window scan
-            stepped = _materialise(backend, stepped, "journey_path_steps")
+        if prefixes is not None:
+            counts = metrics.prefix_path_counts(prefixes, since=since, until=until, steps=steps)
+        else:
+            exact = metrics.started_path_steps(touchpoints, since=since, until=until, steps=steps)
+            counts = metrics.steps_path_counts(exact, steps=steps)
+        if backend.name == "duckdb":  # three reads of one group-by
+            counts = _materialise(backend, counts, "journey_path_counts")
         sankey = formulas.sankey(
-            _rows(backend, metrics.path_nodes(stepped)), _rows(backend, metrics.path_links(stepped))
+            _rows(backend, metrics.counted_nodes(counts, steps=steps)),
+            _rows(backend, metrics.counted_links(counts, steps=steps)),
         )
         paths = [
             {
                 "steps": [row[f"step_{n}"] for n in range(steps) if row[f"step_{n}"] is not None],
                 "customers": int(row["customers"]),
             }
-            for row in _rows(backend, metrics.top_paths(stepped, steps=steps, top=top))
+            for row in _rows(backend, metrics.counted_top_paths(counts, steps=steps, top=top))
         ]
     if "scores" in parts:
         stage_rows = _rows(
@@ -171,7 +182,7 @@ def _entries_table(session: Session, journey_id: int, until: datetime) -> ir.Tab
     return engine.record_table(frame, metrics.ENTRY_SCHEMA)
 
 
-def _touchpoints_table(
+def touchpoints_table(
     session: Session,
     backend: BaseBackend,
     *,
@@ -236,14 +247,20 @@ def journey_analytics(
     journey = get_journey(session, journey_id=journey_id)
     with engine.connected(engine.EngineConfig()) as backend:
         entries = _entries_table(session, journey.id, until)
-        touchpoints = _touchpoints_table(
+        touchpoints = touchpoints_table(
             session,
             backend,
             workspace_id=workspace_id,
             data_dir=data_dir,
             since=since,
             until=until,
-            web_visits=web_visits and ("paths" in parts or "scores" in parts),
+            web_visits=web_visits and "scores" in parts,
+        )
+        prefixes = engine.record_table(
+            prefix_frame(session, since=since, until=until)
+            if "paths" in parts
+            else dict.fromkeys(PREFIX_SCHEMA.names, ()),
+            PREFIX_SCHEMA,
         )
         return run_analytics(
             backend,
@@ -255,6 +272,7 @@ def journey_analytics(
             steps=steps,
             top=top,
             parts=parts,
+            prefixes=prefixes,
         )
 
 

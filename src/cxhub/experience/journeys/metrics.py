@@ -19,6 +19,8 @@ from datetime import datetime
 import ibis
 import ibis.expr.types as ir
 
+from cxhub.experience.journeys.path_prefix import MAX_PATH_STEPS
+
 ENTRY_SCHEMA = ibis.schema(
     {"contact_id": "int64", "position": "int64", "entered_at": "timestamp(6)"}
 )
@@ -132,14 +134,123 @@ def path_nodes(steps_table: ir.Table) -> ir.Table:
 def top_paths(steps_table: ir.Table, *, steps: int = DEFAULT_PATH_STEPS, top: int = 10) -> ir.Table:
     """The most common whole paths (first `steps` steps): columns step_0..step_{n-1} (NULL
     past a path's end) and customers, most common first, ties by the steps' labels."""
+    return counted_top_paths(steps_path_counts(steps_table, steps=steps), steps=steps, top=top)
+
+
+def started_path_steps(
+    touchpoints: ir.Table, *, since: datetime, until: datetime, steps: int = DEFAULT_PATH_STEPS
+) -> ir.Table:
+    """The exact paths of the journeys that started in the window (ADR 0030): the customers
+    whose first touchpoint ever is in `since <= t < until`, each with `path_steps` of all their
+    touchpoints before `until`. `touchpoints` must reach back to each customer's first one.
+    This is the reference the path-prefix rollup (`prefix_path_counts`) is tested against."""
+    known = touchpoints.filter(
+        touchpoints.contact_id.notnull() & (touchpoints.occurred_at < _at(until))
+    )
+    starts = known.group_by("contact_id").aggregate(started_at=known.occurred_at.min())
+    cohort = starts.filter(starts.started_at >= _at(since)).select("contact_id")
+    return path_steps(known.semi_join(cohort, "contact_id"), since=since, until=until, steps=steps)
+
+
+def path_prefixes(touchpoints: ir.Table, *, steps: int = MAX_PATH_STEPS) -> ir.Table:
+    """The path-prefix rollup built from scratch (ADR 0030): one row per customer with
+    `started_at`, `step_count` (kept steps), `step_n`/`step_n_at` (label and start of the
+    first `steps` collapsed steps, NULL past the path's end) and `last_at`/`last_label` (the
+    latest touchpoint in path order), the row `path_prefix.PathPrefix` holds."""
+    known = touchpoints.filter(touchpoints.contact_id.notnull())
+    known = known.select("contact_id", "occurred_at", label=known.kind)
+    order = ibis.window(group_by="contact_id", order_by=["occurred_at", "label"])
+    marked = known.mutate(previous=known.label.lag().over(order))
+    changes = marked.filter(marked.previous.isnull() | (marked.previous != marked.label))
+    numbered = changes.mutate(
+        step=ibis.row_number().over(order), following=changes.label.lead().over(order)
+    )
+    columns: dict[str, ir.Value] = {}
+    for n in range(steps):
+        at_step = numbered.step == n
+        columns[f"step_{n}"] = numbered.label.max(where=at_step)
+        columns[f"step_{n}_at"] = numbered.occurred_at.max(where=at_step)
+    per_customer = numbered.group_by("contact_id").aggregate(
+        started_at=numbered.occurred_at.min(),
+        step_count=numbered.count(where=numbered.step < steps),
+        last_label=numbered.label.max(where=numbered.following.isnull()),
+        **columns,
+    )
+    latest = known.group_by("contact_id").aggregate(last_at=known.occurred_at.max())
+    joined = per_customer.join(latest, "contact_id")
+    return joined.select(
+        "contact_id",
+        "started_at",
+        "step_count",
+        "last_at",
+        "last_label",
+        *[name for n in range(steps) for name in (f"step_{n}", f"step_{n}_at")],
+    )
+
+
+def prefix_path_counts(
+    prefixes: ir.Table, *, since: datetime, until: datetime, steps: int = DEFAULT_PATH_STEPS
+) -> ir.Table:
+    """(step_0..step_{steps-1}, customers) from the rollup: the journeys that started in the
+    window, each cut at its first `steps` steps and at `until` (a step that started at or
+    after `until` is not on the path yet). A group-by over one row per customer."""
+    cohort = prefixes.filter(
+        (prefixes.started_at >= _at(since)) & (prefixes.started_at < _at(until))
+    )
+    names = [f"step_{n}" for n in range(steps)]
+    seen = {
+        name: ibis.ifelse(cohort[f"{name}_at"] < _at(until), cohort[name], ibis.null("string"))
+        for name in names
+    }
+    visible = cohort.select(**seen)
+    return visible.group_by(names).aggregate(customers=visible.count())
+
+
+def steps_path_counts(steps_table: ir.Table, *, steps: int = DEFAULT_PATH_STEPS) -> ir.Table:
+    """(step_0..step_{steps-1}, customers) from exact `path_steps` rows: the same shape as
+    `prefix_path_counts`, so both go through the nodes, links and top paths below."""
     columns = {
         f"step_{n}": steps_table.label.max(where=steps_table.step == n) for n in range(steps)
     }
     per_customer = steps_table.group_by("contact_id").aggregate(**columns)
-    names = list(columns)
-    counted = per_customer.group_by(names).aggregate(customers=per_customer.count())
-    order = [ibis.desc("customers"), *[counted[n].asc(nulls_first=True) for n in names]]
-    return counted.order_by(order).limit(top)
+    return per_customer.group_by(list(columns)).aggregate(customers=per_customer.count())
+
+
+def counted_nodes(counts: ir.Table, *, steps: int = DEFAULT_PATH_STEPS) -> ir.Table:
+    """(step, label, customers) Sankey nodes from path counts."""
+    parts = []
+    for n in range(steps):
+        at = counts.filter(counts[f"step_{n}"].notnull())
+        parts.append(
+            at.group_by(label=at[f"step_{n}"])
+            .aggregate(customers=at.customers.sum())
+            .mutate(step=ibis.literal(n, type="int64"))
+            .select("step", "label", "customers")
+        )
+    return ibis.union(*parts, distinct=False)
+
+
+def counted_links(counts: ir.Table, *, steps: int = DEFAULT_PATH_STEPS) -> ir.Table:
+    """(step, source, target, customers) Sankey links from path counts."""
+    parts = []
+    for n in range(steps - 1):
+        at = counts.filter(counts[f"step_{n + 1}"].notnull())
+        parts.append(
+            at.group_by(source=at[f"step_{n}"], target=at[f"step_{n + 1}"])
+            .aggregate(customers=at.customers.sum())
+            .mutate(step=ibis.literal(n, type="int64"))
+            .select("step", "source", "target", "customers")
+        )
+    return ibis.union(*parts, distinct=False)
+
+
+def counted_top_paths(
+    counts: ir.Table, *, steps: int = DEFAULT_PATH_STEPS, top: int = 10
+) -> ir.Table:
+    """The `top` most common paths from path counts, ordered as `top_paths`."""
+    names = [f"step_{n}" for n in range(steps)]
+    order = [ibis.desc("customers"), *[counts[n].asc(nulls_first=True) for n in names]]
+    return counts.order_by(order).limit(top)
 
 
 def _score_aggregates(table: ir.Table) -> dict[str, ir.Value]:

@@ -44,3 +44,45 @@ class JourneyStageEntry(IdMixin, WorkspaceScoped, Base):
     position: Mapped[int] = mapped_column(Integer)
     entered_at: Mapped[datetime] = mapped_column()
     cause: Mapped[str] = mapped_column(String(100), default="")
+
+
+class JourneyPathPrefix(IdMixin, WorkspaceScoped, Base):
+    """The path-prefix rollup (ADR 0030): a customer's first ten collapsed touchpoint steps
+    (`step_n` the touchpoint kind, `step_n_at` when the step started; NULL past the path's
+    end), when their path started, and their latest touchpoint in path order (`last_at`,
+    `last_label`). Maintained by `paths.py` as touchpoints arrive and rebuilt by
+    `cxhub journeys rebuild-paths`; the paths query groups these rows. One row per contact (not
+    a unique key: a merge re-points the loser's row until the merge job recomputes the winner)."""
+
+    __tablename__ = "journey_path_prefixes"
+    __workspace_index__ = False
+    __table_args__ = (
+        Index("ix_journey_path_prefixes_contact", "workspace_id", "contact_id"),
+        Index("ix_journey_path_prefixes_started", "workspace_id", "started_at"),
+    )
+
+    contact_id: Mapped[int] = mapped_column(IdType, ForeignKey("contacts.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column()
+    step_count: Mapped[int] = mapped_column(Integer)
+    last_at: Mapped[datetime] = mapped_column()
+    last_label: Mapped[str] = mapped_column(String(64))
+    step_0: Mapped[str | None] = mapped_column(String(64))
+    step_0_at: Mapped[datetime | None] = mapped_column()
+    step_1: Mapped[str | None] = mapped_column(String(64))
+    step_1_at: Mapped[datetime | None] = mapped_column()
+    step_2: Mapped[str | None] = mapped_column(String(64))
+    step_2_at: Mapped[datetime | None] = mapped_column()
+    step_3: Mapped[str | None] = mapped_column(String(64))
+    step_3_at: Mapped[datetime | None] = mapped_column()
+    step_4: Mapped[str | None] = mapped_column(String(64))
+    step_4_at: Mapped[datetime | None] = mapped_column()
+    step_5: Mapped[str | None] = mapped_column(String(64))
+    step_5_at: Mapped[datetime | None] = mapped_column()
+    step_6: Mapped[str | None] = mapped_column(String(64))
+    step_6_at: Mapped[datetime | None] = mapped_column()
+    step_7: Mapped[str | None] = mapped_column(String(64))
+    step_7_at: Mapped[datetime | None] = mapped_column()
+    step_8: Mapped[str | None] = mapped_column(String(64))
+    step_8_at: Mapped[datetime | None] = mapped_column()
+    step_9: Mapped[str | None] = mapped_column(String(64))
+    step_9_at: Mapped[datetime | None] = mapped_column()

@@ -18,3 +18,12 @@ class TouchpointRecorded(DomainEvent):
     kind: str
     score: int | None
     occurred_at: datetime
+
+
+@domain_event
+class TouchpointDeleted(DomainEvent):
+    """A touchpoint was deleted (journeys recompute the contact's path prefix on it)."""
+
+    name: ClassVar[str] = "touchpoint.deleted"
+    touchpoint_id: int
+    contact_id: int | None

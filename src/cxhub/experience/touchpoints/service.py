@@ -20,7 +20,7 @@ from cxhub.customers.contacts.service import get_contact
 from cxhub.customers.timeline.models import Channel
 from cxhub.customers.timeline.schemas import InteractionCreate
 from cxhub.customers.timeline.service import record_interaction
-from cxhub.experience.touchpoints.events import TouchpointRecorded
+from cxhub.experience.touchpoints.events import TouchpointDeleted, TouchpointRecorded
 from cxhub.experience.touchpoints.models import Touchpoint
 
 CHANNELS = frozenset(c.value for c in Channel)
@@ -166,8 +166,17 @@ def list_touchpoints(
 
 
 def delete_touchpoint(session: Session, *, touchpoint_id: int) -> None:
-    session.delete(get_touchpoint(session, touchpoint_id=touchpoint_id))
+    """Delete one touchpoint and publish `touchpoint.deleted` (a path that held it changes)."""
+    touchpoint = get_touchpoint(session, touchpoint_id=touchpoint_id)
+    workspace_id, contact_id = touchpoint.workspace_id, touchpoint.contact_id
+    session.delete(touchpoint)
     session.flush()
+    publish(
+        session,
+        TouchpointDeleted(
+            workspace_id=workspace_id, touchpoint_id=touchpoint_id, contact_id=contact_id
+        ),
+    )
 
 
 FRAME_COLUMNS = ("contact_id", "account_id", "channel", "kind", "occurred_at", "sentiment", "score")
@@ -184,6 +193,23 @@ def touchpoint_frame(
         )
     ).all()
     return {name: [row[i] for row in rows] for i, name in enumerate(FRAME_COLUMNS)}
+
+
+def kinds_of_contacts(
+    session: Session, *, contact_ids: Sequence[int]
+) -> list[tuple[int, datetime, str]]:
+    """(contact_id, occurred_at, kind) of every touchpoint of the contacts: what a journey
+    path is made of (journeys recompute a customer's path prefix from it, ADR 0030)."""
+    found: list[tuple[int, datetime, str]] = []
+    ids = sorted(set(contact_ids))
+    for offset in range(0, len(ids), 500):
+        rows = session.execute(
+            select(Touchpoint.contact_id, Touchpoint.occurred_at, Touchpoint.kind).where(
+                Touchpoint.contact_id.in_(ids[offset : offset + 500])
+            )
+        ).all()
+        found.extend((int(c), at, str(kind)) for c, at, kind in rows if c is not None)
+    return found
 
 
 def export_for_contact(session: Session, *, contact_id: int) -> list[Touchpoint]:
