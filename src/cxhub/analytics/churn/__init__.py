@@ -3,7 +3,8 @@ dropped, calibrated gradient-boosted trees, global and per-customer drivers (ADR
 
 from cxhub.analytics.churn.errors import ChurnInputError
 from cxhub.analytics.churn.evaluation import evaluate
-from cxhub.analytics.churn.model import ChurnModel, Driver
+from cxhub.analytics.churn.drivers import Driver
+from cxhub.analytics.churn.model import ChurnModel
 from cxhub.analytics.churn.schema import ColumnKind, TableSchema, infer_schema
 from cxhub.analytics.churn.table import CustomerTable, as_table, read_csv
 from cxhub.analytics.churn.target import infer_positive
