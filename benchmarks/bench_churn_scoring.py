@@ -83,7 +83,10 @@ def main() -> None:
     model, train_cpu, train_wall = timed(lambda: train(training, "churned", "yes"))
     (calibrated,) = model.estimator.calibrated_classifiers_
     trees = sum(len(step) for step in calibrated.estimator._predictors)
-    print(f"setup: trained on {args.train_rows:,} rows in {train_wall:.1f} s ({trees} trees)")
+    print(
+        f"setup: trained on {args.train_rows:,} rows in {train_wall:.1f} s "
+        f"(CPU {train_cpu:.1f} s; {trees} trees)"
+    )
 
     scored = as_table(customer_table(args.accounts, args.seed + 1)).without("churned")
     phases: dict[str, tuple[float, float]] = {}

@@ -150,3 +150,16 @@ def test_a_layout_it_cannot_read_is_reported_not_guessed() -> None:
     multiclass._predictors = [[_numeric_tree(), _numeric_tree()]]
     with pytest.raises(AttributionUnavailable, match="binary"):
         TreeEnsemble.from_classifier(multiclass, 3)
+
+
+def test_the_level_walk_gives_what_the_code_table_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trees too large for a code table are walked level by level: same leaves, same credits."""
+    from cxhub.analytics.churn import attribution
+
+    tabled = TreeEnsemble.from_classifier(_classifier(), 3)
+    monkeypatch.setattr(attribution, "MAX_CODE_BITS", 0)
+    walked = TreeEnsemble.from_classifier(_classifier(), 3)
+    assert tabled.code_table is not None
+    assert walked.code_table is None
+    np.testing.assert_array_equal(walked.leaves(ROWS), tabled.leaves(ROWS))
+    np.testing.assert_allclose(walked.contributions(ROWS)[1], EXPECTED, atol=1e-12)

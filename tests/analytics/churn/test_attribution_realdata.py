@@ -65,6 +65,8 @@ def test_contributions_add_up_to_the_models_raw_score(
         theirs = calibrated.estimator.decision_function(features)
     trees = TreeEnsemble.from_classifier(calibrated.estimator, features.shape[1])
     raw, contributions = trees.contributions(features)
+    prepared = np.ascontiguousarray(trees.prepare(features))
+    np.testing.assert_array_equal(trees.leaves(prepared), trees.walk(prepared))
     np.testing.assert_allclose(raw, theirs, rtol=0, atol=1e-9)
     np.testing.assert_allclose(trees.bias + contributions.sum(axis=1), theirs, rtol=0, atol=1e-9)
     # Through the calibration: calibrated log-odds split exactly, and give the model's risk.

@@ -96,7 +96,9 @@ class TreeEnsemble:
             baseline = float(np.asarray(classifier._baseline_prediction).ravel()[0])
             known, feature_map = _known_categories(classifier)
             columns = _column_map(classifier, n_columns)
-            return _flatten(predictors, baseline, known, feature_map, columns, _preparer(classifier))
+            return _flatten(
+                predictors, baseline, known, feature_map, columns, _preparer(classifier)
+            )
         except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
             raise AttributionUnavailable(f"unexpected tree layout: {exc}") from exc
 
@@ -279,7 +281,7 @@ def _flatten(
         parent[left[ids[split]]] = ids[split]
         parent[right[ids[split]]] = ids[split]
         value[ids[leaf]] = nodes["value"][leaf]
-        for index in np.flatnonzero(split & nodes["is_categorical"].astype(bool)):
+        for index in np.flatnonzero(split & nodes["is_categorical"].astype(bool)).tolist():
             node = nodes[index]
             column = int(node["feature_idx"])
             goes_left = _bitset_members(tree.raw_left_cat_bitsets[int(node["bitset_idx"])])
@@ -293,17 +295,17 @@ def _flatten(
         # Children come after their parent in scikit-learn's node order, so one backward pass
         # sees both children of a split before the split itself.
         tree_expected = np.where(leaf, nodes["value"], 0.0)
-        for index in range(len(nodes) - 1, -1, -1):
-            if leaf[index]:
+        for position in range(len(nodes) - 1, -1, -1):
+            if leaf[position]:
                 continue
-            low, high = int(nodes["left"][index]), int(nodes["right"][index])
+            low, high = int(nodes["left"][position]), int(nodes["right"][position])
             weight = count[low] + count[high]
             if weight > 0:
-                tree_expected[index] = (
+                tree_expected[position] = (
                     count[low] * tree_expected[low] + count[high] * tree_expected[high]
                 ) / weight
             else:
-                tree_expected[index] = 0.5 * (tree_expected[low] + tree_expected[high])
+                tree_expected[position] = 0.5 * (tree_expected[low] + tree_expected[high])
         expected[ids] = tree_expected
     roots = offsets[:-1].copy()
     split_layout, splits_by_feature, code_table = _code_table(
@@ -351,7 +353,9 @@ def _code_table(
     and, when small enough, tabulate the leaf each pattern of left/right decisions reaches (the
     table is built by walking the node arrays level by level over every pattern at once)."""
     trees = len(roots)
-    splits = [np.flatnonzero(~is_leaf[offsets[t] : offsets[t + 1]]) + offsets[t] for t in range(trees)]
+    splits = [
+        np.flatnonzero(~is_leaf[offsets[t] : offsets[t + 1]]) + offsets[t] for t in range(trees)
+    ]
     bits = max([len(s) for s in splits] + [1])
     layout = np.full((trees, bits), -1, dtype=np.intp)
     bit_of = np.zeros(len(is_leaf), dtype=np.intp)
@@ -362,7 +366,9 @@ def _code_table(
     nodes = layout.ravel()[slots]
     kind = (category_row[nodes] >= 0).astype(np.intp)
     groups: list[tuple[int, IntArray, IntArray]] = []
-    for column, categorical in sorted({(int(f), int(k)) for f, k in zip(feature[nodes], kind, strict=True)}):
+    for column, categorical in sorted(
+        {(int(f), int(k)) for f, k in zip(feature[nodes], kind, strict=True)}
+    ):
         member = (feature[nodes] == column) & (kind == categorical)
         groups.append((column, slots[member], nodes[member]))
     if bits > MAX_CODE_BITS or trees * 2**bits > MAX_CODE_ENTRIES:
