@@ -1,5 +1,6 @@
 """Churn risk on any customer table (no database access): column types inferred, identifiers
-dropped, calibrated gradient-boosted trees, global and per-customer drivers (ADR 0014)."""
+dropped, calibrated gradient-boosted trees, global and per-customer drivers (ADR 0014; the
+per-customer drivers read off the trees' paths, ADR 0032)."""
 
 from cxhub.analytics.churn.drivers import Driver
 from cxhub.analytics.churn.errors import ChurnInputError

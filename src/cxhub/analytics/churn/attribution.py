@@ -18,19 +18,18 @@ the categorical columns first. The walk therefore runs on the model's own prepro
 (`prepare`) and maps each tree column back to the table's column (`column_of_feature`) when it
 credits a split.
 
-The walk follows scikit-learn's own routing of `HistGradientBoostingClassifier` raw-data
-prediction (`_predictor.pyx`): a blank goes the split's learned missing-value side; a number goes
-left when `value <= threshold`; a category goes left when it is in the split's left set, right
-when it is another category seen in training, and the missing-value side when it is negative or
-was never seen. The routing reads the predictors' `nodes` arrays, which are scikit-learn internals:
-`TreeEnsemble.from_classifier` raises `AttributionUnavailable` when they are not what it expects,
-and the caller then falls back to perturbation drivers. The test suite checks bias + Σ
-contributions against the model's own `decision_function` on the real churn tables.
+Routing is scikit-learn's (`_predictor.pyx`): a blank takes the split's learned missing-value
+side; a number goes left when `value <= threshold`; a category goes left when in the split's
+left set, right when another category seen in training, else (negative, unseen) the missing-value
+side. The node arrays are scikit-learn internals: an unexpected layout raises
+`AttributionUnavailable` and the caller falls back to perturbation drivers; the tests check
+bias + Σ contributions against the model's `decision_function` on the real churn tables.
 
-The walk is level by level over (row, tree) pairs still inside a tree: each step is a handful of
-vectorised gathers, pairs that reached a leaf are dropped, and rows go in chunks so memory stays
-bounded (about `CHUNK_PAIRS` pairs at a time). Each leaf's path credits are precomputed once per
-model (a leaves × columns table), so a row's contributions are one sum of table rows per tree.
+Vectorised for all rows at once, in chunks of about `CHUNK_PAIRS` (row, tree) pairs: every
+split of every tree on one column is decided by one NumPy comparison; a tree's ≤ 16 decisions
+form a code and a per-tree table (built by walking each tree's node arrays) gives the leaf.
+Larger trees are walked level by level over (row, tree) pairs (`walk`). Each leaf's path
+credits are precomputed, so a row's contributions are one sparse product.
 """
 
 from __future__ import annotations
