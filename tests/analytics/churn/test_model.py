@@ -92,11 +92,11 @@ def test_scoring_data_without_the_models_columns_is_refused(
         score(model, {k: v for k, v in table.items() if k != "contract"})
 
 
-def test_customer_drivers_equal_perturbing_every_column_of_every_row(
+def test_perturbation_effects_equal_perturbing_every_column_of_every_row(
     table: dict[str, list[object]], model: ChurnModel
 ) -> None:
-    """The shortcuts (skip rows already at the typical value, skip columns no tree splits on)
-    give exactly the effects of the plain definition: risk minus risk with the column typical."""
+    """The fallback's shortcuts (skip rows already at the typical value, skip columns no tree
+    splits on) give exactly the plain definition: risk minus risk with the column typical."""
     customers = as_table({k: v[:120] for k, v in table.items() if k != "churned"})
     features = model.schema.encode(customers)
     features[:5, 0] = model.typical_values[0]  # some rows already typical
@@ -107,9 +107,78 @@ def test_customer_drivers_equal_perturbing_every_column_of_every_row(
         changed = features.copy()
         changed[:, column] = model.typical_values[column]
         expected[:, column] = base - model.risk(changed)
+    np.testing.assert_allclose(model.perturbation_effects(features), expected, atol=1e-12)
+
+
+def test_drivers_fall_back_to_perturbation_when_the_trees_cannot_be_read(
+    table: dict[str, list[object]], model: ChurnModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cxhub.analytics.churn import model as model_module
+    from cxhub.analytics.churn.attribution import AttributionUnavailable
+
+    def unreadable(estimator: object, features: object) -> None:
+        raise AttributionUnavailable("another scikit-learn")
+
+    features = model.schema.encode(as_table({k: v[:60] for k, v in table.items()}))
+    monkeypatch.setattr(model_module, "path_attribution", unreadable)
     drivers = model.customer_drivers(features, top=features.shape[1])
+    effects = model.perturbation_effects(features)
     names = model.schema.feature_names
     for row, row_drivers in enumerate(drivers):
-        wanted = {names[c]: expected[row, c] for c in range(len(names)) if expected[row, c] > 0}
+        wanted = {names[c]: effects[row, c] for c in range(len(names)) if effects[row, c] > 0}
         assert {d.column: d.effect for d in row_drivers} == pytest.approx(wanted, abs=1e-12)
     assert sum(len(row) for row in drivers) > 0
+
+
+def test_path_drivers_are_the_positive_contributions_in_probability_points(
+    table: dict[str, list[object]], model: ChurnModel
+) -> None:
+    """effect = risk − risk without the column's log-odds contribution; the drivers are the
+    columns with a positive effect, largest first, at most `top`."""
+    from scipy.special import expit
+
+    from cxhub.analytics.churn.drivers import path_attribution
+
+    features = model.schema.encode(as_table({k: v[:200] for k, v in table.items()}))
+    attribution = path_attribution(model.estimator, features)
+    risk = model.risk(features)
+    without = expit(attribution.log_odds[:, None] - attribution.contributions)
+    np.testing.assert_allclose(attribution.effects, risk[:, None] - without, atol=1e-12)
+    expected = attribution.effects
+    clear = np.abs(attribution.contributions) > 1e-9  # a smaller one may round to 0 points
+    assert np.array_equal((expected > 0)[clear], (attribution.contributions > 0)[clear])
+    assert not ((expected > 0) & (attribution.contributions <= 0)).any()
+    drivers = model.customer_drivers(features)
+    names = model.schema.feature_names
+    for row, row_drivers in enumerate(drivers):
+        positive = sorted(
+            (-expected[row, c], names[c]) for c in range(len(names)) if expected[row, c] > 0
+        )[:3]
+        assert [d.column for d in row_drivers] == [name for _, name in positive]
+        assert [d.effect for d in row_drivers] == pytest.approx([-e for e, _ in positive])
+
+
+def test_an_obviously_driven_churn_points_at_the_right_column() -> None:
+    """Churn is decided by `late_payments` alone: customers with many late payments have it
+    as their first driver, and it never drives a customer who paid on time."""
+    rng = np.random.default_rng(11)
+    rows = 1500
+    late = rng.integers(0, 6, size=rows)
+    churned = rng.random(rows) < np.where(late >= 3, 0.85, 0.05)
+    data = {
+        "late_payments": late.tolist(),
+        "seats": rng.integers(1, 200, size=rows).tolist(),
+        "plan": rng.choice(["basic", "pro", "team"], size=rows).tolist(),
+        "nps": rng.integers(0, 11, size=rows).tolist(),
+        "churned": ["yes" if c else "no" for c in churned],
+    }
+    model = train(data, "churned")
+    features = model.schema.encode(as_table(data).without("churned"))
+    drivers = model.customer_drivers(features)
+    column = model.schema.feature_names.index("late_payments")
+    late_rows = np.flatnonzero(features[:, column] >= 3)
+    first = [drivers[r][0].column if drivers[r] else None for r in late_rows]
+    assert first.count("late_payments") == len(late_rows)
+    assert all(drivers[r][0].value in {"3", "4", "5"} for r in late_rows)
+    on_time = np.flatnonzero(features[:, column] == 0)
+    assert not any(d.column == "late_payments" for r in on_time for d in drivers[r])

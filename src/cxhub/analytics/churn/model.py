@@ -11,9 +11,13 @@ and the drivers of a prediction (ADR 0014, docs/metrics.md "Churn risk").
   tables, and it scored the same or better Brier on all three evaluation sets;
 - global drivers: permutation importance (drop in ROC AUC when one column is shuffled) on held-out
   rows; one feature per original column, so importance is per column as the user knows it;
-- per-customer drivers: the risk change when one column is set to its typical value (median of
-  numbers and dates, most frequent category or yes/no): `risk(customer) − risk(customer with
-  column typical)`; positive means this column's value raises this customer's risk.
+- per-customer drivers: path attribution over the fitted trees (`drivers.py`, ADR 0032): the
+  calibrated log-odds split exactly into a bias and one contribution per column, shown as
+  `risk − risk without that column's contribution`; positive means this column's value raises
+  this customer's risk above the model's average customer. When the trees cannot be read (a
+  scikit-learn with other internals) the drivers fall back to `risk(customer) − risk(customer
+  with the column at its typical value)` (median of numbers and dates, most frequent category
+  or yes/no), one prediction per column.
 
 Every random choice takes `seed`, so the same data and seed give the same numbers. Native
 thread pools are held to one thread (`one_thread`): on tables of this size OpenMP gains little,
@@ -33,6 +37,13 @@ from sklearn.inspection import permutation_importance
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
+from cxhub.analytics.churn.attribution import AttributionUnavailable, TreeEnsemble
+from cxhub.analytics.churn.drivers import (
+    Driver,
+    path_attribution,
+    perturbation_effects,
+    top_drivers,
+)
 from cxhub.analytics.churn.schema import ColumnKind, FloatArray, TableSchema
 from cxhub.analytics.churn.table import CustomerTable
 
@@ -73,13 +84,6 @@ def calibrated_model(
     return CalibratedClassifierCV(
         boosted_trees(categorical_mask, seed), method="sigmoid", cv=folds, ensemble=False
     )
-
-
-@dataclass(frozen=True)
-class Driver:
-    column: str
-    value: str
-    effect: float  # change in churn probability this column's value causes
 
 
 @dataclass
@@ -136,69 +140,33 @@ class ChurnModel:
 
     def split_columns(self, width: int) -> list[int]:
         """The columns a prediction can depend on: a column no tree splits on has no effect."""
-        used = _tree_split_columns(self.estimator)
-        return list(range(width)) if used is None else sorted(c for c in used if c < width)
+        try:
+            (calibrated,) = self.estimator.calibrated_classifiers_
+            used = TreeEnsemble.from_classifier(calibrated.estimator, width).split_columns
+        except (AttributionUnavailable, AttributeError, TypeError, ValueError):
+            return list(range(width))
+        return sorted(used)
 
     def customer_drivers(self, features: FloatArray, top: int = 3) -> list[list[Driver]]:
-        """Per customer: the `top` columns whose value raises the risk most over typical."""
+        """Per customer: the `top` columns whose value raises the risk most."""
         if features.shape[0] == 0:
             return []
-        base = self.risk(features)
-        effects = np.zeros_like(features)
-        for column in self.split_columns(features.shape[1]):
-            # Only rows whose value differs from the typical one can change: the others' effect
-            # is exactly zero, so they are not predicted again.
-            typical_value = self.typical_values[column]
-            values = features[:, column]
-            if np.isnan(typical_value):
-                differs = ~np.isnan(values)
-            else:
-                differs = np.isnan(values) | (values != typical_value)
-            rows = np.flatnonzero(differs)
-            if rows.size == 0:
-                continue
-            typical = features[rows]
-            typical[:, column] = typical_value
-            effects[rows, column] = base[rows] - self.risk(typical)
-        specs = self.schema.features
-        top = min(top, features.shape[1])
-        # One stable sort of every row at once; rows' effects in descending order, so the
-        # first non-positive effect ends a row's drivers.
-        order = np.argsort(-effects, axis=1, kind="stable")[:, :top]
-        ranked = np.take_along_axis(effects, order, axis=1)
-        values = np.take_along_axis(features, order, axis=1)
-        labels: list[dict[float, str]] = [{} for _ in specs]
-        drivers: list[list[Driver]] = []
-        for row in range(features.shape[0]):
-            row_drivers: list[Driver] = []
-            for rank in range(top):
-                effect = float(ranked[row, rank])
-                if not effect > 0:
-                    break
-                column, value = int(order[row, rank]), float(values[row, rank])
-                label = labels[column].get(value)
-                if label is None:
-                    label = labels[column][value] = specs[column].label(value)
-                row_drivers.append(Driver(specs[column].name, label, effect))
-            drivers.append(row_drivers)
-        return drivers
+        return top_drivers(self.driver_effects(features), features, self.schema.features, top)
 
+    def driver_effects(self, features: FloatArray) -> FloatArray:
+        """Rows × columns: how much each column's value raises each customer's risk (points);
+        path attribution, or perturbation when the fitted trees cannot be read."""
+        try:
+            with one_thread():
+                return path_attribution(self.estimator, features).effects
+        except AttributionUnavailable:
+            return self.perturbation_effects(features)
 
-def _tree_split_columns(estimator: Any) -> set[int] | None:
-    """Columns some tree splits on; None when the fitted trees cannot be read (their layout is
-    scikit-learn's internal one, so any surprise falls back to perturbing every column)."""
-    try:
-        used: set[int] = set()
-        for calibrated in estimator.calibrated_classifiers_:
-            for per_iteration in calibrated.estimator._predictors:
-                for tree in per_iteration:
-                    nodes = tree.nodes
-                    used.update(
-                        int(f) for f in np.unique(nodes["feature_idx"][nodes["is_leaf"] == 0])
-                    )
-        return used
-    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
-        return None
+    def perturbation_effects(self, features: FloatArray) -> FloatArray:
+        """risk − risk with the column at its typical value, one prediction per column (the
+        fallback, and the reference the benchmark compares with)."""
+        columns = self.split_columns(features.shape[1])
+        return perturbation_effects(self.risk, features, self.typical_values, columns)
 
 
 def typical_values(schema: TableSchema, features: FloatArray) -> FloatArray:

@@ -111,6 +111,14 @@ class ColumnSpec:
             return float(len(self.categories)) if self.has_other else math.nan
         return math.nan
 
+    def labels(self, codes: FloatArray) -> list[str]:
+        """`label` of many codes at once (numbers and dates formatted without a call each)."""
+        if self.kind in (ColumnKind.NUMERIC, ColumnKind.DATE):
+            suffix = " days ago" if self.kind is ColumnKind.DATE else ""
+            text = ("{:g}" + suffix).format
+            return ["(blank)" if math.isnan(c) else text(c) for c in codes.tolist()]
+        return [self.label(c) for c in codes.tolist()]
+
     def label(self, code: float) -> str:
         """The human value behind an encoded feature value (for per-customer drivers)."""
         if math.isnan(code):

@@ -21,8 +21,9 @@ import sklearn
 from sklearn.model_selection import train_test_split
 
 import cxhub
+from cxhub.analytics.churn.drivers import Driver
 from cxhub.analytics.churn.errors import ChurnInputError
-from cxhub.analytics.churn.model import DEFAULT_SEED, ChurnModel, Driver
+from cxhub.analytics.churn.model import DEFAULT_SEED, ChurnModel
 from cxhub.analytics.churn.schema import FloatArray, infer_schema
 from cxhub.analytics.churn.table import as_table
 from cxhub.analytics.churn.target import churn_labels
