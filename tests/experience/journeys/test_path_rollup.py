@@ -294,3 +294,45 @@ def test_recorded_and_deleted_touchpoints_reach_the_rollup_through_the_jobs(
     assert steps() == ["chat", None]
     client.delete(f"/api/v1/touchpoints/{created[1]}", headers=tenant.admin)
     assert steps() == []
+
+
+def test_the_journeys_scan_builds_a_missing_rollup_after_an_upgrade(
+    client: TestClient, tenant: Tenant, runtime: Runtime
+) -> None:
+    """Touchpoints recorded before migration 0030 have no rollup rows; the periodic scan job
+    notices and builds them, so the paths are not empty until someone runs `rebuild-paths`."""
+    from cxhub.core.jobs import JobRequest
+    from cxhub.experience.journeys.path_rebuild import rollup_missing
+    from cxhub.experience.journeys.tasks import SCAN
+
+    person = contact(client, tenant)["id"]
+    with tenant.session() as session:
+        for hours, kind in ((0, "call"), (2, "call"), (5, "meeting")):
+            record_touchpoint(  # no fold: as the rows an older version left behind
+                session,
+                workspace_id=tenant.workspace_id,
+                contact_id=person,
+                account_id=None,
+                channel="other",
+                kind=kind,
+                occurred_at=SINCE + hours * H,
+                on_timeline=False,
+            )
+    with tenant.session() as session:
+        session.execute(
+            JourneyPathPrefix.__table__.delete().where(
+                JourneyPathPrefix.workspace_id == tenant.workspace_id
+            )
+        )
+    with tenant.session() as session:
+        assert rollup_missing(session, workspace_id=tenant.workspace_id)
+    runtime.job_queue.submit(JobRequest(SCAN, tenant.workspace_id, {}))
+    runtime.job_queue.drain()
+    with tenant.session() as session:
+        assert not rollup_missing(session, workspace_id=tenant.workspace_id)
+        row = session.scalar(
+            select(JourneyPathPrefix).where(JourneyPathPrefix.contact_id == person)
+        )
+        assert row is not None
+        assert [row.step_0, row.step_1, row.step_2] == ["call", "meeting", None]
+        assert row.started_at.replace(tzinfo=UTC) == SINCE

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.orm import Session
 
 from cxhub.analytics import engine
@@ -16,6 +16,22 @@ from cxhub.experience.journeys import metrics
 from cxhub.experience.journeys.analytics import touchpoints_table
 from cxhub.experience.journeys.models import JourneyPathPrefix
 from cxhub.experience.journeys.paths import BEGINNING, CHUNK, END_OF_TIME, PREFIX_SCHEMA, utc
+from cxhub.experience.touchpoints.models import Touchpoint
+
+
+def rollup_missing(session: Session, *, workspace_id: int) -> bool:
+    """Does the workspace hold recorded touchpoints but no rollup row at all? That is a database
+    upgraded past migration 0030 whose rollup was never built: the periodic journeys scan then
+    builds it, so nobody has to remember `cxhub journeys rebuild-paths`."""
+    has_touchpoints = session.scalar(
+        select(exists().where(Touchpoint.workspace_id == workspace_id))
+    )
+    if not has_touchpoints:
+        return False
+    has_rows = session.scalar(
+        select(exists().where(JourneyPathPrefix.workspace_id == workspace_id))
+    )
+    return not has_rows
 
 
 def rebuild_paths(session: Session, *, workspace_id: int, data_dir: Path) -> int:

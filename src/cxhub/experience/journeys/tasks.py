@@ -18,7 +18,7 @@ from cxhub.core.runtime import Runtime
 from cxhub.customers.contacts.events import ContactsMerged
 from cxhub.customers.contacts.service import contact_ids_of_account
 from cxhub.experience.journeys import paths
-from cxhub.experience.journeys.path_rebuild import rebuild_paths
+from cxhub.experience.journeys.path_rebuild import rebuild_paths, rollup_missing
 from cxhub.experience.journeys.rules import Signal
 from cxhub.experience.journeys.scan import scan_renewals, scan_usage
 from cxhub.experience.journeys.service import Subject, apply_signal
@@ -133,6 +133,8 @@ def install(runtime: Runtime) -> None:
             lookback=timedelta(hours=settings.journeys_scan_lookback_hours),
         )
         scan_renewals(session, workspace_id=workspace_id, today=now.date(), now=now)
+        if rollup_missing(session, workspace_id=workspace_id):
+            rebuild_paths(session, workspace_id=workspace_id, data_dir=settings.data_dir)
         paths.scan_page_views(
             session,
             workspace_id=workspace_id,
