@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sklearn.exceptions import ConvergenceWarning
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from cxhub.customers.timeline.models import Channel, Interaction
 from cxhub.demo.dataset import DemoDataset
+from cxhub.demo.demo_topics import discover_demo_topics
 from cxhub.demo.experience import (
     RECORDED_KINDS,
     SURVEYS,
@@ -43,13 +42,10 @@ from cxhub.experience.journeys.service import create_journey, stage_keys
 from cxhub.experience.surveys.definitions import create_survey
 from cxhub.experience.surveys.models import SurveyContactClock, SurveyInvitation, SurveyResponse
 from cxhub.experience.surveys.schemas import SurveyWrite
-from cxhub.experience.topics.discovery import DiscoveryParams
-from cxhub.experience.topics.runs import run_discovery
 from cxhub.experience.touchpoints.models import Touchpoint
 from cxhub.success.tasks.models import CsmTask, TaskSource, TaskStatus
 
 JOURNEY_NAME = "Customer journey"
-DEMO_TOPICS = 30
 SENTIMENT_OF_TONE = {"pos": ("positive", 0.6), "neu": ("neutral", 0.0), "neg": ("negative", -0.6)}
 TOUCHPOINT_CHANNEL = {"email": "email", "portal": "web", "in_product": "in_app"}
 
@@ -400,21 +396,3 @@ def seed_experience(
     return ExperienceCounts(
         len(SURVEYS), invitations, responses, followups, len(touchpoints), entries, topics
     )
-
-
-def discover_demo_topics(session: Session, *, workspace_id: int, now: datetime) -> int:
-    """Topic discovery over the customer texts (ticket messages, CSAT comments) of the last 90
-    days, as `POST /api/v1/topics/discover` runs it, with `k` fixed at `DEMO_TOPICS`: the
-    demo's texts come from a few templates per issue, on which the automatic choice of k picks
-    over a hundred near-duplicate topics (and spends most of the time choosing). The k-means
-    warnings about duplicate points are expected on templated text and silenced here only."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        run = run_discovery(
-            session,
-            workspace_id=workspace_id,
-            since=now - WINDOW,
-            until=now,
-            params=DiscoveryParams(k=DEMO_TOPICS),
-        )
-    return run.topics
