@@ -102,7 +102,7 @@ def test_a_lead_splits_a_topic_in_the_explorer(
         expect(boxes).to_have_count(5)
         boxes.nth(0).check()
         boxes.nth(1).check()
-        page.get_by_label("New topic name").fill("Picked texts")
+        page.get_by_label("New topic title").fill("Picked texts")
         page.locator("#topic-split-move").click()
         expect(page.locator("#topic-name")).to_have_text("Picked texts")
         expect(page.get_by_text("Topic split.")).to_be_visible()

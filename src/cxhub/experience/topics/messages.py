@@ -44,7 +44,7 @@ _ROWS: tuple[tuple[str, str, str, str], ...] = (
         "移到新话题",
         "Pindahkan ke topik baru",
     ),
-    ("New topic name", "Nome del nuovo argomento", "新话题名称", "Nama topik baru"),
+    ("New topic title", "Titolo del nuovo argomento", "新话题标题", "Judul topik baru"),
     (
         "No topics yet: run a discovery.",
         "Ancora nessun argomento: avvia una scoperta.",
