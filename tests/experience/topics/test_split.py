@@ -185,3 +185,18 @@ def test_a_merged_topic_cannot_be_split(client: TestClient, tenant: Tenant) -> N
         422,
         "validation-error",
     )
+
+
+def test_identical_texts_cannot_be_reclustered(client: TestClient, tenant: Tenant) -> None:
+    for _ in range(12):
+        create_ticket(client, tenant, "Refund please, the order arrived broken")
+    for text in THEMES["password"]:
+        create_ticket(client, tenant, text)
+    discover(client, tenant, k=2)
+    topics = client.get(f"{API}/topics", headers=tenant.admin).json()
+    same = next(t for t in topics if "refund" in " ".join(t["keywords"]))
+    assert_problem(
+        client.post(f"{API}/topics/{same['id']}/split", json={"k": 2}, headers=tenant.admin),
+        422,
+        "validation-error",
+    )

@@ -15,12 +15,14 @@ mean e5 embedding of their texts. Services never commit.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
 from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from threadpoolctl import threadpool_limits
@@ -32,7 +34,7 @@ from cxhub.experience.topics.corpus import CustomerText, texts_of
 from cxhub.experience.topics.features import N_FEATURES, term_counts
 from cxhub.experience.topics.labels import cluster_keywords, label_of
 from cxhub.experience.topics.models import Topic, TopicAssignment, TopicModel, TopicStatus
-from cxhub.experience.topics.service import MAX_NAME, _audit, get_topic, topic_model
+from cxhub.experience.topics.service import MAX_NAME, get_topic, record_topic_audit, topic_model
 
 MAX_K = 10
 MAX_MOVED = 1_000
@@ -152,10 +154,14 @@ def recluster_topic(
         )
     words = [t.text for t in texts]
     vectors = _vectors(words, _idf(model))
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        # duplicate texts make k-means warn that it found fewer groups: handled just below
+        warnings.simplefilter("ignore", ConvergenceWarning)
         clusters = KMeans(n_clusters=k, random_state=seed, n_init=4).fit_predict(vectors)
     sizes = np.bincount(clusters, minlength=k)
     order = [int(c) for c in np.argsort(-sizes, kind="stable") if sizes[c] > 0]
+    if len(order) < 2:  # identical texts: k-means finds one group however large k is
+        raise ValidationFailed("the topic's texts are too alike to split", field="k")
     keywords = cluster_keywords(words, clusters, k)
     created: list[Topic] = []
     moved = 0
@@ -179,7 +185,7 @@ def recluster_topic(
         moved += _move(session, workspace_id, [texts[i] for i in rows], part)
         created.append(part)
     session.flush()
-    _audit(
+    record_topic_audit(
         session,
         topic,
         "topic.split",
@@ -248,7 +254,7 @@ def move_texts(
     topic.keywords, topic.label = keywords[0], label_of(keywords[0])[:300]
     topic.updated_at = utcnow()
     session.flush()
-    _audit(
+    record_topic_audit(
         session,
         topic,
         "topic.split",
