@@ -209,12 +209,12 @@ def move_texts(
     name: str | None,
     actor_user_id: int | None,
 ) -> SplitResult:
-    """Move the topic's texts named by `(source_type, source_id)` to a new topic (named `name`
+    """Move the topic's texts named by `(source_type, source_id)` (the API's `texts`) to a new topic (named `name`
     when given). Texts not in the topic are a 422, and so is moving all of them (a rename)."""
     if not sources:
-        raise ValidationFailed("choose at least one text to move", field="sources")
+        raise ValidationFailed("choose at least one text to move", field="texts")
     if len(sources) > MAX_MOVED:
-        raise ValidationFailed(f"at most {MAX_MOVED} texts at once", field="sources")
+        raise ValidationFailed(f"at most {MAX_MOVED} texts at once", field="texts")
     cleaned = None if name is None else " ".join(name.split())
     if cleaned is not None and not 0 < len(cleaned) <= MAX_NAME:
         raise ValidationFailed(f"name is 1-{MAX_NAME} characters", field="name")
@@ -227,11 +227,11 @@ def move_texts(
         raise ValidationFailed(
             f"{len(missing)} of the chosen texts are not in this topic, e.g. {missing[0][0]} "
             f"{missing[0][1]}",
-            field="sources",
+            field="texts",
         )
     if len(chosen) == len(texts):
         raise ValidationFailed(
-            "moving every text is a rename: leave at least one in the topic", field="sources"
+            "moving every text is a rename: leave at least one in the topic", field="texts"
         )
     words = [t.text for t in texts]
     vectors = _vectors(words, _idf(model))
