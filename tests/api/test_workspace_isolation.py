@@ -395,6 +395,7 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
     "PUT /api/v1/journeys/{journey_id}": {"name": "hijacked"},
     "PATCH /api/v1/topics/{topic_id}": {"name": "hijacked", "status": "ignored"},
     "POST /api/v1/topics/{topic_id}/merge": {"into_topic_id": 1},
+    "POST /api/v1/topics/{topic_id}/split": {"k": 2},
     "PUT /api/v1/health/scorecards/{scorecard_id}": {
         "name": "hijacked",
         "definition": SCORECARD_DEFINITION,

@@ -69,3 +69,51 @@ def test_a_lead_names_and_merges_topics_in_the_explorer(
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_lead_splits_a_topic_in_the_explorer(
+    live_server: str, browser: Any, client: TestClient, tenant: Tenant, make_user: MakeUser
+) -> None:
+    from playwright.sync_api import expect
+
+    themes = {t: THEMES[t] for t in ("refund", "delivery")}
+    tickets = {t: [create_ticket(client, tenant, x) for x in texts] for t, texts in themes.items()}
+    discover(client, tenant, k=2)
+    topics = topics_by_theme(client, tenant, tickets)
+    refund, delivery = topics["refund"]["id"], topics["delivery"]["id"]
+    client.post(
+        f"/api/v1/topics/{delivery}/merge", json={"into_topic_id": refund}, headers=tenant.admin
+    )
+    user = make_user(tenant, role=Role.AGENT, name="Sam Split")
+    errors: list[str] = []
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{live_server}/login")
+        page.get_by_label("Email").fill(user.email)
+        page.get_by_label("Password").fill(user.password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: "/login" not in url)
+        page.goto(f"{live_server}/experience/topics/{refund}")
+        boxes = page.locator('#topic-examples input[name="text"]')
+        expect(boxes).to_have_count(5)
+        boxes.nth(0).check()
+        boxes.nth(1).check()
+        page.get_by_label("New topic title").fill("Picked texts")
+        page.locator("#topic-split-move").click()
+        expect(page.locator("#topic-name")).to_have_text("Picked texts")
+        expect(page.get_by_text("Topic split.")).to_be_visible()
+        expect(page.locator("#topic-examples blockquote")).to_have_count(2)
+
+        page.goto(f"{live_server}/experience/topics/{refund}")
+        page.get_by_label("Split into sub-topics").select_option("2")
+        page.locator("#topic-split").click()
+        expect(page.get_by_text("Topic split.")).to_be_visible()
+        page.get_by_role("link", name="All topics").click()
+        expect(page.locator("#topics tbody tr[data-topic]")).to_have_count(3)
+        assert errors == []
+    finally:
+        context.close()

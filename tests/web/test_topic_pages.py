@@ -86,3 +86,43 @@ def test_the_explorer_speaks_every_language(
     page = web.get("/experience/topics")
     assert page.status_code == 200
     assert f"<h1>{heading}</h1>" in page.text
+
+
+def test_agents_split_a_topic_by_form(client: TestClient, tenant: Tenant) -> None:
+    from tests.experience.topics.conftest import THEMES, create_ticket, discover, topics_by_theme
+
+    themes = {t: THEMES[t] for t in ("refund", "delivery")}
+    tickets = {t: [create_ticket(client, tenant, x) for x in texts] for t, texts in themes.items()}
+    discover(client, tenant, k=2)
+    topics = topics_by_theme(client, tenant, tickets)
+    agent = tenant.headers(Role.AGENT)
+    refund, delivery = topics["refund"]["id"], topics["delivery"]["id"]
+    client.post(f"/experience/topics/{delivery}/merge", data={"into_topic_id": str(refund)},
+                headers=agent, follow_redirects=False)  # fmt: skip
+    page = client.get(f"/experience/topics/{refund}", headers=agent).text
+    assert 'id="topic-split"' in page
+    boxes = re.findall(r'name="text" value="(ticket_message:\d+)"', page)
+    assert len(boxes) == 5
+    moved = client.post(f"/experience/topics/{refund}/split",
+                        data={"text": boxes[:2], "name": "Picked"}, headers=agent,
+                        follow_redirects=False)  # fmt: skip
+    assert moved.status_code == 303
+    new_page = client.get(moved.headers["location"], headers=agent).text
+    assert '<h1 id="topic-name">Picked</h1>' in new_page
+    assert "Topic split." in new_page
+    split = client.post(f"/experience/topics/{refund}/split", data={"k": "2"}, headers=agent,
+                        follow_redirects=False)  # fmt: skip
+    assert split.status_code == 303
+    assert split.headers["location"] != f"/experience/topics/{refund}"
+    listing = client.get("/experience/topics", headers=agent).text
+    assert len(re.findall(r'<tr data-topic="(\d+)"', listing)) == 3
+    bad = client.post(f"/experience/topics/{refund}/split", data={"text": ["ticket:1"]},
+                      headers=agent, follow_redirects=False)  # fmt: skip
+    assert bad.headers["location"].startswith(f"/experience/topics/{refund}")
+    assert "choose texts from the examples" in client.get(
+        bad.headers["location"], headers=agent).text  # fmt: skip
+    viewer = client.post(f"/experience/topics/{refund}/split", data={"k": "2"},
+                         headers=tenant.headers(Role.VIEWER), follow_redirects=False)  # fmt: skip
+    assert viewer.status_code == 403
+    assert 'id="topic-split"' not in client.get(
+        f"/experience/topics/{refund}", headers=tenant.headers(Role.VIEWER)).text  # fmt: skip

@@ -25,7 +25,7 @@ from cxhub.analytics.connected_experience import (
     week_of,
 )
 from cxhub.analytics.formulas import percent
-from cxhub.experience.connected.models import NpsAnswer
+from cxhub.analytics.survey_kpis import nps_answers, weekly_metric
 from cxhub.experience.text.models import SOURCE_TICKET_MESSAGE, TextAnalysisRecord
 from cxhub.service.csat.models import CsatSurvey
 from cxhub.service.tickets.models import TicketMessage
@@ -148,26 +148,13 @@ def csat_weekly(
 def nps_weekly(
     session: Session, *, workspace_id: int, since: datetime, until: datetime
 ) -> list[WeeklyScore]:
-    """NPS (% promoters 9–10 − % detractors 0–6) of the answers recorded each week."""
-    week = week_of(session, NpsAnswer.responded_at)
-    statement = (
-        select(
-            week,
-            func.count(),
-            func.sum(case((NpsAnswer.score >= 9, 1), else_=0)),
-            func.sum(case((NpsAnswer.score <= 6, 1), else_=0)),
-        )
-        .where(
-            NpsAnswer.workspace_id == workspace_id,
-            NpsAnswer.responded_at >= since,
-            NpsAnswer.responded_at < until,
-        )
-        .group_by(week)
-        .order_by(week)
-    )
+    """NPS (% promoters 9–10 − % detractors 0–6) of the answers given each week: survey
+    answers and answers recorded without a survey, each answer once (`survey_kpis.nps_answers`),
+    by the survey metric definition (`survey_kpis.kind_metric`)."""
+    answers = nps_answers(session, workspace_id=workspace_id, since=since, until=until)
     return [
-        WeeklyScore(_str(key), int(n), 100.0 * (int(pro or 0) - int(det or 0)) / int(n))
-        for key, n, pro, det in session.execute(statement)
+        WeeklyScore(week, metric.responses, metric.score)
+        for week, metric in weekly_metric("nps", answers)
     ]
 
 

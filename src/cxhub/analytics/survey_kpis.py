@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from cxhub.analytics.formulas import ces, ces_easy_percent, csat_percent, nps, nps_groups, ratio
+from cxhub.experience.connected.models import NpsAnswer
 from cxhub.experience.surveys.models import SurveyInvitation, SurveyResponse
 
 GroupBy = Literal[
@@ -239,3 +240,61 @@ def survey_kpis(
         group_by=group_by,
         groups=groups,
     )
+
+
+def nps_answers(
+    session: Session, *, workspace_id: int, since: datetime, until: datetime
+) -> list[tuple[datetime, int]]:
+    """(answered at, score) of every NPS answer of `[since, until)`, each answer once.
+
+    NPS answers live in two stores: survey responses (`survey_responses`, kind `nps`) and
+    `experience_nps_answers`, which holds the answers of `POST /api/v1/playbooks/signals/nps`
+    and, through the `NpsResponseRecorded` event, a copy of every survey NPS answer about an
+    account (the next best action reads it). A row of the second store that matches a survey
+    response (same account, contact, score and moment) is that copy and is left out; every
+    other row is an answer collected outside the surveys and counts."""
+    surveyed = [
+        (moment, int(score or 0))  # the query keeps scored answers only
+        for moment, score in session.execute(
+            select(SurveyResponse.responded_at, SurveyResponse.score).where(
+                SurveyResponse.workspace_id == workspace_id,
+                SurveyResponse.kind == "nps",
+                SurveyResponse.score.is_not(None),
+                SurveyResponse.responded_at >= since,
+                SurveyResponse.responded_at < until,
+            )
+        )
+    ]
+    copy_of_survey = exists().where(
+        SurveyResponse.workspace_id == workspace_id,
+        SurveyResponse.kind == "nps",
+        SurveyResponse.account_id == NpsAnswer.account_id,
+        or_(
+            SurveyResponse.contact_id == NpsAnswer.contact_id,
+            and_(SurveyResponse.contact_id.is_(None), NpsAnswer.contact_id.is_(None)),
+        ),
+        SurveyResponse.score == NpsAnswer.score,
+        SurveyResponse.responded_at == NpsAnswer.responded_at,
+    )
+    signalled = [
+        (moment, int(score))
+        for moment, score in session.execute(
+            select(NpsAnswer.responded_at, NpsAnswer.score).where(
+                NpsAnswer.workspace_id == workspace_id,
+                NpsAnswer.responded_at >= since,
+                NpsAnswer.responded_at < until,
+                ~copy_of_survey,
+            )
+        )
+    ]
+    return surveyed + signalled
+
+
+def weekly_metric(
+    kind: str, answers: Iterable[tuple[datetime, int]]
+) -> list[tuple[str, KindMetric]]:
+    """`kind_metric` of the answers of each ISO week (keyed by its Monday, oldest first)."""
+    by_week: dict[str, list[int]] = defaultdict(list)
+    for moment, score in answers:
+        by_week[week_start(moment.date()).isoformat()].append(score)
+    return [(week, kind_metric(kind, scores)) for week, scores in sorted(by_week.items())]

@@ -30,6 +30,7 @@ from cxhub.customers.contacts.models import Contact
 from cxhub.customers.timeline.models import Interaction
 from cxhub.demo import writer
 from cxhub.demo.dataset import build_dataset, reference_day
+from cxhub.demo.experience_seed import seed_experience
 from cxhub.demo.helpdesk import configure_helpdesk
 from cxhub.demo.staff import (
     ADMIN_KEY,
@@ -227,6 +228,18 @@ def seed_demo(
                 data_dir=runtime.settings.data_dir,
                 public_url=runtime.settings.public_url,
                 now=dataset.now,
+                seed=seed,
+            )
+            done(1)
+            done = step("Experience: surveys, journey, topics", 1)
+            seed_experience(
+                session,
+                workspace_id=workspace.id,
+                dataset=dataset,
+                contact_ids=contact_ids,
+                account_ids=account_ids,
+                owner_ids=owner_ids,
+                admin_id=admin.id,
                 seed=seed,
             )
             done(1)

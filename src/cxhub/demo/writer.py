@@ -57,12 +57,12 @@ T = TypeVar("T")
 BATCH = 5_000
 
 
-def _table(model: type[Any]) -> Table:
+def table_of(model: type[Any]) -> Table:
     table: Table = model.__table__
     return table
 
 
-def _chunks(rows: list[T], size: int = BATCH) -> Iterator[list[T]]:
+def chunks(rows: list[T], size: int = BATCH) -> Iterator[list[T]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
 
@@ -94,12 +94,12 @@ def _allocate_ids(session: Session, table: Table, count: int) -> list[int]:
     return list(range(start + 1, start + 1 + count))
 
 
-def _insert_returning_ids(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+def insert_with_ids(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
     """Insert rows with pre-allocated ids and return them in the order given. Plain executemany
     inserts are several times faster than INSERT … RETURNING sorted by parameter order."""
     ids = _allocate_ids(session, table, len(rows))
     statement = insert(table)
-    for chunk in _chunks([{**row, "id": id_} for row, id_ in zip(rows, ids, strict=True)]):
+    for chunk in chunks([{**row, "id": id_} for row, id_ in zip(rows, ids, strict=True)]):
         session.execute(statement, chunk)
     return ids
 
@@ -124,14 +124,14 @@ def write_accounts(
         }
         for account in dataset.accounts
     ]
-    ids = _insert_returning_ids(session, _table(Account), rows)
+    ids = insert_with_ids(session, table_of(Account), rows)
     by_external_id = {a.external_id: id_ for a, id_ in zip(dataset.accounts, ids, strict=True)}
     domains = [
         {"workspace_id": workspace_id, "account_id": by_external_id[a.external_id], "domain": d}
         for a in dataset.accounts
         for d in a.domains
     ]
-    session.execute(insert(_table(AccountDomain)), domains)
+    session.execute(insert(table_of(AccountDomain)), domains)
     return by_external_id
 
 
@@ -182,14 +182,14 @@ def write_contacts(
         }
         for c in dataset.contacts
     ]
-    ids = _insert_returning_ids(session, _table(Contact), rows)
+    ids = insert_with_ids(session, table_of(Contact), rows)
     identifiers = [
         row
         for contact, contact_id in zip(dataset.contacts, ids, strict=True)
         for row in _identifier_rows(workspace_id, contact_id, contact)
     ]
-    for chunk in _chunks(identifiers):
-        session.execute(insert(_table(ContactIdentifier)), chunk)
+    for chunk in chunks(identifiers):
+        session.execute(insert(table_of(ContactIdentifier)), chunk)
     return ids
 
 
@@ -201,9 +201,9 @@ def write_touchpoints(
     account_ids: dict[str, int],
     advance: Advance,
 ) -> int:
-    table = _table(Interaction)
+    table = table_of(Interaction)
     written = 0
-    for chunk in _chunks(dataset.touchpoints):
+    for chunk in chunks(dataset.touchpoints):
         rows = [
             {
                 "workspace_id": workspace_id,
@@ -244,8 +244,8 @@ def write_tickets(
 ) -> None:
     """Tickets with tags, threads, timeline entries, SLA targets and events, CSAT surveys, the
     number counter and the search index, as the ticket services would have stored them."""
-    ticket_ids = _insert_returning_ids(
-        session, _table(Ticket), [_ticket_row(workspace_id, t, refs) for t in tickets]
+    ticket_ids = insert_with_ids(
+        session, table_of(Ticket), [_ticket_row(workspace_id, t, refs) for t in tickets]
     )
     id_of = {id(t): ticket_id for t, ticket_id in zip(tickets, ticket_ids, strict=True)}
     requester_of = {id(t): refs.contact_ids[t.contact_index] for t in tickets}
@@ -256,7 +256,7 @@ def write_tickets(
         if t.merged_into is not None
     ]
     if merges:
-        table = _table(Ticket)
+        table = table_of(Ticket)
         session.execute(
             update(table)
             .where(table.c.id == bindparam("b_id"))
@@ -268,8 +268,8 @@ def write_tickets(
         for t in tickets
         for tag in dict.fromkeys(t.tags)
     ]
-    for chunk in _chunks(tags):
-        session.execute(insert(_table(TicketTag)), chunk)
+    for chunk in chunks(tags):
+        session.execute(insert(table_of(TicketTag)), chunk)
     advance(1)
 
     messages: list[tuple[TicketRecord, MessageRecord]] = []
@@ -292,7 +292,7 @@ def write_tickets(
         }
         for t, m in messages
     ]
-    message_ids = _insert_returning_ids(session, _table(TicketMessage), message_rows)
+    message_ids = insert_with_ids(session, table_of(TicketMessage), message_rows)
     message_id_of = {id(m): mid for (_, m), mid in zip(messages, message_ids, strict=True)}
     advance(1)
 
@@ -318,14 +318,14 @@ def write_tickets(
         for t in tickets
         for e in t.timeline
     ]
-    for chunk in _chunks(interactions):
-        session.execute(insert(_table(Interaction)), chunk)
+    for chunk in chunks(interactions):
+        session.execute(insert(table_of(Interaction)), chunk)
     advance(1)
 
     targets = [(t, target) for t in tickets for target in t.sla_targets]
-    target_ids = _insert_returning_ids(
+    target_ids = insert_with_ids(
         session,
-        _table(TicketSlaTarget),
+        table_of(TicketSlaTarget),
         [
             {
                 "workspace_id": workspace_id,
@@ -360,8 +360,8 @@ def write_tickets(
         ),
         key=lambda row: (row["ticket_id"], row["occurred_at"]),
     )
-    for chunk in _chunks(events):
-        session.execute(insert(_table(SlaEvent)), chunk)
+    for chunk in chunks(events):
+        session.execute(insert(table_of(SlaEvent)), chunk)
     advance(1)
 
     surveys: list[dict[str, Any]] = [
@@ -381,10 +381,11 @@ def write_tickets(
         for t in tickets
         if t.csat is not None
     ]
-    for chunk in _chunks(surveys):
-        session.execute(insert(_table(CsatSurvey)), chunk)
+    for chunk in chunks(surveys):
+        session.execute(insert(table_of(CsatSurvey)), chunk)
     session.execute(
-        insert(_table(TicketCounter)), [{"workspace_id": workspace_id, "last_number": len(tickets)}]
+        insert(table_of(TicketCounter)),
+        [{"workspace_id": workspace_id, "last_number": len(tickets)}],
     )
     _index_tickets(session, tickets, id_of)
     # Core inserts bypass the dirty-day marking: any rollup of this workspace is out of date.
@@ -470,7 +471,7 @@ def _index_tickets(session: Session, tickets: list[TicketRecord], id_of: dict[in
         statement = text(
             "INSERT INTO ticket_search (rowid, document) VALUES (:ticket_id, :document)"
         )
-    for chunk in _chunks(rows, 1_000):
+    for chunk in chunks(rows, 1_000):
         session.execute(statement, chunk)
 
 

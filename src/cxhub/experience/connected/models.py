@@ -1,7 +1,8 @@
-"""NPS answers as they are recorded today: the `NpsResponseRecorded` event (published by
-`POST /api/v1/playbooks/nps-signals`, the stand-in for surveys) kept as one row per answer, so
-the CX dashboard can trend NPS and the next best action can call detractors. When the surveys
-domain lands, its responses replace this table as the source (docs/experience.md).
+"""NPS answers as `NpsResponseRecorded` events bring them (published by
+`POST /api/v1/playbooks/signals/nps` for answers collected by other tools, and by the surveys for
+each NPS answer about an account), kept as one row per answer so the next best action can call
+detractors. The NPS trend reads this table and the survey responses together and counts a
+survey answer's copy here only once (`analytics.survey_kpis.nps_answers`, docs/experience.md).
 
 A row is about a person when `contact_id` is set: erasing the contact deletes it."""
 

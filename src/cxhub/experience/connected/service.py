@@ -1,5 +1,5 @@
-"""NPS answers as recorded today (`NpsResponseRecorded`), kept for the CX dashboard's NPS trend
-and the detractor action; read by other domains only through these functions."""
+"""NPS answers as `NpsResponseRecorded` brings them, kept for the detractor action and, with
+the survey responses, the CX dashboard's NPS trend (`analytics.survey_kpis.nps_answers`)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Keeps every `NpsResponseRecorded` answer as a row (job `experience.record_nps_answer`,
 submitted after the commit that published the event), so NPS can be trended and detractors
-called. Replaced by the surveys domain's responses when it lands."""
+called. A survey answer about an account arrives here too: the trend counts it once
+(`analytics.survey_kpis.nps_answers`)."""
 
 from __future__ import annotations
 

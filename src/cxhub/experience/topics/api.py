@@ -1,4 +1,4 @@
-"""Topic routes: discover (a job), list and read topics, name / ignore / merge them, classify
+"""Topic routes: discover (a job), list and read topics, name / ignore / merge / split them, classify
 text into them, and the examples behind a topic."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from cxhub.api.deps import DbSession, Principal, TransactionalRoute, require
 from cxhub.core.errors import ValidationFailed
 from cxhub.core.jobs import enqueue
 from cxhub.core.permissions import Permission
-from cxhub.experience.topics import service
+from cxhub.experience.topics import service, split
 from cxhub.experience.topics.report import topic_examples as topic_examples_of
 from cxhub.experience.topics.schemas import (
     MAX_TEXT_CHARS,
@@ -21,6 +21,8 @@ from cxhub.experience.topics.schemas import (
     ExampleOut,
     TopicMergeIn,
     TopicOut,
+    TopicSplitIn,
+    TopicSplitOut,
     TopicUpdate,
 )
 from cxhub.experience.topics.tasks import DISCOVER
@@ -144,6 +146,40 @@ def merge_topic(
         actor_user_id=principal.user_id,
     )
     return TopicOut.of(survivor)
+
+
+@router.post("/{topic_id}/split", response_model=TopicSplitOut)
+def split_topic(
+    topic_id: int,
+    data: TopicSplitIn,
+    session: DbSession,
+    principal: Principal = require(Permission.INTERACTIONS_WRITE),
+) -> TopicSplitOut:
+    """Split a topic: `k` re-clusters its texts into k sub-topics (the largest part stays in
+    this topic), or `texts` move to one new topic. New topics get signatures, so new texts are
+    classified into them (docs/topics.md)."""
+    if data.k is not None:
+        result = split.recluster_topic(
+            session,
+            workspace_id=principal.workspace_id,
+            topic_id=topic_id,
+            k=data.k,
+            actor_user_id=principal.user_id,
+        )
+    else:
+        result = split.move_texts(
+            session,
+            workspace_id=principal.workspace_id,
+            topic_id=topic_id,
+            sources=[(t.source_type, t.source_id) for t in data.texts or []],
+            name=data.name,
+            actor_user_id=principal.user_id,
+        )
+    return TopicSplitOut(
+        topic=TopicOut.of(result.kept),
+        created=[TopicOut.of(t) for t in result.created],
+        texts_moved=result.texts_moved,
+    )
 
 
 @router.get("/{topic_id}/examples", response_model=list[ExampleOut])

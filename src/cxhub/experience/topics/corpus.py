@@ -8,7 +8,7 @@ Reads the service tables directly, within the workspace named explicitly (like
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +26,7 @@ from cxhub.service.csat.models import CsatSurvey
 from cxhub.service.tickets.models import AuthorKind, Ticket, TicketMessage
 
 MAX_TEXT_CHARS = 2000
+ID_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def _messages(
     since: datetime | None,
     until: datetime | None,
     limit: int,
-    source_id: int | None = None,
+    source_ids: Sequence[int] | None = None,
 ) -> Iterator[CustomerText]:
     statement = (
         select(
@@ -102,7 +103,7 @@ def _messages(
             TicketMessage.workspace_id == workspace_id,
             TicketMessage.author_kind == AuthorKind.CUSTOMER,
             *_window(TicketMessage.created_at, since, until),
-            *([TicketMessage.id == source_id] if source_id is not None else []),
+            *([TicketMessage.id.in_(source_ids)] if source_ids is not None else []),
             Ticket.is_spam.is_(False),
             Ticket.merged_into_id.is_(None),
         )
@@ -131,7 +132,7 @@ def _comments(
     since: datetime | None,
     until: datetime | None,
     limit: int,
-    source_id: int | None = None,
+    source_ids: Sequence[int] | None = None,
 ) -> Iterator[CustomerText]:
     statement = (
         select(
@@ -151,7 +152,7 @@ def _comments(
             CsatSurvey.comment.is_not(None),
             CsatSurvey.rated_at.is_not(None),
             *_window(CsatSurvey.rated_at, since, until),
-            *([CsatSurvey.id == source_id] if source_id is not None else []),
+            *([CsatSurvey.id.in_(source_ids)] if source_ids is not None else []),
         )
         .order_by(CsatSurvey.rated_at.desc(), CsatSurvey.id.desc())
         .limit(limit)
@@ -177,5 +178,22 @@ def text_of(
 ) -> CustomerText | None:
     """One customer text by its source (None: gone, not a customer's, or erased)."""
     reader = _messages if source_type == SOURCE_TICKET_MESSAGE else _comments
-    found = list(reader(session, workspace_id, None, None, 1, source_id))
+    found = list(reader(session, workspace_id, None, None, 1, [source_id]))
     return found[0] if found else None
+
+
+def texts_of(
+    session: Session, *, workspace_id: int, sources: Sequence[tuple[str, int]]
+) -> list[CustomerText]:
+    """The customer texts of many `(source_type, source_id)` pairs (those still readable), in
+    batches of `ID_BATCH` ids, ordered by source."""
+    found: list[CustomerText] = []
+    for source_type, reader in (
+        (SOURCE_TICKET_MESSAGE, _messages),
+        (SOURCE_CSAT_COMMENT, _comments),
+    ):
+        ids = sorted({i for kind, i in sources if kind == source_type})
+        for start in range(0, len(ids), ID_BATCH):
+            batch = ids[start : start + ID_BATCH]
+            found.extend(reader(session, workspace_id, None, None, len(batch), batch))
+    return sorted(found, key=lambda t: (t.source_type, t.source_id))

@@ -30,6 +30,21 @@ _ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("Download CSV", "Scarica CSV", "下载 CSV", "Unduh CSV"),
     ("Topic saved.", "Argomento salvato.", "话题已保存。", "Topik disimpan."),
     ("Topics merged.", "Argomenti uniti.", "话题已合并。", "Topik digabungkan."),
+    ("Topic split.", "Argomento diviso.", "话题已拆分。", "Topik dipecah."),
+    (
+        "Split into sub-topics",
+        "Dividi in sotto-argomenti",
+        "拆分为子话题",
+        "Pecah menjadi subtopik",
+    ),
+    ("Split", "Dividi", "拆分", "Pecah"),
+    (
+        "Move to a new topic",
+        "Sposta in un nuovo argomento",
+        "移到新话题",
+        "Pindahkan ke topik baru",
+    ),
+    ("New topic title", "Titolo del nuovo argomento", "新话题标题", "Judul topik baru"),
     (
         "No topics yet: run a discovery.",
         "Ancora nessun argomento: avvia una scoperta.",

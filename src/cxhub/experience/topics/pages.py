@@ -1,5 +1,5 @@
 """The topic explorer: topics with their volume, trend sparkline, negative share and trending
-badge; a topic's page with its keywords, examples, and the forms to name, ignore or merge it.
+badge; a topic's page with its keywords, examples, and the forms to name, ignore, merge or split it.
 
 The sparkline is an inline SVG polyline drawn from the 35 daily counts (no chart library for
 35 numbers); the counts are in the page too (`data-daily`), for tests and screen readers.
@@ -14,10 +14,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from cxhub.api.deps import DbSession, TransactionalRoute
-from cxhub.core.errors import DomainError
+from cxhub.core.errors import DomainError, ValidationFailed
 from cxhub.core.jobs import enqueue
 from cxhub.core.permissions import Permission
-from cxhub.experience.topics import service
+from cxhub.experience.text.models import SOURCE_CSAT_COMMENT, SOURCE_TICKET_MESSAGE
+from cxhub.experience.topics import service, split
 from cxhub.experience.topics.messages import MESSAGES as TOPIC_MESSAGES
 from cxhub.experience.topics.report import topic_examples, topic_figures, topic_trends
 from cxhub.experience.topics.tasks import DISCOVER
@@ -33,6 +34,9 @@ NAV = (
 MESSAGES: dict[str, dict[str, str]] = TOPIC_MESSAGES
 SAVED = "Topic saved."
 MERGED = "Topics merged."
+SPLIT = "Topic split."
+SPLIT_CHOICES = (2, 3, 4, 5)
+TEXT_SOURCES = (SOURCE_TICKET_MESSAGE, SOURCE_CSAT_COMMENT)
 QUEUED = "Discovery queued."
 WINDOW_DAYS = 30
 
@@ -117,6 +121,7 @@ def topic_page(
             "daily": trend.daily if trend else [],
             "points": sparkline(trend.daily, width=420, height=60) if trend else "",
             "trending": bool(trend and trend.spike.trending),
+            "split_choices": SPLIT_CHOICES,
         },
     )
 
@@ -187,3 +192,45 @@ def merge(
     except DomainError as error:
         return _redirect(request, f"/experience/topics/{topic_id}", str(error), "error")
     return _redirect(request, f"/experience/topics/{survivor.id}", MERGED)
+
+
+def _text_refs(values: list[str]) -> list[tuple[str, int]]:
+    """`source_type:source_id` checkbox values; anything else is a 422 (a hand-made form)."""
+    refs = []
+    for value in values:
+        kind, _, number = value.partition(":")
+        if kind not in TEXT_SOURCES or not number.isdigit():
+            raise ValidationFailed("choose texts from the examples", field="text")
+        refs.append((kind, int(number)))
+    return refs
+
+
+@router.post(
+    "/experience/topics/{topic_id}/split", dependencies=[CsrfProtected], response_model=None
+)
+def split_topic(
+    request: Request,
+    topic_id: int,
+    session: DbSession,
+    viewer: CanWrite,
+    k: Annotated[str, Form(max_length=4)] = "",
+    text: Annotated[list[str] | None, Form(max_length=100)] = None,
+    name: Annotated[str, Form(max_length=500)] = "",
+) -> RedirectResponse:
+    """Re-cluster into `k` sub-topics (the split form) or move the ticked examples to a new
+    topic (the examples form); lands on the page of the first new topic."""
+    workspace_id, user_id = _ids(viewer)
+    path = f"/experience/topics/{topic_id}"
+    try:
+        if text:
+            result = split.move_texts(session, workspace_id=workspace_id, topic_id=topic_id,
+                                      sources=_text_refs(text), name=name.strip() or None,
+                                      actor_user_id=user_id)  # fmt: skip
+        elif k.isdigit():
+            result = split.recluster_topic(session, workspace_id=workspace_id,
+                                           topic_id=topic_id, k=int(k), actor_user_id=user_id)  # fmt: skip
+        else:
+            raise ValidationFailed("choose a number of sub-topics or some texts", field="k")
+    except DomainError as error:
+        return _redirect(request, path, str(error), "error")
+    return _redirect(request, f"/experience/topics/{result.created[0].id}", SPLIT)

@@ -38,6 +38,7 @@ class Example:
     source_type: str
     written_at: datetime
     excerpt: str
+    source_id: int
 
 
 @dataclass
@@ -175,7 +176,9 @@ def _examples(session: Session, workspace_id: int, rows: list[_Row], limit: int)
             continue
         seen.add(row.ticket_id)
         excerpt = text.text if len(text.text) <= EXCERPT_CHARS else text.text[:EXCERPT_CHARS] + "…"
-        examples.append(Example(row.ticket_id, row.source_type, row.written_at, excerpt))
+        examples.append(
+            Example(row.ticket_id, row.source_type, row.written_at, excerpt, row.source_id)
+        )
     return examples
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cxhub.experience.topics.models import Topic, TopicAssignment
 from cxhub.experience.topics.report import Example, TopicFigures, TopicTrend
@@ -54,6 +54,40 @@ class TopicMergeIn(BaseModel):
     into_topic_id: int = Field(ge=1)
 
 
+class TextRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source_type: Literal["ticket_message", "csat_comment"]
+    source_id: int = Field(ge=1)
+
+
+class TopicSplitIn(BaseModel):
+    """Either `k` (re-cluster the topic's texts into k sub-topics) or `texts` (move these texts
+    to one new topic, named `name` when given)."""
+
+    model_config = ConfigDict(extra="forbid")
+    k: int | None = Field(None, ge=2, le=10, description="Re-cluster into k sub-topics.")
+    texts: list[TextRef] | None = Field(
+        None, min_length=1, max_length=1000, description="Move these texts to a new topic."
+    )
+    name: str | None = Field(
+        None, min_length=1, max_length=200, description="The new topic's name (move only)."
+    )
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> TopicSplitIn:
+        if (self.k is None) == (self.texts is None):
+            raise ValueError("give either k (re-cluster) or texts (move), not both")
+        if self.k is not None and self.name is not None:
+            raise ValueError("name goes with texts: re-clustered sub-topics start unnamed")
+        return self
+
+
+class TopicSplitOut(BaseModel):
+    topic: TopicOut = Field(description="The split topic, holding the texts that stayed.")
+    created: list[TopicOut]
+    texts_moved: int
+
+
 class DiscoverIn(BaseModel):
     days: int = Field(90, ge=1, le=730, description="Window: the last `days` days.")
     k: int | None = Field(None, ge=2, le=200, description="Number of topics (default: automatic).")
@@ -73,6 +107,7 @@ class ClassificationOut(BaseModel):
 class ExampleOut(BaseModel):
     ticket_id: int
     source_type: str
+    source_id: int = Field(description="With `source_type`, names the text (e.g. to split it off).")
     written_at: datetime
     excerpt: str
 
@@ -81,6 +116,7 @@ class ExampleOut(BaseModel):
         return cls(
             ticket_id=example.ticket_id,
             source_type=example.source_type,
+            source_id=example.source_id,
             written_at=example.written_at,
             excerpt=example.excerpt,
         )

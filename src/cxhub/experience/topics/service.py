@@ -45,7 +45,7 @@ def topic_model(session: Session, *, workspace_id: int) -> TopicModel | None:
     return session.scalar(select(TopicModel).where(TopicModel.workspace_id == workspace_id))
 
 
-def _audit(
+def record_topic_audit(
     session: Session,
     topic: Topic,
     action: str,
@@ -90,7 +90,7 @@ def update_topic(
             raise ValidationFailed("status is active or ignored", field="status")
         topic.status = status
     session.flush()
-    _audit(
+    record_topic_audit(
         session,
         topic,
         "topic.updated",
@@ -142,7 +142,7 @@ def merge_topics(
     source.size = 0
     session.flush()
     texts_moved = int(moved.rowcount or 0)  # type: ignore[attr-defined]
-    _audit(
+    record_topic_audit(
         session,
         source,
         "topic.merged",
