@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-STARTUP_TIMEOUT = 60.0
+STARTUP_TIMEOUT = 180.0
 
 
 def _free_port() -> int:
