@@ -18,8 +18,10 @@ from cxhub.experience.connected.models import NpsAnswer
 from cxhub.experience.journeys.models import Journey, JourneyStageEntry
 from cxhub.experience.journeys.rules import DEFAULT_STAGES
 from cxhub.experience.surveys.models import Survey, SurveyResponse
+from cxhub.experience.text.models import SOURCE_TICKET_MESSAGE, TextAnalysisRecord
 from cxhub.experience.topics.models import Topic, TopicAssignment
 from cxhub.experience.touchpoints.models import Touchpoint
+from cxhub.service.tickets.models import AuthorKind, TicketMessage
 from cxhub.success.tasks.models import CsmTask
 from tests.demo.test_seed import NOW, REFERENCE, SEED, TICKETS, _session, demo  # noqa: F401
 from tests.web.conftest import form_token
@@ -98,6 +100,38 @@ def test_the_survey_and_experience_metrics_are_not_empty(
     weekly = experience.json()["nps_weekly"]
     assert len(weekly) >= 12
     assert sum(w["responses"] for w in weekly) == 190  # each survey answer counted once
+    # The customer messages were analysed, as the per-message job would have done.
+    channels = experience.json()["sentiment_by_channel"]
+    assert len(channels) >= 2
+    assert all(c["texts"] == c["positive"] + c["neutral"] + c["negative"] for c in channels)
+    assert sum(c["negative"] for c in channels) > 0
+    assert sum(c["positive"] for c in channels) > 0
+    assert experience.json()["top_negative_topics"]
+
+
+def test_every_customer_message_has_one_stored_analysis(
+    runtime: Runtime,
+    demo: DemoCredentials,  # noqa: F811
+) -> None:
+    with _session(runtime, demo) as session:
+        customer_messages = set(
+            session.scalars(
+                select(TicketMessage.id).where(
+                    TicketMessage.author_kind == AuthorKind.CUSTOMER, TicketMessage.body_text != ""
+                )
+            )
+        )
+        analysed = list(
+            session.execute(
+                select(TextAnalysisRecord.source_id, TextAnalysisRecord.language).where(
+                    TextAnalysisRecord.source_type == SOURCE_TICKET_MESSAGE
+                )
+            )
+        )
+    assert customer_messages
+    assert {source_id for source_id, _ in analysed} == customer_messages
+    assert len(analysed) == len(customer_messages)
+    assert len({language for _, language in analysed}) >= 2
 
 
 def test_the_journey_funnel_and_topics_are_meaningful(

@@ -42,6 +42,7 @@ from cxhub.demo.staff import (
     staff_email,
 )
 from cxhub.demo.success import seed_success
+from cxhub.demo.text_seed import analyse_demo_messages
 from cxhub.demo.tickets import DEFAULT_TICKETS
 from cxhub.people import service as people
 from cxhub.people.models import Team, User
@@ -231,7 +232,7 @@ def seed_demo(
                 seed=seed,
             )
             done(1)
-            done = step("Experience: surveys, journey, topics", 1)
+            done = step("Experience: surveys, journey, topics, text analytics", 1)
             seed_experience(
                 session,
                 workspace_id=workspace.id,
@@ -242,6 +243,7 @@ def seed_demo(
                 admin_id=admin.id,
                 seed=seed,
             )
+            analyse_demo_messages(session, workspace_id=workspace.id, now=dataset.now)
             done(1)
             token = people.create_api_token(session, user=admin, name=TOKEN_NAME).secret
             counts = _count(session)
