@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import ibis.expr.types as ir
 import numpy as np
@@ -16,8 +17,8 @@ from cxhub.analytics import adoption
 from cxhub.analytics import usage_metrics as metrics
 
 
-def _int(value: object) -> int:
-    return int(value or 0)  # type: ignore[call-overload]
+def _int(value: Any) -> int:
+    return int(value or 0)
 
 
 @dataclass(frozen=True)

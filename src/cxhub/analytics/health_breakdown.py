@@ -64,10 +64,12 @@ def result_from_parts(
     }
 
 
-def _with_nulls(matrix: npt.NDArray[np.float64]) -> list[list[float | None]]:
-    """Rows of Python floats with None for NaN (one C-level pass, no per-value Python)."""
-    rows: list[list[float | None]] = np.where(np.isnan(matrix), None, matrix).tolist()
-    return rows
+def floats_or_none(values: npt.NDArray[np.float64]) -> Any:
+    """`values.tolist()` with None for NaN (nested lists for a matrix), in C-level passes
+    rather than a Python test per value."""
+    boxed = values.astype(object)
+    boxed[np.isnan(values)] = None
+    return boxed.tolist()
 
 
 def encode_breakdowns(
@@ -82,7 +84,7 @@ def encode_breakdowns(
     header = {"format": BREAKDOWN_FORMAT, "metrics": list(metrics), "weights": list(weights)}
     return [
         orjson.dumps(header | {"raw": values, "scores": parts}).decode()
-        for values, parts in zip(_with_nulls(raw), _with_nulls(scores), strict=True)
+        for values, parts in zip(floats_or_none(raw), floats_or_none(scores), strict=True)
     ]
 
 

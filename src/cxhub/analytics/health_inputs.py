@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Executable, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from cxhub.analytics import adoption, engine
@@ -30,6 +31,7 @@ from cxhub.analytics.health_billing import (
     SubscriptionFigures,
     billing_inputs,
 )
+from cxhub.analytics.health_breakdown import floats_or_none
 from cxhub.analytics.usage_events import usage_on_engine
 from cxhub.customers.accounts import service as accounts
 from cxhub.customers.contacts import service as contacts
@@ -69,13 +71,22 @@ def _of_accounts(column: Any, account_ids: AccountIds) -> list[ColumnElement[boo
     return [column.in_(account_ids)]
 
 
+def _aggregate_rows(session: Session, statement: Executable) -> list[Any]:
+    """Rows of one of this module's statements, each of which names its workspace itself:
+    executed through Core, without the ORM's row loading (a few µs a row, seconds at the
+    hundred-thousands of rows of a whole workspace) and its workspace criteria (redundant
+    here). Pending ORM changes were flushed by `account_input_table`."""
+    return list(session.connection().execute(statement))
+
+
 def _support(
     session: Session, *, workspace_id: int, account_ids: AccountIds, as_of: datetime
 ) -> dict[int, tuple[int, int]]:
     """Tickets opened in the last 30 days and how many of them are urgent or high."""
     start = as_of - timedelta(days=SUPPORT_DAYS)
     severe = case((Ticket.priority.in_([TicketPriority.URGENT, TicketPriority.HIGH]), 1), else_=0)
-    rows = session.execute(
+    rows = _aggregate_rows(
+        session,
         select(Ticket.account_id, func.count(), func.sum(severe))
         .where(
             Ticket.workspace_id == workspace_id,
@@ -85,7 +96,7 @@ def _support(
             Ticket.created_at >= start,
             Ticket.created_at < as_of,
         )
-        .group_by(Ticket.account_id)
+        .group_by(Ticket.account_id),
     )
     return {int(a): (int(n), int(s or 0)) for a, n, s in rows}
 
@@ -99,7 +110,8 @@ def _sla(
         (and_(TicketSlaTarget.breached_at.is_not(None), TicketSlaTarget.breached_at < as_of), 1),
         else_=0,
     )
-    rows = session.execute(
+    rows = _aggregate_rows(
+        session,
         select(Ticket.account_id, func.count(), func.sum(breached))
         .join(Ticket, Ticket.id == TicketSlaTarget.ticket_id)
         .where(
@@ -109,7 +121,7 @@ def _sla(
             TicketSlaTarget.started_at >= start,
             TicketSlaTarget.started_at < as_of,
         )
-        .group_by(Ticket.account_id)
+        .group_by(Ticket.account_id),
     )
     return {int(a): (int(n), int(b or 0)) for a, n, b in rows}
 
@@ -119,7 +131,8 @@ def _csat(
 ) -> dict[int, float | None]:
     start = as_of - timedelta(days=CSAT_DAYS)
     scores: dict[int, list[int]] = defaultdict(list)
-    rows = session.execute(
+    rows = _aggregate_rows(
+        session,
         select(Ticket.account_id, CsatSurvey.score)
         .join(Ticket, Ticket.id == CsatSurvey.ticket_id)
         .where(
@@ -128,7 +141,7 @@ def _csat(
             CsatSurvey.score.is_not(None),
             CsatSurvey.rated_at >= start,
             CsatSurvey.rated_at < as_of,
-        )
+        ),
     )
     for account, score in rows:
         if account is not None and score is not None:
@@ -150,7 +163,8 @@ def _subscription_figures(
         (Subscription.status == SubscriptionStatus.TRIALING.value, 1),
         else_=0,
     )
-    rows = session.execute(
+    rows = _aggregate_rows(
+        session,
         select(
             Subscription.account_id,
             func.count(case((live, 1))),
@@ -162,7 +176,7 @@ def _subscription_figures(
             Subscription.workspace_id == workspace_id,
             *_of_accounts(Subscription.account_id, account_ids),
         )
-        .group_by(Subscription.account_id)
+        .group_by(Subscription.account_id),
     )
     return {
         int(a): SubscriptionFigures(
@@ -183,16 +197,14 @@ class InputTable:
     def rows(self) -> dict[int, Inputs]:
         """The same inputs per account, None for missing (what `account_inputs` returns)."""
         names = list(self.columns)
-        listed = [
-            np.where(np.isnan(self.columns[n]), None, self.columns[n]).tolist() for n in names
-        ]
+        listed = [floats_or_none(self.columns[n]) for n in names]
         return {
             account_id: dict(zip(names, values, strict=True))
             for account_id, *values in zip(self.account_ids.tolist(), *listed, strict=True)
         }
 
 
-def _column(values: list[float | None]) -> npt.NDArray[np.float64]:
+def _column(values: Sequence[float | None]) -> npt.NDArray[np.float64]:
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
@@ -211,6 +223,7 @@ def account_input_table(
     and CPU seconds per phase (sql, events, combine; CPU as `<phase>_cpu`). The event
     aggregation runs on the configured analytics engine (embedded DuckDB by default, ADR 0023)."""
     spent = timings if timings is not None else {}
+    session.flush()  # the aggregates below run on the session's connection, not through it
     clock = _Clock(spent)
     today = as_of.date()
     ws = workspace_id

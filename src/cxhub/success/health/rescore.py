@@ -24,7 +24,7 @@ from sqlalchemy import Table, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from cxhub.analytics.engine import EngineConfig
-from cxhub.analytics.health_breakdown import encode_breakdowns
+from cxhub.analytics.health_breakdown import encode_breakdowns, floats_or_none
 from cxhub.analytics.health_columns import ScoredColumns, score_columns
 from cxhub.analytics.health_inputs import account_input_table
 from cxhub.core.events import publish
@@ -168,11 +168,6 @@ def _publish_band_changes(
     return changes
 
 
-def _nullable(values: np.ndarray) -> list[float | None]:
-    listed: list[float | None] = np.where(np.isnan(values), None, values).tolist()
-    return listed
-
-
 def rescore_workspace(
     session: Session,
     *,
@@ -184,7 +179,7 @@ def rescore_workspace(
 ) -> RescoreSummary:
     """Today's score of every account of the workspace with every active scorecard (the
     default one at least); a day scored again is overwritten. `timings` receives wall seconds
-    per phase (sql, events, combine, score, write) and CPU seconds (`<phase>_cpu`);
+    per phase (sql, events, combine, score, delete, write) and CPU seconds (`<phase>_cpu`);
     `engine_config` chooses where the usage aggregation runs (default embedded DuckDB)."""
     spent = timings if timings is not None else {}
     day = as_of.date()
@@ -200,14 +195,12 @@ def rescore_workspace(
     )
     account_ids: list[int] = table.account_ids.tolist()
     scored = insufficient = band_changes = 0
-    spent.setdefault("score", 0.0)
-    spent.setdefault("write", 0.0)
     for card in cards:
         with phase(spent, "score"):
             result: ScoredColumns = score_columns(
                 definition_of(card), table.columns, size=len(account_ids)
             )
-            scores = _nullable(result.score)
+            scores: list[float | None] = floats_or_none(result.score)
             bands = result.band_names()
             insufficient += int(np.isnan(result.score).sum())
             band_changes += _publish_band_changes(
@@ -220,14 +213,15 @@ def rescore_workspace(
                 bands=bands,
             )
             scored += len(account_ids)
-        with phase(spent, "write"):
-            breakdowns = encode_breakdowns(
-                metrics=result.metrics, weights=result.weights, raw=result.raw, scores=result.scores
-            )
+        with phase(spent, "delete"):  # nothing to delete unless the day was scored already
             session.execute(
                 delete(AccountHealthScore)
                 .where(AccountHealthScore.scorecard_id == card.id, AccountHealthScore.day == day)
                 .execution_options(synchronize_session=False)
+            )
+        with phase(spent, "write"):
+            breakdowns = encode_breakdowns(
+                metrics=result.metrics, weights=result.weights, raw=result.raw, scores=result.scores
             )
             _insert_scores(
                 session,
