@@ -72,10 +72,12 @@ def _of_accounts(column: Any, account_ids: AccountIds) -> list[ColumnElement[boo
 
 
 def _aggregate_rows(session: Session, statement: Executable) -> list[Any]:
-    """Rows of one of this module's statements, each of which names its workspace itself:
-    executed through Core, without the ORM's row loading (a few µs a row, seconds at the
-    hundred-thousands of rows of a whole workspace) and its workspace criteria (redundant
-    here). Pending ORM changes were flushed by `account_input_table`."""
+    """Rows of one of this module's statements, executed through Core, without the ORM's row
+    loading (a few µs a row, at the hundred-thousands of rows of a whole workspace). The ORM's
+    workspace criteria do not apply here, so each statement names the workspace of **every**
+    table it reads: besides isolation, the indexes lead with `workspace_id`, and without it
+    SQLite joins SLA targets to tickets without an index (minutes at 100,000 tickets).
+    Pending ORM changes were flushed by `account_input_table`."""
     return list(session.connection().execute(statement))
 
 
@@ -116,6 +118,7 @@ def _sla(
         .join(Ticket, Ticket.id == TicketSlaTarget.ticket_id)
         .where(
             Ticket.workspace_id == workspace_id,
+            TicketSlaTarget.workspace_id == workspace_id,
             *_of_accounts(Ticket.account_id, account_ids),
             TicketSlaTarget.cancelled.is_(False),
             TicketSlaTarget.started_at >= start,
@@ -137,6 +140,7 @@ def _csat(
         .join(Ticket, Ticket.id == CsatSurvey.ticket_id)
         .where(
             Ticket.workspace_id == workspace_id,
+            CsatSurvey.workspace_id == workspace_id,
             *_of_accounts(Ticket.account_id, account_ids),
             CsatSurvey.score.is_not(None),
             CsatSurvey.rated_at >= start,
