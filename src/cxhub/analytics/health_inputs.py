@@ -14,15 +14,24 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import ColumnElement, Executable, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from cxhub.analytics import adoption, engine
+from cxhub.analytics.adoption_columns import accounts_adoption_columns_on
 from cxhub.analytics.formulas import csat_percent
+from cxhub.analytics.health_billing import (
+    SubscriptionFigures,
+    billing_inputs,
+)
+from cxhub.analytics.health_breakdown import floats_or_none
 from cxhub.analytics.usage_events import usage_on_engine
 from cxhub.customers.accounts import service as accounts
 from cxhub.customers.contacts import service as contacts
@@ -33,11 +42,6 @@ from cxhub.service.tickets.models import Ticket, TicketPriority
 from cxhub.success.subscriptions.models import Subscription, SubscriptionStatus
 
 ENGAGEMENT_KINDS = ["call", "meeting", "email.sent"]
-BILLING_STATUS_VALUE = {
-    SubscriptionStatus.ACTIVE.value: 1.0,
-    SubscriptionStatus.TRIALING.value: 0.7,
-    SubscriptionStatus.PAST_DUE.value: 0.0,
-}
 SUPPORT_DAYS = 30
 CSAT_DAYS = 90
 
@@ -45,19 +49,19 @@ Inputs = dict[str, float | None]
 AccountIds = list[int] | None
 
 
-class SubscriptionTerms(Protocol):
-    """What the inputs read of a subscription (a `Subscription` or a row of those columns)."""
+class _Clock:
+    """Adds the wall and CPU seconds since the previous lap to `spent[phase]` and
+    `spent[phase + "_cpu"]` (CPU of the whole process, DuckDB's threads included)."""
 
-    @property
-    def started_on(self) -> date: ...
-    @property
-    def ended_on(self) -> date | None: ...
-    @property
-    def renewal_on(self) -> date | None: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def seats(self) -> int: ...
+    def __init__(self, spent: dict[str, float]) -> None:
+        self.spent = spent
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def lap(self, phase: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.spent[phase] = self.spent.get(phase, 0.0) + wall - self.wall
+        self.spent[f"{phase}_cpu"] = self.spent.get(f"{phase}_cpu", 0.0) + cpu - self.cpu
+        self.wall, self.cpu = wall, cpu
 
 
 def _of_accounts(column: Any, account_ids: AccountIds) -> list[ColumnElement[bool]]:
@@ -67,13 +71,24 @@ def _of_accounts(column: Any, account_ids: AccountIds) -> list[ColumnElement[boo
     return [column.in_(account_ids)]
 
 
+def _aggregate_rows(session: Session, statement: Executable) -> list[Any]:
+    """Rows of one of this module's statements, executed through Core, without the ORM's row
+    loading (a few µs a row, at the hundred-thousands of rows of a whole workspace). The ORM's
+    workspace criteria do not apply here, so each statement names the workspace of **every**
+    table it reads: besides isolation, the indexes lead with `workspace_id`, and without it
+    SQLite joins SLA targets to tickets without an index (minutes at 100,000 tickets).
+    Pending ORM changes were flushed by `account_input_table`."""
+    return list(session.connection().execute(statement))
+
+
 def _support(
     session: Session, *, workspace_id: int, account_ids: AccountIds, as_of: datetime
 ) -> dict[int, tuple[int, int]]:
     """Tickets opened in the last 30 days and how many of them are urgent or high."""
     start = as_of - timedelta(days=SUPPORT_DAYS)
     severe = case((Ticket.priority.in_([TicketPriority.URGENT, TicketPriority.HIGH]), 1), else_=0)
-    rows = session.execute(
+    rows = _aggregate_rows(
+        session,
         select(Ticket.account_id, func.count(), func.sum(severe))
         .where(
             Ticket.workspace_id == workspace_id,
@@ -83,7 +98,7 @@ def _support(
             Ticket.created_at >= start,
             Ticket.created_at < as_of,
         )
-        .group_by(Ticket.account_id)
+        .group_by(Ticket.account_id),
     )
     return {int(a): (int(n), int(s or 0)) for a, n, s in rows}
 
@@ -97,17 +112,19 @@ def _sla(
         (and_(TicketSlaTarget.breached_at.is_not(None), TicketSlaTarget.breached_at < as_of), 1),
         else_=0,
     )
-    rows = session.execute(
+    rows = _aggregate_rows(
+        session,
         select(Ticket.account_id, func.count(), func.sum(breached))
         .join(Ticket, Ticket.id == TicketSlaTarget.ticket_id)
         .where(
             Ticket.workspace_id == workspace_id,
+            TicketSlaTarget.workspace_id == workspace_id,
             *_of_accounts(Ticket.account_id, account_ids),
             TicketSlaTarget.cancelled.is_(False),
             TicketSlaTarget.started_at >= start,
             TicketSlaTarget.started_at < as_of,
         )
-        .group_by(Ticket.account_id)
+        .group_by(Ticket.account_id),
     )
     return {int(a): (int(n), int(b or 0)) for a, n, b in rows}
 
@@ -117,16 +134,18 @@ def _csat(
 ) -> dict[int, float | None]:
     start = as_of - timedelta(days=CSAT_DAYS)
     scores: dict[int, list[int]] = defaultdict(list)
-    rows = session.execute(
+    rows = _aggregate_rows(
+        session,
         select(Ticket.account_id, CsatSurvey.score)
         .join(Ticket, Ticket.id == CsatSurvey.ticket_id)
         .where(
             Ticket.workspace_id == workspace_id,
+            CsatSurvey.workspace_id == workspace_id,
             *_of_accounts(Ticket.account_id, account_ids),
             CsatSurvey.score.is_not(None),
             CsatSurvey.rated_at >= start,
             CsatSurvey.rated_at < as_of,
-        )
+        ),
     )
     for account, score in rows:
         if account is not None and score is not None:
@@ -134,47 +153,178 @@ def _csat(
     return {a: csat_percent(s) for a, s in scores.items()}
 
 
-def _subscriptions(
-    session: Session, *, workspace_id: int, account_ids: AccountIds
-) -> dict[int, list[SubscriptionTerms]]:
-    found: dict[int, list[SubscriptionTerms]] = defaultdict(list)
-    for row in session.execute(
+def _subscription_figures(
+    session: Session, *, workspace_id: int, account_ids: AccountIds, today: date
+) -> dict[int, SubscriptionFigures]:
+    """`SubscriptionFigures` of each account with a subscription, one row per account
+    (the rules of `subscription_inputs`, pushed into one GROUP BY)."""
+    live = and_(
+        Subscription.started_on <= today,
+        or_(Subscription.ended_on.is_(None), Subscription.ended_on > today),
+    )
+    rank = case(
+        (Subscription.status == SubscriptionStatus.ACTIVE.value, 2),
+        (Subscription.status == SubscriptionStatus.TRIALING.value, 1),
+        else_=0,
+    )
+    rows = _aggregate_rows(
+        session,
         select(
             Subscription.account_id,
-            Subscription.started_on,
-            Subscription.ended_on,
-            Subscription.renewal_on,
-            Subscription.status,
-            Subscription.seats,
-        ).where(
+            func.count(case((live, 1))),
+            func.min(case((live, rank))),
+            func.min(case((and_(live, Subscription.renewal_on >= today), Subscription.renewal_on))),
+            func.sum(case((live, Subscription.seats), else_=0)),
+        )
+        .where(
             Subscription.workspace_id == workspace_id,
             *_of_accounts(Subscription.account_id, account_ids),
         )
+        .group_by(Subscription.account_id),
+    )
+    return {
+        int(a): SubscriptionFigures(
+            int(n or 0), None if r is None else int(r), renewal, int(seats or 0)
+        )
+        for a, n, r, renewal, seats in rows
+    }
+
+
+@dataclass(frozen=True)
+class InputTable:
+    """The raw inputs of many accounts column-wise: `account_ids` ascending, and per metric one
+    float per account in that order, NaN where the input is missing (None in `Inputs`)."""
+
+    account_ids: npt.NDArray[np.int64]
+    columns: dict[str, npt.NDArray[np.float64]]
+
+    def rows(self) -> dict[int, Inputs]:
+        """The same inputs per account, None for missing (what `account_inputs` returns)."""
+        names = list(self.columns)
+        listed = [floats_or_none(self.columns[n]) for n in names]
+        return {
+            account_id: dict(zip(names, values, strict=True))
+            for account_id, *values in zip(self.account_ids.tolist(), *listed, strict=True)
+        }
+
+
+def _column(values: Sequence[float | None]) -> npt.NDArray[np.float64]:
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def account_input_table(
+    session: Session,
+    *,
+    workspace_id: int,
+    account_ids: AccountIds = None,
+    as_of: datetime,
+    data_dir: Path,
+    timings: dict[str, float] | None = None,
+    engine_config: engine.EngineConfig | None = None,
+) -> InputTable:
+    """The raw inputs of each account on `as_of` (docs/health.md) as columns, for
+    `account_ids` or, when None, every account of the workspace. `timings` receives the wall
+    and CPU seconds per phase (sql, events, combine; CPU as `<phase>_cpu`). The event
+    aggregation runs on the configured analytics engine (embedded DuckDB by default, ADR 0023)."""
+    spent = timings if timings is not None else {}
+    session.flush()  # the aggregates below run on the session's connection, not through it
+    clock = _Clock(spent)
+    today = as_of.date()
+    ws = workspace_id
+    ids = sorted(set(account_ids)) if account_ids is not None else None
+    if ids is not None and not ids:
+        return InputTable(np.array([], dtype=np.int64), {})
+    every = ids if ids is not None else _all_account_ids(session)
+    support = _support(session, workspace_id=ws, account_ids=ids, as_of=as_of)
+    sla = _sla(session, workspace_id=ws, account_ids=ids, as_of=as_of)
+    csat = _csat(session, workspace_id=ws, account_ids=ids, as_of=as_of)
+    subscriptions = _subscription_figures(session, workspace_id=ws, account_ids=ids, today=today)
+    engaged = timeline.last_interaction_at(
+        session, account_ids=ids, kinds=ENGAGEMENT_KINDS, before=as_of
+    )
+    # licensed seats: the live subscriptions' seats, else `custom_attributes.seats`, so only
+    # the accounts without live seats need their attributes (JSON) read
+    seats = {a: f.seats for a, f in subscriptions.items() if f.seats}
+    attributes = _attributes_of(session, [a for a in every if a not in seats])
+    members = contacts.external_id_pairs(session, account_ids=ids)
+    clock.lap("sql")
+    account_array = np.array(every, dtype=np.int64)
+    licensed = [seats.get(a) or adoption.licensed_seats_of(attributes.get(a)) for a in every]
+    start, end = adoption.usage_window(as_of)
+    with usage_on_engine(
+        session,
+        engine_config or engine.EngineConfig(),
+        workspace_id=workspace_id,
+        data_dir=data_dir,
+        start=start,
+        end=end,
+    ) as (backend, events):
+        usage = accounts_adoption_columns_on(
+            backend,
+            events,
+            members=members,
+            as_of=as_of,
+            account_ids=account_array,
+            licensed_seats=_column(licensed),
+        )
+    clock.lap("events")
+    opened, severe = (np.array(c, dtype=np.float64) for c in _pairs(support, every))
+    targets, breaches = (np.array(c, dtype=np.float64) for c in _pairs(sla, every))
+    billing = [billing_inputs(subscriptions.get(a), today) for a in every]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        columns = {
+            "usage_trend": usage.usage_trend,
+            "feature_breadth": usage.feature_breadth,
+            "seat_utilisation": usage.seat_utilisation,
+            "support_load": opened / np.maximum(usage.active_seats, 1.0),
+            "urgent_share": np.where(opened > 0, severe / opened, np.nan),
+            "sla_breaches": np.where(targets > 0, breaches, np.nan),
+            "csat": _column([csat.get(a) for a in every]),
+            "days_since_engagement": _column(
+                [
+                    (as_of - engaged[a]).total_seconds() / 86400 if a in engaged else None
+                    for a in every
+                ]
+            ),
+            "renewal_days": _column([b[0] for b in billing]),
+            "billing_status": _column([b[1] for b in billing]),
+        }
+    clock.lap("combine")
+    return InputTable(account_array, columns)
+
+
+def _pairs(found: dict[int, tuple[int, int]], every: list[int]) -> tuple[list[int], list[int]]:
+    """Two columns (first and second figure, 0 when absent) of `found` over `every`."""
+    firsts, seconds = [], []
+    for account in every:
+        first, second = found.get(account, (0, 0))
+        firsts.append(first)
+        seconds.append(second)
+    return firsts, seconds
+
+
+ACCOUNT_PAGE = 100_000
+ATTRIBUTE_CHUNK = 10_000
+
+
+def _all_account_ids(session: Session) -> list[int]:
+    """Every account id of the workspace, ascending (pages of ACCOUNT_PAGE)."""
+    found: list[int] = []
+    while page := accounts.account_ids_batch(
+        session, after_id=found[-1] if found else 0, limit=ACCOUNT_PAGE
     ):
-        found[row.account_id].append(row)
+        found.extend(page)
     return found
 
 
-def _live(subscriptions: Sequence[SubscriptionTerms], today: date) -> list[SubscriptionTerms]:
-    return [
-        s
-        for s in subscriptions
-        if s.started_on <= today and (s.ended_on is None or s.ended_on > today)
-    ]
-
-
-def subscription_inputs(subscriptions: Sequence[SubscriptionTerms], today: date) -> Inputs:
-    """Renewal proximity and billing status; both missing for an account that never had a
-    subscription. An account whose subscriptions all ended scores billing 0."""
-    if not subscriptions:
-        return {"renewal_days": None, "billing_status": None}
-    live = _live(subscriptions, today)
-    if not live:
-        return {"renewal_days": None, "billing_status": 0.0}
-    billing = min(BILLING_STATUS_VALUE.get(s.status, 0.0) for s in live)
-    renewals = [s.renewal_on for s in live if s.renewal_on is not None and s.renewal_on >= today]
-    renewal_days = float((min(renewals) - today).days) if renewals else None
-    return {"renewal_days": renewal_days, "billing_status": billing}
+def _attributes_of(session: Session, account_ids: list[int]) -> dict[int, dict[str, Any] | None]:
+    """Custom attributes of `account_ids`, ATTRIBUTE_CHUNK ids per statement (an IN list
+    stays under SQLite's bound-parameter limit)."""
+    found: dict[int, dict[str, Any] | None] = {}
+    for start in range(0, len(account_ids), ATTRIBUTE_CHUNK):
+        chunk = account_ids[start : start + ATTRIBUTE_CHUNK]
+        found |= accounts.custom_attributes_by_id(session, account_ids=chunk)
+    return found
 
 
 def account_inputs(
@@ -187,65 +337,13 @@ def account_inputs(
     timings: dict[str, float] | None = None,
     engine_config: engine.EngineConfig | None = None,
 ) -> dict[int, Inputs]:
-    """The raw inputs of each account on `as_of` (None = no data; docs/health.md), for
-    `account_ids` or, when None, every account of the workspace. `timings` receives the
-    seconds spent per phase (sql, events, combine). The event aggregation runs on the
-    configured analytics engine (embedded DuckDB by default, ADR 0023)."""
-    if account_ids is not None and not account_ids:
-        return {}
-    spent = timings if timings is not None else {}
-    started = time.perf_counter()
-    today = as_of.date()
-    ws, ids = workspace_id, account_ids
-    support = _support(session, workspace_id=ws, account_ids=ids, as_of=as_of)
-    sla = _sla(session, workspace_id=ws, account_ids=ids, as_of=as_of)
-    csat = _csat(session, workspace_id=ws, account_ids=ids, as_of=as_of)
-    subscriptions = _subscriptions(session, workspace_id=ws, account_ids=ids)
-    engaged = timeline.last_interaction_at(
-        session, account_ids=account_ids, kinds=ENGAGEMENT_KINDS, before=as_of
-    )
-    attributes = accounts.custom_attributes_by_id(session, account_ids=account_ids)
-    members = contacts.external_id_pairs(session, account_ids=account_ids)
-    spent["sql"] = time.perf_counter() - started
-    licensed: dict[int, int | None] = {}
-    for account_id in account_ids if account_ids is not None else sorted(attributes):
-        live = _live(subscriptions.get(account_id, []), today)
-        licensed[account_id] = sum(s.seats for s in live) or adoption.licensed_seats_of(
-            attributes.get(account_id)
-        )
-    mark = time.perf_counter()
-    start, end = adoption.usage_window(as_of)
-    with usage_on_engine(
+    """`account_input_table` per account: {account id: {metric: value or None}}."""
+    return account_input_table(
         session,
-        engine_config or engine.EngineConfig(),
         workspace_id=workspace_id,
+        account_ids=account_ids,
+        as_of=as_of,
         data_dir=data_dir,
-        start=start,
-        end=end,
-    ) as (backend, events):
-        usage_of = adoption.accounts_adoption_on(
-            backend, events, members=members, as_of=as_of, licensed_seats=licensed
-        )
-    spent["events"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    result: dict[int, Inputs] = {}
-    for account_id, usage in usage_of.items():
-        opened, severe = support.get(account_id, (0, 0))
-        targets, breaches = sla.get(account_id, (0, 0))
-        last_touch = engaged.get(account_id)
-        inputs: Inputs = {
-            "usage_trend": usage.usage_trend,
-            "feature_breadth": usage.feature_breadth,
-            "seat_utilisation": usage.seat_utilisation,
-            "support_load": opened / max(usage.active_seats, 1),
-            "urgent_share": severe / opened if opened else None,
-            "sla_breaches": float(breaches) if targets else None,
-            "csat": csat.get(account_id),
-            "days_since_engagement": (
-                (as_of - last_touch).total_seconds() / 86400 if last_touch else None
-            ),
-        }
-        inputs |= subscription_inputs(subscriptions.get(account_id, []), today)
-        result[account_id] = inputs
-    spent["combine"] = time.perf_counter() - mark
-    return result
+        timings=timings,
+        engine_config=engine_config,
+    ).rows()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from cxhub.analytics import adoption, revenue_kpis
 from cxhub.analytics.health import Scorecard
+from cxhub.analytics.health_breakdown import component_scores_of_stored
 from cxhub.analytics.pages import CHART_PAGE_HEADERS
 from cxhub.analytics.revenue import (
     EARLIEST_MONTH,
@@ -110,7 +111,7 @@ def account_health_page(
         HealthPoint(
             row.day.isoformat(),
             row.score,
-            {c["metric"]: c.get("score") for c in (row.components or {}).get("components", [])},
+            component_scores_of_stored(row.components),
         )
         for row in found.history
     ]

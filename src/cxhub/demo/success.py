@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from cxhub.core.outbound_http import OutboundPolicy
 from cxhub.demo.company import PRICE_PER_SEAT
 from cxhub.demo.dataset import DemoDataset
-from cxhub.success.health.service import rescore_workspace
+from cxhub.success.health.rescore import rescore_workspace
 from cxhub.success.playbooks import service as playbooks
 from cxhub.success.playbooks.actions import RunContext
 from cxhub.success.playbooks.evaluation import evaluate_workspace

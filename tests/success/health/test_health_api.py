@@ -13,7 +13,7 @@ from cxhub.core.permissions import Role
 from cxhub.core.runtime import Runtime
 from cxhub.success.health.events import HealthBandChanged
 from cxhub.success.health.models import AccountHealthScore
-from cxhub.success.health.service import rescore_workspace
+from cxhub.success.health.rescore import rescore_workspace
 from tests.factories import Tenant, unique
 
 API = "/api/v1"

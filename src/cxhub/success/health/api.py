@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, status
 from cxhub.api.deps import DbSession, Principal, TransactionalRoute, get_runtime, require
 from cxhub.core.permissions import Permission
 from cxhub.success.health import service
+from cxhub.success.health.rescore import rescore_workspace
 from cxhub.success.health.schemas import (
     AccountHealthOut,
     BacktestOut,
@@ -81,7 +82,7 @@ def rescore(
     request: Request, session: DbSession, principal: Principal = require(Permission.SUCCESS_WRITE)
 ) -> RescoreOut:
     """Compute today's score of every account now (the `health.rescore` job runs daily)."""
-    summary = service.rescore_workspace(
+    summary = rescore_workspace(
         session,
         workspace_id=principal.workspace_id,
         as_of=datetime.now(UTC),

@@ -1,40 +1,31 @@
-"""Health use cases: scorecards, the daily rescore, an account's health and the backtest.
-No commits: the request or job edge commits (ADR 0002)."""
+"""Health use cases: scorecards, an account's health and the backtest (the daily rescore is
+`rescore.py`). No commits: the request or job edge commits (ADR 0002)."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from typing import Any, NamedTuple, cast
+from datetime import date, timedelta
 
-import orjson
-from sqlalchemy import Table, and_, delete, func, insert, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cxhub.analytics.engine import EngineConfig
 from cxhub.analytics.health import (
     DEFAULT_SCORECARD,
     HealthChange,
     HealthResult,
     Scorecard,
     explain_change,
-    score_account_data,
 )
 from cxhub.analytics.health_backtest import BacktestReport, ScorePoint, backtest
-from cxhub.analytics.health_inputs import account_inputs
+from cxhub.analytics.health_breakdown import result_from_stored
 from cxhub.core.errors import Conflict, NotFound
-from cxhub.core.events import publish
 from cxhub.customers.accounts import service as accounts
-from cxhub.success.health.events import HealthBandChanged
 from cxhub.success.health.models import AccountHealthScore, HealthScorecard
 from cxhub.success.health.schemas import ScorecardWrite
 from cxhub.success.subscriptions.service import account_churn_days
 
 DEFAULT_NAME = "Default"
-WRITE_BATCH = 10_000
 CHANGE_DAYS = 7
 HISTORY_DAYS = 180
 
@@ -140,184 +131,6 @@ def definition_of(scorecard: HealthScorecard) -> Scorecard:
 
 
 @dataclass(frozen=True)
-class RescoreSummary:
-    day: date
-    scored: int
-    insufficient_data: int
-    band_changes: int
-
-
-def _previous(
-    session: Session, *, scorecard_id: int, day: date
-) -> dict[int, tuple[str | None, float | None]]:
-    """Each account's (band, score) on its latest scored day before `day`, in one query."""
-    latest = (
-        select(
-            AccountHealthScore.account_id,
-            func.max(AccountHealthScore.day).label("day"),
-        )
-        .where(AccountHealthScore.scorecard_id == scorecard_id, AccountHealthScore.day < day)
-        .group_by(AccountHealthScore.account_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(
-            AccountHealthScore.account_id, AccountHealthScore.band, AccountHealthScore.score
-        ).join(
-            latest,
-            and_(
-                AccountHealthScore.account_id == latest.c.account_id,
-                AccountHealthScore.day == latest.c.day,
-                AccountHealthScore.scorecard_id == scorecard_id,
-            ),
-        )
-    )
-    return {int(a): (band, score) for a, band, score in rows}
-
-
-class ScoreRow(NamedTuple):
-    account_id: int
-    score: float | None
-    band: str | None
-    coverage: float
-    components: dict[str, Any]
-
-
-_SCORE_COLUMNS = (
-    "workspace_id, account_id, scorecard_id, day, score, band, coverage, components, computed_at"
-)
-_INSERT_SCORES = {  # constants only
-    "sqlite": f"INSERT INTO account_health_scores ({_SCORE_COLUMNS}) "  # noqa: S608
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "postgresql": f"INSERT INTO account_health_scores ({_SCORE_COLUMNS}) "  # noqa: S608
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s)",
-}
-
-
-def _insert_scores(
-    session: Session,
-    rows: list[ScoreRow],
-    *,
-    workspace_id: int,
-    scorecard_id: int,
-    day: date,
-    computed_at: datetime,
-) -> None:
-    """One `executemany` straight to the driver with the JSON already encoded: the ORM's
-    per-value processing cost more than scoring (as in `usage.service.append_events`)."""
-    dialect = session.get_bind().dialect.name
-    sql = _INSERT_SCORES.get(dialect)
-    if sql is None:  # pragma: no cover - SQLite and PostgreSQL are the supported databases
-        session.execute(
-            insert(cast(Table, AccountHealthScore.__table__)),
-            [
-                {"workspace_id": workspace_id, "scorecard_id": scorecard_id, "day": day,
-                 "computed_at": computed_at, **row._asdict()}
-                for row in rows
-            ],
-        )  # fmt: skip
-        return
-    moment: Any = computed_at
-    day_value: Any = day
-    if dialect == "sqlite":  # the text SQLAlchemy's SQLite Date/DateTime store
-        moment = computed_at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-        day_value = day.isoformat()
-    session.connection().exec_driver_sql(
-        sql,
-        [
-            (
-                workspace_id,
-                row.account_id,
-                scorecard_id,
-                day_value,
-                row.score,
-                row.band,
-                row.coverage,
-                orjson.dumps(row.components).decode(),
-                moment,
-            )
-            for row in rows
-        ],
-    )
-
-
-def rescore_workspace(
-    session: Session,
-    *,
-    workspace_id: int,
-    as_of: datetime,
-    data_dir: Path,
-    timings: dict[str, float] | None = None,
-    engine_config: EngineConfig | None = None,
-) -> RescoreSummary:
-    """Today's score of every account of the workspace with every active scorecard (the
-    default one at least); a day scored again is overwritten. Set-wise: the inputs of all
-    accounts at once (`account_inputs`), then per scorecard one query for the previous bands,
-    one delete of the day's scores and one bulk insert. `timings` receives seconds per phase;
-    `engine_config` chooses where the usage aggregation runs (default embedded DuckDB)."""
-    spent = timings if timings is not None else {}
-    day = as_of.date()
-    default = default_scorecard(session, workspace_id=workspace_id)
-    cards = [c for c in list_scorecards(session) if c.active or c.id == default.id]
-    inputs = account_inputs(
-        session,
-        workspace_id=workspace_id,
-        as_of=as_of,
-        data_dir=data_dir,
-        timings=spent,
-        engine_config=engine_config,
-    )
-    scored = insufficient = band_changes = 0
-    spent["score"] = spent["write"] = 0.0
-    for card in cards:
-        mark = time.perf_counter()
-        definition = definition_of(card)
-        previous = _previous(session, scorecard_id=card.id, day=day)
-        rows: list[ScoreRow] = []
-        for account_id, values in inputs.items():
-            result = score_account_data(definition, values)
-            rows.append(
-                ScoreRow(account_id, result["score"], result["band"], result["coverage"], result)
-            )
-            insufficient += result["score"] is None
-            before = previous.get(account_id)
-            if before is not None and before[0] != result["band"]:
-                band_changes += 1
-                publish(
-                    session,
-                    HealthBandChanged(
-                        workspace_id=workspace_id,
-                        account_id=account_id,
-                        scorecard_id=card.id,
-                        day=day,
-                        previous_band=before[0],
-                        band=result["band"],
-                        previous_score=before[1],
-                        score=result["score"],
-                    ),
-                )
-        scored += len(rows)
-        spent["score"] += time.perf_counter() - mark
-        mark = time.perf_counter()
-        session.execute(
-            delete(AccountHealthScore)
-            .where(AccountHealthScore.scorecard_id == card.id, AccountHealthScore.day == day)
-            .execution_options(synchronize_session=False)
-        )
-        for start in range(0, len(rows), WRITE_BATCH):
-            _insert_scores(
-                session,
-                rows[start : start + WRITE_BATCH],
-                workspace_id=workspace_id,
-                scorecard_id=card.id,
-                day=day,
-                computed_at=as_of,
-            )
-        spent["write"] += time.perf_counter() - mark
-    return RescoreSummary(day, scored, insufficient, band_changes)
-
-
-@dataclass(frozen=True)
 class AccountHealth:
     account_id: int
     scorecard_id: int | None
@@ -328,7 +141,10 @@ class AccountHealth:
 
 
 def _result(row: AccountHealthScore) -> HealthResult:
-    return HealthResult.model_validate(row.components)
+    """The stored result of a row, its breakdown expanded (either stored format)."""
+    return HealthResult.model_validate(
+        result_from_stored(row.components, score=row.score, band=row.band, coverage=row.coverage)
+    )
 
 
 def account_health(

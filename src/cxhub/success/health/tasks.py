@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from cxhub.analytics.engine import EngineConfig
 from cxhub.core.db import utcnow
 from cxhub.core.runtime import Runtime
-from cxhub.success.health.service import rescore_workspace
+from cxhub.success.health.rescore import rescore_workspace
 
 RESCORE = "health.rescore"
 DAY_SECONDS = 86400

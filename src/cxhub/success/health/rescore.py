@@ -1,0 +1,234 @@
+"""The daily rescore of every account of a workspace (the `health.rescore` job; docs/health.md).
+No commits: the job or request edge commits (ADR 0002).
+
+Column-wise from the inputs to the insert (ADR 0031): the inputs of all accounts come as one
+array per metric (`health_inputs.account_input_table`), each scorecard scores them with one
+NumPy operation per component (`health_columns.score_columns`, the same floats as the
+per-account `score_account_data`), and the rows go to the driver in one `executemany` with a
+compact breakdown (`health_breakdown`), after one delete of the day's rows.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from itertools import repeat
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+from sqlalchemy import Table, and_, delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from cxhub.analytics.engine import EngineConfig
+from cxhub.analytics.health_breakdown import encode_breakdowns, floats_or_none
+from cxhub.analytics.health_columns import ScoredColumns, score_columns
+from cxhub.analytics.health_inputs import account_input_table
+from cxhub.core.events import publish
+from cxhub.success.health.events import HealthBandChanged
+from cxhub.success.health.models import AccountHealthScore
+from cxhub.success.health.service import default_scorecard, definition_of, list_scorecards
+
+WRITE_BATCH = 50_000
+
+
+@dataclass(frozen=True)
+class RescoreSummary:
+    day: date
+    scored: int
+    insufficient_data: int
+    band_changes: int
+
+
+@contextmanager
+def phase(spent: dict[str, float], name: str) -> Iterator[None]:
+    """Add the wall seconds of the block to `spent[name]` and its CPU seconds (this process,
+    every thread) to `spent[name + "_cpu"]`: the benchmark reports both (the machine is shared)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        yield
+    finally:
+        spent[name] = spent.get(name, 0.0) + time.perf_counter() - wall
+        spent[f"{name}_cpu"] = spent.get(f"{name}_cpu", 0.0) + time.process_time() - cpu
+
+
+def _previous(
+    session: Session, *, scorecard_id: int, day: date
+) -> dict[int, tuple[str | None, float | None]]:
+    """Each account's (band, score) on its latest scored day before `day`, in one query."""
+    latest = (
+        select(
+            AccountHealthScore.account_id,
+            func.max(AccountHealthScore.day).label("day"),
+        )
+        .where(AccountHealthScore.scorecard_id == scorecard_id, AccountHealthScore.day < day)
+        .group_by(AccountHealthScore.account_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            AccountHealthScore.account_id, AccountHealthScore.band, AccountHealthScore.score
+        ).join(
+            latest,
+            and_(
+                AccountHealthScore.account_id == latest.c.account_id,
+                AccountHealthScore.day == latest.c.day,
+                AccountHealthScore.scorecard_id == scorecard_id,
+            ),
+        )
+    )
+    return {int(a): (band, score) for a, band, score in rows}
+
+
+_SCORE_COLUMNS = (
+    "workspace_id, account_id, scorecard_id, day, score, band, coverage, components, computed_at"
+)
+_INSERT_SCORES = {  # constants only
+    "sqlite": f"INSERT INTO account_health_scores ({_SCORE_COLUMNS}) "  # noqa: S608
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "postgresql": f"INSERT INTO account_health_scores ({_SCORE_COLUMNS}) "  # noqa: S608
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s)",
+}
+_ROW_KEYS = ("account_id", "score", "band", "coverage", "components")
+
+
+def _insert_scores(
+    session: Session,
+    columns: tuple[list[int], list[float | None], list[str | None], list[float], list[str]],
+    *,
+    workspace_id: int,
+    scorecard_id: int,
+    day: date,
+    computed_at: datetime,
+) -> None:
+    """`executemany` straight to the driver with the JSON already encoded: the ORM's per-value
+    processing cost more than scoring (as in `usage.service.append_events`). `columns` are
+    parallel lists: account ids, scores, bands, coverages and breakdowns."""
+    dialect = session.get_bind().dialect.name
+    sql = _INSERT_SCORES.get(dialect)
+    if sql is None:  # pragma: no cover - SQLite and PostgreSQL are the supported databases
+        fixed = {"workspace_id": workspace_id, "scorecard_id": scorecard_id, "day": day,
+                 "computed_at": computed_at}  # fmt: skip
+        session.execute(
+            insert(cast(Table, AccountHealthScore.__table__)),
+            [fixed | dict(zip(_ROW_KEYS, row, strict=True)) for row in zip(*columns, strict=True)],
+        )
+        return
+    moment: Any = computed_at
+    day_value: Any = day
+    if dialect == "sqlite":  # the text SQLAlchemy's SQLite Date/DateTime store
+        moment = computed_at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        day_value = day.isoformat()
+    account_ids, scores, bands, coverages, breakdowns = columns
+    rows = list(
+        zip(
+            repeat(workspace_id), account_ids, repeat(scorecard_id), repeat(day_value), scores,
+            bands, coverages, breakdowns, repeat(moment), strict=False,
+        )
+    )  # fmt: skip
+    for start in range(0, len(rows), WRITE_BATCH):
+        session.connection().exec_driver_sql(sql, rows[start : start + WRITE_BATCH])
+
+
+def _publish_band_changes(
+    session: Session,
+    *,
+    workspace_id: int,
+    scorecard_id: int,
+    day: date,
+    account_ids: list[int],
+    scores: list[float | None],
+    bands: list[str | None],
+) -> int:
+    """`HealthBandChanged` for each account whose band differs from its previous scored day's,
+    in account order; returns how many."""
+    previous = _previous(session, scorecard_id=scorecard_id, day=day)
+    changes = 0
+    for account_id, score, band in zip(account_ids, scores, bands, strict=True):
+        before = previous.get(account_id)
+        if before is None or before[0] == band:
+            continue
+        changes += 1
+        publish(
+            session,
+            HealthBandChanged(
+                workspace_id=workspace_id,
+                account_id=account_id,
+                scorecard_id=scorecard_id,
+                day=day,
+                previous_band=before[0],
+                band=band,
+                previous_score=before[1],
+                score=score,
+            ),
+        )
+    return changes
+
+
+def rescore_workspace(
+    session: Session,
+    *,
+    workspace_id: int,
+    as_of: datetime,
+    data_dir: Path,
+    timings: dict[str, float] | None = None,
+    engine_config: EngineConfig | None = None,
+) -> RescoreSummary:
+    """Today's score of every account of the workspace with every active scorecard (the
+    default one at least); a day scored again is overwritten. `timings` receives wall seconds
+    per phase (sql, events, combine, score, delete, write) and CPU seconds (`<phase>_cpu`);
+    `engine_config` chooses where the usage aggregation runs (default embedded DuckDB)."""
+    spent = timings if timings is not None else {}
+    day = as_of.date()
+    default = default_scorecard(session, workspace_id=workspace_id)
+    cards = [c for c in list_scorecards(session) if c.active or c.id == default.id]
+    table = account_input_table(
+        session,
+        workspace_id=workspace_id,
+        as_of=as_of,
+        data_dir=data_dir,
+        timings=spent,
+        engine_config=engine_config,
+    )
+    account_ids: list[int] = table.account_ids.tolist()
+    scored = insufficient = band_changes = 0
+    for card in cards:
+        with phase(spent, "score"):
+            result: ScoredColumns = score_columns(
+                definition_of(card), table.columns, size=len(account_ids)
+            )
+            scores: list[float | None] = floats_or_none(result.score)
+            bands = result.band_names()
+            insufficient += int(np.isnan(result.score).sum())
+            band_changes += _publish_band_changes(
+                session,
+                workspace_id=workspace_id,
+                scorecard_id=card.id,
+                day=day,
+                account_ids=account_ids,
+                scores=scores,
+                bands=bands,
+            )
+            scored += len(account_ids)
+        with phase(spent, "delete"):  # nothing to delete unless the day was scored already
+            session.execute(
+                delete(AccountHealthScore)
+                .where(AccountHealthScore.scorecard_id == card.id, AccountHealthScore.day == day)
+                .execution_options(synchronize_session=False)
+            )
+        with phase(spent, "write"):
+            breakdowns = encode_breakdowns(
+                metrics=result.metrics, weights=result.weights, raw=result.raw, scores=result.scores
+            )
+            _insert_scores(
+                session,
+                (account_ids, scores, bands, result.coverage.tolist(), breakdowns),
+                workspace_id=workspace_id,
+                scorecard_id=card.id,
+                day=day,
+                computed_at=as_of,
+            )
+    return RescoreSummary(day, scored, insufficient, band_changes)
