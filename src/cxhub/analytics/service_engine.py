@@ -45,8 +45,7 @@ from cxhub.service.sla.models import TicketSlaTarget
 from cxhub.service.tickets.models import Ticket
 
 #: File names of a snapshot directory.
-FILES = {"tickets": "tickets.parquet", "sla_targets": "sla_targets.parquet",
-         "csat": "csat.parquet"}
+FILES = {"tickets": "tickets.parquet", "sla_targets": "sla_targets.parquet", "csat": "csat.parquet"}
 _BATCH = 50_000
 
 
@@ -63,9 +62,7 @@ def _columns(model: Any, schema: Any) -> list[Any]:
     return [getattr(model, name) for name in schema.names]
 
 
-def _statements(
-    workspace_id: int, start: datetime | None, end: datetime | None
-) -> dict[str, Any]:
+def _statements(workspace_id: int, start: datetime | None, end: datetime | None) -> dict[str, Any]:
     """The three SELECTs of one workspace; with a period, only rows the period's passes read:
     tickets created or solved in it or named by a target or rating of it."""
     targets = select(*_columns(TicketSlaTarget, SLA_TARGET_SCHEMA)).where(
@@ -93,7 +90,9 @@ def _statements(
 _SCHEMAS = {"tickets": TICKET_SCHEMA, "sla_targets": SLA_TARGET_SCHEMA, "csat": CSAT_SCHEMA}
 
 
-def _batches(session: Session, statement: Any, names: Sequence[str]) -> Iterator[dict[str, list[Any]]]:
+def _batches(
+    session: Session, statement: Any, names: Sequence[str]
+) -> Iterator[dict[str, list[Any]]]:
     result = session.execute(statement.execution_options(yield_per=_BATCH))
     for rows in result.partitions(_BATCH):
         yield {name: [_plain(row[i]) for row in rows] for i, name in enumerate(names)}
@@ -110,11 +109,14 @@ def read_service_tables(
         for batch in _batches(session, statement, schema.names):
             for column, values in batch.items():
                 columns[column].extend(values)
-        tables[name] = engine.record_table(columns, schema)
+        typed: dict[str, Sequence[Any]] = dict(columns)
+        tables[name] = engine.record_table(typed, schema)
     return ServiceTables(**tables)
 
 
-def export_service_tables(session: Session, *, workspace_id: int, directory: Path) -> dict[str, int]:
+def export_service_tables(
+    session: Session, *, workspace_id: int, directory: Path
+) -> dict[str, int]:
     """Write one workspace's tickets, SLA targets and CSAT ratings as Parquet files in
     `directory` (streamed in batches); returns the row count of each file."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -137,12 +139,15 @@ def parquet_service_tables(backend: BaseBackend, directory: str | Path) -> Servi
     if "://" not in base:
         missing = [f for f in FILES.values() if not (Path(base) / f).is_file()]
         if missing:
-            raise ValidationFailed(f"no service snapshot in {base} (missing {', '.join(missing)})",
-                                   field="directory")
+            raise ValidationFailed(
+                f"no service snapshot in {base} (missing {', '.join(missing)})", field="directory"
+            )
     tables = {
         name: backend.read_parquet(
             f"{base}/{FILES[name]}", table_name=engine.table_name(backend, f"service_{name}")
-        ).select(*_SCHEMAS[name].names).cast(_SCHEMAS[name])
+        )
+        .select(*_SCHEMAS[name].names)
+        .cast(_SCHEMAS[name])
         for name in FILES
     }
     return ServiceTables(**tables)

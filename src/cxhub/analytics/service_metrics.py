@@ -21,6 +21,7 @@ epoch or interval arithmetic changes a number.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -104,8 +105,9 @@ def live_tickets(tickets: ir.Table) -> ir.Table:
     return tickets.filter(tickets.merged_into_id.isnull(), ~tickets.is_spam)
 
 
-def _keyed(table: ir.Table, time_column: str, group_by: GroupBy, start: datetime,
-           end: datetime) -> ir.Table:
+def _keyed(
+    table: ir.Table, time_column: str, group_by: GroupBy, start: datetime, end: datetime
+) -> ir.Table:
     """Rows whose `time_column` is in [start, end), with their group `key` (a string or NULL)."""
     inside = table.filter(table[time_column] >= _at(start), table[time_column] < _at(end))
     if group_by == GroupBy.NONE:
@@ -121,15 +123,17 @@ def _flag(condition: ir.BooleanValue) -> ir.IntegerValue:
     return ibis.ifelse(condition, 1, 0)
 
 
-def created_counts(t: ServiceTables, *, start: datetime, end: datetime,
-                   group_by: GroupBy) -> ir.Table:
+def created_counts(
+    t: ServiceTables, *, start: datetime, end: datetime, group_by: GroupBy
+) -> ir.Table:
     """(key, created): tickets created in the period."""
     rows = _keyed(live_tickets(t.tickets), "created_at", group_by, start, end)
     return rows.group_by("key").aggregate(created=rows.count())
 
 
-def solved_counts(t: ServiceTables, *, start: datetime, end: datetime,
-                  group_by: GroupBy) -> ir.Table:
+def solved_counts(
+    t: ServiceTables, *, start: datetime, end: datetime, group_by: GroupBy
+) -> ir.Table:
     """(key, solved, reopened, one_touch): tickets solved in the period."""
     rows = _keyed(live_tickets(t.tickets), "solved_at", group_by, start, end)
     return rows.group_by("key").aggregate(
@@ -139,8 +143,7 @@ def solved_counts(t: ServiceTables, *, start: datetime, end: datetime,
     )
 
 
-def sla_counts(t: ServiceTables, *, start: datetime, end: datetime,
-               group_by: GroupBy) -> ir.Table:
+def sla_counts(t: ServiceTables, *, start: datetime, end: datetime, group_by: GroupBy) -> ir.Table:
     """(key, metric, achieved, breached): SLA targets started in the period, not cancelled."""
     targets = t.sla_targets.filter(~t.sla_targets.cancelled)
     joined = targets.join(live_tickets(t.tickets), targets.ticket_id == t.tickets.id)
@@ -151,8 +154,7 @@ def sla_counts(t: ServiceTables, *, start: datetime, end: datetime,
     )
 
 
-def csat_counts(t: ServiceTables, *, start: datetime, end: datetime,
-                group_by: GroupBy) -> ir.Table:
+def csat_counts(t: ServiceTables, *, start: datetime, end: datetime, group_by: GroupBy) -> ir.Table:
     """(key, ratings, satisfied): CSAT ratings given in the period; satisfied is 4 or 5."""
     rated = t.csat.filter(t.csat.score.notnull())
     joined = rated.join(live_tickets(t.tickets), rated.ticket_id == t.tickets.id)
@@ -162,8 +164,7 @@ def csat_counts(t: ServiceTables, *, start: datetime, end: datetime,
     )
 
 
-def durations(t: ServiceTables, *, start: datetime, end: datetime,
-              group_by: GroupBy) -> ir.Table:
+def durations(t: ServiceTables, *, start: datetime, end: datetime, group_by: GroupBy) -> ir.Table:
     """(key, metric, micros): every duration of the period, one row each, in microseconds —
     first reply (calendar, business) of tickets created in it, resolution (calendar, business)
     of tickets solved in it. Tickets without the duration (no reply yet, no business time
@@ -195,31 +196,35 @@ def kpi_groups(
 ) -> dict[str | None, KpiGroup]:
     """Every KPI of the period per group key, computed on `backend` (no backlog: that is a count
     of now, added from the system of record by `service_kpis.finish_groups`)."""
-    window = {"start": start, "end": end, "group_by": group_by}
+
+    def run(metric: Callable[..., ir.Table]) -> pa.Table:
+        return backend.to_pyarrow(metric(tables, start=start, end=end, group_by=group_by))
+
     tallies: dict[str | None, KpiTally] = {}
 
     def tally(key: str | None) -> KpiTally:
         return tallies.setdefault(key, KpiTally())
 
-    for row in backend.to_pyarrow(created_counts(tables, **window)).to_pylist():
+    for row in run(created_counts).to_pylist():
         tally(row["key"]).created += int(row["created"])
-    for row in backend.to_pyarrow(solved_counts(tables, **window)).to_pylist():
+    for row in run(solved_counts).to_pylist():
         group = tally(row["key"])
         group.solved += int(row["solved"])
         group.reopened += int(row["reopened"] or 0)
         group.one_touch += int(row["one_touch"] or 0)
-    for row in backend.to_pyarrow(sla_counts(tables, **window)).to_pylist():
-        tally(row["key"]).add_sla(row["metric"], int(row["achieved"] or 0),
-                                  int(row["breached"] or 0))
-    for row in backend.to_pyarrow(csat_counts(tables, **window)).to_pylist():
+    for row in run(sla_counts).to_pylist():
+        tally(row["key"]).add_sla(
+            row["metric"], int(row["achieved"] or 0), int(row["breached"] or 0)
+        )
+    for row in run(csat_counts).to_pylist():
         group = tally(row["key"])
         group.csat_ratings += int(row["ratings"])
         group.csat_satisfied += int(row["satisfied"] or 0)
-    _add_durations(backend.to_pyarrow(durations(tables, **window)), tally)
+    _add_durations(run(durations), tally)
     return {key: summarise(key, value) for key, value in tallies.items()}
 
 
-def _add_durations(table: pa.Table, tally: object) -> None:
+def _add_durations(table: pa.Table, tally: Callable[[str | None], KpiTally]) -> None:
     """Sort each (key, metric)'s durations once (numpy) and hand them to the tallies whole."""
     for metric in DURATION_METRICS:
         rows = table.filter(pc.equal(table["metric"], metric))
@@ -232,11 +237,12 @@ def _add_durations(table: pa.Table, tally: object) -> None:
         order = np.lexsort((seconds, codes))
         codes, seconds = codes[order], seconds[order]
         bounds = np.flatnonzero(np.diff(codes)) + 1
-        for piece_codes, piece in zip(np.split(codes, bounds), np.split(seconds, bounds),
-                                      strict=True):
+        for piece_codes, piece in zip(
+            np.split(codes, bounds), np.split(seconds, bounds), strict=True
+        ):
             code = int(piece_codes[0])
             key = None if code < 0 else names[code]
-            tally(key).add_durations(metric, piece)  # type: ignore[operator]
+            tally(key).add_durations(metric, piece)
 
 
 __all__ = [

@@ -19,8 +19,9 @@ import typer
 
 from cxhub.cli.context import cli_runtime, fail, friendly_errors, workspace_session
 
-analytics_app = typer.Typer(help="Analytics on the configured engine (DuckDB or Spark).",
-                            no_args_is_help=True)
+analytics_app = typer.Typer(
+    help="Analytics on the configured engine (DuckDB or Spark).", no_args_is_help=True
+)
 
 
 def _moment(value: str, option: str) -> datetime:
@@ -53,10 +54,12 @@ def export_service(
 def service_kpis_command(
     start: str = typer.Option(..., "--from", help="Period start, ISO 8601 with a time zone."),
     end: str = typer.Option(..., "--until", help="Period end (exclusive), with a time zone."),
-    group_by: str = typer.Option("none", "--group-by",
-                                 help="none, channel, priority, team, assignee or day"),
-    snapshot: str | None = typer.Option(None, "--snapshot",
-                                        help="Read an export-service directory (or URI)."),
+    group_by: str = typer.Option(
+        "none", "--group-by", help="none, channel, priority, team, assignee or day"
+    ),
+    snapshot: str | None = typer.Option(
+        None, "--snapshot", help="Read an export-service directory (or URI)."
+    ),
     workspace: str | None = typer.Option(None, "--workspace", help="Workspace slug."),
 ) -> None:
     """Service KPIs of a period on the configured engine, as JSON."""
@@ -71,6 +74,13 @@ def service_kpis_command(
     period = (_moment(start, "--from"), _moment(end, "--until"))
     with cli_runtime() as runtime, workspace_session(runtime, workspace) as (session, wid):
         config = engine.EngineConfig.from_settings(runtime.settings)
-        groups = service_kpis_on_engine(session, config, workspace_id=wid, start=period[0],
-                                        end=period[1], group_by=grouping, snapshot=snapshot)
+        groups = service_kpis_on_engine(
+            session,
+            config,
+            workspace_id=wid,
+            start=period[0],
+            end=period[1],
+            group_by=grouping,
+            snapshot=snapshot,
+        )
     typer.echo(json.dumps([asdict(g) for g in groups], indent=2))

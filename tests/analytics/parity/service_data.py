@@ -47,21 +47,51 @@ def _moment(rng: random.Random) -> datetime:
 
 def generate(tickets: int = 600, seed: int = 7) -> ServiceData:
     rng = random.Random(seed)
-    t: Rows = {name: [] for name in (
-        "id", "channel", "priority", "team_id", "assignee_id", "is_spam", "merged_into_id",
-        "created_at", "first_replied_at", "solved_at", "reopen_count", "agent_reply_count",
-        "first_reply_business_seconds", "resolution_business_seconds")}
-    s: Rows = {n: [] for n in ("ticket_id", "metric", "started_at", "fulfilled_at",
-                               "breached_at", "cancelled")}
+    t: Rows = {
+        name: []
+        for name in (
+            "id",
+            "channel",
+            "priority",
+            "team_id",
+            "assignee_id",
+            "is_spam",
+            "merged_into_id",
+            "created_at",
+            "first_replied_at",
+            "solved_at",
+            "reopen_count",
+            "agent_reply_count",
+            "first_reply_business_seconds",
+            "resolution_business_seconds",
+        )
+    }
+    s: Rows = {
+        n: []
+        for n in ("ticket_id", "metric", "started_at", "fulfilled_at", "breached_at", "cancelled")
+    }
     c: Rows = {n: [] for n in ("ticket_id", "score", "rated_at")}
     for number in range(1, tickets + 1):
         created = _moment(rng)
-        replied = (created + timedelta(seconds=rng.randrange(0, 2 * 86400),
-                                       microseconds=rng.randrange(10**6))
-                   if rng.random() < 0.75 else None)
-        solved = (created + rng.choice([timedelta(0), timedelta(seconds=rng.randrange(60, 5 * 86400),
-                                                                microseconds=rng.randrange(10**6))])
-                  if rng.random() < 0.6 else None)
+        replied = (
+            created
+            + timedelta(seconds=rng.randrange(0, 2 * 86400), microseconds=rng.randrange(10**6))
+            if rng.random() < 0.75
+            else None
+        )
+        solved = (
+            created
+            + rng.choice(
+                [
+                    timedelta(0),
+                    timedelta(
+                        seconds=rng.randrange(60, 5 * 86400), microseconds=rng.randrange(10**6)
+                    ),
+                ]
+            )
+            if rng.random() < 0.6
+            else None
+        )
         row = {
             "id": number,
             "channel": rng.choice(CHANNELS),
@@ -88,7 +118,8 @@ def generate(tickets: int = 600, seed: int = 7) -> ServiceData:
             s["started_at"].append(started)
             s["fulfilled_at"].append(started + timedelta(minutes=30) if outcome < 0.6 else None)
             s["breached_at"].append(
-                started + timedelta(minutes=61) if 0.4 < outcome < 0.9 else None)
+                started + timedelta(minutes=61) if 0.4 < outcome < 0.9 else None
+            )
             s["cancelled"].append(rng.random() < 0.12)
         if solved is not None and rng.random() < 0.6:
             c["ticket_id"].append(number)
@@ -107,8 +138,12 @@ def _key(record: dict[str, Any], time_column: str, group_by: GroupBy) -> str | N
         return None
     if group_by == GroupBy.DAY:
         return record[time_column].date().isoformat()
-    column = {GroupBy.CHANNEL: "channel", GroupBy.PRIORITY: "priority",
-              GroupBy.TEAM: "team_id", GroupBy.ASSIGNEE: "assignee_id"}[group_by]
+    column = {
+        GroupBy.CHANNEL: "channel",
+        GroupBy.PRIORITY: "priority",
+        GroupBy.TEAM: "team_id",
+        GroupBy.ASSIGNEE: "assignee_id",
+    }[group_by]
     value = record[column]
     return None if value is None else str(value)
 
@@ -118,12 +153,16 @@ def _seconds(later: datetime, earlier: datetime) -> float:
     return (delta.days * 86400 * 10**6 + delta.seconds * 10**6 + delta.microseconds) / 1e6
 
 
-def reference(data: ServiceData, start: datetime, end: datetime,
-              group_by: GroupBy) -> dict[str | None, KpiGroup]:
+def reference(
+    data: ServiceData, start: datetime, end: datetime, group_by: GroupBy
+) -> dict[str | None, KpiGroup]:
     """The live pass's answer, computed row by row in Python (no engine)."""
     tallies: dict[str | None, KpiTally] = {}
-    tickets = {r["id"]: r for r in _records(data.tickets)
-               if r["merged_into_id"] is None and not r["is_spam"]}
+    tickets = {
+        r["id"]: r
+        for r in _records(data.tickets)
+        if r["merged_into_id"] is None and not r["is_spam"]
+    }
 
     def tally(key: str | None) -> KpiTally:
         return tallies.setdefault(key, KpiTally())
@@ -151,7 +190,8 @@ def reference(data: ServiceData, start: datetime, end: datetime,
         merged = {**ticket, "started_at": target["started_at"]}
         achieved = target["fulfilled_at"] is not None and target["breached_at"] is None
         tally(_key(merged, "started_at", group_by)).add_sla(
-            target["metric"], int(achieved), int(target["breached_at"] is not None))
+            target["metric"], int(achieved), int(target["breached_at"] is not None)
+        )
     for rating in _records(data.csat):
         ticket = tickets.get(rating["ticket_id"])
         if ticket is None or rating["score"] is None or not start <= rating["rated_at"] < end:
