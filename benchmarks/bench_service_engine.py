@@ -68,29 +68,69 @@ def seed(path: Path, tickets: int, rng: random.Random) -> None:
         created = FIRST + timedelta(
             seconds=rng.randrange(DAYS * 86400), microseconds=rng.randrange(10**6)
         )
-        replied = created + timedelta(seconds=rng.randrange(1, 2 * 86400)) if rng.random() < 0.8 else None
-        solved = created + timedelta(seconds=rng.randrange(60, 6 * 86400)) if rng.random() < 0.6 else None
-        ticket_rows.append((
-            number, WORKSPACE, number, "s", "solved" if solved else "open",
-            rng.choice(priorities), rng.choice(channels), 1, "{}",
-            int(rng.random() < 0.05), 1 if number > 1 and rng.random() < 0.03 else None,
-            _text(created), now, now, _text(replied), _text(solved),
-            rng.choice([0, 0, 0, 1]), rng.choice([0, 1, 1, 2]), 0,
-            rng.randrange(0, 90000) if replied else None,
-            rng.randrange(0, 400000) if solved else None,
-            rng.choice([None, 1, 2, 3]), rng.choice([None, 10, 11, 12, 13]),
-        ))
+        replied = (
+            created + timedelta(seconds=rng.randrange(1, 2 * 86400)) if rng.random() < 0.8 else None
+        )
+        solved = (
+            created + timedelta(seconds=rng.randrange(60, 6 * 86400))
+            if rng.random() < 0.6
+            else None
+        )
+        ticket_rows.append(
+            (
+                number,
+                WORKSPACE,
+                number,
+                "s",
+                "solved" if solved else "open",
+                rng.choice(priorities),
+                rng.choice(channels),
+                1,
+                "{}",
+                int(rng.random() < 0.05),
+                1 if number > 1 and rng.random() < 0.03 else None,
+                _text(created),
+                now,
+                now,
+                _text(replied),
+                _text(solved),
+                rng.choice([0, 0, 0, 1]),
+                rng.choice([0, 1, 1, 2]),
+                0,
+                rng.randrange(0, 90000) if replied else None,
+                rng.randrange(0, 400000) if solved else None,
+                rng.choice([None, 1, 2, 3]),
+                rng.choice([None, 10, 11, 12, 13]),
+            )
+        )
         if rng.random() < 0.9:
             started, outcome = created, rng.random()
-            target_rows.append((
-                number, WORKSPACE, "first_reply", 60, _text(started), "[]", 0,
-                int(rng.random() < 0.1),
-                _text(started + timedelta(minutes=30)) if outcome < 0.6 else None,
-                _text(started + timedelta(minutes=61)) if outcome > 0.5 else None,
-            ))
+            target_rows.append(
+                (
+                    number,
+                    WORKSPACE,
+                    "first_reply",
+                    60,
+                    _text(started),
+                    "[]",
+                    0,
+                    int(rng.random() < 0.1),
+                    _text(started + timedelta(minutes=30)) if outcome < 0.6 else None,
+                    _text(started + timedelta(minutes=61)) if outcome > 0.5 else None,
+                )
+            )
         if solved and rng.random() < 0.33:
-            rating_rows.append((number, WORKSPACE, f"{number:064d}", now, "email",
-                                rng.choice([1, 2, 3, 4, 5, 5]), _text(solved + timedelta(hours=2))))
+            rating_rows.append(
+                (
+                    number,
+                    WORKSPACE,
+                    f"{number:064d}",
+                    now,
+                    "email",
+                    rng.choice([1, 2, 3, 4, 5, 5]),
+                    _text(solved + timedelta(hours=2)),
+                )
+            )
     db.executemany(
         "INSERT INTO tickets (id, workspace_id, number, subject, status, priority, channel,"
         " requester_id, custom_fields, is_spam, merged_into_id, created_at, updated_at,"
@@ -164,16 +204,24 @@ def main(argv: list[str] | None = None) -> int:
         def sql_live(group_by: GroupBy) -> dict[Any, Any]:
             tallies: dict[str | None, KpiTally] = {}
             with Session(db) as session:
-                collect(session, workspace_id=WORKSPACE, start=start, end=end,
-                        keys=group_columns(session, group_by),
-                        sink=lambda row: [tallies.setdefault(
-                            group_key(row[0]) if row else None, KpiTally())])
+                collect(
+                    session,
+                    workspace_id=WORKSPACE,
+                    start=start,
+                    end=end,
+                    keys=group_columns(session, group_by),
+                    sink=lambda row: [
+                        tallies.setdefault(group_key(row[0]) if row else None, KpiTally())
+                    ],
+                )
             return {k: asdict(summarise(k, t)) for k, t in tallies.items()}
 
         snapshot = Path(tmp) / "snapshot"
         with Session(db) as session:
             _, export_wall, export_cpu = measure(
-                lambda: export_service_tables(session, workspace_id=WORKSPACE, directory=snapshot), 1)
+                lambda: export_service_tables(session, workspace_id=WORKSPACE, directory=snapshot),
+                1,
+            )
         print(f"export-service: {export_wall:.1f} s wall, {export_cpu:.1f} s CPU")
 
         def ibis_parquet(group_by: GroupBy) -> dict[Any, Any]:
@@ -192,10 +240,12 @@ def main(argv: list[str] | None = None) -> int:
         print("|---|---|---:|---:|")
         for group_by in (GroupBy.NONE, GroupBy.CHANNEL):
             baseline = None
-            for name, layer in (("sql live (sqlite)", sql_live),
-                                ("ibis duckdb (parquet)", ibis_parquet),
-                                ("ibis duckdb (record rows)", ibis_rows)):
-                result, wall, cpu = measure(lambda layer=layer: layer(group_by), args.runs)
+            for name, layer in (
+                ("sql live (sqlite)", sql_live),
+                ("ibis duckdb (parquet)", ibis_parquet),
+                ("ibis duckdb (record rows)", ibis_rows),
+            ):
+                result, wall, cpu = measure(lambda layer=layer, g=group_by: layer(g), args.runs)
                 if baseline is None:
                     baseline = result
                 elif not _same(baseline, result):
