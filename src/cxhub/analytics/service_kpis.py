@@ -118,9 +118,20 @@ def service_kpis(
             sink=sink,
         )
 
-    groups = {key: _summarise(key, tally) for key, tally in tallies.items()}
+    groups = {key: summarise(key, tally) for key, tally in tallies.items()}
+    return finish_groups(session, groups, workspace_id=workspace_id, group_by=group_by)
 
-    # Backlog now (unsolved, live); a day grouping has no "now" per day.
+
+def finish_groups(
+    session: Session,
+    groups: dict[str | None, KpiGroup],
+    *,
+    workspace_id: int,
+    group_by: GroupBy,
+) -> list[KpiGroup]:
+    """Add the backlog of now (unsolved, live; a day grouping has no "now" per day) and the
+    always-present total group, in the order the API lists groups. Shared with the engine pass
+    (`service_metrics`), so both return the same list for the same period."""
     if group_by != GroupBy.DAY:
         column = DIMENSION_COLUMNS.get(group_by)
         key_column = column if column is not None else null()
@@ -140,7 +151,7 @@ def service_kpis(
     return sorted(groups.values(), key=lambda k: (k.key is None, k.key or ""))
 
 
-def _summarise(key: str | None, tally: KpiTally) -> KpiGroup:
+def summarise(key: str | None, tally: KpiTally) -> KpiGroup:
     group = KpiGroup(
         key=key,
         created=tally.created,
@@ -174,5 +185,7 @@ __all__ = [
     "KpiGroup",
     "TicketStatus",
     "check_period",
+    "finish_groups",
     "service_kpis",
+    "summarise",
 ]

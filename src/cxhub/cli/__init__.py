@@ -6,6 +6,7 @@ import typer
 
 from cxhub.cli import (
     admin,
+    analytics,
     backup,
     churn,
     clv,
@@ -55,6 +56,7 @@ def root(
 
 app.command("serve")(serve.serve)
 app.add_typer(admin.db_app, name="db")
+app.add_typer(analytics.analytics_app, name="analytics")
 app.add_typer(admin.workspace_app, name="workspace")
 app.add_typer(admin.user_app, name="user")
 app.add_typer(admin.token_app, name="token")
