@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
@@ -64,6 +64,9 @@ def _writes(request: Request) -> bool:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: `Session.info` key: the request's session only reads (GET); see `_cheap_to_end`.
+READ_ONLY_SESSION = "cxhub_read_only"
+
 #: Attribute set by `writes_on_read` on an endpoint whose GET records something (a search log).
 WRITES_ON_READ = "cxhub_writes_on_read"
 
@@ -74,10 +77,14 @@ def writes_on_read(endpoint: F) -> F:
     return endpoint
 
 
-def db_session(request: Request) -> Iterator[Session]:
+async def db_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session. An async dependency on purpose: opening a session does no I/O and
+    closing one after the commit only returns its connection, so neither is worth a hop to the
+    thread pool (each hop costs the event loop more than the work; docs/benchmarks.md)."""
     runtime = get_runtime(request)
     read_only = not _writes(request)
     session = runtime.read_session() if read_only else runtime.session_factory()
+    session.info[READ_ONLY_SESSION] = read_only
     request.state.db_session = session
     try:
         yield session
@@ -118,6 +125,15 @@ async def _audit(
     )
 
 
+def _cheap_to_end(session: Session) -> bool:
+    """Ending a read-only SQLite transaction is a call into the library that takes microseconds:
+    cheaper on the event loop than a hop to the thread pool. Writers (disk sync) and other
+    databases (a network round trip) still end theirs in the pool."""
+    return (
+        session.info.get(READ_ONLY_SESSION, False) and session.get_bind().dialect.name == "sqlite"
+    )
+
+
 class TransactionalRoute(APIRoute):
     """Commits the request's session once the handler succeeded; rolls back otherwise."""
 
@@ -132,7 +148,10 @@ class TransactionalRoute(APIRoute):
                     audited = ROUTE_AUDIT.get(route_key(request.method, self.path))
                     if audited is not None:
                         await _audit(request, session, audited, response)
-                    await run_in_threadpool(session.commit)
+                    if _cheap_to_end(session):
+                        session.commit()
+                    else:
+                        await run_in_threadpool(session.commit)
                 else:
                     await run_in_threadpool(session.rollback)
             return response
@@ -256,7 +275,7 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 def require(permission: Permission) -> Any:
     """A dependency that admits only callers whose role grants `permission`."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:  # pure: no thread-pool hop
         if not principal.can(permission):
             raise PermissionDenied(
                 f"the {principal.role.value} role may not {permission.value}",
@@ -268,7 +287,7 @@ def require(permission: Permission) -> Any:
     return Depends(check)
 
 
-def page_request(
+async def page_request(  # pure: async so FastAPI runs it without a thread-pool hop
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
     sort: Annotated[
