@@ -206,19 +206,34 @@ def _touch_token(runtime: Runtime, session: Session, workspace_id: int) -> None:
 
 
 def _principal_from_request(request: Request, session: Session) -> Principal | None:
+    """Who is calling. A writing request looks its caller up in a read-only session of its own,
+    so its write transaction (on SQLite: the database's one write lock) begins only at the
+    handler's first statement, not while dependencies and thread-pool hops are still running."""
+    if session.info.get(READ_ONLY_SESSION, False):
+        principal = _lookup_principal(request, session)
+    else:
+        lookup = get_runtime(request).read_session()
+        try:
+            principal = _lookup_principal(request, lookup)
+            lookup.commit()
+        finally:
+            lookup.close()
+    if principal is not None:
+        session.info["workspace_id"] = principal.workspace_id
+    return principal
+
+
+def _lookup_principal(request: Request, session: Session) -> Principal | None:
     runtime = get_runtime(request)
     authorization = request.headers.get("authorization", "")
     if authorization:
         scheme, _, secret = authorization.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise AuthenticationRequired("use 'Authorization: Bearer <API token>'")
-        read_only = not _writes(request)
-        user = people.resolve_api_token(session, secret.strip(), touch=not read_only)
+        user = people.resolve_api_token(session, secret.strip(), touch=False)
         if user is None:
             raise AuthenticationRequired("the API token is unknown or revoked")
-        if read_only:
-            _touch_token(runtime, session, user.workspace_id)
-        session.info["workspace_id"] = user.workspace_id
+        _touch_token(runtime, session, user.workspace_id)
         return Principal(
             user.id,
             user.workspace_id,
@@ -236,7 +251,6 @@ def _principal_from_request(request: Request, session: Session) -> Principal | N
         return None
     user, _ = found
     expected = csrf_token_for(runtime.settings.secret_key, cookie)
-    session.info["workspace_id"] = user.workspace_id
     return Principal(
         user.id,
         user.workspace_id,
