@@ -9,8 +9,10 @@ jobs queued by services are released by the commit (core.events / core.jobs).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import inspect
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
@@ -64,7 +66,7 @@ def _writes(request: Request) -> bool:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: `Session.info` key: the request's session only reads (GET); see `_cheap_to_end`.
+#: `Session.info` key: the request's session only reads (GET); see `_principal_from_request`.
 READ_ONLY_SESSION = "cxhub_read_only"
 
 #: Attribute set by `writes_on_read` on an endpoint whose GET records something (a search log).
@@ -126,16 +128,43 @@ async def _audit(
 
 
 def _cheap_to_end(session: Session) -> bool:
-    """Ending a read-only SQLite transaction is a call into the library that takes microseconds:
-    cheaper on the event loop than a hop to the thread pool. Writers (disk sync) and other
-    databases (a network round trip) still end theirs in the pool."""
-    return (
-        session.info.get(READ_ONLY_SESSION, False) and session.get_bind().dialect.name == "sqlite"
+    """Ending a SQLite transaction is a call into the library: microseconds for a read, and
+    for a write in WAL mode with synchronous=NORMAL an append to the log without a disk sync
+    (a checkpoint, every thousand pages or so, takes longer). That is cheaper on the event loop
+    than a hop to the thread pool, and the hop would keep the database's one write lock held
+    while the request waits for a pool thread. PostgreSQL's commit is a network round trip:
+    it stays in the pool."""
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _one_hop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """A sync endpoint as a coroutine that runs it in the thread pool. FastAPI hops to the pool
+    once for a sync endpoint and once more to validate its return value; behind this wrapper
+    (same signature and globals through `functools.wraps`) the validation runs on the event
+    loop and the second hop is saved."""
+
+    @functools.wraps(endpoint)
+    async def run_endpoint(*args: Any, **kwargs: Any) -> Any:
+        return await run_in_threadpool(endpoint, *args, **kwargs)
+
+    return run_endpoint
+
+
+def _plain_function(endpoint: Callable[..., Any]) -> bool:
+    return inspect.isfunction(endpoint) and not (
+        inspect.iscoroutinefunction(endpoint)
+        or inspect.isgeneratorfunction(endpoint)
+        or inspect.isasyncgenfunction(endpoint)
     )
 
 
 class TransactionalRoute(APIRoute):
     """Commits the request's session once the handler succeeded; rolls back otherwise."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(
+            path, _one_hop(endpoint) if _plain_function(endpoint) else endpoint, **kwargs
+        )
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
