@@ -180,3 +180,30 @@ def test_a_csat_comment_is_analysed_too(client: TestClient, tenant: Tenant) -> N
     assert set(by_source) == {"ticket_message", "csat_comment"}
     assert by_source["csat_comment"]["sentiment"] == "positive"
     assert by_source["csat_comment"]["contact_id"] == ticket["requester_id"]
+
+
+def test_a_prepared_analysis_is_not_stored_once_its_message_is_gone(
+    client: TestClient, tenant: Tenant
+) -> None:
+    """The job reads and analyses in a read-only session and stores in another; a message
+    erased in between leaves no analysis behind."""
+    from sqlalchemy import delete, select
+
+    from cxhub.experience.text.models import TextAnalysisRecord
+    from cxhub.experience.text.service import prepare_message_analysis, store_message_analysis
+    from cxhub.service.tickets.models import TicketMessage
+
+    ticket = _ticket(client, tenant, "My parcel never arrived and nobody answers")
+    with tenant.session() as session:
+        message_id = session.scalar(
+            select(TicketMessage.id).where(TicketMessage.ticket_id == ticket["id"])
+        )
+        assert message_id is not None
+        pending = prepare_message_analysis(session, message_id=message_id)
+        assert pending is not None and pending.result.sentiment == "negative"
+        session.execute(
+            delete(TextAnalysisRecord).where(TextAnalysisRecord.source_id == message_id)
+        )
+        assert store_message_analysis(session, pending) is not None  # still there: stored
+        session.execute(delete(TicketMessage).where(TicketMessage.id == message_id))
+        assert store_message_analysis(session, pending) is None

@@ -4,6 +4,7 @@ mode. Services never commit (the request or job edge does)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -24,7 +25,7 @@ from cxhub.experience.text.models import (
 )
 from cxhub.experience.text.topics import pick_topics, topic_features
 from cxhub.service.csat.service import ticket_csat
-from cxhub.service.tickets.messages import get_message
+from cxhub.service.tickets.messages import get_message, message_exists
 from cxhub.service.tickets.service import get_ticket
 
 READ_LIMIT = 500
@@ -103,24 +104,56 @@ def store_analysis(
     return row
 
 
-def analyse_ticket_message(session: Session, *, message_id: int) -> TextAnalysisRecord | None:
-    """Analyse a customer's ticket message; agent replies, notes and empty bodies are skipped."""
+@dataclass(frozen=True)
+class PendingMessageAnalysis:
+    """A customer message's analysis, computed but not stored yet (see `prepare_message_analysis`)."""
+
+    workspace_id: int
+    message_id: int
+    ticket_id: int
+    contact_id: int | None
+    account_id: int | None
+    written_at: datetime
+    result: TextAnalysis
+
+
+def prepare_message_analysis(session: Session, *, message_id: int) -> PendingMessageAnalysis | None:
+    """Read a customer's ticket message and analyse it, writing nothing, so the job can do this
+    in a read-only session: on SQLite the model's milliseconds then never hold the database's
+    one write lock. Agent replies, notes and empty bodies give None."""
     message = get_message(session, message_id=message_id)
     author_kind = getattr(message.author_kind, "value", message.author_kind)
     if author_kind != CUSTOMER_AUTHOR or not message.body_text.strip():
         return None
     ticket = get_ticket(session, ticket_id=message.ticket_id)
     [result] = analyse_texts([message.body_text], mode=workspace_mode(session))
-    return store_analysis(
-        session,
+    return PendingMessageAnalysis(
         workspace_id=message.workspace_id,
-        source_type=SOURCE_TICKET_MESSAGE,
-        source_id=message.id,
-        result=result,
+        message_id=message.id,
         ticket_id=ticket.id,
         contact_id=message.author_contact_id or ticket.requester_id,
         account_id=ticket.account_id,
         written_at=message.created_at,
+        result=result,
+    )
+
+
+def store_message_analysis(
+    session: Session, pending: PendingMessageAnalysis
+) -> TextAnalysisRecord | None:
+    """Store a prepared analysis, unless the message was erased since it was read."""
+    if not message_exists(session, message_id=pending.message_id):
+        return None
+    return store_analysis(
+        session,
+        workspace_id=pending.workspace_id,
+        source_type=SOURCE_TICKET_MESSAGE,
+        source_id=pending.message_id,
+        result=pending.result,
+        ticket_id=pending.ticket_id,
+        contact_id=pending.contact_id,
+        account_id=pending.account_id,
+        written_at=pending.written_at,
     )
 
 

@@ -13,7 +13,8 @@ from cxhub.core.runtime import Runtime
 from cxhub.experience.text.service import (
     CUSTOMER_AUTHOR,
     analyse_csat_comment,
-    analyse_ticket_message,
+    prepare_message_analysis,
+    store_message_analysis,
 )
 from cxhub.service.csat.events import CsatRated
 from cxhub.service.tickets.events import TicketMessageAdded
@@ -24,7 +25,16 @@ ANALYSE_CSAT_COMMENT = "text.analyse_csat_comment"
 
 def install(runtime: Runtime) -> None:
     def run_analyse_message(session: Session, payload: dict[str, Any]) -> None:
-        analyse_ticket_message(session, message_id=int(payload["message_id"]))
+        # Read and analyse in a read-only session; only the store runs in the job's writing one.
+        reader = runtime.read_session()
+        reader.info.update(session.info)
+        try:
+            pending = prepare_message_analysis(reader, message_id=int(payload["message_id"]))
+            reader.commit()
+        finally:
+            reader.close()
+        if pending is not None:
+            store_message_analysis(session, pending)
 
     runtime.jobs.register(ANALYSE_MESSAGE)(run_analyse_message)
 

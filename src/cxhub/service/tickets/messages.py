@@ -244,6 +244,12 @@ def get_message(session: Session, *, message_id: int) -> TicketMessage:
     return message
 
 
+def message_exists(session: Session, *, message_id: int) -> bool:
+    """Is the message (still) in the session's workspace? One indexed probe, no row loaded."""
+    found = session.scalar(select(TicketMessage.id).where(TicketMessage.id == message_id))
+    return found is not None
+
+
 def list_messages(
     session: Session, *, ticket_id: int, page: PageRequest, public_only: bool = False
 ) -> Page[TicketMessage]:
