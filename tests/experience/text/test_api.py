@@ -200,7 +200,8 @@ def test_a_prepared_analysis_is_not_stored_once_its_message_is_gone(
         )
         assert message_id is not None
         pending = prepare_message_analysis(session, message_id=message_id)
-        assert pending is not None and pending.result.sentiment == "negative"
+        assert pending is not None
+        assert pending.result.sentiment == "negative"
         session.execute(
             delete(TextAnalysisRecord).where(TextAnalysisRecord.source_id == message_id)
         )
