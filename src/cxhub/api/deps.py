@@ -14,7 +14,7 @@ import hmac
 import logging
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.routing import APIRoute
@@ -56,22 +56,8 @@ def _writes(request: Request) -> bool:
     if request.method not in SAFE_METHODS:
         return True
     route = request.scope.get("route")
-    if getattr(getattr(route, "endpoint", None), WRITES_ON_READ, False):
-        return True
     path = getattr(route, "path", None)
     return isinstance(path, str) and route_key(request.method, path) in SERVICE_AUDITED
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-#: Attribute set by `writes_on_read` on an endpoint whose GET records something (a search log).
-WRITES_ON_READ = "cxhub_writes_on_read"
-
-
-def writes_on_read(endpoint: F) -> F:
-    """Mark a GET endpoint that writes (a search it records), so it gets a writing session."""
-    setattr(endpoint, WRITES_ON_READ, True)
-    return endpoint
 
 
 def db_session(request: Request) -> Iterator[Session]:
