@@ -52,7 +52,6 @@ def free_port() -> int:
 @contextmanager
 def serving(app: Any) -> Iterator[str]:
     """`app` under uvicorn in a daemon thread on a free port; yields its base URL."""
-    require_chromium()
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
@@ -84,6 +83,7 @@ def launched_chromium() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def live_server(app: FastAPI) -> Iterator[str]:
+    require_chromium()
     with serving(app) as url:
         yield url
 

@@ -11,13 +11,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.service.portal.conftest import Portal, link_in, wait_for_mail
-from tests.web.browser import TIMEOUT_MS, launched_chromium, serving
+from tests.web.browser import TIMEOUT_MS, launched_chromium, require_chromium, serving
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def portal_server(mail_client: TestClient) -> Iterator[str]:
+    require_chromium()
     with serving(mail_client.app) as url:
         yield url
 
