@@ -46,16 +46,17 @@ def _sources(session: Session) -> set[str]:
 def scan_window(
     session: Session, *, workspace_id: int, data_dir: Path, now: datetime, lookback: timedelta
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The scan's usage events of `[now - lookback, now)` as DuckDB table `events`, closed on
-    exit. Materialised: the run's two readers each query it, and a view would read the day
-    files once per query."""
+    """The scan's usage events of `[now - lookback, now)` as DuckDB view `events`, closed on
+    exit. A view although two readers query it: on two days of 1,000,000 events each, a temp
+    table took the same CPU for both queries (DuckDB re-reads Parquet cheaply) and holds a copy
+    of the window; what one opening saves is the second inbox read and connection."""
     connection = open_events(
         session,
         workspace_id=workspace_id,
         data_dir=data_dir,
         start=now - lookback,
         end=now,
-        materialise=True,
+        materialise=False,
     )
     with connection:
         yield connection
