@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -60,10 +60,18 @@ def _writes(request: Request) -> bool:
     return isinstance(path, str) and route_key(request.method, path) in SERVICE_AUDITED
 
 
-def db_session(request: Request) -> Iterator[Session]:
+#: `Session.info` key: the request's session only reads (GET); see `_cheap_to_end`.
+READ_ONLY_SESSION = "cxhub_read_only"
+
+
+async def db_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session. An async dependency on purpose: opening a session does no I/O and
+    closing one after the commit only returns its connection, so neither is worth a hop to the
+    thread pool (each hop costs the event loop more than the work; docs/benchmarks.md)."""
     runtime = get_runtime(request)
     read_only = not _writes(request)
     session = runtime.read_session() if read_only else runtime.session_factory()
+    session.info[READ_ONLY_SESSION] = read_only
     request.state.db_session = session
     try:
         yield session
@@ -104,6 +112,15 @@ async def _audit(
     )
 
 
+def _cheap_to_end(session: Session) -> bool:
+    """Ending a read-only SQLite transaction is a call into the library that takes microseconds:
+    cheaper on the event loop than a hop to the thread pool. Writers (disk sync) and other
+    databases (a network round trip) still end theirs in the pool."""
+    return (
+        session.info.get(READ_ONLY_SESSION, False) and session.get_bind().dialect.name == "sqlite"
+    )
+
+
 class TransactionalRoute(APIRoute):
     """Commits the request's session once the handler succeeded; rolls back otherwise."""
 
@@ -118,7 +135,10 @@ class TransactionalRoute(APIRoute):
                     audited = ROUTE_AUDIT.get(route_key(request.method, self.path))
                     if audited is not None:
                         await _audit(request, session, audited, response)
-                    await run_in_threadpool(session.commit)
+                    if _cheap_to_end(session):
+                        session.commit()
+                    else:
+                        await run_in_threadpool(session.commit)
                 else:
                     await run_in_threadpool(session.rollback)
             return response
@@ -173,19 +193,34 @@ def _touch_token(runtime: Runtime, session: Session, workspace_id: int) -> None:
 
 
 def _principal_from_request(request: Request, session: Session) -> Principal | None:
+    """Who is calling. A writing request looks its caller up in a read-only session of its own,
+    so its write transaction (on SQLite: the database's one write lock) begins only at the
+    handler's first statement, not while dependencies and thread-pool hops are still running."""
+    if session.info.get(READ_ONLY_SESSION, False):
+        principal = _lookup_principal(request, session)
+    else:
+        lookup = get_runtime(request).read_session()
+        try:
+            principal = _lookup_principal(request, lookup)
+            lookup.commit()
+        finally:
+            lookup.close()
+    if principal is not None:
+        session.info["workspace_id"] = principal.workspace_id
+    return principal
+
+
+def _lookup_principal(request: Request, session: Session) -> Principal | None:
     runtime = get_runtime(request)
     authorization = request.headers.get("authorization", "")
     if authorization:
         scheme, _, secret = authorization.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise AuthenticationRequired("use 'Authorization: Bearer <API token>'")
-        read_only = not _writes(request)
-        user = people.resolve_api_token(session, secret.strip(), touch=not read_only)
+        user = people.resolve_api_token(session, secret.strip(), touch=False)
         if user is None:
             raise AuthenticationRequired("the API token is unknown or revoked")
-        if read_only:
-            _touch_token(runtime, session, user.workspace_id)
-        session.info["workspace_id"] = user.workspace_id
+        _touch_token(runtime, session, user.workspace_id)
         return Principal(
             user.id,
             user.workspace_id,
@@ -203,7 +238,6 @@ def _principal_from_request(request: Request, session: Session) -> Principal | N
         return None
     user, _ = found
     expected = csrf_token_for(runtime.settings.secret_key, cookie)
-    session.info["workspace_id"] = user.workspace_id
     return Principal(
         user.id,
         user.workspace_id,
@@ -242,7 +276,7 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 def require(permission: Permission) -> Any:
     """A dependency that admits only callers whose role grants `permission`."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:  # pure: no thread-pool hop
         if not principal.can(permission):
             raise PermissionDenied(
                 f"the {principal.role.value} role may not {permission.value}",
@@ -254,7 +288,7 @@ def require(permission: Permission) -> Any:
     return Depends(check)
 
 
-def page_request(
+async def page_request(  # pure: async so FastAPI runs it without a thread-pool hop
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
     sort: Annotated[

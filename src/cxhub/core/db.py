@@ -39,6 +39,8 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from cxhub.core.sqlite_writers import GatedConnection
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -246,7 +248,18 @@ def _sqlite_begin(connection: Any) -> None:
     sessions use a plain deferred BEGIN so they never wait for a writer (WAL).
     """
     writer = connection.get_execution_options().get(SQLITE_WRITER_OPTION, True)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+    if not writer:
+        connection.exec_driver_sql("BEGIN")
+        return
+    raw = connection.connection.dbapi_connection
+    if isinstance(raw, GatedConnection):
+        raw.enter_write_gate()  # queue behind this process's writers (core.sqlite_writers)
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        if isinstance(raw, GatedConnection):
+            raw.leave_write_gate()
+        raise
 
 
 def reader_bind(engine: Engine) -> Engine:
@@ -261,7 +274,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             from pathlib import Path
 
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        connect_args = {"check_same_thread": False, "factory": GatedConnection}
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
