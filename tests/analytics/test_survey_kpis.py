@@ -7,13 +7,15 @@ from __future__ import annotations
 import csv
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from cxhub.analytics.formulas import ces, ces_easy_percent, csat_percent, nps, nps_groups
-from cxhub.analytics.survey_kpis import kind_metric, survey_kpis, week_start
+from cxhub.analytics.survey_kpis import kind_metric, survey_kpis, survey_kpis_cuts, week_start
 from cxhub.core.runtime import Runtime
 from cxhub.experience.surveys.models import SurveyInvitation, SurveyResponse
 from tests.experience.surveys.helpers import make_survey
@@ -167,6 +169,46 @@ def test_kpis_on_hand_made_responses(client: TestClient, tenant: Tenant, runtime
             session, workspace_id=other.workspace_id, since=T0, until=T0 + timedelta(days=14)
         )
     assert (empty.responses, empty.metrics, empty.response_rate) == (0, {}, None)
+
+
+def test_several_cuts_from_one_read_match_the_single_cuts(
+    client: TestClient, tenant: Tenant, runtime: Runtime
+) -> None:
+    """`survey_kpis_cuts` (the CX dashboard's survey section) reads the responses and the
+    invitations once for all its cuts, and each cut is what `survey_kpis` answers alone."""
+    survey = make_survey(client, tenant, kind="nps")
+    _responses(
+        tenant,
+        survey["id"],
+        [
+            ("nps", 10, T0, {"touchpoint": "ticket_solved", "segment": "smb", "comment": "ok"}),
+            ("nps", 3, T0 + timedelta(days=8), {"stage": "renewal", "followup": "open"}),
+            ("csat", 4, T0 + timedelta(days=1), {"segment": "enterprise"}),
+            ("ces", 6, T0 + timedelta(days=9), {"touchpoint": "onboarding"}),
+        ],
+    )
+    scope = {"workspace_id": tenant.workspace_id, "since": T0, "until": T0 + timedelta(days=14)}
+    group_bys = (None, "week", "segment", "journey_stage", "touchpoint")
+    statements: list[str] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "survey_responses" in statement or "survey_invitations" in statement:
+            statements.append(statement)
+
+    with tenant.session() as session:
+        event.listen(runtime.engine, "before_cursor_execute", capture)
+        try:
+            cuts = survey_kpis_cuts(session, group_bys=group_bys, **scope)
+        finally:
+            event.remove(runtime.engine, "before_cursor_execute", capture)
+        singles = {g: survey_kpis(session, group_by=g, **scope) for g in group_bys}
+        with pytest.raises(ValueError, match="group_by"):
+            survey_kpis_cuts(session, group_bys=("week", "colour"), **scope)
+    assert len(statements) == 2  # the responses, the invitations: not once per cut
+    assert list(cuts) == list(group_bys)
+    assert cuts == singles
+    assert [g.key for g in cuts["week"].groups] == ["2026-03-02", "2026-03-09"]
+    assert cuts["week"].responses == 4
 
 
 def test_the_metrics_route(client: TestClient, tenant: Tenant) -> None:

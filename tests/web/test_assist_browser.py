@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from cxhub.knowledge.search import semantic
 from tests.factories import Tenant, unique
+from tests.web.browser import TIMEOUT_MS, browser, live_server  # noqa: F401 - fixtures
 from tests.web.conftest import MakeUser, api
-from tests.web.test_browser import TIMEOUT_MS, browser, live_server  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 

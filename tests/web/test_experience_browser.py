@@ -16,29 +16,14 @@ from cxhub.core.permissions import Role
 from cxhub.service.tickets.models import Ticket
 from tests.experience.connected.helpers import analysed, requester_of, ticket
 from tests.factories import Tenant, unique
+from tests.web.browser import browser, live_server, signed_in
 from tests.web.conftest import MakeUser
-from tests.web.test_browser import TIMEOUT_MS, browser, live_server
 
 pytestmark = pytest.mark.browser
 
 PLOT_MS = 20_000  # plotly.js is 4 MB of script: slow to parse on a busy machine
 
 __all__ = ["browser", "live_server"]  # fixtures used below
-
-
-def _open(browser: Any, live_server: str, email: str, password: str) -> tuple[Any, Any, list[str]]:
-    errors: list[str] = []
-    context = browser.new_context(locale="en-US")
-    page = context.new_page()
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/login" not in url)
-    return context, page, errors
 
 
 def test_dashboard_draws_its_charts(
@@ -53,7 +38,7 @@ def test_dashboard_draws_its_charts(
     analysed(tenant, first, topics=["billing"], sentiment="negative", score=-0.8)
     analysed(tenant, second, topics=["billing"], sentiment="positive", score=0.6)
     user = make_user(tenant, role=Role.ANALYST, name="Cx Lead")
-    context, page, errors = _open(browser, live_server, user.email, user.password)
+    context, page, errors = signed_in(browser, live_server, user.email, user.password)
     try:
         page.get_by_role("link", name="Experience").click()
         expect(page).to_have_url(f"{live_server}/experience")
@@ -84,7 +69,7 @@ def test_contact_page_dismisses_a_next_best_action(
         row.sla_breached = True
     contact = requester_of(tenant, ticket_id)
     user = make_user(tenant, role=Role.AGENT, name="Nia Agent")
-    context, page, errors = _open(browser, live_server, user.email, user.password)
+    context, page, errors = signed_in(browser, live_server, user.email, user.password)
     try:
         page.goto(f"{live_server}/contacts/{contact}")
         action = page.locator(f"[data-action='reply_ticket:{ticket_id}']")

@@ -14,29 +14,14 @@ from tests.analytics.test_success_api import march
 from tests.analytics.test_success_pages import _scored_account
 from tests.factories import Tenant
 from tests.success.test_expansion_api import scenario
+from tests.web.browser import browser, live_server, signed_in
 from tests.web.conftest import MakeUser
-from tests.web.test_browser import TIMEOUT_MS, browser, live_server
 
 pytestmark = pytest.mark.browser
 
 PLOT_MS = 20_000  # plotly.js is 4 MB of script: slow to parse on a busy machine
 
 __all__ = ["browser", "live_server", "march", "scenario"]  # fixtures used below
-
-
-def _open(browser: Any, live_server: str, email: str, password: str) -> tuple[Any, Any, list[str]]:
-    errors: list[str] = []
-    context = browser.new_context(locale="en-US")
-    page = context.new_page()
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/login" not in url)
-    return context, page, errors
 
 
 def test_account_page_leads_to_the_health_charts(
@@ -46,7 +31,7 @@ def test_account_page_leads_to_the_health_charts(
 
     account = _scored_account(client, tenant)
     user = make_user(tenant, role=Role.CSM, name="Cora Csm")
-    context, page, errors = _open(browser, live_server, user.email, user.password)
+    context, page, errors = signed_in(browser, live_server, user.email, user.password)
     try:
         page.goto(f"{live_server}/accounts/{account}")
         page.locator("[data-account-views]").get_by_role("link", name="Health").click()
@@ -78,7 +63,7 @@ def test_revenue_dashboard_draws_the_waterfall_and_renewals(
     from playwright.sync_api import expect
 
     user = make_user(tenant, role=Role.ANALYST, name="Ana Revenue")
-    context, page, errors = _open(browser, live_server, user.email, user.password)
+    context, page, errors = signed_in(browser, live_server, user.email, user.password)
     try:
         page.get_by_role("link", name="Revenue").click()
         expect(page).to_have_url(f"{live_server}/success/revenue")
@@ -111,7 +96,7 @@ def test_expansion_list_opens_an_account(
     from playwright.sync_api import expect
 
     user = make_user(tenant, role=Role.CSM, name="Cal Expansion")
-    context, page, errors = _open(browser, live_server, user.email, user.password)
+    context, page, errors = signed_in(browser, live_server, user.email, user.password)
     try:
         page.get_by_role("link", name="Expansion").click()
         expect(page).to_have_url(f"{live_server}/success/expansion")

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from cxhub.core.permissions import Role
 from tests.experience.surveys.helpers import link_send, make_account, make_contact, token_of
 from tests.factories import Tenant
+from tests.web.browser import browser, live_server, signed_in
 from tests.web.conftest import MakeUser
-from tests.web.test_browser import TIMEOUT_MS, browser, live_server
 
 pytestmark = pytest.mark.browser
 
@@ -25,28 +25,13 @@ PLOT_MS = 20_000  # plotly.js is 4 MB of script: slow to parse on a busy machine
 __all__ = ["browser", "live_server"]  # fixtures used below
 
 
-def _open(browser: Any, live_server: str, email: str, password: str) -> tuple[Any, Any, list[str]]:
-    errors: list[str] = []
-    context = browser.new_context(locale="en-US")
-    page = context.new_page()
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/login" not in url)
-    return context, page, errors
-
-
 def test_build_answer_and_read_the_results(
     live_server: str, browser: Any, client: TestClient, tenant: Tenant, make_user: MakeUser
 ) -> None:
     from playwright.sync_api import expect
 
     admin = make_user(tenant, role=Role.ADMIN, name="Ada Admin")
-    context, page, errors = _open(browser, live_server, admin.email, admin.password)
+    context, page, errors = signed_in(browser, live_server, admin.email, admin.password)
     try:
         page.goto(f"{live_server}/surveys")
         page.locator("#new-survey").click()

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from cxhub.core.permissions import Role
 from tests.experience.topics.conftest import THEMES, create_ticket, discover, topics_by_theme
 from tests.factories import Tenant
+from tests.web.browser import browser, live_server, signed_in
 from tests.web.conftest import MakeUser
-from tests.web.test_browser import TIMEOUT_MS, browser, live_server
 
 pytestmark = pytest.mark.browser
 
@@ -29,18 +29,8 @@ def test_a_lead_names_and_merges_topics_in_the_explorer(
     discover(client, tenant, k=3)
     topics = topics_by_theme(client, tenant, tickets)
     user = make_user(tenant, role=Role.AGENT, name="Lea Lead")
-    errors: list[str] = []
-    context = browser.new_context(locale="en-US")
-    page = context.new_page()
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.set_default_timeout(TIMEOUT_MS)
+    context, page, errors = signed_in(browser, live_server, user.email, user.password)
     try:
-        page.goto(f"{live_server}/login")
-        page.get_by_label("Email").fill(user.email)
-        page.get_by_label("Password").fill(user.password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda url: "/login" not in url)
         page.get_by_role("link", name="Topics").click()
         expect(page).to_have_url(f"{live_server}/experience/topics")
         rows = page.locator("#topics tbody tr[data-topic]")
@@ -85,18 +75,8 @@ def test_a_lead_splits_a_topic_in_the_explorer(
         f"/api/v1/topics/{delivery}/merge", json={"into_topic_id": refund}, headers=tenant.admin
     )
     user = make_user(tenant, role=Role.AGENT, name="Sam Split")
-    errors: list[str] = []
-    context = browser.new_context(locale="en-US")
-    page = context.new_page()
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.set_default_timeout(TIMEOUT_MS)
+    context, page, errors = signed_in(browser, live_server, user.email, user.password)
     try:
-        page.goto(f"{live_server}/login")
-        page.get_by_label("Email").fill(user.email)
-        page.get_by_label("Password").fill(user.password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda url: "/login" not in url)
         page.goto(f"{live_server}/experience/topics/{refund}")
         boxes = page.locator('#topic-examples input[name="text"]')
         expect(boxes).to_have_count(5)

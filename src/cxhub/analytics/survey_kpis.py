@@ -1,7 +1,7 @@
 """Survey metrics in one place: NPS, CSAT and CES (formulas.py), counts, distributions, response
 rate, and the same cut by week, month, survey, channel, touchpoint, journey stage, segment
 (account tier) or plan. The API, the survey results page and the CX dashboard all call
-`survey_kpis`; docs/surveys.md has a worked example of each number.
+`survey_kpis` (the dashboard its several cuts at once, `survey_kpis_cuts`); docs/surveys.md has a worked example of each number.
 
 A response belongs to the period of its `responded_at` (half-open `[since, until)`, UTC); the
 response rate divides the invitations of the period that were answered by the invitations sent
@@ -12,8 +12,8 @@ response was recorded, so a later change of plan does not rewrite past results.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -157,6 +157,16 @@ def _metrics(rows: list[Any]) -> dict[str, KindMetric]:
     return {kind: kind_metric(kind, values) for kind, values in sorted(scores.items())}
 
 
+def _groups(group_by: str, rows: list[Any]) -> list[KpiGroup]:
+    by_key: dict[str, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_key[_group_key(group_by, row)].append(row)
+    return [
+        KpiGroup(key, _metrics(members), sum(1 for r in members if r.has_comment))
+        for key, members in sorted(by_key.items())
+    ]
+
+
 def survey_kpis(
     session: Session,
     *,
@@ -170,8 +180,36 @@ def survey_kpis(
 ) -> SurveyKpis:
     """Survey metrics of one workspace over `[since, until)`, optionally for one survey, kind
     or account, and cut by `group_by` (one of GROUP_BY). Raises ValueError on a bad group."""
-    if group_by is not None and group_by not in GROUP_BY:
-        raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}")
+    cuts = survey_kpis_cuts(
+        session,
+        workspace_id=workspace_id,
+        since=since,
+        until=until,
+        group_bys=[group_by],
+        survey_id=survey_id,
+        kind=kind,
+        account_id=account_id,
+    )
+    return cuts[group_by]
+
+
+def survey_kpis_cuts(
+    session: Session,
+    *,
+    workspace_id: int,
+    since: datetime,
+    until: datetime,
+    group_bys: Sequence[str | None],
+    survey_id: int | None = None,
+    kind: str | None = None,
+    account_id: int | None = None,
+) -> dict[str | None, SurveyKpis]:
+    """`survey_kpis` cut each way of `group_bys` (None: uncut), from one read of the responses
+    and invitations: a page that shows several cuts (the CX dashboard's survey section) reads
+    them once. Raises ValueError on a bad group."""
+    for group_by in group_bys:
+        if group_by is not None and group_by not in GROUP_BY:
+            raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}")
     filters = [
         SurveyResponse.workspace_id == workspace_id,
         SurveyResponse.responded_at >= since,
@@ -216,17 +254,8 @@ def survey_kpis(
             func.count(SurveyInvitation.answered_at),
         ).where(*sent_filters)
     ).one()
-    groups: list[KpiGroup] = []
-    if group_by is not None:
-        by_key: dict[str, list[Any]] = defaultdict(list)
-        for row in rows:
-            by_key[_group_key(group_by, row)].append(row)
-        groups = [
-            KpiGroup(key, _metrics(members), sum(1 for r in members if r.has_comment))
-            for key, members in sorted(by_key.items())
-        ]
     statuses = Counter(row.followup_status for row in rows)
-    return SurveyKpis(
+    whole = SurveyKpis(
         since=since,
         until=until,
         metrics=_metrics(rows),
@@ -237,9 +266,13 @@ def survey_kpis(
         response_rate=ratio(int(answered), int(invited)),
         followups_open=statuses.get("open", 0),
         followups_closed=statuses.get("closed", 0),
-        group_by=group_by,
-        groups=groups,
     )
+    return {
+        group_by: whole
+        if group_by is None
+        else replace(whole, group_by=group_by, groups=_groups(group_by, rows))
+        for group_by in group_bys
+    }
 
 
 def nps_answers(

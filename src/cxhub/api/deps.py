@@ -16,7 +16,7 @@ import inspect
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.routing import APIRoute
@@ -58,25 +58,12 @@ def _writes(request: Request) -> bool:
     if request.method not in SAFE_METHODS:
         return True
     route = request.scope.get("route")
-    if getattr(getattr(route, "endpoint", None), WRITES_ON_READ, False):
-        return True
     path = getattr(route, "path", None)
     return isinstance(path, str) and route_key(request.method, path) in SERVICE_AUDITED
 
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 #: `Session.info` key: the request's session only reads (GET); see `_principal_from_request`.
 READ_ONLY_SESSION = "cxhub_read_only"
-
-#: Attribute set by `writes_on_read` on an endpoint whose GET records something (a search log).
-WRITES_ON_READ = "cxhub_writes_on_read"
-
-
-def writes_on_read(endpoint: F) -> F:
-    """Mark a GET endpoint that writes (a search it records), so it gets a writing session."""
-    setattr(endpoint, WRITES_ON_READ, True)
-    return endpoint
 
 
 async def db_session(request: Request) -> AsyncIterator[Session]:

@@ -3,7 +3,8 @@
 The demo writes tickets in bulk, so no `experience.analyse_message` job runs for them; without
 this step the CX dashboard's sentiment by channel and its top negative topics are empty in the
 demo. One batch through the shipped fast models (thousands of texts per CPU-second), written in
-batches like the rest of the demo, each row dated at its message.
+batches like the rest of the demo, each row dated at its message; the columns come from
+`experience.text.service.analysis_values`, the mapping the per-message job stores.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from cxhub.core.db import utcnow
 from cxhub.demo.writer import chunks, table_of
 from cxhub.experience.text.analyser import analyse_texts
 from cxhub.experience.text.models import SOURCE_TICKET_MESSAGE, TextAnalysisRecord
+from cxhub.experience.text.service import analysis_values
 from cxhub.service.tickets.models import AuthorKind, Ticket, TicketMessage
 
 
@@ -49,17 +51,14 @@ def analyse_demo_messages(session: Session, *, workspace_id: int, now: datetime)
             "workspace_id": workspace_id,
             "source_type": SOURCE_TICKET_MESSAGE,
             "source_id": row.id,
-            "ticket_id": row.ticket_id,
-            "contact_id": row.author_contact_id or row.requester_id,
-            "account_id": row.account_id,
-            "language": result.language,
-            "sentiment": result.sentiment,
-            "sentiment_score": result.sentiment_score,
-            "topics": [name for name, _ in result.topics],
-            "mode": result.mode,
-            "model_version": result.model_version,
-            "text_written_at": row.created_at,
-            "analysed_at": analysed_at,
+            **analysis_values(
+                result,
+                ticket_id=row.ticket_id,
+                contact_id=row.author_contact_id or row.requester_id,
+                account_id=row.account_id,
+                written_at=row.created_at,
+                analysed_at=analysed_at,
+            ),
         }
         for row, result in zip(rows, results, strict=True)
     ]

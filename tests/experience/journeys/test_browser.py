@@ -13,8 +13,8 @@ from cxhub.core.permissions import Role
 from tests.experience.journeys.test_api import record
 from tests.experience.touchpoints.test_api import contact
 from tests.factories import Tenant
+from tests.web.browser import browser, live_server, signed_in
 from tests.web.conftest import MakeUser, make_user
-from tests.web.test_browser import TIMEOUT_MS, browser, live_server
 
 pytestmark = pytest.mark.browser
 
@@ -29,18 +29,8 @@ def test_admin_builds_a_journey_and_sees_its_funnel_and_paths(
     from playwright.sync_api import expect
 
     user = make_user(tenant, role=Role.ADMIN, name="Ada Admin")
-    errors: list[str] = []
-    context = browser.new_context(locale="en-US")
-    page = context.new_page()
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.set_default_timeout(TIMEOUT_MS)
+    context, page, errors = signed_in(browser, live_server, user.email, user.password)
     try:
-        page.goto(f"{live_server}/login")
-        page.get_by_label("Email").fill(user.email)
-        page.get_by_label("Password").fill(user.password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda url: "/login" not in url)
         page.goto(f"{live_server}/journeys")
         page.locator("#journey-new").click()
         page.get_by_label("Name").fill("Browser journey")

@@ -21,6 +21,7 @@ from cxhub.experience.journeys.analytics import naive_utc, run_analytics
 from cxhub.experience.journeys.models import JourneyPathPrefix
 from cxhub.experience.journeys.path_prefix import collapse
 from cxhub.experience.journeys.path_rebuild import rebuild_paths
+from cxhub.experience.journeys.scan import scan_window
 from cxhub.experience.touchpoints.service import (
     kinds_of_contacts,
     record_touchpoint,
@@ -217,10 +218,11 @@ def test_the_scan_folds_page_views_in_and_a_re_scan_changes_nothing(
         "now": now,
         "lookback": timedelta(hours=2),
     }
-    with tenant.session() as session:
-        first = paths.scan_page_views(session, **scan)
-    with tenant.session() as session:
-        again = paths.scan_page_views(session, **scan)
+    fold = {"workspace_id": tenant.workspace_id, "data_dir": scan["data_dir"]}
+    with tenant.session() as session, scan_window(session, **scan) as events:
+        first = paths.scan_page_views(session, events=events, **fold)
+    with tenant.session() as session, scan_window(session, **scan) as events:
+        again = paths.scan_page_views(session, events=events, **fold)
         row = session.scalar(
             select(JourneyPathPrefix).where(JourneyPathPrefix.contact_id == person)
         )

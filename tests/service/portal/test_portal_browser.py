@@ -4,56 +4,29 @@ rates it. Debian's Chromium through Playwright, the app under uvicorn on a free 
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from tests.service.portal.conftest import Portal, link_in, wait_for_mail
-from tests.web.test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    TIMEOUT_MS,
-    _free_port,
-    _require_chromium,
-)
+from tests.web.browser import TIMEOUT_MS, launched_chromium, require_chromium, serving
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def portal_server(mail_client: TestClient) -> Iterator[str]:
-    _require_chromium()
-    port = _free_port()
-    config = uvicorn.Config(
-        mail_client.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=5)
+    require_chromium()
+    with serving(mail_client.app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launched_chromium() as launched:
         yield launched
-        launched.close()
 
 
 def test_customer_signs_in_submits_sees_the_reply_and_rates_it(

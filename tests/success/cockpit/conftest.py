@@ -13,8 +13,8 @@ from cxhub.core.permissions import Role
 from cxhub.success.health import service as health
 from cxhub.success.health.models import AccountHealthScore
 from tests.factories import Tenant, unique
+from tests.web.browser import browser, live_server  # noqa: F401 - fixtures
 from tests.web.conftest import MakeUser, WebUser, api, make_user, web  # noqa: F401 - fixtures
-from tests.web.test_browser import browser, live_server  # noqa: F401 - fixtures
 
 TODAY = datetime.now(UTC).date()
 

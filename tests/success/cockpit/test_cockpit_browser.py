@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.success.cockpit.conftest import Portfolio
-from tests.web.test_browser import TIMEOUT_MS
+from tests.web.browser import TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
 

@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -222,22 +223,18 @@ def forget_contacts(session: Session, *, contact_ids: Sequence[int]) -> int:
 
 
 def scan_page_views(
-    session: Session, *, workspace_id: int, data_dir: Path, now: datetime, lookback: timedelta
+    session: Session,
+    *,
+    workspace_id: int,
+    events: duckdb.DuckDBPyConnection,
+    data_dir: Path,
 ) -> PathsApplied:
-    """Fold the last `lookback` of page views into the rollup (the periodic journeys scan)."""
-    connection = open_events(
-        session,
-        workspace_id=workspace_id,
-        data_dir=data_dir,
-        start=now - lookback,
-        end=now,
-        materialise=False,
-    )
-    with connection:
-        rows = connection.execute(
-            "SELECT DISTINCT user_id, timestamp FROM events "
-            "WHERE type = 'page' AND user_id IS NOT NULL"
-        ).fetchall()
+    """Fold the page views in `events` (the periodic journeys scan's window, `scan.scan_window`)
+    into the rollup; `data_dir` serves the customers that must be recomputed from all their
+    page views."""
+    rows = events.execute(
+        "SELECT DISTINCT user_id, timestamp FROM events WHERE type = 'page' AND user_id IS NOT NULL"
+    ).fetchall()
     contacts = contact_ids_by_external_id(session, external_ids=sorted({r[0] for r in rows}))
     return apply_touchpoints(
         session,

@@ -20,7 +20,7 @@ from cxhub.customers.contacts.service import contact_ids_of_account
 from cxhub.experience.journeys import paths
 from cxhub.experience.journeys.path_rebuild import rebuild_paths, rollup_missing
 from cxhub.experience.journeys.rules import Signal
-from cxhub.experience.journeys.scan import scan_renewals, scan_usage
+from cxhub.experience.journeys.scan import scan_renewals, scan_usage, scan_window
 from cxhub.experience.journeys.service import Subject, apply_signal
 from cxhub.experience.touchpoints.events import TouchpointDeleted, TouchpointRecorded
 from cxhub.experience.touchpoints.service import get_touchpoint
@@ -125,23 +125,20 @@ def install(runtime: Runtime) -> None:
     def run_scan(session: Session, payload: dict[str, Any]) -> None:
         now = datetime.fromisoformat(payload["at"]) if payload.get("at") else utcnow()
         workspace_id = int(session.info["workspace_id"])
-        scan_usage(
+        with scan_window(
             session,
             workspace_id=workspace_id,
             data_dir=settings.data_dir,
             now=now,
             lookback=timedelta(hours=settings.journeys_scan_lookback_hours),
-        )
-        scan_renewals(session, workspace_id=workspace_id, today=now.date(), now=now)
-        if rollup_missing(session, workspace_id=workspace_id):
-            rebuild_paths(session, workspace_id=workspace_id, data_dir=settings.data_dir)
-        paths.scan_page_views(
-            session,
-            workspace_id=workspace_id,
-            data_dir=settings.data_dir,
-            now=now,
-            lookback=timedelta(hours=settings.journeys_scan_lookback_hours),
-        )
+        ) as events:
+            scan_usage(session, workspace_id=workspace_id, events=events)
+            scan_renewals(session, workspace_id=workspace_id, today=now.date(), now=now)
+            if rollup_missing(session, workspace_id=workspace_id):
+                rebuild_paths(session, workspace_id=workspace_id, data_dir=settings.data_dir)
+            paths.scan_page_views(
+                session, workspace_id=workspace_id, events=events, data_dir=settings.data_dir
+            )
 
     runtime.jobs.register(SCAN)(run_scan)
 

@@ -1,6 +1,6 @@
 """The CX dashboard's survey section: NPS, CSAT and CES by week, and the three scores by
 segment, journey stage and touchpoint — all from `analytics.survey_kpis`, the definitions behind
-`GET /api/v1/metrics/surveys` (docs/surveys.md)."""
+`GET /api/v1/metrics/surveys` (docs/surveys.md), read once per render (`survey_kpis_cuts`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from cxhub.analytics.dashboard_charts import Chart, Series
-from cxhub.analytics.survey_kpis import SCORED_KINDS, KindMetric, survey_kpis
+from cxhub.analytics.survey_kpis import SCORED_KINDS, KindMetric, survey_kpis_cuts
 from cxhub.experience.connected.sections import SectionRequest
 from cxhub.web.formatting import UNDEFINED
 
@@ -31,7 +31,8 @@ def surveys_section(request: SectionRequest) -> dict[str, Any]:
         "until": request.until,
     }
     fmt, _ = request.fmt, request.translate
-    weekly = survey_kpis(request.session, group_by="week", **scope)
+    cuts = survey_kpis_cuts(request.session, group_bys=("week", *BREAKDOWNS), **scope)
+    weekly = cuts["week"]
     labels = [fmt.day(date.fromisoformat(g.key)) for g in weekly.groups]
     titles = {
         "nps": (_("NPS by week (surveys)"), _("NPS")),
@@ -54,7 +55,7 @@ def surveys_section(request: SectionRequest) -> dict[str, Any]:
         )
     tables = []
     for group_by in BREAKDOWNS:
-        cut = survey_kpis(request.session, group_by=group_by, **scope)
+        cut = cuts[group_by]
         rows = [
             (
                 group.key or UNDEFINED,

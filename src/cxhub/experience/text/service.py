@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -66,6 +67,32 @@ def analyse(texts: Sequence[str], *, mode: Mode) -> list[TextAnalysis]:
     return analyse_texts(texts, mode=mode)
 
 
+def analysis_values(
+    result: TextAnalysis,
+    *,
+    ticket_id: int | None,
+    contact_id: int | None,
+    account_id: int | None,
+    written_at: datetime,
+    analysed_at: datetime,
+) -> dict[str, Any]:
+    """The `text_analyses` columns of one result beyond its key (workspace, source): the one
+    mapping `store_analysis` and the demo's bulk insert (`demo.text_seed`) both write."""
+    return {
+        "ticket_id": ticket_id,
+        "contact_id": contact_id,
+        "account_id": account_id,
+        "language": result.language,
+        "sentiment": result.sentiment,
+        "sentiment_score": result.sentiment_score,
+        "topics": [name for name, _ in result.topics],
+        "mode": result.mode,
+        "model_version": result.model_version,
+        "text_written_at": written_at,
+        "analysed_at": analysed_at,
+    }
+
+
 def store_analysis(
     session: Session,
     *,
@@ -89,17 +116,16 @@ def store_analysis(
             workspace_id=workspace_id, source_type=source_type, source_id=source_id
         )
         session.add(row)
-    row.ticket_id = ticket_id
-    row.contact_id = contact_id
-    row.account_id = account_id
-    row.language = result.language
-    row.sentiment = result.sentiment
-    row.sentiment_score = result.sentiment_score
-    row.topics = [name for name, _ in result.topics]
-    row.mode = result.mode
-    row.model_version = result.model_version
-    row.text_written_at = written_at
-    row.analysed_at = utcnow()
+    values = analysis_values(
+        result,
+        ticket_id=ticket_id,
+        contact_id=contact_id,
+        account_id=account_id,
+        written_at=written_at,
+        analysed_at=utcnow(),
+    )
+    for column, value in values.items():
+        setattr(row, column, value)
     session.flush()
     return row
 

@@ -78,6 +78,26 @@ def _window(column: Any, since: datetime | None, until: datetime | None) -> list
     ]
 
 
+def _texts(session: Session, source_type: str, statement: Any) -> Iterator[CustomerText]:
+    """The rows of a `_messages` or `_comments` query (source id, ticket, contact, account,
+    written at, body, topics, language) as customer texts; empty, erased or undated ones are
+    left out."""
+    for row in session.execute(statement):
+        body = (row[5] or "").strip()
+        if body and body != ERASED_MARKER and row[4] is not None:
+            yield CustomerText(
+                source_type,
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                body[:MAX_TEXT_CHARS],
+                _first(row[6]),
+                _language(row[7]),
+            )
+
+
 def _messages(
     session: Session,
     workspace_id: int,
@@ -110,20 +130,7 @@ def _messages(
         .order_by(TicketMessage.created_at.desc(), TicketMessage.id.desc())
         .limit(limit)
     )
-    for row in session.execute(statement):
-        body = (row[5] or "").strip()
-        if body and body != ERASED_MARKER:
-            yield CustomerText(
-                SOURCE_TICKET_MESSAGE,
-                row[0],
-                row[1],
-                row[2],
-                row[3],
-                row[4],
-                body[:MAX_TEXT_CHARS],
-                _first(row[6]),
-                _language(row[7]),
-            )
+    yield from _texts(session, SOURCE_TICKET_MESSAGE, statement)
 
 
 def _comments(
@@ -157,20 +164,7 @@ def _comments(
         .order_by(CsatSurvey.rated_at.desc(), CsatSurvey.id.desc())
         .limit(limit)
     )
-    for row in session.execute(statement):
-        body = (row[5] or "").strip()
-        if body and body != ERASED_MARKER and row[4] is not None:
-            yield CustomerText(
-                SOURCE_CSAT_COMMENT,
-                row[0],
-                row[1],
-                row[2],
-                row[3],
-                row[4],
-                body[:MAX_TEXT_CHARS],
-                _first(row[6]),
-                _language(row[7]),
-            )
+    yield from _texts(session, SOURCE_CSAT_COMMENT, statement)
 
 
 def text_of(

@@ -100,6 +100,40 @@ def requester_address(session: Session, ticket: Ticket) -> str | None:
     return formataddr((name, address))
 
 
+def _queue(
+    session: Session,
+    *,
+    workspace_id: int,
+    mime: EmailMessage,
+    envelope_from: str,
+    to: str,
+    kind: str,
+    ticket_id: int | None = None,
+    ticket_message_id: int | None = None,
+) -> OutboundEmail:
+    """Store a composed message as a queued `OutboundEmail` and ask for `mail.deliver` after
+    the commit: the one way every outbound mail (reply, ticket or system e-mail) is queued."""
+    now = utcnow()
+    row = OutboundEmail(
+        workspace_id=workspace_id,
+        ticket_id=ticket_id,
+        ticket_message_id=ticket_message_id,
+        kind=kind[:32],
+        envelope_from=envelope_from,
+        to=to[:320],
+        subject=str(mime["Subject"])[:1000],
+        message_id=normalise_message_id(str(mime["Message-ID"])),
+        raw=mime.as_bytes(),
+        status=OutboundStatus.QUEUED,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    enqueue(session, DELIVER, workspace_id=workspace_id, payload={"outbound_id": row.id})
+    return row
+
+
 def queue_reply(
     session: Session, *, ticket: Ticket, message: TicketMessage
 ) -> OutboundEmail | None:
@@ -137,28 +171,19 @@ def queue_reply(
         message_id_domain=mailbox.address.rpartition("@")[2],
         ticket_number=ticket.number,
     )
-    message_id = normalise_message_id(str(mime["Message-ID"]))
-    message.email_message_id = message_id
+    message.email_message_id = normalise_message_id(str(mime["Message-ID"]))
     message.delivery_status = DeliveryStatus.QUEUED
     message.delivery_error = None
-    now = utcnow()
-    row = OutboundEmail(
+    return _queue(
+        session,
         workspace_id=ticket.workspace_id,
+        mime=mime,
+        envelope_from=mailbox.address,
+        to=to,
+        kind="reply",
         ticket_id=ticket.id,
         ticket_message_id=message.id,
-        envelope_from=mailbox.address,
-        to=to[:320],
-        subject=str(mime["Subject"])[:1000],
-        message_id=message_id,
-        raw=mime.as_bytes(),
-        status=OutboundStatus.QUEUED,
-        next_attempt_at=now,
-        created_at=now,
     )
-    session.add(row)
-    session.flush()
-    enqueue(session, DELIVER, workspace_id=ticket.workspace_id, payload={"outbound_id": row.id})
-    return row
 
 
 def queue_ticket_email(
@@ -189,25 +214,15 @@ def queue_ticket_email(
         ticket_number=ticket.number,
         auto_generated=True,
     )
-    now = utcnow()
-    row = OutboundEmail(
+    return _queue(
+        session,
         workspace_id=ticket.workspace_id,
-        ticket_id=ticket.id,
-        ticket_message_id=None,
-        kind=kind,
+        mime=mime,
         envelope_from=mailbox.address,
-        to=recipient[:320],
-        subject=str(mime["Subject"])[:1000],
-        message_id=normalise_message_id(str(mime["Message-ID"])),
-        raw=mime.as_bytes(),
-        status=OutboundStatus.QUEUED,
-        next_attempt_at=now,
-        created_at=now,
+        to=recipient,
+        kind=kind,
+        ticket_id=ticket.id,
     )
-    session.add(row)
-    session.flush()
-    enqueue(session, DELIVER, workspace_id=ticket.workspace_id, payload={"outbound_id": row.id})
-    return row
 
 
 def queue_system_email(
@@ -234,25 +249,14 @@ def queue_system_email(
         message_id_domain=mailbox.address.rpartition("@")[2],
         auto_generated=True,
     )
-    now = utcnow()
-    row = OutboundEmail(
+    return _queue(
+        session,
         workspace_id=workspace_id,
-        ticket_id=None,
-        ticket_message_id=None,
-        kind=kind[:32],
+        mime=mime,
         envelope_from=mailbox.address,
-        to=to[:320],
-        subject=str(mime["Subject"])[:1000],
-        message_id=normalise_message_id(str(mime["Message-ID"])),
-        raw=mime.as_bytes(),
-        status=OutboundStatus.QUEUED,
-        next_attempt_at=now,
-        created_at=now,
+        to=to,
+        kind=kind,
     )
-    session.add(row)
-    session.flush()
-    enqueue(session, DELIVER, workspace_id=workspace_id, payload={"outbound_id": row.id})
-    return row
 
 
 @dataclass(frozen=True)
