@@ -18,7 +18,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from cxhub.core.errors import Conflict, NotFound, ValidationFailed
 from cxhub.core.events import publish
@@ -193,7 +193,10 @@ def identify_contact(session: Session, *, workspace_id: int, data: ContactCreate
 
 def get_contact(session: Session, *, contact_id: int, follow_merges: bool = True) -> Contact:
     """A contact by id; ids of merged duplicates resolve to the surviving contact."""
-    contact = session.scalar(select(Contact).where(Contact.id == contact_id))
+    # Identifiers load on first use: recording a touchpoint or a ticket only needs the row.
+    contact = session.scalar(
+        select(Contact).where(Contact.id == contact_id).options(lazyload(Contact.identifiers))
+    )
     if contact is None:
         raise NotFound(f"contact {contact_id} not found")
     if contact.merged_into_id is not None:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from cxhub.core.db import utcnow
 from cxhub.core.errors import NotFound, ValidationFailed
@@ -62,7 +62,13 @@ def next_ticket_number(session: Session, *, workspace_id: int) -> int:
 
 
 def get_ticket(session: Session, *, ticket_id: int) -> Ticket:
-    ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id))
+    """One ticket. Its tags and followers load on first use: most callers (a reply, the
+    message list, a background job) never read them, and lists keep their batched loads."""
+    ticket = session.scalar(
+        select(Ticket)
+        .where(Ticket.id == ticket_id)
+        .options(lazyload(Ticket.tag_rows), lazyload(Ticket.follower_rows))
+    )
     if ticket is None:
         raise NotFound(f"ticket {ticket_id} not found")
     return ticket
