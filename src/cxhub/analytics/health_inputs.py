@@ -80,7 +80,7 @@ def _aggregate_rows(session: Session, statement: Executable) -> list[Any]:
     table it reads: besides isolation, the indexes lead with `workspace_id`, and without it
     SQLite joins SLA targets to tickets without an index (minutes at 100,000 tickets).
     Pending ORM changes were flushed by `account_input_table`."""
-    return list(session.connection().execute(statement))
+    return list(session.connection().execute(statement).fetchall())
 
 
 def _support(
