@@ -158,3 +158,31 @@ def test_a_failing_aggregation_is_raised_in_the_callers_thread(
             session, workspace_id=tenant.workspace_id, as_of=AS_OF,
             data_dir=runtime.settings.data_dir,
         )  # fmt: skip
+
+
+def test_another_engine_runs_in_the_worker_too(
+    client: TestClient, tenant: Tenant, runtime: Runtime
+) -> None:
+    """The engine seam's other branch (a backend from an Ibis URL, here an in-memory DuckDB
+    reached through `ibis.connect`) runs in the worker thread and gives the same inputs."""
+    from cxhub.analytics.engine import EngineConfig
+
+    rng = random.Random(5)
+    users = [unique("u") for _ in range(3)]
+    _make_account(client, tenant, users, seats=4)
+    _make_account(client, tenant, [], seats=None)
+    add_events(tenant, _random_calls(rng, users, 60), arrived=AS_OF)
+    tables = []
+    for config in (None, EngineConfig(backend="ibis-url", ibis_url="duckdb://")):
+        with tenant.session() as session:
+            table = health_inputs.account_input_table(
+                session, workspace_id=tenant.workspace_id, as_of=AS_OF,
+                data_dir=runtime.settings.data_dir, engine_config=config,
+            )  # fmt: skip
+            tables.append(table)
+    default, other = tables
+    assert default.account_ids.tolist() == other.account_ids.tolist()
+    assert default.columns.keys() == other.columns.keys()
+    for name, values in default.columns.items():
+        np.testing.assert_array_equal(values, other.columns[name], err_msg=name)
+    assert not np.isnan(default.columns["seat_utilisation"]).all()
