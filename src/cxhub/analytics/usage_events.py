@@ -70,31 +70,6 @@ def _duckdb_events(
 
 
 @contextmanager
-def usage_on_engine(
-    session: Session,
-    config: engine.EngineConfig,
-    *,
-    workspace_id: int,
-    data_dir: Path,
-    start: datetime,
-    end: datetime,
-) -> Iterator[tuple[BaseBackend, ir.Table]]:
-    """The window's events as an Ibis table on the configured engine, for the batch jobs that
-    may run on Spark or another Ibis backend (the daily health rescore). On DuckDB this is
-    `open_events` as a view (one scan); elsewhere the engine reads the day files itself (at
-    `CXHUB_ANALYTICS_EVENTS_URI` when set) and receives the inbox rows as an in-memory table."""
-    with inbox_usage_on_engine(
-        config,
-        inbox=usage.inbox_events(session, start=start, end=end),
-        workspace_id=workspace_id,
-        data_dir=data_dir,
-        start=start,
-        end=end,
-    ) as found:
-        yield found
-
-
-@contextmanager
 def inbox_usage_on_engine(
     config: engine.EngineConfig,
     *,
@@ -104,9 +79,13 @@ def inbox_usage_on_engine(
     start: datetime,
     end: datetime,
 ) -> Iterator[tuple[BaseBackend, ir.Table]]:
-    """`usage_on_engine` with the inbox rows (`usage.inbox_events`) read by the caller: no
-    session is touched, so a worker thread can run the aggregation while the caller's thread
-    keeps its session (the health rescore overlaps its SQL inputs with it, ADR 0034)."""
+    """The window's events as an Ibis table on the configured engine, for the batch jobs that
+    may run on Spark or another Ibis backend (the daily health rescore). On DuckDB this is
+    `open_events` as a view (one scan); elsewhere the engine reads the day files itself (at
+    `CXHUB_ANALYTICS_EVENTS_URI` when set) and receives the inbox rows as an in-memory table.
+    The inbox rows (`usage.inbox_events`) are read by the caller and no session is touched,
+    so a worker thread can run the aggregation while the caller's thread keeps its session
+    (the health rescore overlaps its SQL inputs with it, ADR 0034)."""
     if config.backend == "duckdb":
         connection = _duckdb_events(
             inbox,
