@@ -167,3 +167,53 @@ def test_backtest_route(client: TestClient, tenant: Tenant) -> None:
     assert report.json()["horizon_days"] == 30
     invalid = client.get(f"{API}/health/backtest?horizon_days=0", headers=tenant.admin)
     assert invalid.status_code == 422
+
+
+def test_rescore_reads_its_inputs_from_the_reader_and_scores_the_same(
+    client: TestClient, runtime: Runtime, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a read-only `reader` the inputs and previous bands come from it (on SQLite the write
+    lock is then held only for the scores' delete and insert) and the scores are those of the
+    one-session rescore."""
+    import cxhub.success.health.rescore as rescore_module
+    from cxhub.core.db import SQLITE_WRITER_OPTION
+
+    body = {"name": "Billing", "definition": _scorecard(), "is_default": True}
+    assert client.post(f"{API}/health/scorecards", json=body, headers=tenant.admin).is_success
+    account_id = _account(client, tenant)
+    _subscribe(client, tenant, account_id)
+    as_of = datetime.now(UTC)
+
+    def scores() -> list[tuple[int, float | None, str | None]]:
+        with tenant.session() as session:
+            rows = session.query(AccountHealthScore).filter_by(account_id=account_id).all()
+            return [(r.scorecard_id, r.score, r.band) for r in rows]
+
+    with tenant.session() as session:
+        rescore_workspace(
+            session, workspace_id=tenant.workspace_id, as_of=as_of,
+            data_dir=runtime.settings.data_dir,
+        )  # fmt: skip
+    alone = scores()
+    seen: list[object] = []
+    real = rescore_module.account_input_table
+
+    def spy(source: Any, **kwargs: Any) -> Any:
+        seen.append(source)
+        return real(source, **kwargs)
+
+    monkeypatch.setattr(rescore_module, "account_input_table", spy)
+    reader = runtime.read_session()
+    reader.info["workspace_id"] = tenant.workspace_id
+    try:
+        with tenant.session() as session:
+            rescore_workspace(
+                session, workspace_id=tenant.workspace_id, as_of=as_of,
+                data_dir=runtime.settings.data_dir, reader=reader,
+            )  # fmt: skip
+    finally:
+        reader.close()
+    assert seen == [reader]
+    assert reader.get_bind().get_execution_options().get(SQLITE_WRITER_OPTION, True) is False
+    assert scores() == alone
+    assert alone  # something was scored

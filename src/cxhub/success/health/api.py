@@ -82,12 +82,19 @@ def rescore(
     request: Request, session: DbSession, principal: Principal = require(Permission.SUCCESS_WRITE)
 ) -> RescoreOut:
     """Compute today's score of every account now (the `health.rescore` job runs daily)."""
-    summary = rescore_workspace(
-        session,
-        workspace_id=principal.workspace_id,
-        as_of=datetime.now(UTC),
-        data_dir=get_runtime(request).settings.data_dir,
-    )
+    runtime = get_runtime(request)
+    reader = runtime.read_session()  # inputs read without the write lock (ADR 0035)
+    reader.info.update(session.info)
+    try:
+        summary = rescore_workspace(
+            session,
+            workspace_id=principal.workspace_id,
+            as_of=datetime.now(UTC),
+            data_dir=runtime.settings.data_dir,
+            reader=reader,
+        )
+    finally:
+        reader.close()
     return RescoreOut(**summary.__dict__)
 
 

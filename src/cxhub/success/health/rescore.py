@@ -135,6 +135,7 @@ def _insert_scores(
 
 def _publish_band_changes(
     session: Session,
+    previous: dict[int, tuple[str | None, float | None]],
     *,
     workspace_id: int,
     scorecard_id: int,
@@ -144,8 +145,7 @@ def _publish_band_changes(
     bands: list[str | None],
 ) -> int:
     """`HealthBandChanged` for each account whose band differs from its previous scored day's,
-    in account order; returns how many."""
-    previous = _previous(session, scorecard_id=scorecard_id, day=day)
+    in account order; returns how many. `previous` is `_previous` of the scorecard."""
     changes = 0
     for account_id, score, band in zip(account_ids, scores, bands, strict=True):
         before = previous.get(account_id)
@@ -176,23 +176,30 @@ def rescore_workspace(
     data_dir: Path,
     timings: dict[str, float] | None = None,
     engine_config: EngineConfig | None = None,
+    reader: Session | None = None,
 ) -> RescoreSummary:
     """Today's score of every account of the workspace with every active scorecard (the
     default one at least); a day scored again is overwritten. `timings` receives wall seconds
     per phase (sql, events, combine, score, delete, write) and CPU seconds (`<phase>_cpu`);
-    `engine_config` chooses where the usage aggregation runs (default embedded DuckDB)."""
+    `engine_config` chooses where the usage aggregation runs (default embedded DuckDB).
+
+    `reader`, a read-only session of the same workspace, reads the inputs and the previous
+    bands: on SQLite `session` then takes the database's one write lock only for the delete and
+    insert at the end, not for the seconds of reading (agents' writes would wait that long)."""
     spent = timings if timings is not None else {}
     day = as_of.date()
-    default = default_scorecard(session, workspace_id=workspace_id)
-    cards = [c for c in list_scorecards(session) if c.active or c.id == default.id]
+    source = reader if reader is not None else session
     table = account_input_table(
-        session,
+        source,
         workspace_id=workspace_id,
         as_of=as_of,
         data_dir=data_dir,
         timings=spent,
         engine_config=engine_config,
     )
+    default = default_scorecard(session, workspace_id=workspace_id)
+    cards = [c for c in list_scorecards(session) if c.active or c.id == default.id]
+    previous = {card.id: _previous(source, scorecard_id=card.id, day=day) for card in cards}
     account_ids: list[int] = table.account_ids.tolist()
     scored = insufficient = band_changes = 0
     for card in cards:
@@ -205,6 +212,7 @@ def rescore_workspace(
             insufficient += int(np.isnan(result.score).sum())
             band_changes += _publish_band_changes(
                 session,
+                previous[card.id],
                 workspace_id=workspace_id,
                 scorecard_id=card.id,
                 day=day,

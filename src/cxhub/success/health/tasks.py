@@ -22,13 +22,20 @@ def install(runtime: Runtime) -> None:
 
     def run_rescore(session: Session, payload: dict[str, Any]) -> None:
         at = payload.get("at")
-        rescore_workspace(
-            session,
-            workspace_id=int(session.info["workspace_id"]),
-            as_of=datetime.fromisoformat(at) if at else utcnow(),
-            data_dir=settings.data_dir,
-            engine_config=engine_config,
-        )
+        # Inputs from a read-only session: the job's session writes only the scores (ADR 0035).
+        reader = runtime.read_session()
+        reader.info.update(session.info)
+        try:
+            rescore_workspace(
+                session,
+                workspace_id=int(session.info["workspace_id"]),
+                as_of=datetime.fromisoformat(at) if at else utcnow(),
+                data_dir=settings.data_dir,
+                engine_config=engine_config,
+                reader=reader,
+            )
+        finally:
+            reader.close()
 
     runtime.jobs.register(RESCORE)(run_rescore)
     if runtime.scheduler is not None:
