@@ -234,7 +234,8 @@ def ingest(
     result = bench_tracking.run_load(f"{base_url}/v1/batch", (write_key, ""), bodies, clients=4)
     return {"rate": events / result["seconds"], "seconds": result["seconds"],
             "cpu": _cpu_of(pid) - cpu, "p99_ms": result["p99_ms"],
-            "ok": result["failed"] == 0, "note": f"failed {result['failed']}"}  # fmt: skip
+            "ok": result["failed"] == 0,
+            "note": f"server CPU, the traffic's share included; failed {result['failed']}"}  # fmt: skip
 
 
 def import_child(run_dir: Path, source: Path, slug: str) -> dict[str, Any]:
@@ -252,7 +253,8 @@ def bulk_import(run_dir: Path, source: Path, slug: str) -> dict[str, Any]:
     first = result["runs"][0]
     seconds = first["seconds"]["total"]
     return {"rate": first["read"] / seconds, "seconds": seconds, "cpu": result["cpu"],
-            "ok": first["written"] > 0, "note": f"written {first['written']:,}"}  # fmt: skip
+            "ok": first["written"] > 0,
+            "note": f"CPU of the importing process; written {first['written']:,}"}  # fmt: skip
 
 
 def rescore(run_dir: Path, workspace_id: int, seed: int) -> dict[str, Any]:
@@ -279,7 +281,8 @@ def rescore(run_dir: Path, workspace_id: int, seed: int) -> dict[str, Any]:
     seconds = health + churn["score"]
     return {"rate": summary.scored / seconds, "seconds": seconds, "cpu": health_cpu,
             "ok": summary.scored > 0,
-            "note": f"health {health:.2f} s + churn scoring {churn['score']:.2f} s"}  # fmt: skip
+            "note": f"CPU of the health phase; health {health:.2f} s + churn scoring "
+                    f"{churn['score']:.2f} s"}  # fmt: skip
 
 
 def measure(
