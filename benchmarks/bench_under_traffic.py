@@ -65,6 +65,8 @@ from benchmarks.soak import MIX, Installation, prepare, serving
 LEAD_IN_SECONDS = 2.0
 SERVER_ENV = {"CXHUB_SCHEDULER": "off"}
 INGEST_TARGET, IMPORT_TARGET, RESCORE_TARGET = 20_000.0, 500_000.0, 10.0
+# The MIX calls that only read; the others write to the database (tickets, notes, events, mail).
+READS = frozenset({"tickets", "ticket", "search", "timeline"})
 SHARED = "same SQLite file and event store as the server"
 # (kind, due, started, finished, error): monotonic seconds, comparable across processes.
 Sent = tuple[str, float, float, float, str | None]
@@ -169,11 +171,15 @@ def traffic_figures(label: str, sent: list[Sent], start: float, end: float) -> d
         "errors": float(sum(1 for s in inside if s[4] is not None)),
         "seconds": seconds,
     }
+    for side, reading in (("reads", True), ("writes", False)):
+        ordered = sorted(s[3] - s[1] for s in inside if (s[0] in READS) == reading)
+        figures[f"{side}_p99_ms"] = _percentile(ordered, 0.99) * 1000
     example = next((f"{s[0]} {s[4]}" for s in inside if s[4] is not None), "")
     print(
         f"  traffic {label}: {len(inside)} calls due in {seconds:.1f} s, completed "
         f"{figures['per_second']:.1f}/s, p50 {figures['p50_ms']:.1f} ms, p99 "
-        f"{figures['p99_ms']:.1f} ms, errors {int(figures['errors'])} {example[:160]}"
+        f"{figures['p99_ms']:.1f} ms (reads {figures['reads_p99_ms']:.0f}, writes "
+        f"{figures['writes_p99_ms']:.0f}), errors {int(figures['errors'])} {example[:160]}"
     )
     return figures
 
@@ -413,7 +419,9 @@ def run(
                    unit="requests", throughput=during["per_second"], p50_ms=during["p50_ms"],
                    p99_ms=during["p99_ms"], baseline_name="the agent mix alone",
                    baseline_throughput=quiet["per_second"], baseline_p99_ms=quiet["p99_ms"],
-                   details={"errors": during["errors"], "shares": SHARED})
+                   details={"errors": during["errors"], "shares": SHARED,
+                            "reads_p99_ms": round(during["reads_p99_ms"], 1),
+                            "writes_p99_ms": round(during["writes_p99_ms"], 1)})
         )  # fmt: skip
     print(f"load average (1, 5, 15 min): {_load()}")
 
