@@ -86,11 +86,13 @@ def traffic(
     rate: float,
     clients: int,
     seed: int,
+    first: int,
     stop: Any,
     out: Any,
 ) -> None:
     """Child process: one `MIX` call every 1/`rate` s until `stop` is set, each on a pool of
-    `clients` threads (open loop: a slow answer does not delay the next call)."""
+    `clients` threads (open loop: a slow answer does not delay the next call). The same seed
+    gives every run the same calls; `first` numbers them (message ids) apart from other runs'."""
     rng = random.Random(seed)
     kinds, weights = [m[0] for m in MIX], [m[2] for m in MIX]
     calls = {m[0]: m[1] for m in MIX}
@@ -123,7 +125,8 @@ def traffic(
             due = start + number / rate
             if stop.wait(max(0.0, due - time.monotonic())):
                 break
-            pool.submit(one, rng.choices(kinds, weights)[0], number, due, rng.randrange(2**32))
+            kind, call_seed = rng.choices(kinds, weights)[0], rng.randrange(2**32)
+            pool.submit(one, kind, first + number, due, call_seed)
             number += 1
     for client in opened:
         client.close()
@@ -133,13 +136,16 @@ def traffic(
 class Traffic:
     """The agent traffic in a second process, started and stopped around a job."""
 
+    runs = 0
+
     def __init__(self, base_url: str, installation: Installation, args: argparse.Namespace):
+        Traffic.runs += 1
         context = multiprocessing.get_context("spawn")
         self.stop, self.out = context.Event(), context.Queue()
         self.process = context.Process(
             target=traffic,
             args=(base_url, installation, args.traffic_rate, args.traffic_clients, args.seed,
-                  self.stop, self.out),
+                  Traffic.runs * 10**7, self.stop, self.out),
         )  # fmt: skip
 
     def __enter__(self) -> Traffic:
