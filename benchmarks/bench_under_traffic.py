@@ -45,6 +45,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import queue
 import random
 import shutil
 import tempfile
@@ -158,8 +159,18 @@ class Traffic:
             self.process.kill()
 
     def finish(self) -> list[Sent]:
+        """Stop the traffic and collect its calls (fails at once if the process died)."""
         self.stop.set()
-        sent: list[Sent] = self.out.get(timeout=300)
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                sent: list[Sent] = self.out.get(timeout=1)
+                break
+            except queue.Empty:
+                if not self.process.is_alive() or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"the traffic process ended: {self.process.exitcode}"
+                    ) from None
         self.process.join(timeout=60)
         return sent
 
