@@ -197,7 +197,9 @@ def write_events(data_dir: Path, workspace_id: int, accounts: int, events: int) 
 
 
 def baseline(data_dir: Path, accounts: int) -> float:
-    """The event phase's aggregation on a bare DuckDB connection (members generated in SQL)."""
+    """The event phase's aggregation on a bare DuckDB connection (members generated in SQL),
+    written as the rescore computes it since ADR 0034: per (account, user), then per account,
+    and the features used as distinct (account, feature) pairs."""
     import duckdb
 
     end = AS_OF.replace(tzinfo=None)
@@ -208,12 +210,17 @@ def baseline(data_dir: Path, accounts: int) -> float:
             f"(c - 1) // 3 + 1 AS account_id FROM range(1, {3 * accounts + 1}) t(c)"
         )
         connection.execute(
-            f"SELECT account_id, count(DISTINCT user_id) FILTER (WHERE timestamp >= $m), "
-            "count(*) FILTER (WHERE timestamp >= $m), count(*) FILTER (WHERE timestamp < $m), "
-            "count(DISTINCT event) FILTER (WHERE type = 'track' AND timestamp >= $m) "
+            "WITH joined AS (SELECT account_id, user_id, event, type, timestamp >= $m AS recent "
             f"FROM read_parquet('{data_dir}/events/*/*/*.parquet') JOIN members USING (user_id) "
             "WHERE type IN ('track', 'page', 'screen') AND timestamp < $e "
-            "AND timestamp >= $m - INTERVAL 30 DAY GROUP BY account_id",
+            "AND timestamp >= $m - INTERVAL 30 DAY), "
+            "users AS (SELECT account_id, user_id, count(*) FILTER (WHERE recent) AS recent, "
+            "count(*) FILTER (WHERE NOT recent) AS earlier FROM joined GROUP BY ALL), "
+            "used AS (SELECT account_id, count(*) AS used FROM (SELECT DISTINCT account_id, event "
+            "FROM joined WHERE recent AND type = 'track' AND event IS NOT NULL) GROUP BY ALL) "
+            "SELECT account_id, count(*) FILTER (WHERE recent > 0), sum(recent), sum(earlier), "
+            "coalesce(any_value(used), 0) FROM users LEFT JOIN used USING (account_id) "
+            "GROUP BY account_id",
             {"e": end, "m": end - timedelta(days=30)},
         ).fetchall()
     return time.perf_counter() - started

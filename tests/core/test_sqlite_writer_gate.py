@@ -92,3 +92,48 @@ def test_writers_of_two_threads_queue_and_both_commit(tmp_path: Path) -> None:
     with engine.connect() as connection:
         assert sorted(connection.execute(text("SELECT n FROM t")).scalars()) == [10, 20]
     engine.dispose()
+
+
+def test_writers_of_another_process_wait_on_the_lock_file(tmp_path: Path) -> None:
+    """The gate's file lock is shared across processes: while another process holds it, a
+    writer here waits (polling in milliseconds), then goes on once it is released."""
+    import subprocess
+    import sys
+
+    database = str(tmp_path / "gate.sqlite3")
+    holder = subprocess.Popen(  # noqa: S603 - this interpreter, a fixed script
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "print('held', flush=True)\n"
+            "time.sleep(0.5)\n",
+            f"{database}-writer.lock",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "held"
+    gate = gate_for(database)
+    started = time.monotonic()
+    assert gate.acquire(timeout=5)
+    waited = time.monotonic() - started
+    gate.release()
+    holder.wait(timeout=10)
+    assert waited >= 0.2, waited
+    assert not gate.locked()
+
+
+def test_the_gate_gives_up_after_its_timeout_and_lets_sqlite_decide(tmp_path: Path) -> None:
+    gate = gate_for(str(tmp_path / "other.sqlite3"))
+    assert gate.acquire(timeout=1)
+    result: list[bool] = []
+    waiter = threading.Thread(target=lambda: result.append(gate.acquire(timeout=0.2)))
+    waiter.start()
+    waiter.join()
+    assert result == [False]
+    gate.release()
+    assert not gate.locked()

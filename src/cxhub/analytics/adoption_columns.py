@@ -43,6 +43,47 @@ def accounts_adoption_columns_on(
     """`accounts_adoption_on` for the ascending `account_ids` (licensed seats in the same
     order, NaN for none) as columns: the same aggregation and values, read from Arrow into
     arrays without a Python object per account (the daily rescore of 100,000 accounts)."""
+    figures = usage_figures_on(
+        backend, events, members=members, as_of=as_of, account_ids=account_ids
+    )
+    return figures.with_licensed_seats(licensed_seats)
+
+
+@dataclass(frozen=True)
+class UsageFigures:
+    """What the events alone give, per account (`AdoptionColumns` before the licensed seats,
+    which come from the system of record: the rescore reads them while DuckDB aggregates)."""
+
+    mau: npt.NDArray[np.float64]
+    feature_breadth: npt.NDArray[np.float64]
+    usage_trend: npt.NDArray[np.float64]
+
+    def with_licensed_seats(self, licensed_seats: npt.NDArray[np.float64]) -> AdoptionColumns:
+        """Seat utilisation = MAU / licensed seats, NaN without (or with zero) licensed seats."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            seat_utilisation = np.where(
+                ~np.isnan(licensed_seats) & (licensed_seats != 0),
+                self.mau / licensed_seats,
+                np.nan,
+            )
+        return AdoptionColumns(
+            active_seats=self.mau,
+            seat_utilisation=seat_utilisation,
+            feature_breadth=self.feature_breadth,
+            usage_trend=self.usage_trend,
+        )
+
+
+def usage_figures_on(
+    backend: BaseBackend,
+    events: ir.Table,
+    *,
+    members: list[tuple[str, int]],
+    as_of: datetime,
+    account_ids: npt.NDArray[np.int64],
+) -> UsageFigures:
+    """The event aggregation of `accounts_adoption_columns_on` (MAU, feature breadth, usage
+    trend per account of the ascending `account_ids`); touches no session."""
     expression = metrics.adoption_by_account(
         events, adoption.members_table(backend, members), as_of=as_of
     )
@@ -67,14 +108,8 @@ def accounts_adoption_columns_on(
         values[at] = picked[ours]  # a NULL reads as NaN
         return values
 
-    mau = column("mau", 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        seat_utilisation = np.where(
-            ~np.isnan(licensed_seats) & (licensed_seats != 0), mau / licensed_seats, np.nan
-        )
-    return AdoptionColumns(
-        active_seats=mau,
-        seat_utilisation=seat_utilisation,
+    return UsageFigures(
+        mau=column("mau", 0.0),
         feature_breadth=column("feature_breadth", 0.0 if available else np.nan),
         usage_trend=column("usage_trend", np.nan),
     )

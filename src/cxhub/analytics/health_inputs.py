@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -25,14 +26,14 @@ from sqlalchemy import ColumnElement, Executable, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from cxhub.analytics import adoption, engine
-from cxhub.analytics.adoption_columns import accounts_adoption_columns_on
+from cxhub.analytics.adoption_columns import UsageFigures, usage_figures_on
 from cxhub.analytics.formulas import csat_percent
 from cxhub.analytics.health_billing import (
     SubscriptionFigures,
     billing_inputs,
 )
 from cxhub.analytics.health_breakdown import floats_or_none
-from cxhub.analytics.usage_events import usage_on_engine
+from cxhub.analytics.usage_events import inbox_usage_on_engine
 from cxhub.customers.accounts import service as accounts
 from cxhub.customers.contacts import service as contacts
 from cxhub.customers.timeline import service as timeline
@@ -40,6 +41,7 @@ from cxhub.service.csat.models import CsatSurvey
 from cxhub.service.sla.models import TicketSlaTarget
 from cxhub.service.tickets.models import Ticket, TicketPriority
 from cxhub.success.subscriptions.models import Subscription, SubscriptionStatus
+from cxhub.success.usage import service as usage
 
 ENGAGEMENT_KINDS = ["call", "meeting", "email.sent"]
 SUPPORT_DAYS = 30
@@ -78,7 +80,7 @@ def _aggregate_rows(session: Session, statement: Executable) -> list[Any]:
     table it reads: besides isolation, the indexes lead with `workspace_id`, and without it
     SQLite joins SLA targets to tickets without an index (minutes at 100,000 tickets).
     Pending ORM changes were flushed by `account_input_table`."""
-    return list(session.connection().execute(statement))
+    return list(session.connection().execute(statement).fetchall())
 
 
 def _support(
@@ -223,9 +225,16 @@ def account_input_table(
     engine_config: engine.EngineConfig | None = None,
 ) -> InputTable:
     """The raw inputs of each account on `as_of` (docs/health.md) as columns, for
-    `account_ids` or, when None, every account of the workspace. `timings` receives the wall
-    and CPU seconds per phase (sql, events, combine; CPU as `<phase>_cpu`). The event
-    aggregation runs on the configured analytics engine (embedded DuckDB by default, ADR 0023)."""
+    `account_ids` or, when None, every account of the workspace. The event aggregation runs
+    on the configured analytics engine (embedded DuckDB by default, ADR 0023) in a worker
+    thread while this thread reads the SQL inputs (ADR 0034): the two are independent until
+    combined, and DuckDB and SQLite release the GIL while they work. The session never leaves
+    this thread: the worker gets the account ids, product users and inbox rows read first.
+
+    `timings` receives wall seconds per phase and the process's CPU seconds (`<phase>_cpu`,
+    every thread): `sql` (this thread's statements; its CPU includes the concurrent
+    aggregation), `events` (the worker's wall time, overlapping `sql`), `events_wait` (what
+    this thread then still waited for the worker) and `combine`."""
     spent = timings if timings is not None else {}
     session.flush()  # the aggregates below run on the session's connection, not through it
     clock = _Clock(spent)
@@ -235,48 +244,49 @@ def account_input_table(
     if ids is not None and not ids:
         return InputTable(np.array([], dtype=np.int64), {})
     every = ids if ids is not None else _all_account_ids(session)
-    support = _support(session, workspace_id=ws, account_ids=ids, as_of=as_of)
-    sla = _sla(session, workspace_id=ws, account_ids=ids, as_of=as_of)
-    csat = _csat(session, workspace_id=ws, account_ids=ids, as_of=as_of)
-    subscriptions = _subscription_figures(session, workspace_id=ws, account_ids=ids, today=today)
-    engaged = timeline.last_interaction_at(
-        session, account_ids=ids, kinds=ENGAGEMENT_KINDS, before=as_of
-    )
-    # licensed seats: the live subscriptions' seats, else `custom_attributes.seats`, so only
-    # the accounts without live seats need their attributes (JSON) read
-    seats = {a: f.seats for a, f in subscriptions.items() if f.seats}
-    attributes = _attributes_of(session, [a for a in every if a not in seats])
-    members = contacts.external_id_pairs(session, account_ids=ids)
-    clock.lap("sql")
     account_array = np.array(every, dtype=np.int64)
-    licensed = [seats.get(a) or adoption.licensed_seats_of(attributes.get(a)) for a in every]
+    # what the event aggregation needs from the database, read before it leaves this thread
+    members = contacts.external_id_pairs(session, account_ids=ids)
     start, end = adoption.usage_window(as_of)
-    with usage_on_engine(
-        session,
-        engine_config or engine.EngineConfig(),
-        workspace_id=workspace_id,
-        data_dir=data_dir,
-        start=start,
-        end=end,
-    ) as (backend, events):
-        usage = accounts_adoption_columns_on(
-            backend,
-            events,
+    inbox = usage.inbox_events(session, start=start, end=end)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="health-usage") as worker:
+        aggregation = worker.submit(
+            _usage_figures,
+            engine_config or engine.EngineConfig(),
+            inbox=inbox,
             members=members,
+            workspace_id=workspace_id,
+            data_dir=data_dir,
             as_of=as_of,
             account_ids=account_array,
-            licensed_seats=_column(licensed),
         )
-    clock.lap("events")
+        support = _support(session, workspace_id=ws, account_ids=ids, as_of=as_of)
+        sla = _sla(session, workspace_id=ws, account_ids=ids, as_of=as_of)
+        csat = _csat(session, workspace_id=ws, account_ids=ids, as_of=as_of)
+        subscriptions = _subscription_figures(
+            session, workspace_id=ws, account_ids=ids, today=today
+        )
+        engaged = timeline.last_interaction_at(
+            session, account_ids=ids, kinds=ENGAGEMENT_KINDS, before=as_of
+        )
+        # licensed seats: the live subscriptions' seats, else `custom_attributes.seats`, so
+        # only the accounts without live seats need their attributes (JSON) read
+        seats = {a: f.seats for a, f in subscriptions.items() if f.seats}
+        attributes = _attributes_of(session, [a for a in every if a not in seats])
+        clock.lap("sql")
+        figures, spent["events"] = aggregation.result()
+    clock.lap("events_wait")
+    licensed = [seats.get(a) or adoption.licensed_seats_of(attributes.get(a)) for a in every]
+    usage_columns = figures.with_licensed_seats(_column(licensed))
     opened, severe = (np.array(c, dtype=np.float64) for c in _pairs(support, every))
     targets, breaches = (np.array(c, dtype=np.float64) for c in _pairs(sla, every))
     billing = [billing_inputs(subscriptions.get(a), today) for a in every]
     with np.errstate(divide="ignore", invalid="ignore"):
         columns = {
-            "usage_trend": usage.usage_trend,
-            "feature_breadth": usage.feature_breadth,
-            "seat_utilisation": usage.seat_utilisation,
-            "support_load": opened / np.maximum(usage.active_seats, 1.0),
+            "usage_trend": usage_columns.usage_trend,
+            "feature_breadth": usage_columns.feature_breadth,
+            "seat_utilisation": usage_columns.seat_utilisation,
+            "support_load": opened / np.maximum(usage_columns.active_seats, 1.0),
             "urgent_share": np.where(opened > 0, severe / opened, np.nan),
             "sla_breaches": np.where(targets > 0, breaches, np.nan),
             "csat": _column([csat.get(a) for a in every]),
@@ -291,6 +301,29 @@ def account_input_table(
         }
     clock.lap("combine")
     return InputTable(account_array, columns)
+
+
+def _usage_figures(
+    config: engine.EngineConfig,
+    *,
+    inbox: list[Any],
+    members: list[tuple[str, int]],
+    workspace_id: int,
+    data_dir: Path,
+    as_of: datetime,
+    account_ids: npt.NDArray[np.int64],
+) -> tuple[UsageFigures, float]:
+    """The event aggregation of `account_input_table` and its wall seconds, run in the
+    worker thread: its own engine connection, no session."""
+    started = time.perf_counter()
+    start, end = adoption.usage_window(as_of)
+    with inbox_usage_on_engine(
+        config, inbox=inbox, workspace_id=workspace_id, data_dir=data_dir, start=start, end=end
+    ) as (backend, events):
+        figures = usage_figures_on(
+            backend, events, members=members, as_of=as_of, account_ids=account_ids
+        )
+    return figures, time.perf_counter() - started
 
 
 def _pairs(found: dict[int, tuple[int, int]], every: list[int]) -> tuple[list[int], list[int]]:
@@ -337,7 +370,9 @@ def account_inputs(
     timings: dict[str, float] | None = None,
     engine_config: engine.EngineConfig | None = None,
 ) -> dict[int, Inputs]:
-    """`account_input_table` per account: {account id: {metric: value or None}}."""
+    """`account_input_table` reshaped per account: {account id: {metric: value or None}}, the
+    shape the per-account reference `health.score_account_data` takes. No computation of its
+    own (one definition of the inputs): the tests and the churn benchmark read it."""
     return account_input_table(
         session,
         workspace_id=workspace_id,

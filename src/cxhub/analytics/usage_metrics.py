@@ -88,23 +88,45 @@ def adoption_by_account(
     month and in the previous month and their ratio (usage trend), track events used and the
     feature breadth (used / available in the workspace). With `daily`, also DAU, WAU, the
     average DAU (distinct user × 24 h-bucket pairs of the month / 30) and stickiness (average
-    DAU / MAU); the daily health rescore leaves these out, they cost three more distinct
-    counts."""
+    DAU / MAU); the daily health rescore leaves these out, they cost two more counts per
+    user and the user-day pairs."""
     w = Windows.before(as_of)
     joined = _members_activity(events, members, w)
     in_month = joined.timestamp >= _at(w.month)
+    # Distinct counts in two plain GROUP BYs (per account and user, per account and feature)
+    # instead of COUNT(DISTINCT …) per account: the same integers, and DuckDB runs plain
+    # grouped aggregates in parallel where its distinct aggregates cost about 1.5× the CPU
+    # (100,000 accounts / 10 M events, ADR 0034).
+    per_user_counts = {
+        "in_month": joined.count(where=in_month),
+        "before_month": joined.count(where=~in_month),
+    }
+    if daily:
+        per_user_counts |= {
+            "in_day": joined.count(where=joined.timestamp >= _at(w.day)),
+            "in_week": joined.count(where=joined.timestamp >= _at(w.week)),
+        }
+    users = joined.group_by(["account_id", "user_id"]).aggregate(**per_user_counts)
     figures = {
-        "mau": joined.user_id.nunique(where=in_month),
-        "events_last_30_days": joined.count(where=in_month),
-        "events_previous_30_days": joined.count(where=~in_month),
-        "features_used": joined.event.nunique(where=in_month & (joined.type == FEATURE_TYPE)),
+        "mau": users.count(where=users.in_month > 0),
+        "events_last_30_days": users.in_month.sum(),
+        "events_previous_30_days": users.before_month.sum(),
     }
     if daily:
         figures |= {
-            "dau": joined.user_id.nunique(where=joined.timestamp >= _at(w.day)),
-            "wau": joined.user_id.nunique(where=joined.timestamp >= _at(w.week)),
+            "dau": users.count(where=users.in_day > 0),
+            "wau": users.count(where=users.in_week > 0),
         }
-    per_account = joined.group_by("account_id").aggregate(**figures)
+    per_account = users.group_by("account_id").aggregate(**figures)
+    tracked = joined.filter(in_month, joined.type == FEATURE_TYPE, joined.event.notnull())
+    used = (
+        tracked.select("account_id", "event")
+        .distinct()
+        .group_by("account_id")
+        .aggregate(features_used=ibis._.count())
+    )
+    per_account = per_account.left_join(used, "account_id").drop("account_id_right")
+    per_account = per_account.mutate(features_used=per_account.features_used.fill_null(0))
     available = features_available(events, as_of=as_of)
     result = per_account.cross_join(available)
     result = result.mutate(

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -123,6 +124,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if freeze_heap:
             settle_heap()
+        # The pool behind sync handlers (AnyIO's default is 40 threads; docs/benchmarks.md).
+        to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
         yield
         if owns_runtime:
             active.close()

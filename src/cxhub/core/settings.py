@@ -115,6 +115,14 @@ class Settings(BaseSettings):
         description="On SIGTERM/SIGINT, how long requests in flight and queued background jobs "
         "may take to finish before the process exits.",
     )
+    web_threads: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        description="Threads per web process that run request handlers (the database work of a "
+        "request). Few threads keep SQLite's one write lock short: a writer competes with fewer "
+        "handlers for the interpreter; a slow report holds one of them while it runs.",
+    )
     scheduler: bool = Field(
         default=True,
         description="Run periodic jobs (SLA breach checks, mail sweeps, time-based automations) "

@@ -1,34 +1,98 @@
-"""One in-process queue in front of SQLite's write lock.
+"""One queue in front of SQLite's write lock, for the threads and processes of one database.
 
 SQLite admits one writer at a time. A writer that finds the lock taken does not queue: its busy
 handler sleeps and polls, backing off to 100 ms between tries, so under steady write traffic a
 waiting request can lose the lock to newer arrivals again and again (second-long tails in
-`benchmarks/bench_mixed_traffic.py`). Threads of one process therefore take a plain lock per
-database file before `BEGIN IMMEDIATE` and give it back when the transaction ends: they wait on
-the lock, woken as soon as it is free, instead of sleeping in SQLite. Writers in other processes
-(several web workers) still meet in SQLite's busy handler; PostgreSQL needs none of this.
+`benchmarks/bench_mixed_traffic.py`). So before `BEGIN IMMEDIATE` a writer passes a gate
+(ADR 0035):
 
-The connection class releases the gate itself after COMMIT or ROLLBACK has finished, and when
-the pool closes the connection, so no path through SQLAlchemy can leave it held.
+- threads of one process take a plain lock per database file: they wait on it and are woken as
+  soon as it is free;
+- the thread holding it then takes an advisory file lock (`flock`) on `<database>-writer.lock`,
+  shared with the other processes (web workers, `cxhub worker`, CLI commands), polled every
+  millisecond or two rather than SQLite's up-to-100 ms. The kernel drops it if a process dies.
+
+The gate is given back after COMMIT or ROLLBACK has finished, or when the pool closes the
+connection, so no path through SQLAlchemy can leave it held. Readers (deferred BEGIN, WAL) never
+take it, and PostgreSQL needs none of this.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
+import time
 from typing import Any
 
 #: Longest wait for the gate; then the writer goes on and SQLite's busy_timeout decides.
 GATE_TIMEOUT_SECONDS = 10.0
+_POLL_FIRST, _POLL_MAX = 0.0002, 0.002
 
-_gates: dict[str, threading.Lock] = {}
+
+class WriterGate:
+    """The gate of one database file in this process."""
+
+    def __init__(self, database: str) -> None:
+        self.lock_path = f"{database}-writer.lock"
+        self._threads = threading.Lock()
+        self._descriptor: int | None = None
+        self._owner_pid: int | None = None
+        self._file_held = False
+
+    def locked(self) -> bool:
+        return self._threads.locked()
+
+    def acquire(self, timeout: float = GATE_TIMEOUT_SECONDS) -> bool:
+        deadline = time.monotonic() + timeout
+        if not self._threads.acquire(timeout=timeout):
+            return False
+        try:
+            self._file_held = self._lock_file(deadline)
+        except OSError:  # no lock file here (a read-only directory): threads still queue
+            self._file_held = False
+        return True
+
+    def release(self) -> None:
+        if self._file_held and self._descriptor is not None:
+            self._file_held = False
+            fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+        self._threads.release()
+
+    def _lock_file(self, deadline: float) -> bool:
+        descriptor = self._open()
+        pause = _POLL_FIRST
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, _POLL_MAX)
+
+    def _open(self) -> int:
+        """This process's descriptor: a forked child must not share its parent's (flock locks
+        belong to the open file, which a fork shares)."""
+        if self._descriptor is None or self._owner_pid != os.getpid():
+            self._descriptor = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._owner_pid = os.getpid()
+        return self._descriptor
+
+
+_gates: dict[str, WriterGate] = {}
 _gates_guard = threading.Lock()
 
 
-def gate_for(database: str) -> threading.Lock:
+def gate_for(database: str) -> WriterGate:
     """The gate shared by every engine of this process that writes to `database`."""
     with _gates_guard:
-        return _gates.setdefault(database, threading.Lock())
+        gate = _gates.get(database)
+        if gate is None:
+            gate = _gates[database] = WriterGate(database)
+        return gate
 
 
 class GatedConnection(sqlite3.Connection):
@@ -43,7 +107,7 @@ class GatedConnection(sqlite3.Connection):
 
     def enter_write_gate(self) -> None:
         if self._gate is not None and not self._holds_gate:
-            self._holds_gate = self._gate.acquire(timeout=GATE_TIMEOUT_SECONDS)
+            self._holds_gate = self._gate.acquire(GATE_TIMEOUT_SECONDS)
 
     def leave_write_gate(self) -> None:
         if self._holds_gate and self._gate is not None:

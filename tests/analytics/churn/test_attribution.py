@@ -163,3 +163,29 @@ def test_the_level_walk_gives_what_the_code_table_gives(monkeypatch: pytest.Monk
     assert walked.code_table is None
     np.testing.assert_array_equal(walked.leaves(ROWS), tabled.leaves(ROWS))
     np.testing.assert_allclose(walked.contributions(ROWS)[1], EXPECTED, atol=1e-12)
+
+
+class _Refittable:
+    """A classifier stand-in hashed by identity and weakly referenceable, as scikit-learn's
+    estimators are (a SimpleNamespace is neither: it is read every time)."""
+
+    def __init__(self, **attributes: Any) -> None:
+        self.__dict__.update(attributes)
+
+
+def test_the_trees_are_read_once_per_fit() -> None:
+    """Scoring the same fitted model again reuses its flattened trees; a refit (new
+    `_predictors`) is read again, and so is another table width."""
+    classifier = _Refittable(**vars(_classifier()))
+    first = TreeEnsemble.from_classifier(classifier, 3)
+    assert TreeEnsemble.from_classifier(classifier, 3) is first
+    plain = _classifier()
+    assert TreeEnsemble.from_classifier(plain, 3) is not TreeEnsemble.from_classifier(plain, 3)
+    wider = TreeEnsemble.from_classifier(classifier, 4)
+    assert wider is not first
+    assert wider.n_columns == 4
+    classifier._predictors = [[_category_tree()], [_numeric_tree()]]  # what a refit does
+    refitted = TreeEnsemble.from_classifier(classifier, 3)
+    assert refitted is not first
+    np.testing.assert_allclose(refitted.contributions(ROWS)[1], EXPECTED, atol=1e-12)
+    assert TreeEnsemble.from_classifier(classifier, 3) is refitted
