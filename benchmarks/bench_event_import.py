@@ -104,8 +104,15 @@ def _settings(data_dir: Path) -> Any:
 
 
 def child_import(
-    data_dir: Path, sources: list[Path], kind: str, runs: int, memory_limit: str | None
+    data_dir: Path,
+    sources: list[Path],
+    kind: str,
+    runs: int,
+    memory_limit: str | None,
+    slug: str = "bench",
 ) -> dict[str, Any]:
+    """Import `sources` `runs` times into a new workspace `slug` of the cxhub in `data_dir`
+    (`bench_under_traffic` imports into a database that already holds other workspaces)."""
     from cxhub.core.db import SYSTEM_SCOPE, unit_of_work
     from cxhub.core.migrate import upgrade_database
     from cxhub.core.runtime import build_runtime
@@ -126,7 +133,7 @@ def child_import(
     results: list[dict[str, Any]] = []
     try:
         with unit_of_work(runtime.session_factory, SYSTEM_SCOPE) as session:
-            workspace_id = people.create_workspace(session, slug="bench", name="Bench").id
+            workspace_id = people.create_workspace(session, slug=slug, name=slug.title()).id
         factory = runtime.session_factory
 
         def inbox_ids(start: datetime, end: datetime) -> list[str]:

@@ -128,6 +128,23 @@ SCENARIOS: tuple[Scenario, ...] = (
         "daily health rescore + churn scoring vs a bare DuckDB aggregation",
     ),
     Scenario(
+        "under_traffic",
+        "benchmarks.bench_under_traffic",
+        lambda s: [
+            "--accounts",
+            _n(s, 100_000, 2_000),
+            "--events",
+            _n(s, 10_000_000, 200_000),
+            "--ingest-events",
+            _n(s, 100_000, 20_000),
+            "--import-events",
+            _n(s, 2_000_000, 200_000),
+            "--traffic-seconds",
+            "20",
+        ],
+        "ingestion, bulk import and rescore alone and under open-loop agent traffic (one SQLite)",
+    ),
+    Scenario(
         "analytics_engine",
         "benchmarks.bench_analytics_engine",
         lambda s: [

@@ -1,0 +1,46 @@
+"""The targets-under-traffic benchmark runs end to end at a tiny size: a real `cxhub serve`, the
+agent traffic from a second process, each job alone and under traffic, every figure recorded."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.results import RESULTS_ENV, read_results
+
+JOBS = ("ingest /v1/batch", "bulk import", "rescore health + churn")
+
+
+def test_tiny_run_prints_and_records_each_job_alone_and_under_traffic(tmp_path: Path) -> None:
+    results = tmp_path / "figures.jsonl"
+    command = [
+        sys.executable, "-m", "benchmarks.bench_under_traffic", "--accounts", "300",
+        "--events", "3000", "--ingest-events", "2000", "--import-events", "2000",
+        "--traffic-rate", "20", "--traffic-seconds", "3", "--contacts", "20", "--tickets", "10",
+        "--data-dir", str(tmp_path / "data"),
+    ]  # fmt: skip
+    done = subprocess.run(  # noqa: S603 - our own module
+        command, capture_output=True, text=True, timeout=240, check=False,
+        env={**os.environ, RESULTS_ENV: str(results)}, cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    figures = {f["scenario"]: f for f in read_results(results)}
+    for job in JOBS:
+        alone = figures[f"under traffic: {job} alone"]
+        busy = figures[f"under traffic: {job} under traffic"]
+        assert alone["throughput"] > 0
+        assert alone["seconds"] > 0
+        assert busy["throughput"] > 0
+        assert busy["baseline_throughput"] == alone["throughput"]
+        during = figures[f"under traffic: agent mix at 20/s during {job}"]
+        assert during["throughput"] > 0
+        assert during["p99_ms"] >= during["p50_ms"] > 0
+        assert f"{job}: under traffic" in done.stdout
+    quiet = figures["under traffic: agent mix at 20/s alone"]
+    assert quiet["throughput"] > 0
+    assert quiet["details"]["errors"] == 0
+    # The tiny size is below the rescore target's size: its verdict is not claimed.
+    assert "target_met" not in figures["under traffic: rescore health + churn alone"]
+    assert "target_met" in figures["under traffic: ingest /v1/batch alone"]
