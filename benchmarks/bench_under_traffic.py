@@ -287,17 +287,22 @@ def bulk_import(run_dir: Path, source: Path, slug: str) -> dict[str, Any]:
 
 def rescore(run_dir: Path, workspace_id: int, seed: int) -> dict[str, Any]:
     from cxhub.analytics.health_inputs import account_inputs
-    from cxhub.core.db import unit_of_work
+    from cxhub.core.db import unit_of_work, workspace_session_info
     from cxhub.core.runtime import build_runtime
     from cxhub.success.health.rescore import rescore_workspace
 
     runtime = build_runtime(bench_rescore._settings(run_dir))
     try:
         started, cpu = time.perf_counter(), time.process_time()
+        # As the `health.rescore` job does: inputs from a read-only session (ADR 0035).
+        reader = runtime.read_session()
+        reader.info.update(workspace_session_info(workspace_id))
         with unit_of_work(runtime.session_factory, workspace_id) as session:
             summary = rescore_workspace(
-                session, workspace_id=workspace_id, as_of=bench_rescore.AS_OF, data_dir=run_dir
-            )
+                session, workspace_id=workspace_id, as_of=bench_rescore.AS_OF, data_dir=run_dir,
+                reader=reader,
+            )  # fmt: skip
+        reader.close()
         health, health_cpu = time.perf_counter() - started, time.process_time() - cpu
         with unit_of_work(runtime.session_factory, workspace_id) as session:
             inputs = account_inputs(
