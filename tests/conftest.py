@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -69,6 +70,31 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         relative = item.path.resolve().relative_to(root).as_posix()
         if relative.startswith(DATABASE_FREE):
             item.add_marker(pytest.mark.nodb)
+
+
+# Run by one pytest-xdist worker as a whole: the Spark parity tests share one SparkSession (one
+# JVM) and one generated data set, both session-scoped.
+ONE_WORKER = ("tests/analytics/parity/",)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile` (what `dev.py test` asks for), with the folders in ONE_WORKER as one unit.
+
+    Each test file stays on one worker, so its module-scoped set-ups (a seeded demo, a live
+    server, a browser) are built once, not once per worker. (pytest-xdist's own `xdist_group`
+    marks cannot do this: pytest 9.2 no longer lets xdist rename a node id.)
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return next((unit for unit in ONE_WORKER if path.startswith(unit)), path)
+
+    return FileScheduling(config, log)
 
 
 def _create_postgres_database(base_url: str) -> tuple[str, str]:
