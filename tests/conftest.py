@@ -116,6 +116,25 @@ def _drop_postgres_database(test_url: str, admin_dsn: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2id at its lowest cost while the suite runs.
+
+    The product's RFC 9106 low-memory profile costs ~0.15 s of CPU per hash and again per login,
+    and hundreds of tests create users with passwords and sign in. Hashing and verifying still go
+    through cxhub.people.passwords and real argon2id; only the cost parameters (which the hash
+    records) differ. Subprocesses (`cxhub serve`) keep the product's profile.
+    """
+    from argon2 import PasswordHasher
+
+    from cxhub.people import passwords
+
+    production = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = production
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = os.environ.get("CXHUB_TEST_DATABASE_URL")
