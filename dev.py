@@ -2,7 +2,8 @@
 """Bootstrap for a fresh machine with only Python >= 3.11 and pip.
 
     python3 dev.py demo   # venv + install + `cxhub serve --demo` at 127.0.0.1:8000
-    python3 dev.py test   # virtualenv + install with test extras + the whole test suite
+    python3 dev.py test   # virtualenv + install with test extras + the whole test suite,
+                          # in parallel, one pytest-xdist worker per core (`-n 0`: serially)
     python3 dev.py lint   # ruff + mypy
 
 Extra arguments are passed on (`python3 dev.py test -k timeline`, `python3 dev.py demo --port 9000`).
@@ -76,6 +77,22 @@ def ensure_chromium() -> None:
         print("note: /usr/bin/chromium not found; browser tests will be skipped", flush=True)
 
 
+def parallel(args: list[str]) -> list[str]:
+    """pytest-xdist options the caller did not set: one worker per core (CXHUB_TEST_WORKERS
+    overrides; `-n 0` runs serially) and `--dist loadfile`: each test file stays on one worker, so
+    its module-scoped set-ups are built once (tests/conftest.py keeps the Spark tests together)."""
+    if "no:xdist" in args:
+        return []
+    chosen = [a for a in args if a.startswith(("-n", "--numprocesses", "--dist"))]
+    extra = []
+    if not any(a.startswith(("-n", "--numprocesses")) for a in chosen):
+        extra += ["-n", os.environ.get("CXHUB_TEST_WORKERS") or str(os.cpu_count() or 1)]
+    if not any(a.startswith("--dist") for a in chosen):
+        # Files go out in collection order (the slow analytics and API files first), not by size.
+        extra += ["--dist", "loadfile", "--no-loadscope-reorder"]
+    return extra
+
+
 def main() -> None:
     if sys.version_info < (3, 11):  # noqa: UP036 - the point of this file
         sys.exit(f"cxhub needs Python >= 3.11, this is {sys.version.split()[0]}")
@@ -86,7 +103,7 @@ def main() -> None:
     elif command == "test":
         ensure_venv("test")
         ensure_chromium()
-        run(BIN / "python", "-m", "pytest", *rest, cwd=ROOT)
+        run(BIN / "python", "-m", "pytest", *parallel(rest), *rest, cwd=ROOT)
     elif command == "lint":
         ensure_venv("test")
         run(BIN / "ruff", "check", "src", "tests", "benchmarks", "dev.py", cwd=ROOT)

@@ -23,6 +23,8 @@ from cxhub.service.mail.mailboxes import create_mailbox
 from cxhub.service.mail.schemas import MailboxCreate
 from cxhub.service.tickets.models import Ticket
 
+pytestmark = pytest.mark.nodb  # its own SQLite data directory, whatever engine the suite runs
+
 MAIL = (
     b"From: Ann <ann@customer.test>\r\nTo: support@acme.test\r\nSubject: Hello\r\n"
     b"Message-ID: <cli-1@customer.test>\r\n\r\nIs anyone there?\r\n"

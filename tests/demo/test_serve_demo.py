@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.nodb  # its own SQLite data directory, whatever engine the suite runs
+
 STARTUP_TIMEOUT = 180.0
 
 
