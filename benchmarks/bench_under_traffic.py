@@ -304,10 +304,15 @@ def rescore(run_dir: Path, workspace_id: int, seed: int) -> dict[str, Any]:
             )  # fmt: skip
         reader.close()
         health, health_cpu = time.perf_counter() - started, time.process_time() - cpu
-        with unit_of_work(runtime.session_factory, workspace_id) as session:
+        # The churn features are reads too: a read-only session, no write lock held meanwhile.
+        reader = runtime.read_session()
+        reader.info.update(workspace_session_info(workspace_id))
+        try:
             inputs = account_inputs(
-                session, workspace_id=workspace_id, as_of=bench_rescore.AS_OF, data_dir=run_dir
+                reader, workspace_id=workspace_id, as_of=bench_rescore.AS_OF, data_dir=run_dir
             )
+        finally:
+            reader.close()
         churn = bench_rescore.churn_scoring(inputs, seed)
     finally:
         runtime.close()
