@@ -295,24 +295,20 @@ def rescore(run_dir: Path, workspace_id: int, seed: int) -> dict[str, Any]:
     try:
         started, cpu = time.perf_counter(), time.process_time()
         # As the `health.rescore` job does: inputs from a read-only session (ADR 0035).
-        reader = runtime.read_session()
-        reader.info.update(workspace_session_info(workspace_id))
-        with unit_of_work(runtime.session_factory, workspace_id) as session:
+        with (
+            runtime.reading(workspace_session_info(workspace_id)) as reader,
+            unit_of_work(runtime.session_factory, workspace_id) as session,
+        ):
             summary = rescore_workspace(
                 session, workspace_id=workspace_id, as_of=bench_rescore.AS_OF, data_dir=run_dir,
                 reader=reader,
             )  # fmt: skip
-        reader.close()
         health, health_cpu = time.perf_counter() - started, time.process_time() - cpu
         # The churn features are reads too: a read-only session, no write lock held meanwhile.
-        reader = runtime.read_session()
-        reader.info.update(workspace_session_info(workspace_id))
-        try:
+        with runtime.reading(workspace_session_info(workspace_id)) as reader:
             inputs = account_inputs(
                 reader, workspace_id=workspace_id, as_of=bench_rescore.AS_OF, data_dir=run_dir
             )
-        finally:
-            reader.close()
         churn = bench_rescore.churn_scoring(inputs, seed)
     finally:
         runtime.close()

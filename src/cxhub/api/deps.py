@@ -228,12 +228,8 @@ def _principal_from_request(request: Request, session: Session) -> Principal | N
     if session.info.get(READ_ONLY_SESSION, False):
         principal = _lookup_principal(request, session)
     else:
-        lookup = get_runtime(request).read_session()
-        try:
+        with get_runtime(request).reading({}) as lookup:
             principal = _lookup_principal(request, lookup)
-            lookup.commit()
-        finally:
-            lookup.close()
     if principal is not None:
         session.info["workspace_id"] = principal.workspace_id
     return principal

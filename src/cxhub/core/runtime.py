@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
@@ -75,6 +76,18 @@ class Runtime:
     def read_session(self) -> Session:
         """A session for read-only work; on SQLite it never waits for the write lock."""
         return self.session_factory(bind=self.read_engine or reader_bind(self.engine))
+
+    @contextmanager
+    def reading(self, info: dict[str, Any]) -> Iterator[Session]:
+        """A read-only session with `info` (the workspace), closed afterwards: what a writer
+        reads before it begins writing, so SQLite's write lock is not held meanwhile
+        (ADR 0035)."""
+        session = self.read_session()
+        session.info.update(info)
+        try:
+            yield session
+        finally:
+            session.close()
 
     def close(self) -> None:
         if not self.closed:

@@ -26,13 +26,8 @@ ANALYSE_CSAT_COMMENT = "text.analyse_csat_comment"
 def install(runtime: Runtime) -> None:
     def run_analyse_message(session: Session, payload: dict[str, Any]) -> None:
         # Read and analyse in a read-only session; only the store runs in the job's writing one.
-        reader = runtime.read_session()
-        reader.info.update(session.info)
-        try:
+        with runtime.reading(session.info) as reader:
             pending = prepare_message_analysis(reader, message_id=int(payload["message_id"]))
-            reader.commit()
-        finally:
-            reader.close()
         if pending is not None:
             store_message_analysis(session, pending)
 

@@ -83,9 +83,7 @@ def rescore(
 ) -> RescoreOut:
     """Compute today's score of every account now (the `health.rescore` job runs daily)."""
     runtime = get_runtime(request)
-    reader = runtime.read_session()  # inputs read without the write lock (ADR 0035)
-    reader.info.update(session.info)
-    try:
+    with runtime.reading(session.info) as reader:  # inputs read without the write lock
         summary = rescore_workspace(
             session,
             workspace_id=principal.workspace_id,
@@ -93,8 +91,6 @@ def rescore(
             data_dir=runtime.settings.data_dir,
             reader=reader,
         )
-    finally:
-        reader.close()
     return RescoreOut(**summary.__dict__)
 
 

@@ -23,9 +23,7 @@ def install(runtime: Runtime) -> None:
     def run_rescore(session: Session, payload: dict[str, Any]) -> None:
         at = payload.get("at")
         # Inputs from a read-only session: the job's session writes only the scores (ADR 0035).
-        reader = runtime.read_session()
-        reader.info.update(session.info)
-        try:
+        with runtime.reading(session.info) as reader:
             rescore_workspace(
                 session,
                 workspace_id=int(session.info["workspace_id"]),
@@ -34,8 +32,6 @@ def install(runtime: Runtime) -> None:
                 engine_config=engine_config,
                 reader=reader,
             )
-        finally:
-            reader.close()
 
     runtime.jobs.register(RESCORE)(run_rescore)
     if runtime.scheduler is not None:
