@@ -242,7 +242,7 @@ def _lookup_principal(request: Request, session: Session) -> Principal | None:
         scheme, _, secret = authorization.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise AuthenticationRequired("use 'Authorization: Bearer <API token>'")
-        user = people.resolve_api_token(session, secret.strip(), touch=False)
+        user = people.resolve_api_token(session, secret.strip())
         if user is None:
             raise AuthenticationRequired("the API token is unknown or revoked")
         _touch_token(runtime, session, user.workspace_id)

@@ -298,13 +298,12 @@ TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 _USE_INFO_KEY = "cxhub_resolved_api_token_use"
 
 
-def resolve_api_token(session: Session, secret: str, *, touch: bool = True) -> User | None:
+def resolve_api_token(session: Session, secret: str) -> User | None:
     """Find the active user behind a bearer token; the lookup is by hash, before any workspace.
 
-    With `touch`, a `last_used_at` older than `TOKEN_TOUCH_INTERVAL` is refreshed in `session`.
-    Read-only sessions pass `touch=False` and call `touch_api_token` in a writing one: on
-    SQLite a read transaction that starts writing fails at once ("database is locked") when
-    another connection committed since it began, which a busy server does every moment."""
+    It never writes: callers refresh a stale `last_used_at` with `touch_api_token` in a short
+    writing session of its own (`stale_token_id`), since on SQLite a read transaction that
+    starts writing fails at once when another connection committed since it began."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     row = session.execute(
@@ -316,8 +315,6 @@ def resolve_api_token(session: Session, secret: str, *, touch: bool = True) -> U
     if row is None or not row.User.is_active:
         return None
     user: User = row.User
-    if touch and token_needs_touch(row.ApiToken.last_used_at):
-        row.ApiToken.last_used_at = utcnow()
     session.info[_USE_INFO_KEY] = (row.ApiToken.id, row.ApiToken.last_used_at)
     return user
 

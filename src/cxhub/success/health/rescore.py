@@ -197,9 +197,12 @@ def rescore_workspace(
         timings=spent,
         engine_config=engine_config,
     )
+    # Previous bands before the first write: on SQLite that write takes the lock.
+    previous = {
+        c.id: _previous(source, scorecard_id=c.id, day=day) for c in list_scorecards(source)
+    }
     default = default_scorecard(session, workspace_id=workspace_id)
     cards = [c for c in list_scorecards(session) if c.active or c.id == default.id]
-    previous = {card.id: _previous(source, scorecard_id=card.id, day=day) for card in cards}
     account_ids: list[int] = table.account_ids.tolist()
     scored = insufficient = band_changes = 0
     for card in cards:
@@ -212,7 +215,7 @@ def rescore_workspace(
             insufficient += int(np.isnan(result.score).sum())
             band_changes += _publish_band_changes(
                 session,
-                previous[card.id],
+                previous.get(card.id, {}),  # a default scorecard created just now has none
                 workspace_id=workspace_id,
                 scorecard_id=card.id,
                 day=day,
