@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from pathlib import Path
@@ -9,8 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from cxhub.core import sqlite_writers
 from cxhub.core.db import make_engine, reader_bind
-from cxhub.core.sqlite_writers import GatedConnection, gate_for
+from cxhub.core.sqlite_writers import YIELD_SECONDS, GatedConnection, gate_for
 
 pytestmark = pytest.mark.nodb  # its own SQLite files, whatever database the suite runs on
 
@@ -137,3 +139,76 @@ def test_the_gate_gives_up_after_its_timeout_and_lets_sqlite_decide(tmp_path: Pa
     assert result == [False]
     gate.release()
     assert not gate.locked()
+
+
+def _timed_read(engine, results: list[float], started: threading.Event) -> None:  # type: ignore[no-untyped-def]
+    with reader_bind(engine).connect() as connection, connection.begin():
+        started.set()
+        begun = time.monotonic()
+        connection.execute(text("SELECT count(*) FROM t")).scalar()
+        results.append(time.monotonic() - begun)
+
+
+def test_a_reader_waits_for_the_writer_of_its_process_until_it_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_writers, "YIELD_SECONDS", 3.0)
+    engine = _engine(tmp_path)
+    waited: list[float] = []
+    started = threading.Event()
+    with engine.connect() as writer:
+        transaction = writer.begin()
+        writer.execute(text("INSERT INTO t VALUES (1)"))
+        reader = threading.Thread(target=_timed_read, args=(engine, waited, started))
+        reader.start()
+        started.wait(5)
+        time.sleep(0.05)
+        transaction.commit()
+        reader.join(5)
+    # It waited for the commit (50 ms on), not for the whole bound.
+    assert len(waited) == 1
+    assert 0.04 <= waited[0] < 2.0
+    engine.dispose()
+
+
+def test_a_reader_waits_at_most_the_bound_for_a_long_writer(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    waited: list[float] = []
+    started = threading.Event()
+    with engine.connect() as writer:
+        transaction = writer.begin()
+        writer.execute(text("INSERT INTO t VALUES (1)"))
+        reader = threading.Thread(target=_timed_read, args=(engine, waited, started))
+        reader.start()
+        reader.join(5)
+        assert waited
+        assert YIELD_SECONDS * 0.9 <= waited[0] < 1.0
+        transaction.rollback()
+    engine.dispose()
+
+
+def test_the_writer_itself_and_the_event_loop_never_wait(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    gate = gate_for(str(tmp_path / "gate.sqlite3"))
+    with engine.connect() as writer:
+        transaction = writer.begin()
+        writer.execute(text("INSERT INTO t VALUES (1)"))
+        # A read-only session of the writing thread (the caller lookup, a job's inputs).
+        begun = time.monotonic()
+        with reader_bind(engine).connect() as own_read, own_read.begin():
+            assert own_read.execute(text("SELECT count(*) FROM t")).scalar() == 0
+        assert time.monotonic() - begun < YIELD_SECONDS
+
+        async def on_the_loop() -> float:
+            begun = time.monotonic()
+            gate.yield_to_writer(timeout=5.0)
+            return time.monotonic() - begun
+
+        loop_waits: list[float] = []
+        other = threading.Thread(target=lambda: loop_waits.append(asyncio.run(on_the_loop())))
+        other.start()
+        other.join(5)
+        assert loop_waits
+        assert loop_waits[0] < 1.0
+        transaction.commit()
+    engine.dispose()

@@ -262,6 +262,13 @@ def _sqlite_begin(connection: Any) -> None:
         raise
 
 
+def _yield_to_writer(connection: Any, *_: Any) -> None:
+    """Statements outside a write transaction wait for this process's writer (ADR 0036)."""
+    raw = connection.connection.dbapi_connection
+    if isinstance(raw, GatedConnection):
+        raw.yield_to_writer()
+
+
 def reader_bind(engine: Engine) -> Engine:
     """The engine for read-only units of work (GET requests): deferred transactions on SQLite."""
     return engine.execution_options(**{SQLITE_WRITER_OPTION: False})
@@ -278,6 +285,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "before_cursor_execute", _yield_to_writer)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 

@@ -15,10 +15,18 @@ waiting request can lose the lock to newer arrivals again and again (second-long
 The gate is given back after COMMIT or ROLLBACK has finished, or when the pool closes the
 connection, so no path through SQLAlchemy can leave it held. Readers (deferred BEGIN, WAL) never
 take it, and PostgreSQL needs none of this.
+
+While a thread of this process holds the lock, the process's other threads give way to it
+before each of their statements (`yield_to_writer`, ADR 0036): they all share one GIL, and a
+writer that gets a fifth of it holds the database's only write lock five times as long, which
+every other writer in every process waits out. The wait is bounded (`YIELD_SECONDS`), so a
+reader is delayed at most that long per statement and never starved; the event loop's thread
+never waits.
 """
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 import sqlite3
@@ -29,6 +37,9 @@ from typing import Any
 #: Longest wait for the gate; then the writer goes on and SQLite's busy_timeout decides.
 GATE_TIMEOUT_SECONDS = 10.0
 _POLL_FIRST, _POLL_MAX = 0.0002, 0.002
+#: Longest a statement of another thread waits for this process's writer. About one write
+#: transaction at p99 (docs/benchmarks.md); a longer writer is left to share the CPU.
+YIELD_SECONDS = 0.02
 
 
 class WriterGate:
@@ -40,6 +51,22 @@ class WriterGate:
         self._descriptor: int | None = None
         self._owner_pid: int | None = None
         self._file_held = False
+        self._owner: int | None = None  # the thread holding both locks, once it has both
+        self._released = threading.Condition()
+
+    def yield_to_writer(self, timeout: float) -> None:
+        """Wait, at most `timeout`, while another thread of this process holds the gate and
+        the file lock (a writer waiting for another process's lock is not running: no wait)."""
+        me = threading.get_ident()
+        if self._owner in (None, me) or _on_event_loop():
+            return
+        deadline = time.monotonic() + timeout
+        with self._released:
+            while self._owner not in (None, me):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self._released.wait(left)
 
     def locked(self) -> bool:
         return self._threads.locked()
@@ -52,13 +79,17 @@ class WriterGate:
             self._file_held = self._lock_file(deadline)
         except OSError:  # no lock file here (a read-only directory): threads still queue
             self._file_held = False
+        self._owner = threading.get_ident()
         return True
 
     def release(self) -> None:
         if self._file_held and self._descriptor is not None:
             self._file_held = False
             fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+        self._owner = None
         self._threads.release()
+        with self._released:
+            self._released.notify_all()
 
     def _lock_file(self, deadline: float) -> bool:
         descriptor = self._open()
@@ -80,6 +111,10 @@ class WriterGate:
             self._descriptor = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
             self._owner_pid = os.getpid()
         return self._descriptor
+
+
+def _on_event_loop() -> bool:
+    return asyncio._get_running_loop() is not None
 
 
 _gates: dict[str, WriterGate] = {}
@@ -108,6 +143,11 @@ class GatedConnection(sqlite3.Connection):
     def enter_write_gate(self) -> None:
         if self._gate is not None and not self._holds_gate:
             self._holds_gate = self._gate.acquire(GATE_TIMEOUT_SECONDS)
+
+    def yield_to_writer(self) -> None:
+        """Before a statement outside a write transaction: let this process's writer go first."""
+        if self._gate is not None and not self._holds_gate:
+            self._gate.yield_to_writer(YIELD_SECONDS)
 
     def leave_write_gate(self) -> None:
         if self._holds_gate and self._gate is not None:
