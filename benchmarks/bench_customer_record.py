@@ -707,7 +707,7 @@ def _build_app(services: ServiceLayer) -> Any:
     except ImportError as exc:
         from fastapi import FastAPI
 
-        from cxhub.api.app import api_router
+        from cxhub.api.app import API_PREFIX, api_routers
         from cxhub.api.problems import install_problem_handlers
 
         print(f"  warning: create_app failed ({exc}); measuring the API routers alone", flush=True)
@@ -715,7 +715,8 @@ def _build_app(services: ServiceLayer) -> Any:
         app.state.runtime = services.runtime
         app.state.settings = services.settings
         install_problem_handlers(app)
-        app.include_router(api_router())
+        for router in api_routers():
+            app.include_router(router, prefix=API_PREFIX)
         return app
 
 
