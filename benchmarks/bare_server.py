@@ -2,7 +2,7 @@
 every path of the mix with a small JSON body and the status code the mix expects, so the same
 load generator measures what HTTP on this machine costs without cxhub. It runs on the same
 uvicorn protocol as `cxhub serve` (TCP_NODELAY on every connection, which `--workers` would
-otherwise lose: ADR 0035), so the two differ only by the app."""
+otherwise lose: ADR 0035; httptools and uvloop: ADR 0038), so the two differ only by the app."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from cxhub.api.http_protocol import NoDelayH11Protocol
+from cxhub.api.http_protocol import serving_protocol
 
 BODY = {"items": [{"id": n, "subject": f"Order {n} late", "status": "open"} for n in range(25)]}
 
@@ -49,7 +49,7 @@ def main() -> None:
         port=args.port,
         workers=workers,
         log_level="warning",
-        http=NoDelayH11Protocol,
+        http=serving_protocol(),
     )
 
 

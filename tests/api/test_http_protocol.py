@@ -17,14 +17,21 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from cxhub.api.http_protocol import NoDelayH11Protocol
+from cxhub.api.http_protocol import NoDelayH11Protocol, NoDelayHttpToolsProtocol, serving_protocol
 
 pytestmark = pytest.mark.nodb
 
 SEEN: list[int] = []
 
 
-class Recording(NoDelayH11Protocol):
+class RecordingH11(NoDelayH11Protocol):
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        sock: Any = transport.get_extra_info("socket")
+        SEEN.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+
+class RecordingHttpTools(NoDelayHttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         sock: Any = transport.get_extra_info("socket")
@@ -35,15 +42,25 @@ def _app() -> Starlette:
     return Starlette(routes=[Route("/", lambda request: PlainTextResponse("ok"))])
 
 
-def test_connections_get_tcp_nodelay_on_a_socket_bound_like_uvicorn_workers() -> None:
+def test_cxhub_serve_uses_the_httptools_parser() -> None:
+    assert serving_protocol() is NoDelayHttpToolsProtocol
+
+
+@pytest.mark.parametrize(
+    ("protocol", "loop"),
+    [(RecordingH11, "asyncio"), (RecordingHttpTools, "asyncio"), (RecordingHttpTools, "uvloop")],
+)
+def test_connections_get_tcp_nodelay_on_a_socket_bound_like_uvicorn_workers(
+    protocol: type[asyncio.Protocol], loop: str
+) -> None:
     listener = socket.socket(family=socket.AF_INET)  # proto 0, as uvicorn's bind_socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
     assert listener.proto == 0
     port = listener.getsockname()[1]
-    config = uvicorn.Config(_app(), http=Recording, log_level="warning", lifespan="off")
+    config = uvicorn.Config(_app(), http=protocol, loop=loop, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[listener])))
+    thread = threading.Thread(target=lambda: server.run(sockets=[listener]))
     thread.start()
     try:
         for _ in range(100):

@@ -69,7 +69,7 @@ def api_routers() -> tuple[APIRouter, ...]:
     Not under one `/api/v1` router: FastAPI matches a request against routes one by one and,
     for a nested router, recomputes the version of every router below it on each match (twice:
     once to select, once to handle); nested, routing cost ~4x as much CPU as mounted flat
-    (docs/benchmarks.md). For the same reason the busiest domains come first. Order only
+    (ADR 0038). For the same reason the busiest domains come first. Order only
     matters where two routers' paths overlap (`/topics/trending` before `/topics/{topic_id}`);
     tests/api/test_routing.py checks that every route is reached by its own paths."""
     return (

@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from cxhub.api.http_protocol import NoDelayH11Protocol
+from cxhub.api.http_protocol import serving_protocol
 from cxhub.cli.context import cli_state, fail, friendly_errors
 
 #: How long uvicorn's supervisor waits for a web worker to start or to answer its liveness ping
@@ -77,8 +77,9 @@ def serve(
             "port": port,
             "log_level": settings.log_level.lower(),
             "timeout_graceful_shutdown": int(max(1, settings.shutdown_grace_seconds)),
-            # TCP_NODELAY on every connection, which `--workers` otherwise lose (ADR 0035).
-            "http": NoDelayH11Protocol,
+            # TCP_NODELAY on every connection, which `--workers` otherwise lose (ADR 0035);
+            # httptools when installed. The loop is uvicorn's "auto": uvloop when installed.
+            "http": serving_protocol(),
         }
         if workers > 1:
             # Each worker process builds its app from the environment; this supervisor keeps
