@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.bench_under_traffic [--accounts 100000] [--events 10000000]
         [--ingest-events 100000] [--import-events 2000000] [--traffic-rate 50]
-        [--traffic-seconds 20] [--data-dir DIR]
+        [--traffic-seconds 20] [--data-dir DIR] [--workers 1] [--only ingest,import,rescore]
 
 Builds (once; `--data-dir DIR` keeps and reuses it, in the layout of `bench_rescore --data-dir`,
 so either benchmark can reuse what the other built) the rescore data of `bench_rescore`:
@@ -10,7 +10,7 @@ so either benchmark can reuse what the other built) the rescore data of `bench_r
 to build (about 3 min for 100,000 accounts / 10M events on 2 busy cores). Every run then copies
 that folder, so a run never depends on an earlier one, adds the agents' workspace to the copy
 (`soak.prepare`: admin token, write key, mailbox, contacts, tickets) and starts `cxhub serve` on
-it (`soak.serving`, SQLite defaults; its scheduler off, or its first tick would start the daily
+it (`soak.serving`, SQLite defaults, `--workers` web processes; its scheduler off, or its first tick would start the daily
 rescore of the big workspace by itself). **The server, the ingestion, the import and the rescore
 all use the same SQLite file and the same event store**: the traffic competes for the same
 database locks as well as for the CPU.
@@ -207,9 +207,14 @@ def traffic_figures(label: str, sent: list[Sent], start: float, end: float) -> d
 
 
 def _cpu_of(pid: int) -> float:
-    """User + system CPU seconds of a running process (/proc/PID/stat)."""
+    """User + system CPU seconds of a running process and its children (uvicorn's web
+    workers), from /proc/PID/stat."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        total += sum(_cpu_of(int(child)) for child in children.read_text().split())
+    return total
 
 
 def build(folder: Path, accounts: int, events: int, seed: int) -> int:
@@ -354,6 +359,10 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=50, help="of the agents' workspace")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--data-dir", type=Path, help="build the data here once and reuse it")
+    parser.add_argument("--workers", type=int, default=1, help="web worker processes")
+    parser.add_argument(
+        "--only", default="ingest,import,rescore", help="the jobs to measure (comma-separated)"
+    )
     args = parser.parse_args()
     full = args.accounts >= 100_000 and args.events >= 10_000_000
     base = args.data_dir or Path(tempfile.mkdtemp(prefix="cxhub-bench-under-traffic-"))
@@ -364,13 +373,13 @@ def main() -> None:
         print(f"{os.cpu_count()} CPUs, load average {_load()}", flush=True)
         workspace_id = build(base, args.accounts, args.events, args.seed)
         source_dir = base / f"import-{args.import_events}"
-        if not (source_dir / "events.ndjson").exists():
+        if "import" in args.only.split(",") and not (source_dir / "events.ndjson").exists():
             source_dir.mkdir(exist_ok=True)
             bench_event_import.generate(source_dir, args.import_events)
         source = source_dir / "events.ndjson"
         shutil.copytree(base, run_dir, ignore=shutil.ignore_patterns("import-*"))
         installation = prepare(run_dir, contacts=args.contacts, tickets=args.tickets)
-        with serving(run_dir, env_extra=SERVER_ENV) as (server, base_url):
+        with serving(run_dir, workers=args.workers, env_extra=SERVER_ENV) as (server, base_url):
             run(args, installation, server.pid, base_url, run_dir, source, workspace_id, full)
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
@@ -402,17 +411,21 @@ def run(
                unit="requests", throughput=quiet["per_second"], p50_ms=quiet["p50_ms"],
                p99_ms=quiet["p99_ms"], details={"errors": quiet["errors"]})
     )  # fmt: skip
-    rescore(run_dir, workspace_id, args.seed)  # warm-up: page cache, imports, today's scores
+    chosen = set(args.only.split(","))
+    if "rescore" in chosen:
+        rescore(run_dir, workspace_id, args.seed)  # warm-up: page cache, imports, today's scores
     # Each entry makes its job (the n-th run of it: 0 alone, 1 under traffic), ready to time.
-    jobs: list[tuple[str, str, float, bool, Callable[[int], Callable[[], dict[str, Any]]]]] = [
-        ("ingest /v1/batch", "events", INGEST_TARGET, True,
+    jobs: list[tuple[str, str, str, float, bool, Callable[[int], Callable[[], dict[str, Any]]]]] = [
+        ("ingest", "ingest /v1/batch", "events", INGEST_TARGET, True,
          lambda n: ingest_job(base_url, installation.write_key, args.ingest_events, pid)),
-        ("bulk import", "events", IMPORT_TARGET, True,
+        ("import", "bulk import", "events", IMPORT_TARGET, True,
          lambda n: lambda: bulk_import(run_dir, source, f"import-{n}")),
-        ("rescore health + churn", "accounts", RESCORE_TARGET, full,
+        ("rescore", "rescore health + churn", "accounts", RESCORE_TARGET, full,
          lambda n: lambda: rescore(run_dir, workspace_id, args.seed)),
     ]  # fmt: skip
-    for name, unit, target, applies, make_job in jobs:
+    for key, name, unit, target, applies, make_job in jobs:
+        if key not in chosen:
+            continue
         result, _, _, _ = measure(name, make_job(0), None)
         busy = make_job(1)
         loaded, sent, start, end = measure(name, busy, Traffic(base_url, installation, args))
@@ -431,7 +444,7 @@ def run(
             f"alone; target {goal}: alone {verdict[0]}, under traffic {verdict[1]}{scope}",
             flush=True,
         )
-        details = {"shares": SHARED, "traffic_rate": args.traffic_rate}
+        details = {"shares": SHARED, "traffic_rate": args.traffic_rate, "workers": args.workers}
         for label, figures, met in (("alone", result, held[0]), ("under traffic", loaded, held[1])):
             record(
                 Figure(scenario=f"under traffic: {name} {label}", unit=unit,

@@ -44,3 +44,25 @@ def test_tiny_run_prints_and_records_each_job_alone_and_under_traffic(tmp_path: 
     # The tiny size is below the rescore target's size: its verdict is not claimed.
     assert "target_met" not in figures["under traffic: rescore health + churn alone"]
     assert "target_met" in figures["under traffic: ingest /v1/batch alone"]
+
+
+def test_one_job_on_two_web_workers(tmp_path: Path) -> None:
+    results = tmp_path / "figures.jsonl"
+    command = [
+        sys.executable, "-m", "benchmarks.bench_under_traffic", "--accounts", "300",
+        "--events", "3000", "--ingest-events", "2000", "--traffic-rate", "20",
+        "--traffic-seconds", "2", "--contacts", "20", "--tickets", "10", "--workers", "2",
+        "--only", "ingest", "--data-dir", str(tmp_path / "data"),
+    ]  # fmt: skip
+    done = subprocess.run(  # noqa: S603 - our own module
+        command, capture_output=True, text=True, timeout=240, check=False,
+        env={**os.environ, RESULTS_ENV: str(results)}, cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    figures = {f["scenario"]: f for f in read_results(results)}
+    ingested = figures["under traffic: ingest /v1/batch under traffic"]
+    assert ingested["throughput"] > 0
+    assert ingested["details"]["workers"] == 2
+    assert ingested["details"]["cpu_s"] > 0  # the web workers' CPU, not only the supervisor's
+    assert not any("bulk import" in s or "rescore" in s for s in figures)
+    assert not (tmp_path / "data" / "import-2000000").exists()
