@@ -41,9 +41,18 @@ def list_contacts(
     """Contacts sorted by name; `q` matches the start of the full name, last name, email or
     social handle, a phone number, or an exact external id."""
     result = search.list_contacts(
-        session, page=page, q=q, account_id=account_id, email=email, locale=locale, country=country
+        session,
+        page=page,
+        q=q,
+        account_id=account_id,
+        email=email,
+        locale=locale,
+        country=country,
+        load_identifiers=False,
     )
-    return PageOut(items=[ContactOut.of(c) for c in result.items], next_cursor=result.next_cursor)
+    return PageOut(
+        items=service.contact_outs(session, result.items), next_cursor=result.next_cursor
+    )
 
 
 @router.post("/contacts", response_model=ContactOut, status_code=status.HTTP_201_CREATED)

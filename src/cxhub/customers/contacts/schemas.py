@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,9 @@ from pydantic import BaseModel, Field, field_validator
 from cxhub.core.locales import LocaleTag, TimeZoneName
 from cxhub.customers.contacts.models import Contact, IdentifierKind
 from cxhub.customers.contacts.names import full_name
+
+# One identifier as a list reads it: (kind, normalised value).
+IdentifierValue = tuple[IdentifierKind, str]
 
 
 class ContactFields(BaseModel):
@@ -77,13 +81,20 @@ class ContactOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, contact: Contact) -> ContactOut:
+    def of(
+        cls, contact: Contact, *, identifiers: Sequence[IdentifierValue] | None = None
+    ) -> ContactOut:
+        """`identifiers` ((kind, value) in id order), when given, are used instead of the
+        contact's relationship (a list reads them for the whole page at once:
+        `service.contact_outs`)."""
+        if identifiers is None:
+            identifiers = [(i.kind, i.value) for i in contact.identifiers]
         grouped: dict[IdentifierKind, list[str]] = {kind: [] for kind in IdentifierKind}
-        for identifier in contact.identifiers:
-            grouped[identifier.kind].append(identifier.value)
+        for kind, value in identifiers:
+            grouped[kind].append(value)
         return cls(
             id=contact.id,
-            name=display_name(contact),
+            name=display_name(contact, identifiers=identifiers),
             first_name=contact.first_name,
             last_name=contact.last_name,
             emails=grouped[IdentifierKind.EMAIL],
@@ -100,10 +111,14 @@ class ContactOut(BaseModel):
         )
 
 
-def display_name(contact: Contact) -> str:
+def display_name(contact: Contact, *, identifiers: Sequence[IdentifierValue] | None = None) -> str:
+    """The full name, else the first identifier (by id), else `Contact #id`; `identifiers` as
+    in `ContactOut.of`."""
     name = full_name(contact.first_name, contact.last_name)
     if name:
         return name
+    if identifiers is not None:
+        return identifiers[0][1] if identifiers else f"Contact #{contact.id}"
     for identifier in contact.identifiers:
         return identifier.value
     return f"Contact #{contact.id}"

@@ -24,7 +24,7 @@ from sqlalchemy import (
     union,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, lazyload
 
 from cxhub.core.pagination import MAX_LIMIT, Page, PageRequest, decode_cursor, paginate
 from cxhub.customers.contacts.identifiers import (
@@ -195,7 +195,12 @@ def list_contacts(
     email: str | None = None,
     locale: str | None = None,
     country: str | None = None,
+    load_identifiers: bool = True,
 ) -> Page[Contact]:
+    """A page of live contacts. `load_identifiers=False` leaves out the batched `selectin`
+    load of their identifier rows (they then load on first use, one statement per contact):
+    for callers that only need the contacts' columns, or that read the identifiers' values in
+    one statement (`service.contact_outs`)."""
     filters: list[ColumnElement[bool]] = [Contact.merged_into_id.is_(None)]
     if account_id is not None:
         filters.append(Contact.account_id == account_id)
@@ -213,6 +218,8 @@ def list_contacts(
     if country is not None:
         filters.append(Contact.country == country.upper())
     statement: Select[Any] = select(Contact).where(*filters)
+    if not load_identifiers:
+        statement = statement.options(lazyload(Contact.identifiers))
     if q and (branches := contact_search_branches(q)):
         candidates = _search_candidates(filters, branches, page)
         if candidates is None:

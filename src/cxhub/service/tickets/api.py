@@ -17,7 +17,7 @@ from cxhub.api.deps import (
 from cxhub.api.schemas import PageOut
 from cxhub.core.permissions import Permission
 from cxhub.customers.timeline.models import Channel
-from cxhub.service.tickets import attachments, bulk, merge, messages, service
+from cxhub.service.tickets import attachments, bulk, listing, merge, messages, service
 from cxhub.service.tickets.actors import Actor
 from cxhub.service.tickets.models import TicketPriority, TicketStatus
 from cxhub.service.tickets.schemas import (
@@ -80,8 +80,9 @@ def list_tickets(
         tag=tag,
         channel=channel,
         q=q,
+        load_tags_and_followers=False,
     )
-    return PageOut(items=[TicketOut.of(t) for t in result.items], next_cursor=result.next_cursor)
+    return PageOut(items=listing.ticket_outs(session, result.items), next_cursor=result.next_cursor)
 
 
 @router.post(

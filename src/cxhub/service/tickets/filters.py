@@ -42,7 +42,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from cxhub.core.pagination import Page, PageRequest, paginate
 from cxhub.customers.timeline.models import Channel
@@ -201,12 +201,21 @@ def _postgres_search_ids(session: Session, filters: TicketFilter) -> list[int] |
 
 
 def filtered_tickets(
-    session: Session, *, filters: TicketFilter, page: PageRequest, default_sort: str | None = None
+    session: Session,
+    *,
+    filters: TicketFilter,
+    page: PageRequest,
+    default_sort: str | None = None,
+    load_tags_and_followers: bool = True,
 ) -> Page[Ticket]:
     """One page of the tickets `filters` selects, in the one list convention (ADR 0008).
 
     A search is sorted like any list (default `-updated_at`), not by relevance: keyset
     pagination needs a stored sort key, and a rank computed per query has none.
+
+    `load_tags_and_followers=False` leaves out the batched `selectin` loads of the tag and
+    follower rows (they then load on first use, one statement per ticket): for callers that
+    never read them, or that read the values in one statement each (`listing.ticket_outs`).
     """
     sort = page.sort or default_sort or DEFAULT_TICKET_SORT
     walk = _walks_search(session, filters, sort)
@@ -214,6 +223,8 @@ def filtered_tickets(
     statement: Select[Any] = select(Ticket).where(
         *ticket_conditions(session, filters, walk_search=walk, search_ids=ids)
     )
+    if not load_tags_and_followers:
+        statement = statement.options(lazyload(Ticket.tag_rows), lazyload(Ticket.follower_rows))
     return paginate(
         session,
         statement,

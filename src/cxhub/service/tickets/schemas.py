@@ -231,7 +231,15 @@ class TicketOut(BaseModel):
     sla_breached: bool
 
     @classmethod
-    def of(cls, ticket: Ticket) -> TicketOut:
+    def of(
+        cls,
+        ticket: Ticket,
+        *,
+        tags: list[str] | None = None,
+        follower_ids: list[int] | None = None,
+    ) -> TicketOut:
+        """`tags`/`follower_ids`, when given, are used instead of the ticket's relationships
+        (a list reads them for the whole page at once: `listing.ticket_outs`)."""
         return cls(
             id=ticket.id,
             number=ticket.number,
@@ -244,8 +252,8 @@ class TicketOut(BaseModel):
             account_id=ticket.account_id,
             assignee_id=ticket.assignee_id,
             team_id=ticket.team_id,
-            tags=ticket.tags,
-            follower_ids=ticket.follower_ids,
+            tags=ticket.tags if tags is None else tags,
+            follower_ids=ticket.follower_ids if follower_ids is None else follower_ids,
             custom_fields=ticket.custom_fields,
             language=ticket.language,
             is_spam=ticket.is_spam,

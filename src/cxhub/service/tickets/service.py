@@ -383,8 +383,10 @@ def list_tickets(
     sla_due_before: datetime | None = None,
     include_spam: bool = False,
     q: str | None = None,
+    load_tags_and_followers: bool = True,
 ) -> Page[Ticket]:
-    """The ticket list; `q` adds a full-text search (all its words, see tickets/search.py)."""
+    """The ticket list; `q` adds a full-text search (all its words, see tickets/search.py).
+    `load_tags_and_followers`: see `filters.filtered_tickets`."""
     filters = TicketFilter(
         statuses=statuses or [],
         priorities=priorities or [],
@@ -399,4 +401,6 @@ def list_tickets(
         include_spam=include_spam,
         q=q,
     )
-    return filtered_tickets(session, filters=filters, page=page)
+    return filtered_tickets(
+        session, filters=filters, page=page, load_tags_and_followers=load_tags_and_followers
+    )
