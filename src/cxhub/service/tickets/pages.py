@@ -150,6 +150,7 @@ def inbox(
         filters=filters,
         page=PageRequest(limit=INBOX_PAGE_SIZE, cursor=cursor),
         default_sort=current.view.sort,
+        load_tags_and_followers=False,  # the inbox shows neither
     )
     requesters = contacts.get_contacts(session, contact_ids={t.requester_id for t in found.items})
     can_write = viewer.can(Permission.TICKETS_WRITE)
@@ -264,6 +265,7 @@ def workspace(
         page=PageRequest(limit=OTHER_OPEN_TICKETS + 1),
         statuses=list(UNSOLVED_ORDER),
         requester_id=ticket.requester_id,
+        load_tags_and_followers=False,  # number, subject and status only
     ).items
     can_read_timeline = viewer.can(Permission.INTERACTIONS_READ)
     recent = (
