@@ -262,9 +262,10 @@ async def _token_principal(request: Request, session: Session, authorization: st
             raise AuthenticationRequired("the API token is unknown or revoked")
         cache.put(key, token, generation=generation)
     elif people.token_needs_touch(token.last_used_at):
-        touched_at = await run_in_threadpool(_touch_token, get_runtime(request), token)
-        if touched_at is not None:
-            cache.note_use(key, touched_at)
+        # Claimed before the hop, so the token's concurrent requests do not all queue for a
+        # write; if the touch fails, the entry expires and the next lookup touches again.
+        cache.note_use(key, utcnow())
+        await run_in_threadpool(_touch_token, get_runtime(request), token)
     return Principal(
         token.user_id,
         token.workspace_id,
