@@ -40,6 +40,7 @@ from cxhub.knowledge.articles.api import router as knowledge_router
 from cxhub.knowledge.assist.api import router as knowledge_assist_router
 from cxhub.knowledge.search.api import router as knowledge_search_router
 from cxhub.people.api import router as people_router
+from cxhub.people.token_cache import TokenCache
 from cxhub.privacy.api import router as privacy_router
 from cxhub.service.assignment.api import router as assignment_router
 from cxhub.service.automations.api import router as automations_router
@@ -146,6 +147,8 @@ def create_app(
     )
     app.state.runtime = active
     app.state.settings = settings
+    # Per app, so test apps with their own settings do not share it (ADR 0037).
+    app.state.token_cache = TokenCache(settings.auth_cache_seconds)
     install_problem_handlers(app)
     install_openapi(app)
     # Segment clients call /v1/… at the root. Included first: a request is matched against the

@@ -15,7 +15,8 @@ import hmac
 import inspect
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Response
@@ -31,12 +32,13 @@ from cxhub.api.audit_trail import (
     record_route_audit,
     route_key,
 )
-from cxhub.core.db import unit_of_work
+from cxhub.core.db import unit_of_work, utcnow
 from cxhub.core.errors import AuthenticationRequired, PermissionDenied
 from cxhub.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from cxhub.core.permissions import Permission, Role, role_allows
 from cxhub.core.runtime import Runtime
 from cxhub.people import service as people
+from cxhub.people.token_cache import ResolvedToken, TokenCache
 
 SESSION_COOKIE = "cxhub_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -62,7 +64,7 @@ def _writes(request: Request) -> bool:
     return isinstance(path, str) and route_key(request.method, path) in SERVICE_AUDITED
 
 
-#: `Session.info` key: the request's session only reads (GET); see `_principal_from_request`.
+#: `Session.info` key: the request's session only reads (GET); see `_resolve_token`.
 READ_ONLY_SESSION = "cxhub_read_only"
 
 
@@ -206,59 +208,83 @@ def csrf_token_for(secret_key: str, session_secret: str) -> str:
     ).hexdigest()
 
 
-def _touch_token(runtime: Runtime, session: Session, workspace_id: int) -> None:
+def get_token_cache(request: Request) -> TokenCache:
+    cache: TokenCache = request.app.state.token_cache
+    return cache
+
+
+def _touch_token(runtime: Runtime, token: ResolvedToken) -> datetime | None:
     """Refresh a stale `last_used_at` in a short writing transaction of its own, never in the
-    request's read-only session (see `people.resolve_api_token`). It is bookkeeping: if the
-    database is busy for longer than its timeout, the request goes on and a later one records
-    the use."""
-    token_id = people.stale_token_id(session)
-    if token_id is None:
-        return
+    request's read-only session (see `people.resolve_api_token`); returns when the use was
+    recorded. It is bookkeeping: if the database is busy for longer than its timeout, the
+    request goes on and a later one records the use."""
     try:
-        with unit_of_work(runtime.session_factory, workspace_id) as writer:
-            people.touch_api_token(writer, token_id=token_id)
+        with unit_of_work(runtime.session_factory, token.workspace_id) as writer:
+            people.touch_api_token(writer, token_id=token.token_id)
     except OperationalError as exc:
-        log.info("could not record the use of API token %s: %s", token_id, exc.orig)
-
-
-def _principal_from_request(request: Request, session: Session) -> Principal | None:
-    """Who is calling. A writing request looks its caller up in a read-only session of its own,
-    so its write transaction (on SQLite: the database's one write lock) begins only at the
-    handler's first statement, not while dependencies and thread-pool hops are still running."""
-    if session.info.get(READ_ONLY_SESSION, False):
-        principal = _lookup_principal(request, session)
-    else:
-        with get_runtime(request).reading({}) as lookup:
-            principal = _lookup_principal(request, lookup)
-    if principal is not None:
-        session.info["workspace_id"] = principal.workspace_id
-    return principal
-
-
-def _lookup_principal(request: Request, session: Session) -> Principal | None:
-    runtime = get_runtime(request)
-    authorization = request.headers.get("authorization", "")
-    if authorization:
-        scheme, _, secret = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
-            raise AuthenticationRequired("use 'Authorization: Bearer <API token>'")
-        user = people.resolve_api_token(session, secret.strip())
-        if user is None:
-            raise AuthenticationRequired("the API token is unknown or revoked")
-        _touch_token(runtime, session, user.workspace_id)
-        return Principal(
-            user.id,
-            user.workspace_id,
-            user.role,
-            user.name,
-            user.locale,
-            "token",
-            time_zone=user.time_zone,
-        )
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
+        log.info("could not record the use of API token %s: %s", token.token_id, exc.orig)
         return None
-    found = people.resolve_web_session(session, cookie)
+    return utcnow()
+
+
+def _resolve_token(request: Request, session: Session, secret: str) -> ResolvedToken | None:
+    """The database lookup behind a cache miss (in the thread pool). A writing request looks
+    its caller up in a read-only session of its own, so its write transaction (on SQLite: the
+    database's one write lock) begins only at the handler's first statement, not while
+    dependencies and thread-pool hops are still running."""
+    runtime = get_runtime(request)
+    if session.info.get(READ_ONLY_SESSION, False):
+        token = people.resolve_api_token(session, secret)
+    else:
+        with runtime.reading({}) as lookup:
+            token = people.resolve_api_token(lookup, secret)
+    if token is not None and people.token_needs_touch(token.last_used_at):
+        touched_at = _touch_token(runtime, token)
+        if touched_at is not None:
+            token = replace(token, last_used_at=touched_at)
+    return token
+
+
+async def _token_principal(request: Request, session: Session, authorization: str) -> Principal:
+    """The caller behind a bearer token: from the token cache when it is there (no database
+    work, no thread-pool hop), else looked up in the pool and cached (ADR 0037)."""
+    scheme, _, secret = authorization.partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
+        raise AuthenticationRequired("use 'Authorization: Bearer <API token>'")
+    cache = get_token_cache(request)
+    key = people.token_hash(secret)
+    token = cache.get(key)
+    if token is None:
+        generation = cache.generation
+        token = await run_in_threadpool(_resolve_token, request, session, secret)
+        if token is None:
+            raise AuthenticationRequired("the API token is unknown or revoked")
+        cache.put(key, token, generation=generation)
+    elif people.token_needs_touch(token.last_used_at):
+        # Claimed before the hop, so the token's concurrent requests do not all queue for a
+        # write; if the touch fails, the entry expires and the next lookup touches again.
+        cache.note_use(key, utcnow())
+        await run_in_threadpool(_touch_token, get_runtime(request), token)
+    return Principal(
+        token.user_id,
+        token.workspace_id,
+        token.role,
+        token.name,
+        token.locale,
+        "token",
+        time_zone=token.time_zone,
+    )
+
+
+def _session_principal(request: Request, session: Session, cookie: str) -> Principal | None:
+    """The caller behind a web login cookie (not cached: sessions expire and end at logout)."""
+    runtime = get_runtime(request)
+    if session.info.get(READ_ONLY_SESSION, False):
+        found = people.resolve_web_session(session, cookie)
+    else:
+        with runtime.reading({}) as lookup:
+            found = people.resolve_web_session(lookup, cookie)
     if found is None:
         return None
     user, _ = found
@@ -275,14 +301,30 @@ def _lookup_principal(request: Request, session: Session) -> Principal | None:
     )
 
 
-def optional_principal(request: Request, session: DbSession) -> Principal | None:
-    principal = _principal_from_request(request, session)
+async def _principal_from_request(request: Request, session: Session) -> Principal | None:
+    authorization = request.headers.get("authorization", "")
+    principal: Principal | None
+    if authorization:
+        principal = await _token_principal(request, session, authorization)
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            return None
+        principal = await run_in_threadpool(_session_principal, request, session, cookie)
+    if principal is not None:
+        session.info["workspace_id"] = principal.workspace_id
+    return principal
+
+
+async def optional_principal(request: Request, session: DbSession) -> Principal | None:
+    """Async on purpose: a cached token or no credentials at all need no thread-pool hop."""
+    principal = await _principal_from_request(request, session)
     request.state.principal = principal
     return principal
 
 
-def current_principal(request: Request, session: DbSession) -> Principal:
-    principal = optional_principal(request, session)
+async def current_principal(request: Request, session: DbSession) -> Principal:
+    principal = await optional_principal(request, session)
     if principal is None:
         raise AuthenticationRequired("sign in or send 'Authorization: Bearer <API token>'")
     if principal.via == "session" and request.method not in SAFE_METHODS:

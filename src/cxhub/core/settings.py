@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = Field(
         default=14 * 24 * 3600, description="Lifetime of a web login session."
     )
+    auth_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long a web process may reuse a resolved API token without reading the "
+        "database again; 0 disables the cache. Changes made in this process apply at once, "
+        "changes made by other processes within this time.",
+    )
     cookie_secure: bool = Field(
         default=False, description="Send session cookies only over HTTPS (enable behind TLS)."
     )

@@ -21,6 +21,7 @@ from cxhub.core.tenancy import Workspace
 from cxhub.people.models import ApiToken, Team, TeamMembership, User, WebSession
 from cxhub.people.passwords import hash_password, verify_password
 from cxhub.people.schemas import TeamCreate, TeamUpdate, UserCreate, UserUpdate
+from cxhub.people.token_cache import TOKEN_USE_ONLY, ResolvedToken
 
 TOKEN_PREFIX = "cxh_"  # noqa: S105 - a public marker, not a secret
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -294,41 +295,56 @@ def revoke_api_token(session: Session, *, user_id: int, token_id: int) -> ApiTok
 
 
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
-# session.info key: (id, last_used_at) of the token `resolve_api_token` found
-_USE_INFO_KEY = "cxhub_resolved_api_token_use"
 
 
-def resolve_api_token(session: Session, secret: str) -> User | None:
+def token_hash(secret: str) -> str:
+    """How a bearer token is stored, and the key it is cached under: never the secret itself."""
+    return _sha256(secret)
+
+
+def resolve_api_token(session: Session, secret: str) -> ResolvedToken | None:
     """Find the active user behind a bearer token; the lookup is by hash, before any workspace.
 
     It never writes: callers refresh a stale `last_used_at` with `touch_api_token` in a short
-    writing session of its own (`stale_token_id`), since on SQLite a read transaction that
-    starts writing fails at once when another connection committed since it began."""
+    writing session of its own, since on SQLite a read transaction that starts writing fails
+    at once when another connection committed since it began."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     row = session.execute(
-        select(ApiToken, User)
+        select(
+            ApiToken.id,
+            ApiToken.last_used_at,
+            User.id.label("user_id"),
+            User.workspace_id,
+            User.role,
+            User.name,
+            User.locale,
+            User.time_zone,
+        )
         .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == _sha256(secret), ApiToken.revoked_at.is_(None))
+        .where(
+            ApiToken.token_hash == _sha256(secret),
+            ApiToken.revoked_at.is_(None),
+            User.is_active.is_(True),
+        )
         .execution_options(skip_workspace_filter=True)
     ).first()
-    if row is None or not row.User.is_active:
+    if row is None:
         return None
-    user: User = row.User
-    session.info[_USE_INFO_KEY] = (row.ApiToken.id, row.ApiToken.last_used_at)
-    return user
+    return ResolvedToken(
+        token_id=row.id,
+        last_used_at=row.last_used_at,
+        user_id=row.user_id,
+        workspace_id=row.workspace_id,
+        role=row.role,
+        name=row.name,
+        locale=row.locale,
+        time_zone=row.time_zone,
+    )
 
 
 def token_needs_touch(last_used_at: datetime | None) -> bool:
     return last_used_at is None or utcnow() - last_used_at > TOKEN_TOUCH_INTERVAL
-
-
-def stale_token_id(session: Session) -> int | None:
-    """The id of the token `resolve_api_token` found in `session`, if its `last_used_at` is stale."""
-    resolved = session.info.get(_USE_INFO_KEY)
-    if resolved is None or not token_needs_touch(resolved[1]):
-        return None
-    return int(resolved[0])
 
 
 def touch_api_token(session: Session, *, token_id: int) -> None:
@@ -344,6 +360,8 @@ def touch_api_token(session: Session, *, token_id: int) -> None:
             ),
         )
         .values(last_used_at=now)
+        # bookkeeping only: the token still speaks for the same user (people.token_cache)
+        .execution_options(**{TOKEN_USE_ONLY: True})
     )
 
 
