@@ -249,12 +249,14 @@ def test_the_scan_job_reads_before_its_write_transaction_and_writes_only_what_mo
     ]
     writing = [index for index, (_, writer) in enumerate(first) if writer]
     reading = [index for index, (_, writer) in enumerate(first) if not writer]
-    assert writing and reading
+    assert writing
+    assert reading
     assert max(reading) < min(writing)  # every read before the write transaction began
     assert not any("usage_events" in s for s, writer in first if writer)
     assert any("usage_events" in s for s, writer in first if not writer)
     assert gate_held["inbox"] == [False]  # the inbox was read without SQLite's write lock
     assert gate_held["write"] == [sqlite, sqlite]  # (the check sees the lock when it is held)
     again = scan()  # nothing new: reads only, no write transaction at all
-    assert again and not any(writer for _, writer in again)
+    assert again
+    assert not any(writer for _, writer in again)
     assert gate_held["write"] == [sqlite, sqlite]
