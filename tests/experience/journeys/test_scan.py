@@ -260,3 +260,36 @@ def test_the_scan_job_reads_before_its_write_transaction_and_writes_only_what_mo
     assert again
     assert not any(writer for _, writer in again)
     assert gate_held["write"] == [sqlite, sqlite]
+
+
+def test_a_preview_older_than_the_write_never_moves_anyone_backwards(
+    client: TestClient, tenant: Tenant
+) -> None:
+    """The scan previews in a read-only session and writes later: a customer moved further on
+    in between (here to consideration by a meeting) is re-read under the lock, so the page
+    view previewed as moving them to awareness writes nothing."""
+    from cxhub.experience.journeys.rules import Signal
+    from cxhub.experience.journeys.scan import FirstCall
+    from cxhub.experience.journeys.service import Subject, apply_signal
+
+    journey(client, tenant)
+    user = unique("user-")
+    person = contact(client, tenant, external_ids=[user])["id"]
+    at = datetime(2026, 5, 1, 10, tzinfo=UTC)
+    firsts = [FirstCall(user, "page", "Home", at)]
+    with tenant.session() as reader:
+        assert moving_first_calls(reader, firsts=firsts) == firsts  # in no stage yet
+    with tenant.session() as session:
+        meeting = Signal(source="touchpoint", occurred_at=at, kind="meeting")
+        moved = apply_signal(
+            session,
+            workspace_id=tenant.workspace_id,
+            subjects=[Subject(person, None)],
+            signal=meeting,
+            cause="meeting",
+        )
+        assert [e.stage_key for e in moved] == ["consideration"]
+    with tenant.session() as session:
+        assert scan_usage(session, workspace_id=tenant.workspace_id, firsts=firsts) == 0
+    history = stages_of(client, tenant, person)["history"]
+    assert [h["stage_key"] for h in history] == ["consideration"]

@@ -272,7 +272,13 @@ def scan_page_views(
 ) -> PathsApplied:
     """Fold `page_views` (all of the window's, or the `changing_page_views`) into the rollup;
     `data_dir` serves the customers that must be recomputed from all their page views. The
-    users are looked up again here: a merge since the preview may have moved an external id."""
+    users are looked up again here: a merge since the preview may have moved an external id,
+    an erasure removed one.
+
+    That recompute (rare: a page view landing inside an earlier run of another kind) reads
+    all the customer's page views under the write lock. Reading them in the preview instead
+    is not safe: a merge committed in between has the winner recomputed with the loser's
+    page views, and a recompute from the older snapshot would overwrite that without them."""
     contacts = contact_ids_by_external_id(
         session, external_ids=sorted({user for user, _ in page_views})
     )
