@@ -220,14 +220,20 @@ def test_the_scan_folds_page_views_in_and_a_re_scan_changes_nothing(
     }
     fold = {"workspace_id": tenant.workspace_id, "data_dir": scan["data_dir"]}
     with tenant.session() as session, scan_window(session, **scan) as events:
-        first = paths.scan_page_views(session, events=events, **fold)
-    with tenant.session() as session, scan_window(session, **scan) as events:
-        again = paths.scan_page_views(session, events=events, **fold)
+        views = paths.page_views_in(events)
+    with tenant.session() as session:
+        assert paths.changing_page_views(session, page_views=views) == views  # no row yet
+        first = paths.scan_page_views(session, page_views=views, **fold)
+    with tenant.session() as session:
+        again = paths.scan_page_views(session, page_views=views, **fold)
+        unchanged = paths.changing_page_views(session, page_views=views)
         row = session.scalar(
             select(JourneyPathPrefix).where(JourneyPathPrefix.contact_id == person)
         )
+    assert len(views) == 3
     assert (first.touchpoints, first.changed) == (3, 1)
     assert (again.touchpoints, again.changed, again.recomputed) == (3, 0, 0)
+    assert unchanged == []  # the preview drops what the rollup already counts
     assert row is not None
     assert [row.step_0, row.step_1, row.step_2] == ["page_view", "call", "page_view"]
     assert row.started_at == now - 50 * timedelta(minutes=1)

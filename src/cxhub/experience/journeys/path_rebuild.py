@@ -36,7 +36,12 @@ def rollup_missing(session: Session, *, workspace_id: int) -> bool:
 
 def rebuild_paths(session: Session, *, workspace_id: int, data_dir: Path) -> int:
     """Replace the workspace's rollup with one computed from all its touchpoints; answers how
-    many customers have a path."""
+    many customers have a path.
+
+    It reads in the writing session, under SQLite's write lock, unlike the scan's other
+    readers: it replaces every row, so a snapshot older than the write would erase what a
+    `journeys.apply_touchpoint` job committed in between (a recorded touchpoint is folded in
+    once, not re-read by a later scan). It runs on demand and once after an upgrade."""
     with engine.connected(engine.EngineConfig()) as backend:
         touchpoints = touchpoints_table(
             session,

@@ -43,6 +43,8 @@ from cxhub.experience.touchpoints.service import kinds_of_contacts
 
 #: (contact_id, occurred_at, label) — one touchpoint as a path sees it.
 PathTouchpoint = tuple[int, datetime, str]
+#: (product user id, occurred_at) — one Segment `page` call, before its user is a contact.
+PageView = tuple[str, datetime]
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
 END_OF_TIME = datetime(9000, 1, 1, tzinfo=UTC)
 CHUNK = 500
@@ -117,6 +119,27 @@ def _replace(
         session.execute(insert(JourneyPathPrefix), rows[offset : offset + CHUNK])
 
 
+def _fold(
+    stored: dict[int, JourneyPathPrefix], by_contact: dict[int, list[tuple[datetime, str]]]
+) -> tuple[dict[int, PathPrefix | None], list[int]]:
+    """The prefixes that folding each contact's touchpoints into their stored row changes, and
+    the contacts the fold cannot answer (to recompute)."""
+    changed: dict[int, PathPrefix | None] = {}
+    again: list[int] = []
+    for contact_id, items in sorted(by_contact.items()):
+        row = stored.get(contact_id)
+        before = _prefix(row) if row is not None else None
+        prefix = before
+        for at, label in sorted(items):
+            prefix = start(at, label) if prefix is None else extend(prefix, at, label)
+            if prefix is None:
+                again.append(contact_id)
+                break
+        if prefix is not None and prefix != before:
+            changed[contact_id] = prefix
+    return changed, again
+
+
 def apply_touchpoints(
     session: Session,
     *,
@@ -132,20 +155,7 @@ def apply_touchpoints(
     for contact_id, at, label in touchpoints:
         by_contact[contact_id].append((utc(at), label))
         count += 1
-    stored = _stored(session, list(by_contact))
-    changed: dict[int, PathPrefix | None] = {}
-    again: list[int] = []
-    for contact_id, items in sorted(by_contact.items()):
-        row = stored.get(contact_id)
-        before = _prefix(row) if row is not None else None
-        prefix = before
-        for at, label in sorted(items):
-            prefix = start(at, label) if prefix is None else extend(prefix, at, label)
-            if prefix is None:
-                again.append(contact_id)
-                break
-        if prefix is not None and prefix != before:
-            changed[contact_id] = prefix
+    changed, again = _fold(_stored(session, list(by_contact)), by_contact)
     _replace(session, workspace_id=workspace_id, prefixes=changed)
     recompute_contacts(
         session,
@@ -222,24 +232,62 @@ def forget_contacts(session: Session, *, contact_ids: Sequence[int]) -> int:
     return removed
 
 
+def page_views_in(events: duckdb.DuckDBPyConnection) -> list[PageView]:
+    """The distinct page views of known users in `events` (the periodic journeys scan's
+    window, `scan.scan_window`). DuckDB only: no session, so it runs before any write."""
+    rows = events.execute(
+        "SELECT DISTINCT user_id, timestamp FROM events WHERE type = 'page' AND user_id IS NOT NULL"
+    ).fetchall()
+    return [(str(user), utc(at)) for user, at in rows]
+
+
+def changing_page_views(reader: Session, *, page_views: Sequence[PageView]) -> list[PageView]:
+    """The page views of the contacts whose prefix folding them would change (or recompute) in
+    `reader`'s snapshot, read only; the rest are already counted. The users' contacts and
+    stored rows are read here, in a read-only session, so that `scan_page_views` re-reads
+    under SQLite's write lock only the rows it replaces.
+
+    Dropping the others is safe although the write comes later: a prefix changes only by
+    folding in more touchpoints (a page view it already counts stays counted, `extend`) or by
+    a recompute or rebuild from all touchpoints, which include these page views. A contact
+    erased or merged away meanwhile has no row to fold into, which is what skipping gives."""
+    contacts = contact_ids_by_external_id(
+        reader, external_ids=sorted({user for user, _ in page_views})
+    )
+    by_contact: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+    for user, at in page_views:
+        if user in contacts:
+            by_contact[contacts[user]].append((at, KIND_PAGE_VIEW))
+    changed, again = _fold(_stored(reader, list(by_contact)), by_contact)
+    moving = set(changed) | set(again)
+    return [(user, at) for user, at in page_views if contacts.get(user) in moving]
+
+
 def scan_page_views(
     session: Session,
     *,
     workspace_id: int,
-    events: duckdb.DuckDBPyConnection,
+    page_views: Sequence[PageView],
     data_dir: Path,
 ) -> PathsApplied:
-    """Fold the page views in `events` (the periodic journeys scan's window, `scan.scan_window`)
-    into the rollup; `data_dir` serves the customers that must be recomputed from all their
-    page views."""
-    rows = events.execute(
-        "SELECT DISTINCT user_id, timestamp FROM events WHERE type = 'page' AND user_id IS NOT NULL"
-    ).fetchall()
-    contacts = contact_ids_by_external_id(session, external_ids=sorted({r[0] for r in rows}))
+    """Fold `page_views` (all of the window's, or the `changing_page_views`) into the rollup;
+    `data_dir` serves the customers that must be recomputed from all their page views. The
+    users are looked up again here: a merge since the preview may have moved an external id,
+    an erasure removed one.
+
+    That recompute (rare: a page view landing inside an earlier run of another kind) reads
+    all the customer's page views under the write lock. Reading them in the preview instead
+    is not safe: a merge committed in between has the winner recomputed with the loser's
+    page views, and a recompute from the older snapshot would overwrite that without them."""
+    contacts = contact_ids_by_external_id(
+        session, external_ids=sorted({user for user, _ in page_views})
+    )
     return apply_touchpoints(
         session,
         workspace_id=workspace_id,
-        touchpoints=[(contacts[user], at, KIND_PAGE_VIEW) for user, at in rows if user in contacts],
+        touchpoints=[
+            (contacts[user], at, KIND_PAGE_VIEW) for user, at in page_views if user in contacts
+        ],
         data_dir=data_dir,
     )
 

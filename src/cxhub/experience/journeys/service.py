@@ -4,7 +4,7 @@ current stage and history. Every stage entry is also put on the customer's timel
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -147,6 +147,66 @@ def apply_signal(
             )
             current[subject.contact_id] = position
     return written
+
+
+@dataclass(frozen=True)
+class SubjectSignal:
+    """One signal about one customer, with the cause its stage entry would record."""
+
+    subject: Subject
+    signal: Signal
+    cause: str
+
+
+def _moves(
+    session: Session, *, signals: Sequence[SubjectSignal]
+) -> Iterator[tuple[Journey, SubjectSignal, int]]:
+    """Each (journey, signal, position) that applying `signals` in order would enter, with one
+    read of the current positions per active journey; the caller's writes of earlier moves are
+    counted as they are yielded."""
+    if not signals:
+        return
+    contact_ids = sorted({item.subject.contact_id for item in signals})
+    for journey in list_journeys(session):
+        if not journey.active:
+            continue
+        rules = stage_rules(journey)
+        current = current_positions(session, journey_id=journey.id, contact_ids=contact_ids)
+        for item in signals:
+            contact_id = item.subject.contact_id
+            position = target_position(rules, item.signal, current=current.get(contact_id))
+            if position is not None:
+                current[contact_id] = position
+                yield journey, item, position
+
+
+def moving_signals(session: Session, *, signals: Sequence[SubjectSignal]) -> list[SubjectSignal]:
+    """The signals that would enter a stage if applied in order now, read only: a job previews
+    in a read-only session and applies just these under SQLite's write lock (ADR 0035).
+    Journeys only move forward, so a signal that moves nobody in this snapshot moves nobody in
+    a later one either (the customer can only be further on); the exceptions, a journey
+    activated or edited in between, are caught by the next scan's overlapping window."""
+    moving = {id(item): item for _, item, _ in _moves(session, signals=signals)}
+    return [item for item in signals if id(item) in moving]
+
+
+def apply_signals(
+    session: Session, *, workspace_id: int, signals: Sequence[SubjectSignal]
+) -> list[JourneyStageEntry]:
+    """`apply_signal` for each signal in order, reading the journeys once and each journey's
+    current positions once for all subjects (what the periodic scan writes under the lock)."""
+    return [
+        enter_stage(
+            session,
+            workspace_id=workspace_id,
+            journey=journey,
+            subject=item.subject,
+            position=position,
+            at=item.signal.occurred_at,
+            cause=item.cause,
+        )
+        for journey, item, position in _moves(session, signals=signals)
+    ]
 
 
 def enter_stage(

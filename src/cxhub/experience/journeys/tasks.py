@@ -20,7 +20,14 @@ from cxhub.customers.contacts.service import contact_ids_of_account
 from cxhub.experience.journeys import paths
 from cxhub.experience.journeys.path_rebuild import rebuild_paths, rollup_missing
 from cxhub.experience.journeys.rules import Signal
-from cxhub.experience.journeys.scan import scan_renewals, scan_usage, scan_window
+from cxhub.experience.journeys.scan import (
+    first_calls,
+    moving_first_calls,
+    renewal_signals,
+    scan_renewals,
+    scan_usage,
+    scan_window,
+)
 from cxhub.experience.journeys.service import Subject, apply_signal
 from cxhub.experience.touchpoints.events import TouchpointDeleted, TouchpointRecorded
 from cxhub.experience.touchpoints.service import get_touchpoint
@@ -125,20 +132,30 @@ def install(runtime: Runtime) -> None:
     def run_scan(session: Session, payload: dict[str, Any]) -> None:
         now = datetime.fromisoformat(payload["at"]) if payload.get("at") else utcnow()
         workspace_id = int(session.info["workspace_id"])
-        with scan_window(
-            session,
-            workspace_id=workspace_id,
-            data_dir=settings.data_dir,
-            now=now,
-            lookback=timedelta(hours=settings.journeys_scan_lookback_hours),
-        ) as events:
-            scan_usage(session, workspace_id=workspace_id, events=events)
-            scan_renewals(session, workspace_id=workspace_id, today=now.date(), now=now)
-            if rollup_missing(session, workspace_id=workspace_id):
-                rebuild_paths(session, workspace_id=workspace_id, data_dir=settings.data_dir)
-            paths.scan_page_views(
-                session, workspace_id=workspace_id, events=events, data_dir=settings.data_dir
-            )
+        # Everything is read in a read-only session, keeping what would change; the job's
+        # session then writes only that (SQLite's write lock is held from its first statement,
+        # ADR 0035). Why a preview older than the write is safe: `scan.py`.
+        with runtime.reading(session.info) as reader:
+            with scan_window(
+                reader,
+                workspace_id=workspace_id,
+                data_dir=settings.data_dir,
+                now=now,
+                lookback=timedelta(hours=settings.journeys_scan_lookback_hours),
+            ) as events:
+                firsts = first_calls(events)
+                page_views = paths.page_views_in(events)
+            firsts = moving_first_calls(reader, firsts=firsts)
+            renewals = renewal_signals(reader, today=now.date(), now=now)
+            rebuild = rollup_missing(reader, workspace_id=workspace_id)
+            page_views = paths.changing_page_views(reader, page_views=page_views)
+        scan_usage(session, workspace_id=workspace_id, firsts=firsts)
+        scan_renewals(session, workspace_id=workspace_id, signals=renewals)
+        if rebuild:  # built by a concurrent rebuild meanwhile? Building it again is harmless.
+            rebuild_paths(session, workspace_id=workspace_id, data_dir=settings.data_dir)
+        paths.scan_page_views(
+            session, workspace_id=workspace_id, page_views=page_views, data_dir=settings.data_dir
+        )
 
     runtime.jobs.register(SCAN)(run_scan)
 
