@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from cxhub.service.automations import config
 from cxhub.service.automations.conditions import TRIGGER_EVENTS
-from cxhub.service.automations.engine import run_triggers
+from cxhub.service.automations.engine import may_fire_on, run_triggers
 from cxhub.service.automations.models import TicketRuleRun
 from cxhub.service.automations.outcome import Skip, apply_as_system, rules_are_being_applied
 from cxhub.service.automations.rules import Automation, Trigger
 from cxhub.service.automations.snapshots import snapshot_before, snapshot_of
-from cxhub.service.tickets.hooks import TicketChange
+from cxhub.service.tickets.hooks import TicketChange, account_of, requester_of
 from cxhub.service.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -30,10 +30,17 @@ log = logging.getLogger(__name__)
 def run_ticket_triggers(session: Session, *, ticket: Ticket, change: TicketChange) -> None:
     if rules_are_being_applied(session) or change.event not in TRIGGER_EVENTS:
         return
-    triggers = config.active_triggers(session)
+    # Only triggers that can fire on this event: a note, say, usually concerns none, and then
+    # no snapshot (requester, account) is built inside the write transaction.
+    triggers = [t for t in config.active_triggers(session) if may_fire_on(t, change.event)]
     if not triggers:
         return
-    after = snapshot_of(session, ticket)
+    after = snapshot_of(
+        session,
+        ticket,
+        contact=requester_of(session, ticket),
+        account=account_of(session, ticket),
+    )
     before = snapshot_before(after, change.before) if change.before is not None else None
     run = run_triggers(
         triggers,

@@ -84,6 +84,8 @@ def _store_message(
         email_message_id=email_message_id,
         delivery_status=delivery_status,
         created_at=now,
+        # a new message has no attachments but those bound below: known without a query
+        attachments=[],
     )
     session.add(message)
     session.flush()
