@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from cxhub.core.events import publish
 from cxhub.service.sla.calendar import BusinessCalendar, business_time_between
-from cxhub.service.sla.calendars import calendar_of
+from cxhub.service.sla.calendars import calendar_of, known_calendar
 from cxhub.service.sla.clock import SlaClock, SlaPause
 from cxhub.service.sla.events import SlaBreached
 from cxhub.service.sla.models import BusinessCalendarRecord, SlaEvent, SlaPolicy, TicketSlaTarget
@@ -28,6 +28,8 @@ from cxhub.service.tickets.models import Ticket, TicketStatus
 from cxhub.service.tickets.status import DEFAULT_PAUSING
 
 SOLVED = frozenset({TicketStatus.SOLVED, TicketStatus.CLOSED})
+#: Calendars already at hand during one refresh, by record id.
+Calendars = dict[int, BusinessCalendar]
 
 
 def _facts(session: Session, ticket: Ticket, *, with_tier: bool = True) -> TicketFacts:
@@ -44,14 +46,27 @@ def _facts(session: Session, ticket: Ticket, *, with_tier: bool = True) -> Ticke
     )
 
 
-def policy_for(session: Session, ticket: Ticket) -> SlaPolicy | None:
-    policies = session.scalars(
-        select(SlaPolicy)
+def policy_for(
+    session: Session, ticket: Ticket, calendars: Calendars | None = None
+) -> SlaPolicy | None:
+    """The active policy that applies to the ticket. Each policy's calendar's `updated_at`
+    comes along (an outer join): a calendar this process has built as it is now goes into
+    `calendars`, and the refresh reads no calendar row."""
+    rows = session.execute(
+        select(SlaPolicy, BusinessCalendarRecord.updated_at)
+        .outerjoin(BusinessCalendarRecord, BusinessCalendarRecord.id == SlaPolicy.calendar_id)
         .where(SlaPolicy.active.is_(True))
         .order_by(SlaPolicy.position, SlaPolicy.id)
     ).all()
-    if not policies:
+    if not rows:
         return None
+    policies = [policy for policy, _ in rows]
+    if calendars is not None:
+        for policy, calendar_updated_at in rows:
+            if policy.calendar_id is not None and calendar_updated_at is not None:
+                known = known_calendar(policy.calendar_id, calendar_updated_at)
+                if known is not None:
+                    calendars[policy.calendar_id] = known
     candidates = [(p, PolicyConditions(**p.conditions)) for p in policies]
     # The account is read only when a policy is conditioned on its tier (one query saved on
     # every ticket change of the usual workspace, whose policies never are).
@@ -127,9 +142,6 @@ def _close(
         _mark_breached(session, ticket, target, crossed)
 
 
-Calendars = dict[int, BusinessCalendar]
-
-
 def _calendar(session: Session, policy: SlaPolicy | None, calendars: Calendars) -> BusinessCalendar:
     """The policy's calendar (24/7 UTC without one). `calendars` keeps the ones already read in
     this call: the session's identity map holds unmodified rows only weakly, so `session.get`
@@ -201,9 +213,16 @@ def refresh_ticket_sla(session: Session, *, ticket: Ticket, change: TicketChange
     it reads the ticket's open targets once and keeps track of the ones it closes and starts,
     and reads a calendar at most once, instead of asking the database again for each step."""
     at = change.at
-    policy = policy_for(session, ticket)
-    targets = _open_targets(session, ticket)
     calendars: Calendars = {}
+    policy = policy_for(session, ticket, calendars)
+    # Targets are only ever started here, under a policy whose id is then stamped on the
+    # ticket, and a ticket whose policy goes away has them closed here as well: a ticket with
+    # no policy before or now has none open (no query for workspaces without SLAs).
+    targets = (
+        _open_targets(session, ticket)
+        if policy is not None or ticket.sla_policy_id is not None
+        else []
+    )
     policy_id = policy.id if policy is not None else None
     if policy_id != ticket.sla_policy_id or (policy is not None and change.before is None):
         # the old policy's targets are cancelled, which needs no clock (so not the old policy)
