@@ -34,8 +34,11 @@ def snapshot_of(
     *,
     contact: Contact | None = None,
     account: Account | None = None,
+    with_email: bool = True,
 ) -> TicketSnapshot:
-    """The ticket now; pass `contact`/`account` when they were loaded in bulk (automations)."""
+    """The ticket now; pass `contact`/`account` when they were loaded in bulk (automations).
+    `with_email=False` leaves `requester_email` empty and the requester's identifiers unread,
+    for a caller that knows nothing will look at it."""
     requester = contact or get_contact(session, contact_id=ticket.requester_id)
     if account is None and ticket.account_id is not None:
         account = get_account(session, account_id=ticket.account_id)
@@ -52,7 +55,7 @@ def snapshot_of(
             "team_id": ticket.team_id,
             "tags": frozenset(ticket.tags),
             "custom_fields": _scalar_fields(ticket.custom_fields),
-            "requester_email": _email(requester),
+            "requester_email": _email(requester) if with_email else None,
             "requester_name": name,
             "requester_locale": requester.locale,
             "account_name": account.name if account is not None else None,

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from cxhub.service.automations import config
 from cxhub.service.automations.conditions import TRIGGER_EVENTS
-from cxhub.service.automations.engine import may_fire_on, run_triggers
+from cxhub.service.automations.engine import TriggerRun, may_fire_on, run_triggers
 from cxhub.service.automations.models import TicketRuleRun
 from cxhub.service.automations.outcome import Skip, apply_as_system, rules_are_being_applied
-from cxhub.service.automations.rules import Automation, Trigger
+from cxhub.service.automations.rules import Automation, TicketSnapshot, Trigger
 from cxhub.service.automations.snapshots import snapshot_before, snapshot_of
 from cxhub.service.tickets.hooks import TicketChange, account_of, requester_of
 from cxhub.service.tickets.models import Ticket
@@ -35,22 +35,19 @@ def run_ticket_triggers(session: Session, *, ticket: Ticket, change: TicketChang
     triggers = [t for t in config.active_triggers(session) if may_fire_on(t, change.event)]
     if not triggers:
         return
-    after = snapshot_of(
-        session,
-        ticket,
-        contact=requester_of(session, ticket),
-        account=account_of(session, ticket),
+    # The requester's e-mail (a read of their identifiers) is needed to decide only when a
+    # condition tests it; otherwise it is read only if something fires, for the actions.
+    tested = any(
+        condition.field == "requester_email"
+        for trigger in triggers
+        for _, _, condition in trigger.conditions()
     )
-    before = snapshot_before(after, change.before) if change.before is not None else None
-    run = run_triggers(
-        triggers,
-        event=change.event,
-        before=before,
-        after=after,
-        message_text=change.message.body_text if change.message is not None else None,
-    )
+    after, run = _run(session, ticket, change, triggers, with_email=tested)
     if not run.fired:
         return
+    if not tested:
+        # the same triggers fire (no condition reads the e-mail); actions and templates may
+        after, run = _run(session, ticket, change, triggers, with_email=True)
     if run.capped:
         log.warning("trigger run on ticket %s hit the firing cap", ticket.id)
     skipped = apply_as_system(
@@ -66,6 +63,32 @@ def run_ticket_triggers(session: Session, *, ticket: Ticket, change: TicketChang
         changed=run.changed_fields,
         skipped=skipped,
     )
+
+
+def _run(
+    session: Session,
+    ticket: Ticket,
+    change: TicketChange,
+    triggers: list[Trigger],
+    *,
+    with_email: bool,
+) -> tuple[TicketSnapshot, TriggerRun]:
+    after = snapshot_of(
+        session,
+        ticket,
+        contact=requester_of(session, ticket),
+        account=account_of(session, ticket),
+        with_email=with_email,
+    )
+    before = snapshot_before(after, change.before) if change.before is not None else None
+    run = run_triggers(
+        triggers,
+        event=change.event,
+        before=before,
+        after=after,
+        message_text=change.message.body_text if change.message is not None else None,
+    )
+    return after, run
 
 
 def record_rule_runs(
