@@ -263,3 +263,17 @@ def test_an_edited_trigger_runs_as_edited(client: TestClient, tenant: Tenant) ->
     )
     assert edited.status_code == 200, edited.text
     assert ticket(client, tenant)["priority"] == "low"
+
+
+def test_requester_name_reaches_conditions(client: TestClient, tenant: Tenant) -> None:
+    """A condition on the requester makes the run read them before deciding."""
+    name = unique("Ada")
+    trigger(
+        client,
+        tenant,
+        [{"type": "add_tags", "tags": ["named"]}],
+        all=[CREATED, {"field": "requester_name", "op": "contains", "value": name}],
+    )
+    requester = {"emails": [f"{unique('a')}@example.com"], "first_name": name}
+    assert "named" in ticket(client, tenant, requester=requester)["tags"]
+    assert "named" not in ticket(client, tenant)["tags"]

@@ -26,6 +26,11 @@ from cxhub.service.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
 
+#: Snapshot fields read from the requester and their account rather than the ticket.
+PEOPLE_FIELDS = frozenset(
+    {"requester_email", "requester_name", "requester_locale", "account_name", "account_tier"}
+)
+
 
 def run_ticket_triggers(session: Session, *, ticket: Ticket, change: TicketChange) -> None:
     if rules_are_being_applied(session) or change.event not in TRIGGER_EVENTS:
@@ -35,19 +40,17 @@ def run_ticket_triggers(session: Session, *, ticket: Ticket, change: TicketChang
     triggers = [t for t in config.active_triggers(session) if may_fire_on(t, change.event)]
     if not triggers:
         return
-    # The requester's e-mail (a read of their identifiers) is needed to decide only when a
-    # condition tests it; otherwise it is read only if something fires, for the actions.
-    tested = any(
-        condition.field == "requester_email"
-        for trigger in triggers
-        for _, _, condition in trigger.conditions()
-    )
-    after, run = _run(session, ticket, change, triggers, with_email=tested)
+    # The requester and account (two reads) and their e-mail (a third) are needed to decide only
+    # when a condition tests them; otherwise they are read only if something fires, for the
+    # actions and templates, in a second run that fires the same triggers.
+    tested = {c.field for trigger in triggers for _, _, c in trigger.conditions()}
+    with_requester = not tested.isdisjoint(PEOPLE_FIELDS)
+    with_email = "requester_email" in tested
+    after, run = _run(session, ticket, change, triggers, with_requester, with_email)
     if not run.fired:
         return
-    if not tested:
-        # the same triggers fire (no condition reads the e-mail); actions and templates may
-        after, run = _run(session, ticket, change, triggers, with_email=True)
+    if not (with_requester and with_email):
+        after, run = _run(session, ticket, change, triggers, True, True)
     if run.capped:
         log.warning("trigger run on ticket %s hit the firing cap", ticket.id)
     skipped = apply_as_system(
@@ -70,14 +73,15 @@ def _run(
     ticket: Ticket,
     change: TicketChange,
     triggers: list[Trigger],
-    *,
+    with_requester: bool,
     with_email: bool,
 ) -> tuple[TicketSnapshot, TriggerRun]:
     after = snapshot_of(
         session,
         ticket,
-        contact=requester_of(session, ticket),
-        account=account_of(session, ticket),
+        contact=requester_of(session, ticket) if with_requester else None,
+        account=account_of(session, ticket) if with_requester else None,
+        with_requester=with_requester,
         with_email=with_email,
     )
     before = snapshot_before(after, change.before) if change.before is not None else None
