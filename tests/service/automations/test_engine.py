@@ -13,6 +13,7 @@ from cxhub.service.automations.effects import FollowerAdded, InternalNote, Notif
 from cxhub.service.automations.engine import (
     MAX_TRIGGER_FIRINGS,
     apply_macro,
+    may_fire_on,
     run_automations,
     run_triggers,
 )
@@ -212,6 +213,38 @@ def test_message_text_and_event_conditions() -> None:
         ).fired
         == ()
     )
+
+
+TAG = [{"type": "add_tags", "tags": ["seen"]}]
+
+
+@pytest.mark.parametrize(
+    ("condition", "fires_on"),
+    [
+        ({"op": "is", "value": "ticket_created"}, {"ticket_created"}),
+        ({"op": "is_not", "value": "note_added"}, {"ticket_created", "agent_replied"}),
+        ({"op": "in", "value": ["note_added", "agent_replied"]}, {"note_added", "agent_replied"}),
+        ({"op": "not_in", "value": ["note_added"]}, {"ticket_created", "agent_replied"}),
+    ],
+)
+def test_may_fire_on_agrees_with_a_run(condition: dict[str, Any], fires_on: set[str]) -> None:
+    """`may_fire_on` (the pre-filter of the ticket transaction) rules a trigger out exactly for
+    the events on which a run could never fire it."""
+    rule = trigger(1, [{"field": "event", **condition}], TAG)
+    for event in ("ticket_created", "note_added", "agent_replied"):
+        run = run_triggers([rule], event=event, before=snapshot(), after=snapshot())
+        assert may_fire_on(rule, event) is (event in fires_on)
+        assert (run.fired == (1,)) is (event in fires_on)
+    # conditions on other fields, or in `any`, never rule a trigger out
+    other = trigger(2, [{"field": "priority", "op": "is", "value": "urgent"}], TAG)
+    assert may_fire_on(other, "note_added")
+    either = trigger(
+        3,
+        [{"field": "status", "op": "is", "value": "new"}],
+        TAG,
+        any=[{"field": "event", "op": "is", "value": "ticket_created"}],
+    )
+    assert may_fire_on(either, "note_added")
 
 
 def test_notification_to_nobody_is_dropped() -> None:

@@ -213,3 +213,67 @@ def test_invalid_rules_are_422_with_details(client: TestClient, tenant: Tenant) 
     response = client.post("/api/v1/automations", json=endless, headers=tenant.admin)
     assert_problem(response, 422, "validation-error")
     assert client.get("/api/v1/triggers", headers=tenant.admin).json() == []
+
+
+def test_requester_email_reaches_conditions(client: TestClient, tenant: Tenant) -> None:
+    vip = unique("vip")
+    trigger(
+        client,
+        tenant,
+        [{"type": "add_tags", "tags": [vip]}],
+        all=[CREATED, {"field": "requester_email", "op": "contains", "value": f"@{vip}."}],
+    )
+    matched = ticket(client, tenant, requester={"emails": [f"{unique('ada')}@{vip}.example"]})
+    assert vip in matched["tags"]
+    assert vip not in ticket(client, tenant)["tags"]
+
+
+def test_requester_email_reaches_templates(client: TestClient, tenant: Tenant) -> None:
+    """No condition tests the e-mail, so the run reads it only once a trigger fires; the
+    fired trigger's template still sees it."""
+    marker = unique("greeting")
+    trigger(
+        client,
+        tenant,
+        [{"type": "reply_public", "body": f"{marker} {{{{ requester.email }}}}"}],
+        all=[CREATED, {"field": "subject", "op": "contains", "value": marker}],
+    )
+    address = f"{unique('ada')}@example.com"
+    greeted = ticket(client, tenant, subject=f"About {marker}", requester={"emails": [address]})
+    replies = [
+        m["body"] for m in thread(client, tenant, greeted["id"]) if m["author_kind"] == "system"
+    ]
+    assert replies == [f"{marker} {address}"]
+
+
+def test_an_edited_trigger_runs_as_edited(client: TestClient, tenant: Tenant) -> None:
+    """Triggers are validated once per version (id, updated_at) and reused: an edit is a new
+    version, seen by the very next ticket change."""
+    rule = trigger(client, tenant, [{"type": "set_priority", "priority": "high"}], all=[CREATED])
+    assert ticket(client, tenant)["priority"] == "high"
+    assert ticket(client, tenant)["priority"] == "high"  # the remembered version
+    edited = client.put(
+        f"/api/v1/triggers/{rule['id']}",
+        json={
+            "name": rule["name"],
+            "all": [CREATED],
+            "actions": [{"type": "set_priority", "priority": "low"}],
+        },
+        headers=tenant.admin,
+    )
+    assert edited.status_code == 200, edited.text
+    assert ticket(client, tenant)["priority"] == "low"
+
+
+def test_requester_name_reaches_conditions(client: TestClient, tenant: Tenant) -> None:
+    """A condition on the requester makes the run read them before deciding."""
+    name = unique("Ada")
+    trigger(
+        client,
+        tenant,
+        [{"type": "add_tags", "tags": ["named"]}],
+        all=[CREATED, {"field": "requester_name", "op": "contains", "value": name}],
+    )
+    requester = {"emails": [f"{unique('a')}@example.com"], "first_name": name}
+    assert "named" in ticket(client, tenant, requester=requester)["tags"]
+    assert "named" not in ticket(client, tenant)["tags"]

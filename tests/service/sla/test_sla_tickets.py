@@ -276,3 +276,37 @@ def test_merged_and_spam_tickets_owe_nothing(client: TestClient, tenant: Tenant)
     with tenant.session() as session:
         later = _at(target["created_at"]) + timedelta(hours=1)
         assert check_breaches(session, now=later) == 1  # only the surviving ticket
+
+
+def test_deadlines_follow_an_edited_calendar(client: TestClient, tenant: Tenant) -> None:
+    """The refresh reuses a calendar this process has built while its record is unchanged;
+    after an edit the next ticket change computes deadlines with the new hours."""
+    always = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    body = {"name": unique("cal "), "time_zone": "UTC", "weekly_hours": always, "holidays": []}
+    calendar = client.post("/api/v1/business-calendars", json=body, headers=tenant.admin).json()
+    _policy(
+        client,
+        tenant,
+        calendar_id=calendar["id"],
+        conditions={"tags_any": ["edited-calendar"]},
+        targets={"first_reply": 30},
+    )
+    ticket = _ticket(client, tenant, tags=["edited-calendar"])
+    created = _at(ticket["created_at"])
+    (target,) = _sla(client, tenant, ticket["id"])["targets"]
+    assert _at(target["due_at"]) == created + timedelta(minutes=30)
+    # a second change with the calendar unchanged: same deadline
+    client.patch(f"/api/v1/tickets/{ticket['id']}", json={"language": "it"}, headers=tenant.admin)
+    (target,) = _sla(client, tenant, ticket["id"])["targets"]
+    assert _at(target["due_at"]) == created + timedelta(minutes=30)
+    # one business minute a week: 30 minutes of target take about 30 weeks
+    sundays = {**body, "weekly_hours": {"sun": [["10:00", "10:01"]]}}
+    response = client.put(
+        f"/api/v1/business-calendars/{calendar['id']}", json=sundays, headers=tenant.admin
+    )
+    assert response.status_code == 200, response.text
+    client.patch(f"/api/v1/tickets/{ticket['id']}", json={"language": "en"}, headers=tenant.admin)
+    (target,) = _sla(client, tenant, ticket["id"])["targets"]
+    due = _at(target["due_at"])
+    assert due > created + timedelta(weeks=28)
+    assert (due.weekday(), due.hour) == (6, 10)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cxhub.service.tickets.search_text import (
     MAX_QUERY_CHARS,
     QueryError,
     Term,
+    fold,
     fts5_query,
     index_document,
+    is_cjk,
     parse_query,
     prefix_range,
     tokens,
@@ -94,3 +101,46 @@ def test_prefix_range_holds_exactly_the_completions(prefix: str, high: str | Non
         assert not high.startswith(prefix)
         outside = prefix[:-1] + chr(ord(prefix[-1]) - 1) + "\U0010ffff"
         assert not (prefix <= outside < high)
+
+
+def _fold_slowly(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)))
+def test_fold_of_ascii_text_is_the_full_normalisation(text: str) -> None:
+    """`fold` takes a shortcut for ASCII (most ticket text); it must equal the full path."""
+    assert fold(text) == _fold_slowly(text)
+
+
+def _tokens_slowly(text: str) -> list[str]:
+    """`tokens` without its ASCII shortcuts: every character folded and classified."""
+    result: list[str] = []
+    for word in re.findall(r"[^\W_]+", _fold_slowly(text)):
+        runs: list[tuple[str, bool]] = []
+        for char in word:
+            cjk = is_cjk(char)
+            if runs and runs[-1][1] == cjk:
+                runs[-1] = (runs[-1][0] + char, cjk)
+            else:
+                runs.append((char, cjk))
+        for run, cjk in runs:
+            pairs = [run[i : i + 2] for i in range(len(run) - 1)] if len(run) > 1 else [run]
+            result.extend(pairs if cjk else [run])
+    return result
+
+
+MIXED_TEXT = st.text(alphabet=st.sampled_from("aZ9 _-.é\u00c5ǅ\ufb01打印机坏了ｶﾀ한국"), max_size=30)
+
+
+@given(st.lists(st.one_of(MIXED_TEXT, st.text(max_size=30)), max_size=4))
+def test_analysis_shortcuts_change_nothing(texts: list[str]) -> None:
+    """The ASCII shortcuts of `tokens`/`index_document` give what the full analysis gives."""
+    words = [token for text in texts for token in _tokens_slowly(text)]
+    assert [token for text in texts for token in tokens(text)] == words
+    present = set(words)
+    characters = dict.fromkeys(c for word in words for c in word if is_cjk(c))
+    assert index_document(texts) == " ".join(words + [c for c in characters if c not in present])

@@ -3,6 +3,7 @@ the stored definitions back into the pure engine's models."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import select
@@ -89,13 +90,43 @@ def macro_of(record: MacroRecord) -> Macro:
     return Macro.model_validate({"id": record.id, "name": record.name, **record.definition})
 
 
+#: Triggers as validated from their rows, by (id, updated_at): every change of a row through
+#: `save_rule` stamps a new `updated_at`, so a key names one version of one trigger (in any
+#: process). Bounded: cleared when it grows past `_MAX_PARSED`.
+_PARSED: dict[tuple[int, datetime], Trigger] = {}
+_MAX_PARSED = 2048
+
+
 def active_triggers(session: Session) -> list[Trigger]:
-    records = session.scalars(
-        select(TriggerRecord)
+    """The active triggers in run order. Runs inside every ticket write (on SQLite under the
+    write lock), so it reads each trigger's id and `updated_at` only, and loads and validates
+    just the ones this process has not seen in that version."""
+    stamps = session.execute(
+        select(TriggerRecord.id, TriggerRecord.updated_at)
         .where(TriggerRecord.active.is_(True))
         .order_by(TriggerRecord.position, TriggerRecord.id)
+    ).all()
+    missing = [trigger_id for trigger_id, stamp in stamps if (trigger_id, stamp) not in _PARSED]
+    if missing:
+        if len(_PARSED) + len(missing) > _MAX_PARSED:
+            _PARSED.clear()
+        for record in session.scalars(select(TriggerRecord).where(TriggerRecord.id.in_(missing))):
+            _PARSED[(record.id, record.updated_at)] = trigger_of(record)
+    found = [_PARSED.get((trigger_id, stamp)) for trigger_id, stamp in stamps]
+    if any(trigger is None for trigger in found):
+        # changed between the two reads (PostgreSQL, another transaction): read them whole
+        return [trigger_of(record) for record in _active_trigger_records(session)]
+    return [trigger for trigger in found if trigger is not None]
+
+
+def _active_trigger_records(session: Session) -> list[TriggerRecord]:
+    return list(
+        session.scalars(
+            select(TriggerRecord)
+            .where(TriggerRecord.active.is_(True))
+            .order_by(TriggerRecord.position, TriggerRecord.id)
+        )
     )
-    return [trigger_of(record) for record in records]
 
 
 def active_automations(session: Session) -> list[Automation]:

@@ -139,6 +139,17 @@ def _condition_holds(condition: Condition, situation: _Situation) -> bool:
     return value_matches(condition.kind, "is", condition.value, compared)
 
 
+def may_fire_on(trigger: Trigger, event: str) -> bool:
+    """False when one of the trigger's `all` conditions on the event rules `event` out: such a
+    trigger cannot match at any point of a run on `event` (the event never changes during a
+    run), so the caller can leave it out, and skip the run's preparation when none is left."""
+    return all(
+        value_matches("event", condition.op, condition.value, event)
+        for condition in trigger.all
+        if condition.field == "event"
+    )
+
+
 def _rule_matches(rule: Trigger | Automation, situation: _Situation) -> bool:
     """Every `all` condition, and at least one `any` condition when there are any."""
     if not all(_condition_holds(condition, situation) for condition in rule.all):

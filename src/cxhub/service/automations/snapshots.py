@@ -34,12 +34,30 @@ def snapshot_of(
     *,
     contact: Contact | None = None,
     account: Account | None = None,
+    with_requester: bool = True,
+    with_email: bool = True,
 ) -> TicketSnapshot:
-    """The ticket now; pass `contact`/`account` when they were loaded in bulk (automations)."""
+    """The ticket now; pass `contact`/`account` when they were loaded in bulk (automations).
+
+    For a caller that knows nothing will look at them: `with_requester=False` leaves the
+    requester and account fields empty (`requester_name` "") and reads neither row, and
+    `with_email=False` leaves `requester_email` empty and the requester's identifiers unread."""
+    if not with_requester:
+        return _snapshot(ticket, requester_email=None, requester_name="", requester_locale=None)
     requester = contact or get_contact(session, contact_id=ticket.requester_id)
     if account is None and ticket.account_id is not None:
         account = get_account(session, account_id=ticket.account_id)
-    name = full_name(requester.first_name, requester.last_name)
+    return _snapshot(
+        ticket,
+        requester_email=_email(requester) if with_email else None,
+        requester_name=full_name(requester.first_name, requester.last_name),
+        requester_locale=requester.locale,
+        account_name=account.name if account is not None else None,
+        account_tier=account.tier if account is not None else None,
+    )
+
+
+def _snapshot(ticket: Ticket, **people: str | None) -> TicketSnapshot:
     return TicketSnapshot.model_validate(
         {
             "number": ticket.number,
@@ -52,11 +70,7 @@ def snapshot_of(
             "team_id": ticket.team_id,
             "tags": frozenset(ticket.tags),
             "custom_fields": _scalar_fields(ticket.custom_fields),
-            "requester_email": _email(requester),
-            "requester_name": name,
-            "requester_locale": requester.locale,
-            "account_name": account.name if account is not None else None,
-            "account_tier": account.tier if account is not None else None,
+            **people,
             "created_at": ticket.created_at,
             "updated_at": ticket.updated_at,
             "status_changed_at": ticket.status_changed_at,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 from cxhub.core.errors import ValidationFailed
@@ -45,6 +45,13 @@ def build_calendar(
 
 
 _CACHE: dict[tuple[int, str], BusinessCalendar] = {}
+
+
+def known_calendar(calendar_id: int, updated_at: datetime) -> BusinessCalendar | None:
+    """The calendar already built from the record `calendar_id` as last changed at
+    `updated_at`, if this process has built it: a caller that read the stamp alone (a join on
+    a query it makes anyway) then needs no query of the record."""
+    return _CACHE.get((calendar_id, updated_at.isoformat()))
 
 
 def calendar_of(record: BusinessCalendarRecord | None) -> BusinessCalendar:

@@ -17,24 +17,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cxhub.core.events import publish
-from cxhub.customers.accounts.service import get_account
-from cxhub.service.sla.calendar import business_time_between
-from cxhub.service.sla.calendars import calendar_of
+from cxhub.service.sla.calendar import BusinessCalendar, business_time_between
+from cxhub.service.sla.calendars import calendar_of, known_calendar
 from cxhub.service.sla.clock import SlaClock, SlaPause
 from cxhub.service.sla.events import SlaBreached
 from cxhub.service.sla.models import BusinessCalendarRecord, SlaEvent, SlaPolicy, TicketSlaTarget
 from cxhub.service.sla.policy_match import PolicyConditions, SlaMetric, TicketFacts, select_policy
-from cxhub.service.tickets.hooks import TicketChange
+from cxhub.service.tickets.hooks import TicketChange, account_of
 from cxhub.service.tickets.models import Ticket, TicketStatus
 from cxhub.service.tickets.status import DEFAULT_PAUSING
 
 SOLVED = frozenset({TicketStatus.SOLVED, TicketStatus.CLOSED})
+#: Calendars already at hand during one refresh, by record id.
+Calendars = dict[int, BusinessCalendar]
 
 
-def _facts(session: Session, ticket: Ticket) -> TicketFacts:
+def _facts(session: Session, ticket: Ticket, *, with_tier: bool = True) -> TicketFacts:
     tier = None
-    if ticket.account_id is not None:
-        tier = get_account(session, account_id=ticket.account_id).tier
+    if with_tier and ticket.account_id is not None:
+        account = account_of(session, ticket)
+        tier = account.tier if account is not None else None
     return TicketFacts(
         priority=ticket.priority.value,
         channel=ticket.channel.value,
@@ -44,16 +46,32 @@ def _facts(session: Session, ticket: Ticket) -> TicketFacts:
     )
 
 
-def policy_for(session: Session, ticket: Ticket) -> SlaPolicy | None:
-    policies = session.scalars(
-        select(SlaPolicy)
+def policy_for(
+    session: Session, ticket: Ticket, calendars: Calendars | None = None
+) -> SlaPolicy | None:
+    """The active policy that applies to the ticket. Each policy's calendar's `updated_at`
+    comes along (an outer join): a calendar this process has built as it is now goes into
+    `calendars`, and the refresh reads no calendar row."""
+    rows = session.execute(
+        select(SlaPolicy, BusinessCalendarRecord.updated_at)
+        .outerjoin(BusinessCalendarRecord, BusinessCalendarRecord.id == SlaPolicy.calendar_id)
         .where(SlaPolicy.active.is_(True))
         .order_by(SlaPolicy.position, SlaPolicy.id)
     ).all()
-    if not policies:
+    if not rows:
         return None
+    policies = [policy for policy, _ in rows]
+    if calendars is not None:
+        for policy, calendar_updated_at in rows:
+            if policy.calendar_id is not None and calendar_updated_at is not None:
+                known = known_calendar(policy.calendar_id, calendar_updated_at)
+                if known is not None:
+                    calendars[policy.calendar_id] = known
     candidates = [(p, PolicyConditions(**p.conditions)) for p in policies]
-    return select_policy(candidates, _facts(session, ticket))
+    # The account is read only when a policy is conditioned on its tier (one query saved on
+    # every ticket change of the usual workspace, whose policies never are).
+    with_tier = any(conditions.account_tiers for _, conditions in candidates)
+    return select_policy(candidates, _facts(session, ticket, with_tier=with_tier))
 
 
 def _event(session: Session, target: TicketSlaTarget, kind: str, at: datetime) -> None:
@@ -70,7 +88,12 @@ def _event(session: Session, target: TicketSlaTarget, kind: str, at: datetime) -
 
 
 def _start(
-    session: Session, ticket: Ticket, policy: SlaPolicy, metric: SlaMetric, at: datetime
+    session: Session,
+    ticket: Ticket,
+    policy: SlaPolicy,
+    metric: SlaMetric,
+    at: datetime,
+    opened: list[TicketSlaTarget] | None = None,
 ) -> TicketSlaTarget | None:
     minutes = policy.targets.get(metric.value)
     if not minutes:
@@ -87,6 +110,8 @@ def _start(
     session.add(target)
     session.flush()
     _event(session, target, "activated", at)
+    if opened is not None:
+        opened.append(target)
     return target
 
 
@@ -98,6 +123,7 @@ def _close(
     at: datetime,
     *,
     cancelled: bool,
+    calendars: Calendars | None = None,
 ) -> None:
     if target.paused_at is not None:
         target.pauses = [*target.pauses, [target.paused_at.isoformat(), at.isoformat()]]
@@ -109,26 +135,40 @@ def _close(
         return
     target.fulfilled_at = at
     _event(session, target, "fulfilled", at)
-    clock = _clock(target, policy, session)
+    clock = _clock(target, policy, session, calendars)
     target.due_at = clock.due_at()
     crossed = clock.breached_at()
     if crossed is not None and target.breached_at is None:
         _mark_breached(session, ticket, target, crossed)
 
 
-def _clock(target: TicketSlaTarget, policy: SlaPolicy | None, session: Session) -> SlaClock:
-    record = (
-        session.get(BusinessCalendarRecord, policy.calendar_id)
-        if policy is not None and policy.calendar_id is not None
-        else None
-    )
+def _calendar(session: Session, policy: SlaPolicy | None, calendars: Calendars) -> BusinessCalendar:
+    """The policy's calendar (24/7 UTC without one). `calendars` keeps the ones already read in
+    this call: the session's identity map holds unmodified rows only weakly, so `session.get`
+    of a calendar nothing references any more is a query again, once per target."""
+    if policy is None or policy.calendar_id is None:
+        return calendar_of(None)
+    calendar = calendars.get(policy.calendar_id)
+    if calendar is None:
+        calendar = calendar_of(session.get(BusinessCalendarRecord, policy.calendar_id))
+        calendars[policy.calendar_id] = calendar
+    return calendar
+
+
+def _clock(
+    target: TicketSlaTarget,
+    policy: SlaPolicy | None,
+    session: Session,
+    calendars: Calendars | None = None,
+) -> SlaClock:
+    calendar = _calendar(session, policy, {} if calendars is None else calendars)
     pauses = [
         SlaPause(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in target.pauses
     ]
     if target.paused_at is not None:
         pauses.append(SlaPause(target.paused_at))
     return SlaClock(
-        calendar=calendar_of(record),
+        calendar=calendar,
         target=timedelta(minutes=target.target_minutes),
         started_at=target.started_at,
         pauses=pauses,
@@ -146,35 +186,54 @@ def _open_targets(session: Session, ticket: Ticket) -> list[TicketSlaTarget]:
     )
 
 
-def _initial_targets(session: Session, ticket: Ticket, policy: SlaPolicy, at: datetime) -> None:
+def _initial_targets(
+    session: Session,
+    ticket: Ticket,
+    policy: SlaPolicy,
+    at: datetime,
+    opened: list[TicketSlaTarget],
+) -> None:
     if ticket.status in SOLVED:
         return
     if ticket.first_replied_at is None:
-        _start(session, ticket, policy, SlaMetric.FIRST_REPLY, ticket.created_at)
+        _start(session, ticket, policy, SlaMetric.FIRST_REPLY, ticket.created_at, opened)
     elif (ticket.last_customer_message_at or ticket.created_at) > (
         ticket.last_agent_reply_at or ticket.created_at
     ):
-        _start(session, ticket, policy, SlaMetric.NEXT_REPLY, ticket.last_customer_message_at or at)
+        first = ticket.last_customer_message_at or at
+        _start(session, ticket, policy, SlaMetric.NEXT_REPLY, first, opened)
     else:
-        _start(session, ticket, policy, SlaMetric.PERIODIC_UPDATE, ticket.last_agent_reply_at or at)
-    _start(session, ticket, policy, SlaMetric.RESOLUTION, ticket.created_at)
+        last = ticket.last_agent_reply_at or at
+        _start(session, ticket, policy, SlaMetric.PERIODIC_UPDATE, last, opened)
+    _start(session, ticket, policy, SlaMetric.RESOLUTION, ticket.created_at, opened)
 
 
 def refresh_ticket_sla(session: Session, *, ticket: Ticket, change: TicketChange) -> None:
+    """Runs inside every writing ticket transaction (on SQLite under the one write lock), so
+    it reads the ticket's open targets once and keeps track of the ones it closes and starts,
+    and reads a calendar at most once, instead of asking the database again for each step."""
     at = change.at
-    policy = policy_for(session, ticket)
-    targets = _open_targets(session, ticket)
+    calendars: Calendars = {}
+    policy = policy_for(session, ticket, calendars)
+    # Targets are only ever started here, under a policy whose id is then stamped on the
+    # ticket, and a ticket whose policy goes away has them closed here as well: a ticket with
+    # no policy before or now has none open (no query for workspaces without SLAs).
+    targets = (
+        _open_targets(session, ticket)
+        if policy is not None or ticket.sla_policy_id is not None
+        else []
+    )
     policy_id = policy.id if policy is not None else None
     if policy_id != ticket.sla_policy_id or (policy is not None and change.before is None):
-        old_policy = session.get(SlaPolicy, ticket.sla_policy_id) if ticket.sla_policy_id else None
+        # the old policy's targets are cancelled, which needs no clock (so not the old policy)
         for target in targets:
-            _close(session, ticket, old_policy, target, at, cancelled=True)
+            _close(session, ticket, None, target, at, cancelled=True)
         ticket.sla_policy_id = policy_id
         if policy is not None:
-            _initial_targets(session, ticket, policy, at)
+            _initial_targets(session, ticket, policy, at, targets)
     elif policy is not None:
-        _advance(session, ticket, policy, targets, change)
-    _recompute(session, ticket, policy)
+        _advance(session, ticket, policy, targets, change, calendars)
+    _recompute(session, ticket, policy, [t for t in targets if not t.closed], calendars)
 
 
 def _advance(
@@ -183,16 +242,19 @@ def _advance(
     policy: SlaPolicy,
     targets: list[TicketSlaTarget],
     change: TicketChange,
+    calendars: Calendars,
 ) -> None:
+    """Move the open `targets` on after `change`; the targets it starts are added to them."""
     at = change.at
     by_metric = {t.metric: t for t in targets}
     message = change.message
     if change.event == "agent_replied" and message is not None and message.is_public:
         for metric in (SlaMetric.FIRST_REPLY, SlaMetric.NEXT_REPLY, SlaMetric.PERIODIC_UPDATE):
             if metric.value in by_metric:
-                _close(session, ticket, policy, by_metric.pop(metric.value), at, cancelled=False)
+                replied = by_metric.pop(metric.value)
+                _close(session, ticket, policy, replied, at, cancelled=False, calendars=calendars)
         if ticket.status not in SOLVED:
-            started = _start(session, ticket, policy, SlaMetric.PERIODIC_UPDATE, at)
+            started = _start(session, ticket, policy, SlaMetric.PERIODIC_UPDATE, at, targets)
             if started is not None:
                 by_metric[started.metric] = started
     elif (
@@ -201,7 +263,7 @@ def _advance(
         and SlaMetric.NEXT_REPLY.value not in by_metric
         and ticket.status not in SOLVED
     ):
-        started = _start(session, ticket, policy, SlaMetric.NEXT_REPLY, at)
+        started = _start(session, ticket, policy, SlaMetric.NEXT_REPLY, at, targets)
         if started is not None:
             by_metric[started.metric] = started
     before = change.before.status if change.before is not None else None
@@ -210,12 +272,12 @@ def _advance(
     if ticket.status in SOLVED:
         for target in by_metric.values():
             cancel = target.metric != SlaMetric.RESOLUTION.value
-            _close(session, ticket, policy, target, at, cancelled=cancel)
+            _close(session, ticket, policy, target, at, cancelled=cancel, calendars=calendars)
         return
     if before in SOLVED:  # reopened: a new resolution cycle (and a reply is owed)
-        _start(session, ticket, policy, SlaMetric.RESOLUTION, at)
+        _start(session, ticket, policy, SlaMetric.RESOLUTION, at, targets)
         if change.event != "customer_replied":
-            _start(session, ticket, policy, SlaMetric.NEXT_REPLY, at)
+            _start(session, ticket, policy, SlaMetric.NEXT_REPLY, at, targets)
         return
     pausing = frozenset(TicketStatus(s) for s in policy.pause_statuses) or DEFAULT_PAUSING
     if ticket.status in pausing and before not in pausing:
@@ -231,7 +293,9 @@ def _advance(
                 _event(session, target, "resumed", at)
 
 
-def _stamp_business_times(session: Session, ticket: Ticket, policy: SlaPolicy | None) -> None:
+def _stamp_business_times(
+    session: Session, ticket: Ticket, policy: SlaPolicy | None, calendars: Calendars
+) -> None:
     """Business-time first reply and resolution, on the policy's calendar (24/7 without one)."""
     needs_reply = (
         ticket.first_replied_at is not None and ticket.first_reply_business_seconds is None
@@ -241,12 +305,7 @@ def _stamp_business_times(session: Session, ticket: Ticket, policy: SlaPolicy | 
     needs_resolution = ticket.solved_at is not None and ticket.resolution_business_seconds is None
     if not (needs_reply or needs_resolution):
         return
-    record = (
-        session.get(BusinessCalendarRecord, policy.calendar_id)
-        if policy is not None and policy.calendar_id is not None
-        else None
-    )
-    calendar = calendar_of(record)
+    calendar = _calendar(session, policy, calendars)
     if needs_reply and ticket.first_replied_at is not None:
         elapsed = business_time_between(calendar, ticket.created_at, ticket.first_replied_at)
         ticket.first_reply_business_seconds = int(elapsed.total_seconds())
@@ -255,12 +314,19 @@ def _stamp_business_times(session: Session, ticket: Ticket, policy: SlaPolicy | 
         ticket.resolution_business_seconds = int(elapsed.total_seconds())
 
 
-def _recompute(session: Session, ticket: Ticket, policy: SlaPolicy | None) -> None:
-    _stamp_business_times(session, ticket, policy)
-    session.flush()
+def _recompute(
+    session: Session,
+    ticket: Ticket,
+    policy: SlaPolicy | None,
+    open_targets: list[TicketSlaTarget],
+    calendars: Calendars,
+) -> None:
+    """Deadlines of the still-open targets (the ones `refresh_ticket_sla` read, less those it
+    closed, plus those it started), by id as `_open_targets` orders them."""
+    _stamp_business_times(session, ticket, policy, calendars)
     nearest: datetime | None = None
-    for target in _open_targets(session, ticket):
-        target.due_at = _clock(target, policy, session).due_at()
+    for target in sorted(open_targets, key=lambda t: t.id):
+        target.due_at = _clock(target, policy, session, calendars).due_at()
         if target.due_at is not None and target.paused_at is None:
             nearest = target.due_at if nearest is None else min(nearest, target.due_at)
     ticket.next_sla_due_at = nearest
@@ -331,11 +397,12 @@ def at_risk_target_ids(
 ) -> set[int]:
     """Running (or paused) targets that have used `threshold` of their time, unbreached."""
     policy = session.get(SlaPolicy, ticket.sla_policy_id) if ticket.sla_policy_id else None
+    calendars: Calendars = {}
     return {
         target.id
         for target in _open_targets(session, ticket)
         if target.breached_at is None
-        and _clock(target, policy, session).at_risk(now, threshold or AT_RISK_THRESHOLD)
+        and _clock(target, policy, session, calendars).at_risk(now, threshold or AT_RISK_THRESHOLD)
     }
 
 
@@ -372,13 +439,14 @@ def running_targets(session: Session, *, ticket_id: int, now: datetime) -> list[
     80 % of the target used up) or running; read from the same clock as the deadlines."""
     found: list[RunningTarget] = []
     policies: dict[int, SlaPolicy | None] = {}
+    calendars: Calendars = {}
     for target in ticket_targets(session, ticket_id=ticket_id):
         if target.closed or target.cancelled:
             continue
         if target.policy_id is not None and target.policy_id not in policies:
             policies[target.policy_id] = session.get(SlaPolicy, target.policy_id)
         policy = policies.get(target.policy_id) if target.policy_id is not None else None
-        clock = _clock(target, policy, session)
+        clock = _clock(target, policy, session, calendars)
         paused = target.paused_at is not None
         breached = target.breached_at is not None or clock.is_breached(now)
         at_risk = not breached and clock.at_risk(now, AT_RISK_THRESHOLD)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,15 @@ from cxhub.service.tickets.models import (
     TicketPriority,
     TicketStatus,
 )
+
+if TYPE_CHECKING:
+    from cxhub.customers.accounts.models import Account
+    from cxhub.customers.contacts.models import Contact
+
+_LOADED = "cxhub.tickets.hooks.loaded"
+#: Rows remembered per transaction; a job changing thousands of tickets in one transaction
+#: starts over now and then instead of keeping every requester alive.
+_MAX_LOADED = 64
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,55 @@ class TicketChange:
     before: TicketState | None
     at: datetime
     message: TicketMessage | None = None
+
+
+def _loaded(session: Session) -> dict[tuple[str, int], Any]:
+    """Rows read for the reactions in the session's current transaction, held strongly (the
+    identity map lets go of unmodified rows as soon as nothing references them, so without
+    this each reaction would read the requester again)."""
+    transaction = session.get_transaction()
+    cached = session.info.get(_LOADED)
+    if cached is None or cached[0] is not transaction or len(cached[1]) >= _MAX_LOADED:
+        cached = (transaction, {})
+        if transaction is not None:
+            session.info[_LOADED] = cached
+    rows: dict[tuple[str, int], Any] = cached[1]
+    return rows
+
+
+def remember_requester(session: Session, contact: Contact) -> None:
+    """`contact` (as `get_contact` returns it: merges followed) is the requester of a ticket
+    being written in this transaction; `requester_of` will not read it again."""
+    _loaded(session)[("contact", contact.id)] = contact
+
+
+def requester_of(session: Session, ticket: Ticket) -> Contact:
+    """The ticket's requester, read once per transaction for the timeline, the triggers' snapshot
+    and the SLA facts (`get_contact`: a merged duplicate resolves to the surviving contact)."""
+    from cxhub.customers.contacts.service import get_contact
+
+    rows = _loaded(session)
+    key = ("contact", ticket.requester_id)
+    contact: Contact | None = rows.get(key)
+    if contact is None or contact.merged_into_id is not None:
+        contact = get_contact(session, contact_id=ticket.requester_id)
+        rows[key] = contact
+    return contact
+
+
+def account_of(session: Session, ticket: Ticket) -> Account | None:
+    """The ticket's account (None without one), read once per transaction like `requester_of`."""
+    from cxhub.customers.accounts.service import get_account
+
+    if ticket.account_id is None:
+        return None
+    rows = _loaded(session)
+    key = ("account", ticket.account_id)
+    account: Account | None = rows.get(key)
+    if account is None:
+        account = get_account(session, account_id=ticket.account_id)
+        rows[key] = account
+    return account
 
 
 def after_ticket_change(session: Session, *, ticket: Ticket, change: TicketChange) -> None:

@@ -67,7 +67,9 @@ def _store_message(
     email_message_id: str | None = None,
     attachment_ids: list[int] | None = None,
     delivery_status: DeliveryStatus | None = None,
+    first: bool = False,
 ) -> TicketMessage:
+    """`first`: the ticket was opened in this transaction and this is its first message."""
     now = utcnow()
     message = TicketMessage(
         workspace_id=ticket.workspace_id,
@@ -84,11 +86,13 @@ def _store_message(
         email_message_id=email_message_id,
         delivery_status=delivery_status,
         created_at=now,
+        # a new message has no attachments but those bound below: known without a query
+        attachments=[],
     )
     session.add(message)
     session.flush()
     _bind_attachments(session, message=message, attachment_ids=attachment_ids or [])
-    reindex_ticket(session, ticket=ticket)
+    reindex_ticket(session, ticket=ticket, first_message=body if first else None)
     kind = "ticket.note" if not public else f"ticket.{actor.kind.value}_message"
     put_on_timeline(
         session,
@@ -124,7 +128,8 @@ def add_first_message(
     email_message_id: str | None = None,
 ) -> TicketMessage:
     """The description: written by the requester (an agent opening a ticket on a customer's
-    behalf still records the customer's words as the customer's)."""
+    behalf still records the customer's words as the customer's). Only for a ticket opened in
+    this transaction (`create_ticket`): its search document is built without reading back."""
     author = actor if actor.kind == AuthorKind.CUSTOMER else Actor.customer(ticket.requester_id)
     return _store_message(
         session,
@@ -136,6 +141,7 @@ def add_first_message(
         body_html=body_html,
         email_message_id=email_message_id,
         attachment_ids=attachment_ids,
+        first=True,
     )
 
 

@@ -95,14 +95,22 @@ def document_of(session: Session, *, ticket: Ticket) -> str:
     return index_document([ticket.subject, *merged_subjects, *bodies])
 
 
-def reindex_ticket(session: Session, *, ticket: Ticket) -> None:
-    """Rewrite the ticket's search document (spam and merged tickets are dropped instead)."""
+def reindex_ticket(session: Session, *, ticket: Ticket, first_message: str | None = None) -> None:
+    """Rewrite the ticket's search document (spam and merged tickets are dropped instead).
+
+    `first_message`: the ticket was opened in this transaction and this is the body of its one
+    message, so its document is known without reading it back (nothing can have been merged
+    into it yet)."""
     if ticket.is_spam or ticket.merged_into_id is not None:
         drop_from_index(session, ticket_id=ticket.id)
         return
     session.info.pop(_MATCH_CACHE, None)  # the words of the index may change
     session.flush()
-    document = document_of(session, ticket=ticket)
+    document = (
+        document_of(session, ticket=ticket)
+        if first_message is None
+        else index_document([ticket.subject, first_message])
+    )
     if _dialect(session) == "postgresql":
         session.execute(
             text(

@@ -54,6 +54,8 @@ def is_cjk(char: str) -> bool:
 
 def fold(text: str) -> str:
     """Case-fold and drop diacritics (NFKD, combining marks removed), as both engines need."""
+    if text.isascii():
+        return text.lower()  # ASCII: casefold is lower, NFKD/NFC change nothing, no marks
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", stripped)
@@ -61,6 +63,8 @@ def fold(text: str) -> str:
 
 def _runs(word: str) -> list[tuple[str, bool]]:
     """Split a word into (run, is_cjk) pieces: `iphone手机` → [("iphone", False), ("手机", True)]."""
+    if word.isascii():
+        return [(word, False)]  # every CJK range lies far above ASCII
     runs: list[tuple[str, bool]] = []
     for char in word:
         cjk = is_cjk(char)
@@ -98,7 +102,7 @@ def index_document(texts: list[str]) -> str:
         if length >= MAX_DOCUMENT_CHARS:
             break
     present = set(words)
-    characters = dict.fromkeys(c for word in words for c in word if is_cjk(c))
+    characters = dict.fromkeys(c for word in words if not word.isascii() for c in word if is_cjk(c))
     return " ".join(words + [c for c in characters if c not in present])
 
 

@@ -31,7 +31,14 @@ from cxhub.service.tickets.events import (
     TicketStatusChanged,
 )
 from cxhub.service.tickets.filters import TicketFilter, filtered_tickets
-from cxhub.service.tickets.hooks import TicketChange, after_ticket_change, capture
+from cxhub.service.tickets.hooks import (
+    TicketChange,
+    account_of,
+    after_ticket_change,
+    capture,
+    remember_requester,
+    requester_of,
+)
 from cxhub.service.tickets.models import (
     Ticket,
     TicketCounter,
@@ -142,6 +149,8 @@ def put_on_timeline(
             source_type="ticket",
             source_id=str(ticket.id),
         ),
+        contact=requester_of(session, ticket),
+        account=account_of(session, ticket),
     )
 
 
@@ -174,6 +183,7 @@ def create_ticket(
     else:
         assert data.requester_id is not None
         contact = get_contact(session, contact_id=data.requester_id)
+    remember_requester(session, contact)
     _check_assignee(session, data.assignee_id)
     _check_team(session, data.team_id)
     now = utcnow()
@@ -197,6 +207,11 @@ def create_ticket(
         updated_at=now,
         status_changed_at=now,
         last_customer_message_at=now,
+        # Known for a new ticket and read by the SLA refresh and the answer: stated here, they
+        # are neither read back after the INSERT nor updated from "unknown" to None.
+        solved_at=None,
+        resolution_business_seconds=None,
+        follower_rows=[],
     )
     session.add(ticket)
     _set_tags(ticket, data.tags)
