@@ -6,12 +6,14 @@ Workspace isolation is enforced here, below every query, not left to each servic
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -274,7 +276,18 @@ def reader_bind(engine: Engine) -> Engine:
     return engine.execution_options(**{SQLITE_WRITER_OPTION: False})
 
 
+def load_json(text: str | bytes | memoryview) -> Any:
+    """JSON columns' decoder: orjson (several times faster than the standard decoder on the
+    custom fields and payloads every list reads), the standard one for what orjson refuses
+    (NaN, integers beyond 64 bits), so any value the standard encoder once stored still reads."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(bytes(text) if isinstance(text, memoryview) else text)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    kwargs.setdefault("json_deserializer", load_json)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
