@@ -139,7 +139,8 @@ def bulk_update(
 def get_ticket(
     ticket_id: int, session: DbSession, _: Principal = require(Permission.TICKETS_READ)
 ) -> TicketOut:
-    return TicketOut.of(service.get_ticket(session, ticket_id=ticket_id))
+    # tags and followers as plain rows, not through the ticket's relationships (issue 7)
+    return listing.ticket_outs(session, [service.get_ticket(session, ticket_id=ticket_id)])[0]
 
 
 @router.patch("/tickets/{ticket_id}", response_model=TicketOut)
@@ -165,8 +166,10 @@ def list_messages(
     _: Principal = require(Permission.TICKETS_READ),
 ) -> PageOut[MessageOut]:
     """The thread, oldest first (internal notes included)."""
-    result = messages.list_messages(session, ticket_id=ticket_id, page=page)
-    return PageOut(items=[MessageOut.of(m) for m in result.items], next_cursor=result.next_cursor)
+    result = messages.list_messages(session, ticket_id=ticket_id, page=page, load_attachments=False)
+    return PageOut(
+        items=listing.message_outs(session, result.items), next_cursor=result.next_cursor
+    )
 
 
 @router.post(

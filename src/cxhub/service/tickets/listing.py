@@ -1,4 +1,5 @@
 """The ticket list's answer: a page of tickets with their tags and followers, in three statements.
+The ticket view (one ticket, a page of its thread) is built the same way.
 
 `Ticket.tag_rows` and `Ticket.follower_rows` load with `selectin`: right for the one ticket an
 update changes, costly for a list. For a page of 25 tickets that loader builds a `TicketTag` or
@@ -7,17 +8,27 @@ collection, which was ~40 % of the list's CPU (issue 7). A list only shows the v
 its tickets without those loaders (`load_tags_and_followers=False`) and reads the page's tags
 and followers here as plain `(ticket_id, value)` rows, one statement each. They are ORM column
 selects, so the workspace filter of `core.db` applies to them as to any entity query.
+
+A thread page likewise reads its messages' attachments as plain rows (`message_outs`) instead of
+through `TicketMessage.attachments`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cxhub.service.tickets.models import Ticket, TicketFollower, TicketTag
-from cxhub.service.tickets.schemas import TicketOut
+from cxhub.service.tickets.models import (
+    Ticket,
+    TicketAttachment,
+    TicketFollower,
+    TicketMessage,
+    TicketTag,
+)
+from cxhub.service.tickets.schemas import AttachmentOut, MessageOut, TicketOut
 
 
 def tags_by_ticket(session: Session, *, ticket_ids: Collection[int]) -> dict[int, list[str]]:
@@ -64,3 +75,44 @@ def ticket_outs(session: Session, tickets: Sequence[Ticket]) -> list[TicketOut]:
         )
         for ticket in tickets
     ]
+
+
+def attachments_by_message(
+    session: Session, *, message_ids: Collection[int]
+) -> dict[int, list[AttachmentOut]]:
+    """Each message's attachments, ordered like `TicketMessage.attachments` (by id); messages
+    without attachments are absent."""
+    found: dict[int, list[AttachmentOut]] = {}
+    if not message_ids:
+        return found
+    rows = session.execute(
+        select(
+            TicketAttachment.message_id,
+            TicketAttachment.id,
+            TicketAttachment.filename,
+            TicketAttachment.content_type,
+            TicketAttachment.size_bytes,
+            TicketAttachment.sha256,
+        )
+        .where(TicketAttachment.message_id.in_(message_ids))
+        .order_by(TicketAttachment.message_id, TicketAttachment.id)
+    )
+    for message_id, attachment_id, filename, content_type, size_bytes, sha256 in rows:
+        # never None: `IN` does not match a NULL `message_id`
+        found.setdefault(cast(int, message_id), []).append(
+            AttachmentOut.from_values(
+                id=attachment_id,
+                filename=filename,
+                content_type=content_type,
+                size_bytes=size_bytes,
+                sha256=sha256,
+            )
+        )
+    return found
+
+
+def message_outs(session: Session, messages: Sequence[TicketMessage]) -> list[MessageOut]:
+    """The response shapes of a page of a thread, its attachments read in one statement (load
+    the messages with `list_messages(load_attachments=False)`)."""
+    attachments = attachments_by_message(session, message_ids=[m.id for m in messages])
+    return [MessageOut.of(m, attachments=attachments.get(m.id, [])) for m in messages]

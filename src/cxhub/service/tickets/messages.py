@@ -8,7 +8,7 @@ stamps `first_replied_at`, which first-reply-time metrics and SLAs read.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from cxhub.core.db import utcnow
 from cxhub.core.errors import NotFound, ValidationFailed
@@ -257,10 +257,25 @@ def message_exists(session: Session, *, message_id: int) -> bool:
 
 
 def list_messages(
-    session: Session, *, ticket_id: int, page: PageRequest, public_only: bool = False
+    session: Session,
+    *,
+    ticket_id: int,
+    page: PageRequest,
+    public_only: bool = False,
+    load_attachments: bool = True,
 ) -> Page[TicketMessage]:
-    ticket = get_ticket(session, ticket_id=ticket_id)
-    statement = select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
+    """A page of the ticket's thread (404 `NotFound` for a ticket outside the session's
+    workspace). The ticket is only probed by id, never loaded: nothing here reads it.
+
+    `load_attachments=False` skips the messages' `selectin` attachment loader (they then load per
+    message on first use): for a caller that reads the page's attachments as plain rows
+    (`listing.message_outs`), as building an entity per attachment cost most of the API thread's
+    CPU (issue 7)."""
+    if session.scalar(select(Ticket.id).where(Ticket.id == ticket_id)) is None:
+        raise NotFound(f"ticket {ticket_id} not found")
+    statement = select(TicketMessage).where(TicketMessage.ticket_id == ticket_id)
+    if not load_attachments:
+        statement = statement.options(lazyload(TicketMessage.attachments))
     if public_only:
         statement = statement.where(TicketMessage.is_public.is_(True))
     return paginate(

@@ -154,13 +154,27 @@ class AttachmentOut(BaseModel):
 
     @classmethod
     def of(cls, attachment: TicketAttachment) -> AttachmentOut:
-        return cls(
+        return cls.from_values(
             id=attachment.id,
             filename=attachment.filename,
             content_type=attachment.content_type,
             size_bytes=attachment.size_bytes,
             sha256=attachment.sha256,
-            url=f"/api/v1/attachments/{attachment.id}",
+        )
+
+    @classmethod
+    def from_values(
+        cls, *, id: int, filename: str, content_type: str, size_bytes: int, sha256: str
+    ) -> AttachmentOut:
+        """From plain column values: a thread page reads its attachments as rows, not entities
+        (`listing.message_outs`)."""
+        return cls(
+            id=id,
+            filename=filename,
+            content_type=content_type,
+            size_bytes=size_bytes,
+            sha256=sha256,
+            url=f"/api/v1/attachments/{id}",
         )
 
 
@@ -181,7 +195,11 @@ class MessageOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, message: TicketMessage) -> MessageOut:
+    def of(
+        cls, message: TicketMessage, *, attachments: list[AttachmentOut] | None = None
+    ) -> MessageOut:
+        """`attachments`, when given, are used instead of the message's relationship (a thread
+        page reads them for all its messages at once: `listing.message_outs`)."""
         return cls(
             id=message.id,
             ticket_id=message.ticket_id,
@@ -195,7 +213,9 @@ class MessageOut(BaseModel):
             email_message_id=message.email_message_id,
             delivery_status=message.delivery_status,
             delivery_error=message.delivery_error,
-            attachments=[AttachmentOut.of(a) for a in message.attachments],
+            attachments=[AttachmentOut.of(a) for a in message.attachments]
+            if attachments is None
+            else attachments,
             created_at=message.created_at,
         )
 
