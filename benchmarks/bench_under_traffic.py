@@ -387,6 +387,18 @@ def main() -> None:
             shutil.rmtree(base, ignore_errors=True)
 
 
+def warm_up(base_url: str, installation: Installation, rounds: int = 3) -> None:
+    """Each call of the mix a few times before anything is measured: a fresh server builds its
+    routes' handlers and caches on their first requests, which on a loaded machine can stall
+    the first seconds of traffic."""
+    rng = random.Random(0)
+    headers = {"Authorization": f"Bearer {installation.token}"}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=60) as client:
+        for number in range(rounds):
+            for _, call, _ in MIX:
+                call(client, rng, installation, 10**9 + number)
+
+
 def run(
     args: argparse.Namespace,
     installation: Installation,
@@ -401,6 +413,7 @@ def run(
         f"agent traffic: soak.MIX open loop at {args.traffic_rate:g} calls/s from a second "
         f"process; every job on the {SHARED}; server scheduler off"
     )
+    warm_up(base_url, installation)
     with Traffic(base_url, installation, args) as alone:
         time.sleep(LEAD_IN_SECONDS + args.traffic_seconds)
         sent = alone.finish()
