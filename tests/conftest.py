@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from cxhub.api.app import create_app
@@ -212,3 +213,16 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"public data sets not found at {SHARED_DATA}; the suite needs ../shared/data")
     return SHARED_DATA
+
+
+@pytest.fixture
+def statements(runtime: Runtime) -> Iterator[list[str]]:
+    """Every SQL statement the runtime's engine sends while the test runs (statement counts)."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(runtime.engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(runtime.engine, "before_cursor_execute", record)

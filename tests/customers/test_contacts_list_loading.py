@@ -8,31 +8,15 @@ statements must not grow with the page, and another workspace's rows must stay o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from cxhub.core.db import SYSTEM_SCOPE, unit_of_work
 from cxhub.core.runtime import Runtime
 from cxhub.customers.contacts import service
 from cxhub.customers.contacts.models import ContactIdentifier, IdentifierKind
 from tests.factories import Tenant, unique
-
-
-@pytest.fixture
-def statements(runtime: Runtime) -> Iterator[list[str]]:
-    """Every SQL statement the app sends meanwhile."""
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(runtime.engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(runtime.engine, "before_cursor_execute", record)
 
 
 def _create(client: TestClient, tenant: Tenant, **body: Any) -> dict[str, Any]:

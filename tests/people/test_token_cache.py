@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, select, update
+from sqlalchemy import Engine, select, update
 
 from cxhub.api.app import create_app
 from cxhub.api.deps import CurrentPrincipal
@@ -69,18 +69,6 @@ def _probe_app(runtime: Runtime, cache: TokenCache) -> FastAPI:
 def probe(runtime: Runtime, cache: TokenCache) -> Iterator[TestClient]:
     with TestClient(_probe_app(runtime, cache)) as test_client:
         yield test_client
-
-
-@pytest.fixture
-def statements(runtime: Runtime) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(runtime.engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(runtime.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

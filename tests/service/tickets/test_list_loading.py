@@ -8,12 +8,9 @@ must keep another workspace's rows out of those plain reads too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from cxhub.core.db import SYSTEM_SCOPE, unit_of_work
 from cxhub.core.permissions import Role
@@ -21,19 +18,6 @@ from cxhub.core.runtime import Runtime
 from cxhub.service.tickets import listing
 from cxhub.service.tickets.models import TicketFollower, TicketTag
 from tests.factories import Tenant, unique
-
-
-@pytest.fixture
-def statements(runtime: Runtime) -> Iterator[list[str]]:
-    """Every SQL statement the app sends meanwhile."""
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(runtime.engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(runtime.engine, "before_cursor_execute", record)
 
 
 def _ticket(client: TestClient, tenant: Tenant, **body: Any) -> dict[str, Any]:

@@ -9,12 +9,10 @@ rows must stay out.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from cxhub.core.db import SYSTEM_SCOPE, unit_of_work
 from cxhub.core.permissions import Role
@@ -23,19 +21,6 @@ from cxhub.service.tickets.models import Ticket, TicketAttachment, TicketMessage
 from cxhub.service.tickets.schemas import MessageOut, TicketOut
 from tests.api.problems import assert_problem
 from tests.factories import Tenant, unique
-
-
-@pytest.fixture
-def statements(runtime: Runtime) -> Iterator[list[str]]:
-    """Every SQL statement the app sends meanwhile."""
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(runtime.engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(runtime.engine, "before_cursor_execute", record)
 
 
 def _ticket(client: TestClient, tenant: Tenant, **body: Any) -> dict[str, Any]:

@@ -16,7 +16,7 @@ through `TicketMessage.attachments`.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,36 +31,31 @@ from cxhub.service.tickets.models import (
 from cxhub.service.tickets.schemas import AttachmentOut, MessageOut, TicketOut
 
 
-def tags_by_ticket(session: Session, *, ticket_ids: Collection[int]) -> dict[int, list[str]]:
-    """Each ticket's tags, sorted like `Ticket.tag_rows` (by tag); tickets without tags are
-    absent. Ordered as the `(ticket_id, tag)` unique index, so no sort step."""
-    found: dict[int, list[str]] = {}
+def _values_by_ticket(
+    session: Session, ticket_ids: Collection[int], ticket_id: Any, value: Any
+) -> dict[int, list[Any]]:
+    """`value` of the rows of `ticket_id`'s table for these tickets, per ticket, sorted by value
+    (the order of the unique `(ticket_id, value)` index: no sort step); tickets without rows are
+    absent."""
+    found: dict[int, list[Any]] = {}
     if not ticket_ids:
         return found
     rows = session.execute(
-        select(TicketTag.ticket_id, TicketTag.tag)
-        .where(TicketTag.ticket_id.in_(ticket_ids))
-        .order_by(TicketTag.ticket_id, TicketTag.tag)
+        select(ticket_id, value).where(ticket_id.in_(ticket_ids)).order_by(ticket_id, value)
     )
-    for ticket_id, tag in rows:
-        found.setdefault(ticket_id, []).append(tag)
+    for owner, item in rows:
+        found.setdefault(owner, []).append(item)
     return found
+
+
+def tags_by_ticket(session: Session, *, ticket_ids: Collection[int]) -> dict[int, list[str]]:
+    """Each ticket's tags, sorted like `Ticket.tag_rows` (by tag)."""
+    return _values_by_ticket(session, ticket_ids, TicketTag.ticket_id, TicketTag.tag)
 
 
 def followers_by_ticket(session: Session, *, ticket_ids: Collection[int]) -> dict[int, list[int]]:
-    """Each ticket's follower user ids, sorted like `Ticket.follower_rows` (by user id); tickets
-    without followers are absent."""
-    found: dict[int, list[int]] = {}
-    if not ticket_ids:
-        return found
-    rows = session.execute(
-        select(TicketFollower.ticket_id, TicketFollower.user_id)
-        .where(TicketFollower.ticket_id.in_(ticket_ids))
-        .order_by(TicketFollower.ticket_id, TicketFollower.user_id)
-    )
-    for ticket_id, user_id in rows:
-        found.setdefault(ticket_id, []).append(user_id)
-    return found
+    """Each ticket's follower user ids, sorted like `Ticket.follower_rows` (by user id)."""
+    return _values_by_ticket(session, ticket_ids, TicketFollower.ticket_id, TicketFollower.user_id)
 
 
 def ticket_outs(session: Session, tickets: Sequence[Ticket]) -> list[TicketOut]:
