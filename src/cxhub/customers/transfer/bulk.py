@@ -9,7 +9,8 @@ SQLite needs two departures, both measured with cProfile on 100,000 contacts:
   known by construction; if another writer takes one of those ids first, the INSERT fails on the
   primary key (never a wrong mapping) and `tasks.run_import` retries the batch row by row.
 - Core's per-row parameter processing cost more than SQLite's own work, so the statement is
-  written once (qmark style, names quoted by the dialect) and the rows go to the driver's `executemany` as tuples, converted by the
+  written once (qmark style, names quoted by the dialect) and the rows go to the driver as tuples in
+  multi-row statements (`core.multirow`), converted by the
   columns' own bind processors (UTC datetimes, JSON, enums), so what is stored is identical;
   callers on the hot path (contacts) hand over tuples directly (`insert_tuples`), and values
   that repeat (an enum member, an empty JSON object) are converted once per batch.
@@ -26,6 +27,7 @@ from typing import Any
 from sqlalchemy import JSON, Connection, Enum, Table, func, insert, select
 
 from cxhub.core.db import Base
+from cxhub.core.multirow import multirow_insert
 
 
 def _defaults(table: Table, present: Collection[str]) -> dict[str, Any]:
@@ -60,7 +62,7 @@ def _convert_column(column_type: Any, process: Callable[[Any], Any], values: Any
 def _sqlite_insert(
     connection: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> None:
-    """INSERT `rows` (tuples in `names` order) with the driver's executemany."""
+    """INSERT `rows` (tuples in `names` order) in multi-row statements."""
     dialect = connection.dialect
     constants = _defaults(table, names)
     order = [*names, *constants]
@@ -68,8 +70,7 @@ def _sqlite_insert(
     quote = dialect.identifier_preparer.quote
     table_name = dialect.identifier_preparer.format_table(table)
     columns = ", ".join(quote(name) for name in order)
-    marks = ", ".join("?" * len(order))
-    statement = f"INSERT INTO {table_name} ({columns}) VALUES ({marks})"  # noqa: S608
+    head = f"INSERT INTO {table_name} ({columns})"
     processors = {
         name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order
     }
@@ -91,7 +92,7 @@ def _sqlite_insert(
             by_column[index] = _convert_column(column_type, process, by_column[index])
         by_column.extend(repeat(value, len(rows)) for value in tail)
         parameters = list(zip(*by_column, strict=True))
-    connection.exec_driver_sql(statement, parameters)
+    multirow_insert(connection, head, parameters)  # multi-row statements: see core.multirow
 
 
 def table_of(model: type[Base]) -> Table:

@@ -28,6 +28,7 @@ from cxhub.analytics.health_breakdown import encode_breakdowns, floats_or_none
 from cxhub.analytics.health_columns import ScoredColumns, score_columns
 from cxhub.analytics.health_inputs import account_input_table
 from cxhub.core.events import publish
+from cxhub.core.multirow import multirow_insert
 from cxhub.success.health.events import HealthBandChanged
 from cxhub.success.health.models import AccountHealthScore
 from cxhub.success.health.service import default_scorecard, definition_of, list_scorecards
@@ -87,8 +88,7 @@ _SCORE_COLUMNS = (
     "workspace_id, account_id, scorecard_id, day, score, band, coverage, components, computed_at"
 )
 _INSERT_SCORES = {  # constants only
-    "sqlite": f"INSERT INTO account_health_scores ({_SCORE_COLUMNS}) "  # noqa: S608
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "sqlite": f"INSERT INTO account_health_scores ({_SCORE_COLUMNS})",
     "postgresql": f"INSERT INTO account_health_scores ({_SCORE_COLUMNS}) "  # noqa: S608
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s)",
 }
@@ -129,6 +129,9 @@ def _insert_scores(
             bands, coverages, breakdowns, repeat(moment), strict=False,
         )
     )  # fmt: skip
+    if dialect == "sqlite":  # multi-row statements: see core.multirow for why
+        multirow_insert(session.connection(), sql, rows)
+        return
     for start in range(0, len(rows), WRITE_BATCH):
         session.connection().exec_driver_sql(sql, rows[start : start + WRITE_BATCH])
 

@@ -19,6 +19,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from cxhub.core.errors import DomainError, NotFound
+from cxhub.core.multirow import multirow_insert
 from cxhub.customers.accounts import service as accounts
 from cxhub.customers.accounts.schemas import AccountCreate, AccountUpdate
 from cxhub.customers.contacts import service as contacts
@@ -91,12 +92,11 @@ def resolve_write_key(session: Session, write_key: str) -> WriteKeyOwner | None:
 # --- events ---------------------------------------------------------------------------------------
 
 
-_INSERT_SQLITE = (
+_INSERT_SQLITE_HEAD = (
     "INSERT INTO usage_events (workspace_id, message_id, type, event, user_id, anonymous_id, "
-    "group_id, timestamp, received_at, properties, context) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (workspace_id, message_id) DO NOTHING"
+    "group_id, timestamp, received_at, properties, context)"
 )
+_INSERT_SQLITE_TAIL = "ON CONFLICT (workspace_id, message_id) DO NOTHING"
 _INSERT_POSTGRESQL = (
     "INSERT INTO usage_events (workspace_id, message_id, type, event, user_id, anonymous_id, "
     "group_id, timestamp, received_at, properties, context) "
@@ -113,7 +113,7 @@ def _sqlite_datetime(moment: datetime) -> str:
 
 
 def append_events(session: Session, *, workspace_id: int, rows: list[dict[str, Any]]) -> None:
-    """Append checked calls to the inbox in one `executemany`; known messageIds are skipped.
+    """Append checked calls to the inbox in one pass; known messageIds are skipped.
 
     The hot path: the statement goes straight to the driver with the JSON text the validation
     already produced, instead of through the ORM's per-value type processing (about 3× faster
@@ -153,8 +153,10 @@ def append_events(session: Session, *, workspace_id: int, rows: list[dict[str, A
         )
         for row in rows
     ]
-    sql = _INSERT_SQLITE if dialect == "sqlite" else _INSERT_POSTGRESQL
-    session.connection().exec_driver_sql(sql, parameters)
+    if dialect == "sqlite":  # multi-row statements: see core.multirow for why
+        multirow_insert(session.connection(), _INSERT_SQLITE_HEAD, parameters, _INSERT_SQLITE_TAIL)
+    else:
+        session.connection().exec_driver_sql(_INSERT_POSTGRESQL, parameters)
 
 
 def identify(session: Session, *, workspace_id: int, row: dict[str, Any]) -> int | None:
