@@ -1,0 +1,135 @@
+"""A ticket's tags, followers, attachments and merged tickets are found through the ticket's own
+key on SQLite without planner statistics (a new installation), never by walking everything the
+workspace has (migration 0031)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+
+from cxhub.core.db import unit_of_work
+from cxhub.core.migrate import upgrade_database
+from cxhub.core.runtime import Runtime, build_runtime
+from cxhub.core.settings import Settings
+from cxhub.service.tickets import listing, search
+from cxhub.service.tickets.models import Ticket, TicketFollower, TicketTag
+from tests.factories import make_tenant
+
+pytestmark = pytest.mark.nodb  # its own SQLite file: the plans are SQLite's
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Iterator[tuple[Runtime, Path]]:
+    path = tmp_path / "cxhub.sqlite3"
+    url = f"sqlite:///{path}"
+    upgrade_database(url)
+    settings = Settings(
+        environment="test",
+        database_url=url,
+        data_dir=tmp_path / "data",
+        secret_key="test-secret-key-that-is-long-enough-0123456789",
+        jobs_backend="sync",
+    )
+    runtime = build_runtime(settings)
+    yield runtime, path
+    runtime.close()
+
+
+def _plans(runtime: Runtime, path: Path, work: Any) -> dict[str, list[str]]:
+    """Run `work(session)` in a workspace and EXPLAIN each SELECT it sent on a new connection."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    tenant = make_tenant(runtime)
+    event.listen(runtime.engine, "before_cursor_execute", record)
+    try:
+        with unit_of_work(runtime.session_factory, tenant.workspace_id) as session:
+            work(session)
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", record)
+    with sqlite3.connect(path) as db:
+        assert (
+            db.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchall()
+            == []
+        )
+        return {
+            statement: [
+                str(row[3])
+                for row in db.execute(f"EXPLAIN QUERY PLAN {statement}", [1] * statement.count("?"))
+            ]
+            for statement in seen
+        }
+
+
+def _only(plans: dict[str, list[str]], table: str) -> list[str]:
+    mine = [plan for statement, plan in plans.items() if f"FROM {table}" in statement]
+    assert mine, f"no statement read {table}"
+    return [step for plan in mine for step in plan]
+
+
+def test_tags_and_followers_of_a_page_use_the_ticket_key(fresh: tuple[Runtime, Path]) -> None:
+    runtime, path = fresh
+
+    def work(session: Any) -> None:
+        ids = list(range(1, 26))
+        listing.tags_by_ticket(session, ticket_ids=ids)
+        listing.followers_by_ticket(session, ticket_ids=ids)
+        session.scalars(select(TicketTag).where(TicketTag.ticket_id == 3)).all()
+        session.scalars(select(TicketFollower).where(TicketFollower.ticket_id == 3)).all()
+
+    plans = _plans(runtime, path, work)
+    tags, followers = _only(plans, "ticket_tags"), _only(plans, "ticket_followers")
+    assert all("(ticket_id=?)" in step for step in tags if step.startswith("SEARCH")), tags
+    assert not any("ix_ticket_tags_tag" in step for step in tags), tags
+    assert all("(ticket_id=?)" in step for step in followers if step.startswith("SEARCH"))
+    assert not any("ix_ticket_followers_user" in step for step in followers), followers
+    assert not any("TEMP B-TREE" in step for step in tags + followers)  # index order serves
+
+
+def test_attachments_of_messages_use_the_message_key(fresh: tuple[Runtime, Path]) -> None:
+    runtime, path = fresh
+    plans = _plans(
+        runtime, path, lambda session: listing.attachments_by_message(session, message_ids=[1, 2])
+    )
+    steps = _only(plans, "ticket_attachments")
+    assert any("ix_ticket_attachments_message_id (message_id=?)" in step for step in steps), steps
+
+
+def test_the_tickets_merged_into_one_are_found_through_a_partial_index(
+    fresh: tuple[Runtime, Path],
+) -> None:
+    runtime, path = fresh
+    ticket = Ticket(subject="Printer offline")
+    ticket.id = 7
+
+    plans = _plans(runtime, path, lambda session: search.document_of(session, ticket=ticket))
+    steps = _only(plans, "tickets")
+    assert any(
+        "ix_tickets_merged_into (workspace_id=? AND merged_into_id=?)" in step for step in steps
+    ), steps
+
+
+def test_the_filter_by_tag_still_reads_the_tag_index(fresh: tuple[Runtime, Path]) -> None:
+    runtime, path = fresh
+
+    def work(session: Any) -> None:
+        session.scalars(select(TicketTag.ticket_id).where(TicketTag.tag == "vip")).all()
+        session.scalars(select(TicketFollower.ticket_id).where(TicketFollower.user_id == 4)).all()
+
+    plans = _plans(runtime, path, work)
+    assert any(
+        "ix_ticket_tags_tag (tag=? AND workspace_id=?)" in step
+        for step in _only(plans, "ticket_tags")
+    )
+    assert any(
+        "ix_ticket_followers_user (user_id=? AND workspace_id=?)" in step
+        for step in _only(plans, "ticket_followers")
+    )
