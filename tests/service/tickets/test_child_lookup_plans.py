@@ -17,6 +17,8 @@ from cxhub.core.maintenance import optimize_database
 from cxhub.core.migrate import upgrade_database
 from cxhub.core.runtime import Runtime, build_runtime
 from cxhub.core.settings import Settings
+from cxhub.customers.accounts import service as accounts
+from cxhub.customers.timeline.models import Interaction
 from cxhub.service.tickets import listing, search
 from cxhub.service.tickets.models import Ticket, TicketFollower, TicketTag
 from tests.factories import make_tenant
@@ -155,3 +157,22 @@ def test_database_upkeep_gathers_statistics_for_every_table_with_rows(
         rows = dict(db.execute("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'ticket_tags'"))
     assert {"ticket_tags", "users", "workspaces"} <= analysed
     assert str(rows["ix_ticket_tags_tag"]).split()[0] == "499"  # rows counted
+
+
+def test_walks_by_id_read_in_index_order_without_sorting(fresh: tuple[Runtime, Path]) -> None:
+    runtime, path = fresh
+
+    def work(session: Any) -> None:
+        accounts.account_ids_batch(session, after_id=500, limit=500)
+        session.scalars(
+            select(Interaction.id).where(Interaction.id > 9).order_by(Interaction.id).limit(5)
+        ).all()
+
+    plans = _plans(runtime, path, work)
+    for table, index in (
+        ("accounts", "ix_accounts_keyset"),
+        ("interactions", "ix_interactions_keyset"),
+    ):
+        steps = _only(plans, table)
+        assert any(f"{index} (workspace_id=? AND id>?)" in step for step in steps), steps
+        assert not any("TEMP B-TREE" in step for step in steps), steps

