@@ -299,14 +299,15 @@ def rescore(run_dir: Path, workspace_id: int, seed: int) -> dict[str, Any]:
     runtime = build_runtime(bench_rescore._settings(run_dir))
     try:
         started, cpu = time.perf_counter(), time.process_time()
-        # As the `health.rescore` job does: inputs from a read-only session (ADR 0035).
+        # As the `health.rescore` job does: inputs from a read-only session (ADR 0035), the
+        # scores committed a chunk at a time (ADR 0040).
         with (
             runtime.reading(workspace_session_info(workspace_id)) as reader,
             unit_of_work(runtime.session_factory, workspace_id) as session,
         ):
             summary = rescore_workspace(
                 session, workspace_id=workspace_id, as_of=bench_rescore.AS_OF, data_dir=run_dir,
-                reader=reader,
+                reader=reader, between_chunks=session.commit,
             )  # fmt: skip
         health, health_cpu = time.perf_counter() - started, time.process_time() - cpu
         # The churn features are reads too: a read-only session, no write lock held meanwhile.

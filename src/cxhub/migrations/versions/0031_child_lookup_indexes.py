@@ -64,8 +64,14 @@ def _refresh_sqlite_statistics() -> None:
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'"
     ).first()
     if analysed:
-        tables = ("ticket_tags", "ticket_followers", "ticket_attachments", "tickets", "accounts")
-        for table in (*tables, "interactions"):
+        for table in (
+            "ticket_tags",
+            "ticket_followers",
+            "ticket_attachments",
+            "tickets",
+            "accounts",
+            "interactions",
+        ):
             op.execute(f"ANALYZE {table}")
 
 

@@ -90,6 +90,7 @@ def rescore(
             as_of=datetime.now(UTC),
             data_dir=runtime.settings.data_dir,
             reader=reader,
+            between_chunks=session.commit,  # agents' writes wait for a chunk, not all (ADR 0040)
         )
     return RescoreOut(**summary.__dict__)
 

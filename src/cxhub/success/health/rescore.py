@@ -4,18 +4,19 @@ No commits: the job or request edge commits (ADR 0002).
 Column-wise from the inputs to the insert (ADR 0031): the inputs of all accounts come as one
 array per metric (`health_inputs.account_input_table`), each scorecard scores them with one
 NumPy operation per component (`health_columns.score_columns`, the same floats as the
-per-account `score_account_data`), and the rows go to the driver in one `executemany` with a
-compact breakdown (`health_breakdown`), after one delete of the day's rows.
+per-account `score_account_data`), and the rows go straight to the driver with a compact
+breakdown (`health_breakdown`), after one delete of the day's rows: multi-row statements on
+SQLite (`core.multirow`), `executemany` in batches on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from itertools import repeat
+from itertools import pairwise, repeat
 from pathlib import Path
 from typing import Any, cast
 
@@ -34,6 +35,10 @@ from cxhub.success.health.models import AccountHealthScore
 from cxhub.success.health.service import default_scorecard, definition_of, list_scorecards
 
 WRITE_BATCH = 50_000
+# Rows per transaction when the caller commits between chunks (`between_chunks`): on SQLite a
+# chunk holds the one write lock ~20-50 ms, so agents' writes wait that long, not a whole
+# workspace's write (~1 s at 100,000 accounts; docs/benchmarks.md).
+WRITE_CHUNK = 5_000
 
 
 @dataclass(frozen=True)
@@ -87,11 +92,12 @@ def _previous(
 _SCORE_COLUMNS = (
     "workspace_id, account_id, scorecard_id, day, score, band, coverage, components, computed_at"
 )
-_INSERT_SCORES = {  # constants only
-    "sqlite": f"INSERT INTO account_health_scores ({_SCORE_COLUMNS})",
-    "postgresql": f"INSERT INTO account_health_scores ({_SCORE_COLUMNS}) "  # noqa: S608
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s)",
-}
+# SQLite: the statement's head, `core.multirow` appends the VALUES groups.
+_INSERT_SCORES_SQLITE_HEAD = f"INSERT INTO account_health_scores ({_SCORE_COLUMNS})"
+_INSERT_SCORES_POSTGRESQL = (
+    f"INSERT INTO account_health_scores ({_SCORE_COLUMNS}) "  # noqa: S608 - constants only
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s)"
+)
 _ROW_KEYS = ("account_id", "score", "band", "coverage", "components")
 
 
@@ -104,12 +110,11 @@ def _insert_scores(
     day: date,
     computed_at: datetime,
 ) -> None:
-    """`executemany` straight to the driver with the JSON already encoded: the ORM's per-value
-    processing cost more than scoring (as in `usage.service.append_events`). `columns` are
-    parallel lists: account ids, scores, bands, coverages and breakdowns."""
+    """Straight to the driver with the JSON already encoded: the ORM's per-value processing cost
+    more than scoring (as in `usage.service.append_events`). `columns` are parallel lists:
+    account ids, scores, bands, coverages and breakdowns."""
     dialect = session.get_bind().dialect.name
-    sql = _INSERT_SCORES.get(dialect)
-    if sql is None:  # pragma: no cover - SQLite and PostgreSQL are the supported databases
+    if dialect not in ("sqlite", "postgresql"):  # pragma: no cover - the supported databases
         fixed = {"workspace_id": workspace_id, "scorecard_id": scorecard_id, "day": day,
                  "computed_at": computed_at}  # fmt: skip
         session.execute(
@@ -130,10 +135,12 @@ def _insert_scores(
         )
     )  # fmt: skip
     if dialect == "sqlite":  # multi-row statements: see core.multirow for why
-        multirow_insert(session.connection(), sql, rows)
+        multirow_insert(session.connection(), _INSERT_SCORES_SQLITE_HEAD, rows)
         return
     for start in range(0, len(rows), WRITE_BATCH):
-        session.connection().exec_driver_sql(sql, rows[start : start + WRITE_BATCH])
+        session.connection().exec_driver_sql(
+            _INSERT_SCORES_POSTGRESQL, rows[start : start + WRITE_BATCH]
+        )
 
 
 def _publish_band_changes(
@@ -180,6 +187,8 @@ def rescore_workspace(
     timings: dict[str, float] | None = None,
     engine_config: EngineConfig | None = None,
     reader: Session | None = None,
+    between_chunks: Callable[[], None] | None = None,
+    chunk_size: int = WRITE_CHUNK,
 ) -> RescoreSummary:
     """Today's score of every account of the workspace with every active scorecard (the
     default one at least); a day scored again is overwritten. `timings` receives wall seconds
@@ -188,7 +197,14 @@ def rescore_workspace(
 
     `reader`, a read-only session of the same workspace, reads the inputs and the previous
     bands: on SQLite `session` then takes the database's one write lock only for the delete and
-    insert at the end, not for the seconds of reading (agents' writes would wait that long)."""
+    insert at the end, not for the seconds of reading (agents' writes would wait that long).
+
+    `between_chunks` (the caller's commit, ADR 0040): when given, the scores are written
+    `chunk_size` accounts at a time (their day's rows deleted and inserted, their band changes
+    published) and it is called after each chunk, so a transaction holds SQLite's write lock for
+    one chunk. Each account always has exactly one row for the day; a reader may see some
+    accounts rescored and others not yet, and a run that fails part-way leaves the written
+    chunks (the next run overwrites them). Without it everything is one transaction."""
     spent = timings if timings is not None else {}
     day = as_of.date()
     source = reader if reader is not None else session
@@ -205,44 +221,64 @@ def rescore_workspace(
         c.id: _previous(source, scorecard_id=c.id, day=day) for c in list_scorecards(source)
     }
     default = default_scorecard(session, workspace_id=workspace_id)
-    cards = [c for c in list_scorecards(session) if c.active or c.id == default.id]
+    # Plain values: a commit between chunks expires ORM objects.
+    cards = [
+        (c.id, definition_of(c)) for c in list_scorecards(session) if c.active or c.id == default.id
+    ]
     account_ids: list[int] = table.account_ids.tolist()
+    if any(later <= earlier for earlier, later in pairwise(account_ids)):
+        raise ValueError("account_input_table must list each account once, ascending")
+    step = max(1, chunk_size) if between_chunks is not None else max(1, len(account_ids))
     scored = insufficient = band_changes = 0
-    for card in cards:
+    for card_id, definition in cards:
         with phase(spent, "score"):
-            result: ScoredColumns = score_columns(
-                definition_of(card), table.columns, size=len(account_ids)
-            )
+            result: ScoredColumns = score_columns(definition, table.columns, size=len(account_ids))
             scores: list[float | None] = floats_or_none(result.score)
             bands = result.band_names()
+            coverages: list[float] = result.coverage.tolist()
             insufficient += int(np.isnan(result.score).sum())
-            band_changes += _publish_band_changes(
-                session,
-                previous.get(card.id, {}),  # a default scorecard created just now has none
-                workspace_id=workspace_id,
-                scorecard_id=card.id,
-                day=day,
-                account_ids=account_ids,
-                scores=scores,
-                bands=bands,
-            )
             scored += len(account_ids)
-        with phase(spent, "delete"):  # nothing to delete unless the day was scored already
-            session.execute(
-                delete(AccountHealthScore)
-                .where(AccountHealthScore.scorecard_id == card.id, AccountHealthScore.day == day)
-                .execution_options(synchronize_session=False)
-            )
         with phase(spent, "write"):
             breakdowns = encode_breakdowns(
                 metrics=result.metrics, weights=result.weights, raw=result.raw, scores=result.scores
             )
-            _insert_scores(
+        for start in range(0, max(1, len(account_ids)), step):
+            stop = min(len(account_ids), start + step)
+            chunk = slice(start, stop)
+            band_changes += _publish_band_changes(
                 session,
-                (account_ids, scores, bands, result.coverage.tolist(), breakdowns),
+                previous.get(card_id, {}),  # a default scorecard created just now has none
                 workspace_id=workspace_id,
-                scorecard_id=card.id,
+                scorecard_id=card_id,
                 day=day,
-                computed_at=as_of,
+                account_ids=account_ids[chunk],
+                scores=scores[chunk],
+                bands=bands[chunk],
             )
+            with phase(spent, "delete"):  # nothing to delete unless the day was scored already
+                # Contiguous id ranges: the first and last chunks are open-ended, so rows of
+                # accounts not in the table (none, unless one was added meanwhile) go as before.
+                ranges = [AccountHealthScore.scorecard_id == card_id, AccountHealthScore.day == day]
+                if start > 0:
+                    ranges.append(AccountHealthScore.account_id > account_ids[start - 1])
+                if stop < len(account_ids):
+                    ranges.append(AccountHealthScore.account_id <= account_ids[stop - 1])
+                session.execute(
+                    delete(AccountHealthScore)
+                    .where(*ranges)
+                    .execution_options(synchronize_session=False)
+                )
+            with phase(spent, "write"):
+                _insert_scores(
+                    session,
+                    (account_ids[chunk], scores[chunk], bands[chunk], coverages[chunk],
+                     breakdowns[chunk]),
+                    workspace_id=workspace_id,
+                    scorecard_id=card_id,
+                    day=day,
+                    computed_at=as_of,
+                )  # fmt: skip
+            if between_chunks is not None:
+                with phase(spent, "commit"):
+                    between_chunks()
     return RescoreSummary(day, scored, insufficient, band_changes)

@@ -22,7 +22,8 @@ def install(runtime: Runtime) -> None:
 
     def run_rescore(session: Session, payload: dict[str, Any]) -> None:
         at = payload.get("at")
-        # Inputs from a read-only session: the job's session writes only the scores (ADR 0035).
+        # Inputs from a read-only session: the job's session writes only the scores (ADR 0035),
+        # committed a chunk of accounts at a time (ADR 0040).
         with runtime.reading(session.info) as reader:
             rescore_workspace(
                 session,
@@ -31,6 +32,7 @@ def install(runtime: Runtime) -> None:
                 data_dir=settings.data_dir,
                 engine_config=engine_config,
                 reader=reader,
+                between_chunks=session.commit,
             )
 
     runtime.jobs.register(RESCORE)(run_rescore)
