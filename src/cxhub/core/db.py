@@ -41,6 +41,7 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from cxhub.core.sqlite_checkpoints import AUTOCHECKPOINT_PAGES
 from cxhub.core.sqlite_writers import GatedConnection
 
 NAMING_CONVENTION = {
@@ -233,6 +234,9 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Checkpoints run in a background thread (core.sqlite_checkpoints); a writer's own commit
+    # checkpoints only past this many pages of log, as a backstop.
+    cursor.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
     # A 32 MiB page cache per connection and memory-mapped reads: index-heavy searches over a
     # million contacts stay in memory instead of re-reading pages through the VFS.
     cursor.execute("PRAGMA cache_size=-32768")

@@ -13,7 +13,9 @@ waiting request can lose the lock to newer arrivals again and again (second-long
   millisecond or two rather than SQLite's up-to-100 ms. The kernel drops it if a process dies.
 
 The gate is given back after COMMIT or ROLLBACK has finished, or when the pool closes the
-connection, so no path through SQLAlchemy can leave it held. Readers (deferred BEGIN, WAL) never
+connection, so no path through SQLAlchemy can leave it held. The WAL checkpoint that SQLite
+would run inside a COMMIT (with the gate held) runs in a thread of its own instead
+(`core.sqlite_checkpoints`, ADR 0041). Readers (deferred BEGIN, WAL) never
 take it, and PostgreSQL needs none of this.
 
 While a thread of this process holds the lock, the process's other threads give way to it
@@ -33,6 +35,8 @@ import sqlite3
 import threading
 import time
 from typing import Any
+
+from cxhub.core.sqlite_checkpoints import checkpointer_for
 
 #: Longest wait for the gate; then the writer goes on and SQLite's busy_timeout decides.
 GATE_TIMEOUT_SECONDS = 10.0
@@ -137,7 +141,9 @@ class GatedConnection(sqlite3.Connection):
         super().__init__(database, *args, **kwargs)
         name = str(database)
         # A private in-memory database has no other writer to queue behind.
-        self._gate = None if name == ":memory:" or "mode=memory" in name else gate_for(name)
+        in_memory = name == ":memory:" or "mode=memory" in name
+        self._gate = None if in_memory else gate_for(name)
+        self._checkpointer = None if in_memory else checkpointer_for(name)
         self._holds_gate = False
 
     def enter_write_gate(self) -> None:
@@ -155,10 +161,13 @@ class GatedConnection(sqlite3.Connection):
             self._gate.release()
 
     def commit(self) -> None:
+        wrote = self._holds_gate
         try:
             super().commit()
         finally:
             self.leave_write_gate()
+        if wrote and self._checkpointer is not None:
+            self._checkpointer.committed()  # the log's pages go back in the background
 
     def rollback(self) -> None:
         try:

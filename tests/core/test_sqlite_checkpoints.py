@@ -1,0 +1,108 @@
+"""WAL checkpoints in a background thread (core.sqlite_checkpoints, ADR 0041): writers' commits
+no longer copy the log back themselves, the thread does, and it ends when writes stop."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from cxhub.core import sqlite_checkpoints
+from cxhub.core.db import make_engine
+from cxhub.core.sqlite_checkpoints import AUTOCHECKPOINT_PAGES, Checkpointer, checkpointer_for
+
+pytestmark = pytest.mark.nodb
+
+ROW = "x" * 3000  # about one page per row
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Engine, Path]]:
+    monkeypatch.setattr(sqlite_checkpoints, "IDLE_SECONDS", 0.2)
+    path = tmp_path / "checkpoints.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE pages (id INTEGER PRIMARY KEY, body TEXT)"))
+    yield engine, path
+    engine.dispose()
+
+
+def _write(engine: Engine, commits: int, rows: int = 20) -> None:
+    for _ in range(commits):
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO pages (body) VALUES (:body)"), [{"body": ROW}] * rows
+            )
+
+
+def _wait_for(condition: object, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if callable(condition) and condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_commits_leave_the_checkpoint_to_the_thread(
+    database: tuple[Engine, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, path = database
+    with engine.connect() as connection:
+        pages = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+    assert pages == AUTOCHECKPOINT_PAGES
+    checkpointer = checkpointer_for(str(path))
+    # Without the thread, ~2,000 pages of commits stay in the log: no commit copied them back
+    # (SQLite's default would have checkpointed at 1,000 pages, inside a writer's COMMIT).
+    assert _wait_for(lambda: checkpointer.checkpoints >= 1)  # the fixture's CREATE TABLE
+    monkeypatch.setattr(Checkpointer, "committed", lambda self: None)
+    _write(engine, commits=100)
+    assert path.stat().st_size < 10 * 4096
+    assert Path(f"{path}-wal").stat().st_size > 1500 * 4096
+    # With it, one more commit wakes the thread, which copies the log into the database.
+    monkeypatch.undo()
+    done_before = checkpointer.checkpoints
+    _write(engine, commits=1)
+    assert _wait_for(lambda: checkpointer.checkpoints > done_before)
+    assert path.stat().st_size > 1500 * 4096
+    plain = sqlite3.connect(path, isolation_level=None)
+    try:
+        busy, in_log, copied = plain.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    finally:
+        plain.close()
+    assert busy == 0
+    assert in_log == copied  # nothing was left for this checkpoint to copy
+
+
+def test_the_thread_ends_when_writes_stop_and_starts_with_the_next(
+    database: tuple[Engine, Path],
+) -> None:
+    engine, path = database
+    checkpointer = checkpointer_for(str(path))
+    _write(engine, commits=3, rows=1)
+    assert _wait_for(lambda: checkpointer.checkpoints >= 1)
+    assert _wait_for(lambda: checkpointer._thread is None)  # idle: connection closed, ended
+    done = checkpointer.checkpoints
+    _write(engine, commits=1, rows=1)
+    assert _wait_for(lambda: checkpointer.checkpoints > done)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM pages").scalar() == 4
+
+
+def test_reads_do_not_wake_the_thread(database: tuple[Engine, Path]) -> None:
+    engine, path = database
+    checkpointer = checkpointer_for(str(path))
+    assert _wait_for(lambda: checkpointer._thread is None)
+    done = checkpointer.checkpoints
+    with engine.connect() as connection:  # a plain reader: no write gate, no wake-up
+        connection.execution_options(cxhub_sqlite_writer=False)
+        for _ in range(5):
+            connection.exec_driver_sql("SELECT count(*) FROM pages").scalar()
+            connection.commit()
+    time.sleep(0.2)
+    assert checkpointer.checkpoints == done
+    assert checkpointer._thread is None
