@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -59,7 +60,7 @@ def _day_rows(tenant: Tenant, day: Any) -> list[tuple[int, int, float | None, st
 
 
 def test_chunked_rescore_commits_each_chunk_and_stores_what_one_transaction_stores(
-    client: TestClient, runtime: Runtime, tenant: Tenant
+    client: TestClient, runtime: Runtime, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     body = {"name": "Billing", "definition": _scorecard(), "is_default": True}
     assert client.post(f"{API}/health/scorecards", json=body, headers=tenant.admin).is_success
@@ -95,7 +96,18 @@ def test_chunked_rescore_commits_each_chunk_and_stores_what_one_transaction_stor
     visible: list[int] = []
     delivered: list[int] = []
 
+    import cxhub.success.health.rescore as rescore_module
+
+    in_transaction: list[bool] = []
+    real_score_columns = rescore_module.score_columns
+
     with tenant.session() as session:
+
+        def score_columns_spy(*args: Any, **kwargs: Any) -> Any:
+            in_transaction.append(session.in_transaction())
+            return real_score_columns(*args, **kwargs)
+
+        monkeypatch.setattr(rescore_module, "score_columns", score_columns_spy)
 
         def commit_and_look() -> None:
             session.commit()
@@ -110,14 +122,20 @@ def test_chunked_rescore_commits_each_chunk_and_stores_what_one_transaction_stor
             session, workspace_id=tenant.workspace_id, as_of=as_of,
             data_dir=runtime.settings.data_dir, between_chunks=commit_and_look, chunk_size=3,
         )  # fmt: skip
+        monkeypatch.undo()
+    # Scoring runs outside a transaction (on SQLite a writer's transaction holds the write lock).
+    assert in_transaction
+    assert not any(in_transaction)
     cards = len({r[1] for r in _day_rows(tenant, as_of.date())})
     assert cards >= 1
-    # 7 accounts in chunks of 3: 3, 6, 7 rows of the day after each commit, per scorecard.
-    expected = [done + card * 7 for card in range(cards) for done in (3, 6, 7)]
+    # A commit once the scorecards are read, then 7 accounts in chunks of 3: 3, 6, 7 rows of
+    # the day after each commit, per scorecard.
+    expected = [0] + [done + card * 7 for card in range(cards) for done in (3, 6, 7)]
     assert visible == expected
     # Band changes go out with their chunk's commit, not all with the first.
     assert delivered == sorted(delivered)
-    assert 1 <= delivered[0] < delivered[-1]
+    assert delivered[0] == 0
+    assert 1 <= delivered[1] < delivered[-1]
     assert delivered[-1] == len(seen) == chunked.band_changes
     assert chunked.scored == 7 * cards
     stored = _day_rows(tenant, as_of.date())

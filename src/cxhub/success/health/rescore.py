@@ -199,10 +199,10 @@ def rescore_workspace(
     bands: on SQLite `session` then takes the database's one write lock only for the delete and
     insert at the end, not for the seconds of reading (agents' writes would wait that long).
 
-    `between_chunks` (the caller's commit, ADR 0040): when given, the scores are written
-    `chunk_size` accounts at a time (their day's rows deleted and inserted, their band changes
-    published) and it is called after each chunk, so a transaction holds SQLite's write lock for
-    one chunk. Each account always has exactly one row for the day; a reader may see some
+    `between_chunks` (the caller's commit, ADR 0040): when given, it is called once the
+    scorecards are read and then after each chunk of `chunk_size` accounts (their day's rows
+    deleted and inserted, their band changes published), so scoring runs outside a transaction
+    and a transaction holds SQLite's write lock for one chunk. Each account always has exactly one row for the day; a reader may see some
     accounts rescored and others not yet, and a run that fails part-way leaves the written
     chunks (the next run overwrites them). Without it everything is one transaction."""
     spent = timings if timings is not None else {}
@@ -225,6 +225,10 @@ def rescore_workspace(
     cards = [
         (c.id, definition_of(c)) for c in list_scorecards(session) if c.active or c.id == default.id
     ]
+    if between_chunks is not None:
+        # Those reads began the session's transaction, which on SQLite holds the write lock
+        # (ADR 0035): end it (and store a default scorecard just created) before scoring.
+        between_chunks()
     account_ids: list[int] = table.account_ids.tolist()
     if any(later <= earlier for earlier, later in pairwise(account_ids)):
         raise ValueError("account_input_table must list each account once, ascending")
