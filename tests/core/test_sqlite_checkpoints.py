@@ -106,3 +106,30 @@ def test_reads_do_not_wake_the_thread(database: tuple[Engine, Path]) -> None:
     time.sleep(0.2)
     assert checkpointer.checkpoints == done
     assert checkpointer._thread is None
+
+
+def test_closing_the_runtime_ends_the_thread_and_the_log_goes(tmp_path: Path) -> None:
+    """`Runtime.close` stops the database's checkpoint thread after the pool: its connection is
+    then the last, and SQLite folds the log back and removes it, as on any clean shutdown."""
+    from cxhub.core.migrate import upgrade_database
+    from cxhub.core.runtime import build_runtime
+    from cxhub.core.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, jobs_backend="sync", scheduler=False)
+    upgrade_database(settings.effective_database_url)
+    runtime = build_runtime(settings)
+    with runtime.engine.begin() as connection:
+        connection.execute(text("CREATE TABLE scratch (id INTEGER PRIMARY KEY, body TEXT)"))
+        connection.execute(text("INSERT INTO scratch (body) VALUES (:b)"), [{"b": ROW}] * 50)
+    database = str(runtime.engine.dialect.create_connect_args(runtime.engine.url)[0][0])
+    checkpointer = checkpointer_for(database)
+    assert _wait_for(lambda: checkpointer.checkpoints >= 1)
+    assert checkpointer._thread is not None
+    runtime.close()
+    assert checkpointer._thread is None
+    assert not Path(f"{database}-wal").exists()
+    plain = sqlite3.connect(database)
+    try:
+        assert plain.execute("SELECT count(*) FROM scratch").fetchone() == (50,)
+    finally:
+        plain.close()

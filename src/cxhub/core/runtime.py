@@ -26,6 +26,7 @@ from cxhub.core.maintenance import install_maintenance
 from cxhub.core.ratelimit import Limiter, RateLimiter
 from cxhub.core.scheduler import Scheduler
 from cxhub.core.settings import ConfigurationError, Settings
+from cxhub.core.sqlite_checkpoints import stop_checkpointer
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,9 @@ class Runtime:
             if self.redis is not None:
                 self.redis.close()
             self.engine.dispose()
+            if self.engine.dialect.name == "sqlite":  # last: its close removes the log
+                arguments, _ = self.engine.dialect.create_connect_args(self.engine.url)
+                stop_checkpointer(str(arguments[0]))
             self.closed = True
 
 

@@ -43,6 +43,7 @@ class Checkpointer:
         self.database = database
         self.checkpoints = 0  # completed `wal_checkpoint` calls, for tests and diagnostics
         self._wake = threading.Event()
+        self._stopping = False
         self._guard = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -53,6 +54,7 @@ class Checkpointer:
         if thread is None or not thread.is_alive():
             with self._guard:
                 if self._thread is None or not self._thread.is_alive():
+                    self._stopping = False
                     self._thread = threading.Thread(
                         target=self._run, name="cxhub-sqlite-checkpoint", daemon=True
                     )
@@ -78,14 +80,28 @@ class Checkpointer:
                     self.checkpoints += 1
                 except sqlite3.Error as exc:  # e.g. the file was removed; try at the next commit
                     log.debug("checkpoint of %s failed: %s", self.database, exc)
+                if self._stopping:
+                    break
                 time.sleep(INTERVAL_SECONDS)  # let commits gather: one checkpoint per interval
         finally:
             connection.close()
             with self._guard:
                 if self._thread is threading.current_thread():
                     self._thread = None
-            if self._wake.is_set():  # a commit raced the idle exit: carry on in a new thread
+            if self._wake.is_set() and not self._stopping:  # a commit raced the idle exit
                 self.committed()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Checkpoint once more and end the thread. Its connection closes, and when it is the
+        database's last SQLite folds the log back and removes it, as on any clean shutdown. A
+        later commit starts the thread again."""
+        with self._guard:
+            thread = self._thread
+        if thread is None or not thread.is_alive():
+            return
+        self._stopping = True
+        self._wake.set()
+        thread.join(timeout)
 
 
 _checkpointers: dict[str, Checkpointer] = {}
@@ -99,3 +115,11 @@ def checkpointer_for(database: str) -> Checkpointer:
         if found is None:
             found = _checkpointers[database] = Checkpointer(database)
         return found
+
+
+def stop_checkpointer(database: str) -> None:
+    """End `database`'s checkpoint thread in this process, if it runs (`Runtime.close`)."""
+    with _checkpointers_guard:
+        found = _checkpointers.get(database)
+    if found is not None:
+        found.stop()
