@@ -133,3 +133,10 @@ def test_closing_the_runtime_ends_the_thread_and_the_log_goes(tmp_path: Path) ->
         assert plain.execute("SELECT count(*) FROM scratch").fetchone() == (50,)
     finally:
         plain.close()
+
+
+def test_connections_cap_the_log_file_they_leave(database: tuple[Engine, Path]) -> None:
+    engine, _ = database
+    with engine.connect() as connection:
+        limit = connection.exec_driver_sql("PRAGMA journal_size_limit").scalar()
+    assert limit == 64 * 1024 * 1024

@@ -237,6 +237,9 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     # Checkpoints run in a background thread (core.sqlite_checkpoints); a writer's own commit
     # checkpoints only past this many pages of log, as a backstop.
     cursor.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+    # A long transaction (an import) leaves the log file as large as it grew; cut it back to
+    # 64 MiB when the log restarts instead of keeping that size until the last connection closes.
+    cursor.execute("PRAGMA journal_size_limit=67108864")
     # A 32 MiB page cache per connection and memory-mapped reads: index-heavy searches over a
     # million contacts stay in memory instead of re-reading pages through the VFS.
     cursor.execute("PRAGMA cache_size=-32768")
