@@ -59,12 +59,12 @@ def test_commits_leave_the_checkpoint_to_the_thread(
     # Without the thread, ~2,000 pages of commits stay in the log: no commit copied them back
     # (SQLite's default would have checkpointed at 1,000 pages, inside a writer's COMMIT).
     assert _wait_for(lambda: checkpointer.checkpoints >= 1)  # the fixture's CREATE TABLE
-    monkeypatch.setattr(Checkpointer, "committed", lambda self: None)
-    _write(engine, commits=100)
+    with monkeypatch.context() as patched:
+        patched.setattr(Checkpointer, "committed", lambda self: None)
+        _write(engine, commits=100)
     assert path.stat().st_size < 10 * 4096
     assert Path(f"{path}-wal").stat().st_size > 1500 * 4096
     # With it, one more commit wakes the thread, which copies the log into the database.
-    monkeypatch.undo()
     done_before = checkpointer.checkpoints
     _write(engine, commits=1)
     assert _wait_for(lambda: checkpointer.checkpoints > done_before)
@@ -140,3 +140,12 @@ def test_connections_cap_the_log_file_they_leave(database: tuple[Engine, Path]) 
     with engine.connect() as connection:
         limit = connection.exec_driver_sql("PRAGMA journal_size_limit").scalar()
     assert limit == 64 * 1024 * 1024
+
+
+def test_the_thread_never_creates_a_removed_database(tmp_path: Path) -> None:
+    missing = tmp_path / "gone.sqlite3"
+    checkpointer = Checkpointer(str(missing))
+    checkpointer.committed()
+    assert _wait_for(lambda: checkpointer._thread is None)
+    assert not missing.exists()
+    assert checkpointer.checkpoints == 0

@@ -21,10 +21,13 @@ backstop: were the thread ever behind (or dead), the writer whose commit takes t
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import sqlite3
 import threading
 import time
+import urllib.parse
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,7 @@ class Checkpointer:
         self.checkpoints = 0  # completed `wal_checkpoint` calls, for tests and diagnostics
         self._wake = threading.Event()
         self._stopping = False
+        self._warned = False
         self._guard = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -62,14 +66,27 @@ class Checkpointer:
 
     def _run(self) -> None:
         try:
+            self._checkpoint_while_woken()
+        finally:
+            with self._guard:
+                if self._thread is threading.current_thread():
+                    self._thread = None
+            if self._wake.is_set() and not self._stopping:  # a commit raced the idle exit
+                self.committed()
+
+    def _checkpoint_while_woken(self) -> None:
+        try:
             connection = sqlite3.connect(
-                self.database,
+                _existing_only(self.database),
                 isolation_level=None,
                 check_same_thread=False,
-                uri=self.database.startswith("file:"),
+                uri=True,
             )
-        except sqlite3.Error as exc:  # the writers' backstop checkpoints instead
-            log.warning("no checkpoint connection to %s: %s", self.database, exc)
+        except sqlite3.Error as exc:  # the writers' backstop checkpoints; a later commit retries
+            self._wake.clear()
+            if not self._warned:
+                self._warned = True
+                log.warning("no checkpoint connection to %s: %s", self.database, exc)
             return
         try:
             connection.execute("PRAGMA synchronous=NORMAL")
@@ -85,11 +102,6 @@ class Checkpointer:
                 time.sleep(INTERVAL_SECONDS)  # let commits gather: one checkpoint per interval
         finally:
             connection.close()
-            with self._guard:
-                if self._thread is threading.current_thread():
-                    self._thread = None
-            if self._wake.is_set() and not self._stopping:  # a commit raced the idle exit
-                self.committed()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Checkpoint once more and end the thread. Its connection closes, and when it is the
@@ -104,8 +116,39 @@ class Checkpointer:
         thread.join(timeout)
 
 
+def _existing_only(database: str) -> str:
+    """A URI that opens `database` read-write without creating it (it may have been removed)."""
+    if database.startswith("file:"):
+        return database
+    return f"file:{urllib.parse.quote(os.path.abspath(database))}?mode=rw"
+
+
 _checkpointers: dict[str, Checkpointer] = {}
 _checkpointers_guard = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has none of the parent's threads, and a lock a parent's thread held at
+    the fork would stay held forever: fresh locks and no thread, for the registry and for the
+    checkpointers the child's inherited connections point to."""
+    global _checkpointers_guard
+    _checkpointers_guard = threading.Lock()
+    for checkpointer in _checkpointers.values():
+        checkpointer._guard = threading.Lock()
+        checkpointer._wake = threading.Event()
+        checkpointer._thread = None
+
+
+def stop_all() -> None:
+    """End every checkpoint thread of this process (at exit: see `stop`)."""
+    with _checkpointers_guard:
+        found = list(_checkpointers.values())
+    for checkpointer in found:
+        checkpointer.stop()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+atexit.register(stop_all)
 
 
 def checkpointer_for(database: str) -> Checkpointer:

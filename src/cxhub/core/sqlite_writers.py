@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import os
 import sqlite3
 import threading
@@ -37,6 +38,8 @@ import time
 from typing import Any
 
 from cxhub.core.sqlite_checkpoints import checkpointer_for
+
+log = logging.getLogger(__name__)
 
 #: Longest wait for the gate; then the writer goes on and SQLite's busy_timeout decides.
 GATE_TIMEOUT_SECONDS = 10.0
@@ -141,7 +144,7 @@ class GatedConnection(sqlite3.Connection):
         super().__init__(database, *args, **kwargs)
         name = str(database)
         # A private in-memory database has no other writer to queue behind.
-        in_memory = name == ":memory:" or "mode=memory" in name
+        in_memory = ":memory:" in name or "mode=memory" in name
         self._gate = None if in_memory else gate_for(name)
         self._checkpointer = None if in_memory else checkpointer_for(name)
         self._holds_gate = False
@@ -167,7 +170,10 @@ class GatedConnection(sqlite3.Connection):
         finally:
             self.leave_write_gate()
         if wrote and self._checkpointer is not None:
-            self._checkpointer.committed()  # the log's pages go back in the background
+            try:
+                self._checkpointer.committed()  # the log's pages go back in the background
+            except Exception:  # the commit stands; the writers' backstop checkpoints instead
+                log.warning("could not wake the checkpoint thread", exc_info=True)
 
     def rollback(self) -> None:
         try:

@@ -156,3 +156,55 @@ def test_chunked_rescore_commits_each_chunk_and_stores_what_one_transaction_stor
             data_dir=runtime.settings.data_dir, between_chunks=session.commit, chunk_size=2,
         )  # fmt: skip
     assert _day_rows(tenant, as_of.date()) == stored
+
+
+def test_accounts_deleted_during_a_chunked_rescore_are_skipped(
+    client: TestClient, runtime: Runtime, tenant: Tenant
+) -> None:
+    """An account deleted after the inputs were read gets no row (its foreign key would fail
+    its chunk) and the run completes; the others are all scored."""
+    from sqlalchemy import delete
+
+    from cxhub.customers.accounts.models import Account
+
+    accounts = [_post(client, tenant, "/accounts", {"name": unique("A ")}) for _ in range(5)]
+    as_of = datetime.now(UTC)
+    calls = 0
+
+    with tenant.session() as session:
+
+        def commit_then_delete_the_last_account() -> None:
+            nonlocal calls
+            session.commit()
+            calls += 1
+            if calls == 2:  # after the first chunk: the last chunk's account goes
+                with tenant.session() as other:
+                    other.execute(delete(Account).where(Account.id == accounts[-1]))
+
+        summary = rescore_workspace(
+            session, workspace_id=tenant.workspace_id, as_of=as_of,
+            data_dir=runtime.settings.data_dir,
+            between_chunks=commit_then_delete_the_last_account, chunk_size=2,
+        )  # fmt: skip
+    assert calls == 4  # once the scorecards are read, then chunks of 2, 2 and 1 accounts
+    assert summary.scored == 5  # scored from the inputs; the write skipped the deleted one
+    assert sorted({r[0] for r in _day_rows(tenant, as_of.date())}) == accounts[:4]
+
+
+def test_chunked_rescore_of_an_empty_workspace(runtime: Runtime, tenant: Tenant) -> None:
+    calls: list[int] = []
+    as_of = datetime.now(UTC)
+    with tenant.session() as session:
+        summary = rescore_workspace(
+            session, workspace_id=tenant.workspace_id, as_of=as_of,
+            data_dir=runtime.settings.data_dir,
+            between_chunks=lambda: calls.append(1) or session.commit(), chunk_size=3,
+        )  # fmt: skip
+        with pytest.raises(ValueError, match="chunk_size"):
+            rescore_workspace(
+                session, workspace_id=tenant.workspace_id, as_of=as_of,
+                data_dir=runtime.settings.data_dir, between_chunks=session.commit, chunk_size=0,
+            )  # fmt: skip
+    assert (summary.scored, summary.band_changes) == (0, 0)
+    assert len(calls) == 2  # once the scorecards are read, once for the (empty) chunk
+    assert _day_rows(tenant, as_of.date()) == []

@@ -217,6 +217,12 @@ def find_account_by_external_id(session: Session, *, external_id: str) -> Accoun
     return session.scalar(select(Account).where(Account.external_id == external_id))
 
 
+def account_ids_between(session: Session, *, low: int, high: int) -> set[int]:
+    """The ids of the workspace's accounts from `low` to `high` inclusive (primary-key range):
+    a batch job's check that the accounts it computed for still exist before it writes."""
+    return set(session.scalars(select(Account.id).where(Account.id >= low, Account.id <= high)))
+
+
 def account_ids_batch(session: Session, *, after_id: int = 0, limit: int = 500) -> list[int]:
     """The ids of the workspace's accounts above `after_id`, in id order (for batch jobs)."""
     statement = select(Account.id).where(Account.id > after_id).order_by(Account.id).limit(limit)

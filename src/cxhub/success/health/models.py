@@ -34,7 +34,14 @@ class AccountHealthScore(IdMixin, WorkspaceScoped, Base):
         UniqueConstraint(
             "workspace_id", "account_id", "scorecard_id", "day", name="uq_account_health_scores_day"
         ),
-        Index("ix_account_health_scores_scorecard_day", "workspace_id", "scorecard_id", "day"),
+        # account_id last: the rescore deletes a day's rows by account-id range (migration 0032)
+        Index(
+            "ix_account_health_scores_scorecard_day",
+            "workspace_id",
+            "scorecard_id",
+            "day",
+            "account_id",
+        ),
     )
 
     account_id: Mapped[int] = mapped_column(IdType, ForeignKey("accounts.id", ondelete="CASCADE"))

@@ -1,12 +1,14 @@
 """The daily rescore of every account of a workspace (the `health.rescore` job; docs/health.md).
-No commits: the job or request edge commits (ADR 0002).
+It never commits by itself: the job or request edge commits (ADR 0002), and may pass its commit
+as `between_chunks` to have the scores written a chunk of accounts per transaction (ADR 0040).
 
 Column-wise from the inputs to the insert (ADR 0031): the inputs of all accounts come as one
 array per metric (`health_inputs.account_input_table`), each scorecard scores them with one
 NumPy operation per component (`health_columns.score_columns`, the same floats as the
 per-account `score_account_data`), and the rows go straight to the driver with a compact
-breakdown (`health_breakdown`), after one delete of the day's rows: multi-row statements on
-SQLite (`core.multirow`), `executemany` in batches on PostgreSQL.
+breakdown (`health_breakdown`), after a delete of the day's rows (of all accounts, or of the
+chunk's): multi-row statements on SQLite (`core.multirow`), `executemany` in batches on
+PostgreSQL.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from cxhub.analytics.health_columns import ScoredColumns, score_columns
 from cxhub.analytics.health_inputs import account_input_table
 from cxhub.core.events import publish
 from cxhub.core.multirow import multirow_insert
+from cxhub.customers.accounts import service as accounts
 from cxhub.success.health.events import HealthBandChanged
 from cxhub.success.health.models import AccountHealthScore
 from cxhub.success.health.service import default_scorecard, definition_of, list_scorecards
@@ -178,6 +181,20 @@ def _publish_band_changes(
     return changes
 
 
+def _still_there(
+    session: Session, account_ids: list[int], start: int, stop: int
+) -> range | list[int]:
+    """Positions `start`..`stop` of `account_ids` whose account still exists (all, usually)."""
+    if start >= stop:
+        return range(start, stop)
+    existing = accounts.account_ids_between(
+        session, low=account_ids[start], high=account_ids[stop - 1]
+    )
+    if all(a in existing for a in account_ids[start:stop]):
+        return range(start, stop)
+    return [i for i in range(start, stop) if account_ids[i] in existing]
+
+
 def rescore_workspace(
     session: Session,
     *,
@@ -192,19 +209,25 @@ def rescore_workspace(
 ) -> RescoreSummary:
     """Today's score of every account of the workspace with every active scorecard (the
     default one at least); a day scored again is overwritten. `timings` receives wall seconds
-    per phase (sql, events, combine, score, delete, write) and CPU seconds (`<phase>_cpu`);
+    per phase (sql, events, combine, score, delete, write, commit) and CPU seconds
+    (`<phase>_cpu`);
     `engine_config` chooses where the usage aggregation runs (default embedded DuckDB).
 
     `reader`, a read-only session of the same workspace, reads the inputs and the previous
     bands: on SQLite `session` then takes the database's one write lock only for the delete and
     insert at the end, not for the seconds of reading (agents' writes would wait that long).
+    Its read transaction is ended once they are read, so it does not pin the WAL (SQLite) or sit
+    idle in a transaction (PostgreSQL) while the scores are written.
 
     `between_chunks` (the caller's commit, ADR 0040): when given, it is called once the
     scorecards are read and then after each chunk of `chunk_size` accounts (their day's rows
     deleted and inserted, their band changes published), so scoring runs outside a transaction
-    and a transaction holds SQLite's write lock for one chunk. Each account always has exactly one row for the day; a reader may see some
-    accounts rescored and others not yet, and a run that fails part-way leaves the written
-    chunks (the next run overwrites them). Without it everything is one transaction."""
+    and a transaction holds SQLite's write lock for one chunk. Each account always has exactly
+    one row for the day; a reader may see some accounts rescored and others not yet, and a run
+    that fails part-way leaves the written chunks (the next run overwrites them). Without it
+    everything is one transaction. Accounts deleted while the run scored are skipped."""
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
     spent = timings if timings is not None else {}
     day = as_of.date()
     source = reader if reader is not None else session
@@ -220,8 +243,10 @@ def rescore_workspace(
     previous = {
         c.id: _previous(source, scorecard_id=c.id, day=day) for c in list_scorecards(source)
     }
+    if reader is not None:
+        reader.rollback()  # inputs read: end the read transaction (see the docstring)
     default = default_scorecard(session, workspace_id=workspace_id)
-    # Plain values: a commit between chunks expires ORM objects.
+    # Plain values, read once before the first write.
     cards = [
         (c.id, definition_of(c)) for c in list_scorecards(session) if c.active or c.id == default.id
     ]
@@ -232,7 +257,7 @@ def rescore_workspace(
     account_ids: list[int] = table.account_ids.tolist()
     if any(later <= earlier for earlier, later in pairwise(account_ids)):
         raise ValueError("account_input_table must list each account once, ascending")
-    step = max(1, chunk_size) if between_chunks is not None else max(1, len(account_ids))
+    step = chunk_size if between_chunks is not None else max(1, len(account_ids))
     scored = insufficient = band_changes = 0
     for card_id, definition in cards:
         with phase(spent, "score"):
@@ -248,17 +273,6 @@ def rescore_workspace(
             )
         for start in range(0, max(1, len(account_ids)), step):
             stop = min(len(account_ids), start + step)
-            chunk = slice(start, stop)
-            band_changes += _publish_band_changes(
-                session,
-                previous.get(card_id, {}),  # a default scorecard created just now has none
-                workspace_id=workspace_id,
-                scorecard_id=card_id,
-                day=day,
-                account_ids=account_ids[chunk],
-                scores=scores[chunk],
-                bands=bands[chunk],
-            )
             with phase(spent, "delete"):  # nothing to delete unless the day was scored already
                 # Contiguous id ranges: the first and last chunks are open-ended, so rows of
                 # accounts not in the table (none, unless one was added meanwhile) go as before.
@@ -272,11 +286,25 @@ def rescore_workspace(
                     .where(*ranges)
                     .execution_options(synchronize_session=False)
                 )
+            # Inside the write transaction: accounts deleted since the inputs were read get no
+            # row (their foreign key would fail the chunk) and no band event.
+            kept = _still_there(session, account_ids, start, stop)
+            band_changes += _publish_band_changes(
+                session,
+                previous.get(card_id, {}),  # a default scorecard created just now has none
+                workspace_id=workspace_id,
+                scorecard_id=card_id,
+                day=day,
+                account_ids=[account_ids[i] for i in kept],
+                scores=[scores[i] for i in kept],
+                bands=[bands[i] for i in kept],
+            )
             with phase(spent, "write"):
                 _insert_scores(
                     session,
-                    (account_ids[chunk], scores[chunk], bands[chunk], coverages[chunk],
-                     breakdowns[chunk]),
+                    ([account_ids[i] for i in kept], [scores[i] for i in kept],
+                     [bands[i] for i in kept], [coverages[i] for i in kept],
+                     [breakdowns[i] for i in kept]),
                     workspace_id=workspace_id,
                     scorecard_id=card_id,
                     day=day,
