@@ -18,6 +18,7 @@ from cxhub.core.sqlite_checkpoints import AUTOCHECKPOINT_PAGES, Checkpointer, ch
 pytestmark = pytest.mark.nodb
 
 ROW = "x" * 3000  # about one page per row
+FORK_ROUNDS = 300
 
 
 @pytest.fixture
@@ -149,3 +150,37 @@ def test_the_thread_never_creates_a_removed_database(tmp_path: Path) -> None:
     assert _wait_for(lambda: checkpointer._thread is None)
     assert not missing.exists()
     assert checkpointer.checkpoints == 0
+
+
+def _child_opens(path: str) -> None:
+    connection = sqlite3.connect(path)
+    connection.execute("SELECT count(*) FROM pages").fetchone()
+    connection.close()
+
+
+def test_forks_while_the_thread_checkpoints_do_not_hang_the_child(
+    database: tuple[Engine, Path],
+) -> None:
+    """A fork waits for the checkpoint call in progress: SQLite's mutexes held by the thread at
+    the fork would stay locked in the child, whose first connect would hang for ever (as the
+    customers import's forked workers did)."""
+    import multiprocessing
+
+    engine, path = database
+    context = multiprocessing.get_context("fork")
+    checkpointer = checkpointer_for(str(path))
+    hung = 0
+    for round_ in range(FORK_ROUNDS):
+        _write(engine, commits=1, rows=100)  # a log for the thread to copy back right now
+        time.sleep(0.0005 * (round_ % 7))  # fork at various points of its checkpoint
+        child = context.Process(target=_child_opens, args=(str(path),))
+        child.start()
+        child.join(10)
+        if child.is_alive():
+            hung += 1
+            child.kill()
+            child.join()
+        else:
+            assert child.exitcode == 0
+    assert hung == 0
+    assert checkpointer.checkpoints > 0

@@ -76,12 +76,13 @@ class Checkpointer:
 
     def _checkpoint_while_woken(self) -> None:
         try:
-            connection = sqlite3.connect(
-                _existing_only(self.database),
-                isolation_level=None,
-                check_same_thread=False,
-                uri=True,
-            )
+            with _inside_sqlite:
+                connection = sqlite3.connect(
+                    _existing_only(self.database),
+                    isolation_level=None,
+                    check_same_thread=False,
+                    uri=True,
+                )
         except sqlite3.Error as exc:  # the writers' backstop checkpoints; a later commit retries
             self._wake.clear()
             if not self._warned:
@@ -89,11 +90,13 @@ class Checkpointer:
                 log.warning("no checkpoint connection to %s: %s", self.database, exc)
             return
         try:
-            connection.execute("PRAGMA synchronous=NORMAL")
+            with _inside_sqlite:
+                connection.execute("PRAGMA synchronous=NORMAL")
             while self._wake.wait(IDLE_SECONDS):
                 self._wake.clear()
                 try:
-                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    with _inside_sqlite:
+                        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                     self.checkpoints += 1
                 except sqlite3.Error as exc:  # e.g. the file was removed; try at the next commit
                     log.debug("checkpoint of %s failed: %s", self.database, exc)
@@ -101,7 +104,8 @@ class Checkpointer:
                     break
                 time.sleep(INTERVAL_SECONDS)  # let commits gather: one checkpoint per interval
         finally:
-            connection.close()
+            with _inside_sqlite:
+                connection.close()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Checkpoint once more and end the thread. Its connection closes, and when it is the
@@ -127,11 +131,28 @@ _checkpointers: dict[str, Checkpointer] = {}
 _checkpointers_guard = threading.Lock()
 
 
+#: Held by checkpoint threads around every SQLite call, and by a thread that forks (below):
+#: SQLite's own mutexes (the Unix VFS's file list, taken while a connection opens, closes or
+#: locks) held by a checkpoint thread at the moment of a fork stay locked in the child forever,
+#: and the child's first `sqlite3.connect` hangs (seen with the customers import's forked
+#: workers). So a fork waits for the checkpoint call in progress (milliseconds).
+_inside_sqlite = threading.Lock()
+
+
+def _before_fork() -> None:
+    _inside_sqlite.acquire()
+
+
+def _after_fork_in_parent() -> None:
+    _inside_sqlite.release()
+
+
 def _after_fork_in_child() -> None:
     """A forked child has none of the parent's threads, and a lock a parent's thread held at
     the fork would stay held forever: fresh locks and no thread, for the registry and for the
     checkpointers the child's inherited connections point to."""
-    global _checkpointers_guard
+    global _checkpointers_guard, _inside_sqlite
+    _inside_sqlite = threading.Lock()
     _checkpointers_guard = threading.Lock()
     for checkpointer in _checkpointers.values():
         checkpointer._guard = threading.Lock()
@@ -147,7 +168,9 @@ def stop_all() -> None:
         checkpointer.stop()
 
 
-os.register_at_fork(after_in_child=_after_fork_in_child)
+os.register_at_fork(
+    before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child
+)
 atexit.register(stop_all)
 
 
