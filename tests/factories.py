@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -68,3 +71,28 @@ def at(days_ago: float, *, base: datetime | None = None) -> datetime:
 def scoped(session: Session, workspace_id: int) -> Session:
     session.info["workspace_id"] = workspace_id
     return session
+
+
+@contextmanager
+def fresh_sqlite_runtime(tmp_path: Path) -> Iterator[tuple[Runtime, Path]]:
+    """A runtime on a new, migrated SQLite file of its own (no planner statistics yet): for
+    tests of SQLite's query plans, which the shared test database would not show."""
+    from cxhub.core.migrate import upgrade_database
+    from cxhub.core.runtime import build_runtime
+    from cxhub.core.settings import Settings
+
+    path = tmp_path / "cxhub.sqlite3"
+    url = f"sqlite:///{path}"
+    upgrade_database(url)
+    settings = Settings(
+        environment="test",
+        database_url=url,
+        data_dir=tmp_path / "data",
+        secret_key="test-secret-key-that-is-long-enough-0123456789",
+        jobs_backend="sync",
+    )
+    runtime = build_runtime(settings)
+    try:
+        yield runtime, path
+    finally:
+        runtime.close()

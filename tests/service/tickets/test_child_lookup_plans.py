@@ -14,33 +14,20 @@ from sqlalchemy import event, select
 
 from cxhub.core.db import SYSTEM_SCOPE, unit_of_work
 from cxhub.core.maintenance import optimize_database
-from cxhub.core.migrate import upgrade_database
-from cxhub.core.runtime import Runtime, build_runtime
-from cxhub.core.settings import Settings
+from cxhub.core.runtime import Runtime
 from cxhub.customers.accounts import service as accounts
 from cxhub.customers.timeline.models import Interaction
 from cxhub.service.tickets import listing, search
 from cxhub.service.tickets.models import Ticket, TicketFollower, TicketTag
-from tests.factories import make_tenant
+from tests.factories import fresh_sqlite_runtime, make_tenant
 
 pytestmark = pytest.mark.nodb  # its own SQLite file: the plans are SQLite's
 
 
 @pytest.fixture
 def fresh(tmp_path: Path) -> Iterator[tuple[Runtime, Path]]:
-    path = tmp_path / "cxhub.sqlite3"
-    url = f"sqlite:///{path}"
-    upgrade_database(url)
-    settings = Settings(
-        environment="test",
-        database_url=url,
-        data_dir=tmp_path / "data",
-        secret_key="test-secret-key-that-is-long-enough-0123456789",
-        jobs_backend="sync",
-    )
-    runtime = build_runtime(settings)
-    yield runtime, path
-    runtime.close()
+    with fresh_sqlite_runtime(tmp_path) as made:
+        yield made
 
 
 def _plans(runtime: Runtime, path: Path, work: Any) -> dict[str, list[str]]:

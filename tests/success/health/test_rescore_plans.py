@@ -12,36 +12,22 @@ import pytest
 from sqlalchemy import event
 
 from cxhub.core.db import unit_of_work
-from cxhub.core.migrate import upgrade_database
-from cxhub.core.runtime import build_runtime
-from cxhub.core.settings import Settings
 from cxhub.customers.accounts import service as accounts
 from cxhub.customers.accounts.schemas import AccountCreate
 from cxhub.success.health.rescore import rescore_workspace
-from tests.factories import make_tenant
+from tests.factories import fresh_sqlite_runtime, make_tenant
 
 pytestmark = pytest.mark.nodb  # its own SQLite file: the plans are SQLite's
 
 
 def test_chunk_deletes_use_the_day_index_with_the_account_range(tmp_path: Path) -> None:
-    path = tmp_path / "cxhub.sqlite3"
-    url = f"sqlite:///{path}"
-    upgrade_database(url)
-    settings = Settings(
-        environment="test",
-        database_url=url,
-        data_dir=tmp_path / "data",
-        secret_key="test-secret-key-that-is-long-enough-0123456789",
-        jobs_backend="sync",
-    )
-    runtime = build_runtime(settings)
     deletes: list[tuple[str, Any]] = []
 
     def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
         if statement.lstrip().upper().startswith("DELETE FROM ACCOUNT_HEALTH_SCORES"):
             deletes.append((statement, parameters))
 
-    try:
+    with fresh_sqlite_runtime(tmp_path) as (runtime, path):
         tenant = make_tenant(runtime)
         with unit_of_work(runtime.session_factory, tenant.workspace_id) as session:
             for n in range(5):
@@ -49,34 +35,28 @@ def test_chunk_deletes_use_the_day_index_with_the_account_range(tmp_path: Path) 
                     session, workspace_id=tenant.workspace_id, data=AccountCreate(name=f"A{n}")
                 )
         event.listen(runtime.engine, "before_cursor_execute", record)
-        with unit_of_work(runtime.session_factory, tenant.workspace_id) as session:
-            rescore_workspace(
-                session, workspace_id=tenant.workspace_id, as_of=datetime.now(UTC),
-                data_dir=settings.data_dir, between_chunks=session.commit, chunk_size=2,
-            )  # fmt: skip
-    finally:
-        event.remove(runtime.engine, "before_cursor_execute", record)
-        runtime.close()
+        try:
+            with unit_of_work(runtime.session_factory, tenant.workspace_id) as session:
+                rescore_workspace(
+                    session, workspace_id=tenant.workspace_id, as_of=datetime.now(UTC),
+                    data_dir=runtime.settings.data_dir, between_chunks=session.commit,
+                    chunk_size=2,
+                )  # fmt: skip
+        finally:
+            event.remove(runtime.engine, "before_cursor_execute", record)
     assert len(deletes) == 3  # chunks of 2, 2 and 1 accounts
     plain = sqlite3.connect(path)
     try:
-        assert (
-            plain.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchall()
-            == []
-        )
-        for statement, parameters in deletes:
-            plan = " ".join(
-                row[-1] for row in plain.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
-            )
-            assert "ix_account_health_scores_scorecard_day" in plan, plan
-            assert "day=?" in plan, plan
+        statistics = "SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'"
+        assert plain.execute(statistics).fetchall() == []
+        plans = [
+            " ".join(row[-1] for row in plain.execute(f"EXPLAIN QUERY PLAN {sql}", parameters))
+            for sql, parameters in deletes
+        ]
     finally:
         plain.close()
+    for plan in plans:
+        assert "ix_account_health_scores_scorecard_day" in plan, plan
+        assert "day=?" in plan, plan
     # The middle chunk is bounded on both sides, by the range of its accounts.
-    middle = " ".join(
-        row[-1]
-        for row in sqlite3.connect(path).execute(
-            f"EXPLAIN QUERY PLAN {deletes[1][0]}", deletes[1][1]
-        )
-    )
-    assert "account_id>? AND account_id<?" in middle, middle
+    assert "account_id>? AND account_id<?" in plans[1], plans[1]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import pairwise, repeat
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from sqlalchemy import Table, and_, delete, func, insert, select
@@ -36,6 +36,8 @@ from cxhub.customers.accounts import service as accounts
 from cxhub.success.health.events import HealthBandChanged
 from cxhub.success.health.models import AccountHealthScore
 from cxhub.success.health.service import default_scorecard, definition_of, list_scorecards
+
+T = TypeVar("T")
 
 WRITE_BATCH = 50_000
 # Rows per transaction when the caller commits between chunks (`between_chunks`): on SQLite a
@@ -181,17 +183,17 @@ def _publish_band_changes(
     return changes
 
 
-def _still_there(
-    session: Session, account_ids: list[int], start: int, stop: int
-) -> range | list[int]:
+def _pick(column: list[T], positions: list[int]) -> list[T]:
+    return [column[i] for i in positions]
+
+
+def _still_there(session: Session, account_ids: list[int], start: int, stop: int) -> list[int]:
     """Positions `start`..`stop` of `account_ids` whose account still exists (all, usually)."""
     if start >= stop:
-        return range(start, stop)
+        return []
     existing = accounts.account_ids_between(
         session, low=account_ids[start], high=account_ids[stop - 1]
     )
-    if all(a in existing for a in account_ids[start:stop]):
-        return range(start, stop)
     return [i for i in range(start, stop) if account_ids[i] in existing]
 
 
@@ -289,22 +291,26 @@ def rescore_workspace(
             # Inside the write transaction: accounts deleted since the inputs were read get no
             # row (their foreign key would fail the chunk) and no band event.
             kept = _still_there(session, account_ids, start, stop)
+            ids, chunk_scores, chunk_bands = (
+                _pick(account_ids, kept),
+                _pick(scores, kept),
+                _pick(bands, kept),
+            )
             band_changes += _publish_band_changes(
                 session,
                 previous.get(card_id, {}),  # a default scorecard created just now has none
                 workspace_id=workspace_id,
                 scorecard_id=card_id,
                 day=day,
-                account_ids=[account_ids[i] for i in kept],
-                scores=[scores[i] for i in kept],
-                bands=[bands[i] for i in kept],
+                account_ids=ids,
+                scores=chunk_scores,
+                bands=chunk_bands,
             )
             with phase(spent, "write"):
                 _insert_scores(
                     session,
-                    ([account_ids[i] for i in kept], [scores[i] for i in kept],
-                     [bands[i] for i in kept], [coverages[i] for i in kept],
-                     [breakdowns[i] for i in kept]),
+                    (ids, chunk_scores, chunk_bands, _pick(coverages, kept),
+                     _pick(breakdowns, kept)),
                     workspace_id=workspace_id,
                     scorecard_id=card_id,
                     day=day,
