@@ -265,3 +265,50 @@ def test_imported_identify_calls_set_locale_and_time_zone_like_the_live_call(
         assert (second.locale, second.time_zone) == (None, None)
         email = (IdentifierKind.EMAIL, f"{run}-b@example.com")
         assert contacts.owners_of(session, [email]) == {email: second.id}
+
+
+def test_the_import_judges_json_members_as_the_api_does(
+    cxhub: Invoke, tenant: Tenant, tmp_path: Path
+) -> None:
+    """Objects, nulls and every other JSON shape, spaced out as a hand-written file would be:
+    the import tells an object by the reader's minified text, so each verdict is checked
+    against the live API's."""
+    run = unique("shape")
+    shapes = {
+        "object": '{ "a" : [ 1, { "b" : null } ] }',
+        "empty-object": "{  }",
+        "null": "null",
+        "array": "[ { } ]",
+        "text": '" {not an object}"',
+        "brace-text": '"{}"',
+        "number": " -1.5e3",
+        "true": "true",
+    }
+    lines, verdicts = [], {}
+    for shape, member in shapes.items():
+        for field, kind in (("properties", "track"), ("traits", "identify"), ("context", "page")):
+            message_id = f"{run}-{field}-{shape}"
+            line = (
+                f'{{ "type" : "{kind}", "messageId": "{message_id}", "userId": "{run}-u", '
+                f'"event": "Seen", "timestamp": "2026-05-01T10:00:00Z", "{field}" : {member} }}'
+            )
+            lines.append(line)
+            try:
+                validate_call(json.loads(line), received_at=datetime.now(UTC))
+                verdicts[message_id] = None
+            except ValueError as refusal:
+                verdicts[message_id] = str(refusal)
+    assert set(verdicts.values()) == {
+        None,
+        "properties must be an object",
+        "traits must be an object",
+        "context must be an object",
+    }
+    rejects = tmp_path / "rejects.ndjson"
+    source = _ndjson(tmp_path / "shapes.ndjson", [], raw_lines=tuple(lines))
+    result = cxhub(str(source), "--errors", str(rejects), tenant=tenant)
+    assert result.exit_code == 1, result.output
+    refused = {
+        r["messageId"]: r["reason"] for r in map(json.loads, rejects.read_text().splitlines())
+    }
+    assert refused == {m: reason for m, reason in verdicts.items() if reason is not None}

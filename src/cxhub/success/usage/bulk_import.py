@@ -155,7 +155,9 @@ def _object_expression(name: str, types: dict[str, str]) -> str:
         return "NULL::VARCHAR"
     column = f'"{name}"'
     if source == "JSON":
-        return f"CASE WHEN json_type({column}) <> 'NULL' THEN CAST({column} AS VARCHAR) END"
+        # read_json hands a JSON member over as minified text (JSON null as SQL NULL), so its
+        # first character tells its type: json_type here cost a fifth of the reading.
+        return f"CAST({column} AS VARCHAR)"
     if _nested(source):
         return f"to_json({column})::VARCHAR"
     return f"nullif(CAST({column} AS VARCHAR), '')"
@@ -163,7 +165,7 @@ def _object_expression(name: str, types: dict[str, str]) -> str:
 
 def _is_object(expression: str, *, already_json: bool) -> str:
     if already_json:
-        return f"json_type({expression}) = 'OBJECT'"
+        return f"starts_with({expression}, '{{')"
     # CASE, not AND: DuckDB evaluates both sides of AND, and json_type fails on invalid JSON.
     return f"(CASE WHEN json_valid({expression}) THEN json_type({expression}) = 'OBJECT' ELSE false END)"
 
