@@ -43,6 +43,7 @@ DATABASE_FREE = (
     "analytics/test_health.py",
     "analytics/test_health_backtest.py",
     "core/test_redaction.py",
+    "success/usage/test_bulk_import_steps.py",
     "experience/journeys/test_formulas.py",
     "experience/journeys/test_metrics.py",
     "experience/journeys/test_rules.py",

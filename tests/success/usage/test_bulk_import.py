@@ -284,7 +284,8 @@ def test_the_import_judges_json_members_as_the_api_does(
         "number": " -1.5e3",
         "true": "true",
     }
-    lines, verdicts = [], {}
+    lines: list[str] = []
+    verdicts: dict[str, str | None] = {}
     for shape, member in shapes.items():
         for field, kind in (("properties", "track"), ("traits", "identify"), ("context", "page")):
             message_id = f"{run}-{field}-{shape}"
@@ -312,3 +313,33 @@ def test_the_import_judges_json_members_as_the_api_does(
         r["messageId"]: r["reason"] for r in map(json.loads, rejects.read_text().splitlines())
     }
     assert refused == {m: reason for m, reason in verdicts.items() if reason is not None}
+
+
+def test_a_call_identity_refuses_is_left_out_of_its_day_and_nothing_else_is(
+    cxhub: Invoke, settings: Settings, tenant: Tenant, tmp_path: Path
+) -> None:
+    """Identity runs beside the write, so the day of a refused call is written again: its
+    other events stay, the refused call does not land, other days are untouched."""
+    run = unique("refused")
+    records = [
+        _track(f"{run}-1", f"{run}-u"),
+        _track(f"{run}-2", f"{run}-u", timestamp="2026-05-01T23:59:59Z"),
+        {"type": "identify", "messageId": f"{run}-3", "userId": f"{run}-bad",
+         "timestamp": "2026-05-01T12:00:00Z", "traits": {"email": "not an email"}},
+        {"type": "identify", "messageId": f"{run}-4", "userId": f"{run}-good",
+         "timestamp": "2026-05-01T12:00:00Z", "traits": {"email": f"{run}@example.com"}},
+        _track(f"{run}-5", f"{run}-u", timestamp="2026-05-02T08:00:00Z"),
+    ]  # fmt: skip
+    rejects = tmp_path / "rejects.ndjson"
+    source = _ndjson(tmp_path / "events.ndjson", records)
+    result = cxhub(str(source), "--errors", str(rejects), tenant=tenant)
+    assert result.exit_code == 1, result.output
+    assert "5 records read: 4 events stored, 0 already stored, 1 rejected" in result.stdout
+    refused = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert [(r["messageId"], r["userId"]) for r in refused] == [(f"{run}-3", f"{run}-bad")]
+    assert "email" in refused[0]["reason"]
+    assert [row[0] for row in _stored(settings, tenant)] == [f"{run}-{n}" for n in (1, 2, 4, 5)]
+    days = sorted(f.day for f in event_files(settings.data_dir, tenant.workspace_id))
+    assert [d.isoformat() for d in days] == ["2026-05-01", "2026-05-02"]
+    again = cxhub(str(source), tenant=tenant)
+    assert "5 records read: 0 events stored, 4 already stored, 1 rejected" in again.stdout

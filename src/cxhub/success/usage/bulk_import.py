@@ -20,10 +20,12 @@ No database access here: the caller passes the inbox's messageIds and the identi
 
 from __future__ import annotations
 
+import contextvars
 import os
 import secrets
 import shutil
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -388,6 +390,60 @@ _NEW_EVENTS = (  # constants only
 )
 
 
+def _timed(
+    resolve: IdentityResolver, calls: list[IdentityCall], tick: Callable[[], float]
+) -> tuple[list[RejectedEvent], float]:
+    started = tick()
+    refused = resolve(calls) if calls else []
+    return refused, tick() - started
+
+
+def _register_refused(connection: duckdb.DuckDBPyConnection, refused: list[RejectedEvent]) -> None:
+    """`rejects` (the checks' and identity's refusals); identity's are `skipped` too."""
+    connection.register(
+        "identity_refused",
+        {
+            "message_id": np.array([r.message_id for r in refused] or [""], dtype=object),
+            "reason": np.array([r.reason for r in refused] or [""], dtype=object),
+        },
+    )
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE rejects AS "
+        "SELECT filename, message_id, type, user_id, reason FROM checked "
+        "WHERE reason IS NOT NULL UNION ALL "
+        "SELECT c.filename, c.message_id, c.type, c.user_id, r.reason FROM checked c "
+        "JOIN identity_refused r USING (message_id) WHERE c.reason IS NULL AND r.reason <> ''"
+    )
+    connection.execute(
+        "INSERT INTO skipped SELECT message_id FROM identity_refused WHERE reason <> ''"
+    )
+
+
+def _rewrite_refused_days(connection: duckdb.DuckDBPyConnection, staging: Path) -> int:
+    """Write again the staged days that hold a call identity refused; the rows now staged."""
+    days = [
+        row[0]
+        for row in connection.execute(
+            "SELECT DISTINCT CAST(timestamp AS DATE) FROM checked "
+            "SEMI JOIN identity_refused USING (message_id) WHERE reason IS NULL"
+        ).fetchall()
+    ]
+    for day in days:
+        shutil.rmtree(staging / f"day={day.isoformat()}", ignore_errors=True)
+    if days:
+        listing = ", ".join(f"DATE '{day.isoformat()}'" for day in days)
+        connection.execute(
+            f"COPY (SELECT * FROM ({_NEW_EVENTS}) WHERE day IN ({listing})) "  # noqa: S608
+            f"TO {sql_literal(staging)} "
+            "(FORMAT PARQUET, COMPRESSION ZSTD, PARTITION_BY (day), APPEND)"
+        )
+    files = sorted(staging.glob("day=*/*.parquet"))
+    if not files:
+        return 0
+    counted = f"SELECT count(*) FROM read_parquet({_listing(files)})"  # noqa: S608 - quoted paths
+    return int(_one(connection, counted)[0])
+
+
 def import_event_files(
     connection: duckdb.DuckDBPyConnection,
     paths: Sequence[Path],
@@ -436,31 +492,9 @@ def import_event_files(
     ]
     report.seconds["known_events"] = tick() - mark
 
-    mark = tick()
     report.identify_calls = sum(1 for c in calls if c.type == "identify")
     report.group_calls = len(calls) - report.identify_calls
-    refused = resolve_identity(calls) if calls else []
-    report.seconds["identity"] = tick() - mark
-
-    mark = tick()
-    connection.register(
-        "identity_refused",
-        {
-            "message_id": np.array([r.message_id for r in refused] or [""], dtype=object),
-            "reason": np.array([r.reason for r in refused] or [""], dtype=object),
-        },
-    )
-    connection.execute(
-        "CREATE OR REPLACE TEMP TABLE rejects AS "
-        "SELECT filename, message_id, type, user_id, reason FROM checked "
-        "WHERE reason IS NOT NULL UNION ALL "
-        "SELECT c.filename, c.message_id, c.type, c.user_id, r.reason FROM checked c "
-        "JOIN identity_refused r USING (message_id) WHERE c.reason IS NULL AND r.reason <> ''"
-    )
-    connection.execute(
-        "CREATE OR REPLACE TEMP TABLE skipped AS SELECT message_id FROM known "
-        "UNION ALL SELECT message_id FROM identity_refused"
-    )
+    connection.execute("CREATE OR REPLACE TEMP TABLE skipped AS SELECT message_id FROM known")
     connection.execute(
         "CREATE OR REPLACE TEMP TABLE repeated AS SELECT message_id FROM checked "
         "WHERE reason IS NULL GROUP BY message_id HAVING count(*) > 1"
@@ -469,19 +503,33 @@ def import_event_files(
     root = events_root(data_dir)
     root.mkdir(parents=True, exist_ok=True)
     staging = root / f".import-{run}"
-    try:
-        written_row = _one(
-            connection,
-            f"COPY ({_NEW_EVENTS}) TO {sql_literal(staging)} "
-            "(FORMAT PARQUET, COMPRESSION ZSTD, PARTITION_BY (day))",
+    mark = tick()
+    # Identity resolution (Python and the database, one core) runs beside the write (DuckDB,
+    # which leaves the GIL): the files stay in staging until it is done, and the days holding
+    # a call it refused are written again without it.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cxhub-import-identity") as pool:
+        resolving = pool.submit(
+            contextvars.copy_context().run, _timed, resolve_identity, calls, tick
         )
-        report.written = int(written_row[0])
-        report.files = _fsync_and_move(
-            staging,
-            lambda day, part: day_dir(data_dir, workspace_id, day) / import_file_name(run, part),
-        )
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            written_row = _one(
+                connection,
+                f"COPY ({_NEW_EVENTS}) TO {sql_literal(staging)} "
+                "(FORMAT PARQUET, COMPRESSION ZSTD, PARTITION_BY (day))",
+            )
+            refused, report.seconds["identity"] = resolving.result()
+            _register_refused(connection, refused)
+            report.written = int(written_row[0])
+            if refused:
+                report.written = _rewrite_refused_days(connection, staging)
+            report.files = _fsync_and_move(
+                staging,
+                lambda day, part: (
+                    day_dir(data_dir, workspace_id, day) / import_file_name(run, part)
+                ),
+            )
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     report.seconds["write"] = tick() - mark
 
     counts = _one(

@@ -1,0 +1,100 @@
+"""`import_event_files` with its database parts passed in: what lands when identity
+resolution, which runs beside the write, fails or refuses."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cxhub.success.usage.bulk_import import (
+    EventFileFormat,
+    EventImportReport,
+    IdentityCall,
+    IdentityResolver,
+    RejectedEvent,
+    connect,
+    import_event_files,
+)
+from cxhub.success.usage.storage import event_files, events_root
+
+WORKSPACE = 7
+
+
+def _source(tmp_path: Path) -> Path:
+    records = [
+        {"type": "track", "messageId": f"t{n}", "userId": "u", "event": "Seen",
+         "timestamp": f"2026-05-0{1 + n % 3}T10:00:00Z"}
+        for n in range(9)
+    ] + [
+        {"type": "identify", "messageId": "i1", "userId": "u", "traits": {"email": "x"},
+         "timestamp": "2026-05-02T11:00:00Z"},
+        {"type": "group", "messageId": "g1", "userId": "u", "groupId": "a",
+         "timestamp": "2026-05-03T11:00:00Z"},
+    ]  # fmt: skip
+    path = tmp_path / "events.ndjson"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    return path
+
+
+def _import(
+    tmp_path: Path, resolve: IdentityResolver
+) -> tuple[EventImportReport, duckdb.DuckDBPyConnection]:
+    connection = connect(temp_dir=tmp_path / "tmp")
+    report = import_event_files(
+        connection,
+        [_source(tmp_path)],
+        kind=EventFileFormat.NDJSON,
+        workspace_id=WORKSPACE,
+        data_dir=tmp_path / "data",
+        inbox_ids=lambda start, end: [],
+        resolve_identity=resolve,
+        received_at=datetime(2026, 5, 4, tzinfo=UTC),
+    )
+    return report, connection
+
+
+def _stored_ids(tmp_path: Path) -> list[str]:
+    files = [str(f.path) for f in event_files(tmp_path / "data", WORKSPACE)]
+    with duckdb.connect() as connection:
+        rows = connection.execute(
+            "SELECT message_id FROM read_parquet(?) ORDER BY 1", [files]
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def test_a_failing_identity_resolution_leaves_the_store_untouched(tmp_path: Path) -> None:
+    seen: list[list[IdentityCall]] = []
+
+    def fail(calls: list[IdentityCall]) -> list[RejectedEvent]:
+        seen.append(calls)
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError, match="went away"):
+        _import(tmp_path, fail)
+    assert sorted(c.message_id for c in seen[0]) == ["g1", "i1"]
+    assert event_files(tmp_path / "data", WORKSPACE) == []
+    assert list(events_root(tmp_path / "data").iterdir()) == []  # no staging left behind
+
+
+def test_refused_calls_are_rejected_and_their_days_written_without_them(tmp_path: Path) -> None:
+    def refuse_both(calls: list[IdentityCall]) -> list[RejectedEvent]:
+        return [RejectedEvent(None, c.message_id, f"refused {c.type}") for c in calls]
+
+    report, connection = _import(tmp_path, refuse_both)
+    assert (report.read, report.written, report.rejected) == (11, 9, 2)
+    assert report.reasons == {"refused group": 1, "refused identify": 1}
+    assert _stored_ids(tmp_path) == sorted(f"t{n}" for n in range(9))
+    days = sorted(f.day.isoformat() for f in event_files(tmp_path / "data", WORKSPACE))
+    assert days == ["2026-05-01", "2026-05-02", "2026-05-03"]
+    connection.close()
+
+
+def test_accepted_calls_are_stored_with_the_rest(tmp_path: Path) -> None:
+    report, connection = _import(tmp_path, lambda calls: [])
+    assert (report.written, report.rejected) == (11, 0)
+    assert _stored_ids(tmp_path) == sorted(["g1", "i1", *(f"t{n}" for n in range(9))])
+    connection.close()
