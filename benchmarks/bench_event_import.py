@@ -242,9 +242,13 @@ def main() -> None:
                 f"   {phases}\n"
                 f"   read {first['read']:,}, written {first['written']:,} in {first['files']} "
                 f"files, rejected {first['rejected']:,}, identify {first['identify']:,}, "
-                f"group {first['group']:,}\n"
-                f"   again: {again['seconds']['total']:.1f} s, written {again['written']:,}, "
-                f"already stored {again['already_stored']:,}"
+                f"group {first['group']:,}"
+                + (
+                    f"\n   again: {again['seconds']['total']:.1f} s, written "
+                    f"{again['written']:,}, already stored {again['already_stored']:,}"
+                    if len(result["runs"]) > 1
+                    else ""
+                )
             )
             record(
                 Figure(
