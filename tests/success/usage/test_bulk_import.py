@@ -315,11 +315,11 @@ def test_the_import_judges_json_members_as_the_api_does(
     assert refused == {m: reason for m, reason in verdicts.items() if reason is not None}
 
 
-def test_a_call_identity_refuses_is_left_out_of_its_day_and_nothing_else_is(
+def test_a_call_identity_refuses_is_rejected_and_the_rest_lands(
     cxhub: Invoke, settings: Settings, tenant: Tenant, tmp_path: Path
 ) -> None:
-    """Identity runs beside the write, so the day of a refused call is written again: its
-    other events stay, the refused call does not land, other days are untouched."""
+    """A call the customers import refuses (an invalid email) is rejected with its reason; the
+    other events of its day and of other days land."""
     run = unique("refused")
     records = [
         _track(f"{run}-1", f"{run}-u"),

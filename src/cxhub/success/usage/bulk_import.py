@@ -9,11 +9,10 @@ in DuckDB (`cxhub import events`, docs/tracking.md "Importing event files").
    files of those days and the inbox) are not written again, nor is a messageId repeated in the
    files (one copy is kept): re-running an import adds nothing.
 3. **Identity** (`import_identity.py`, the caller's part): the new identify/group calls, latest
-   per userId / groupId, go through the customers import in batches, not call by call. It runs
-   in a thread beside step 4 (one core of Python and database work beside DuckDB's own).
-4. **Write**: the new valid rows are written with `COPY … (FORMAT PARQUET, PARTITION_BY (day))`
-   into a staging folder next to the store. Once identity is done, the staged days that hold a
-   call it refused are written again without it, and each file is fsynced and renamed into its
+   per userId / groupId, go through the customers import in batches, not call by call.
+4. **Write**: the new valid rows, less the calls identity refused, are written with
+   `COPY … (FORMAT PARQUET, PARTITION_BY (day))` into a staging folder next to the store, each
+   file fsynced and renamed into its
    `day=<date>/import-<run>-<n>.parquet` place (ADR 0015): a file is there whole or not at all,
    and a run stopped half-way is completed by running it again.
 
@@ -22,12 +21,10 @@ No database access here: the caller passes the inbox's messageIds and the identi
 
 from __future__ import annotations
 
-import contextvars
 import os
 import secrets
 import shutil
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -423,14 +420,6 @@ _NEW_EVENTS = (  # constants only
 )
 
 
-def _timed(
-    resolve: IdentityResolver, calls: list[IdentityCall], tick: Callable[[], float]
-) -> tuple[list[RejectedEvent], float]:
-    started = tick()
-    refused = resolve(calls) if calls else []
-    return refused, tick() - started
-
-
 def _register_refused(connection: duckdb.DuckDBPyConnection, refused: list[RejectedEvent]) -> None:
     """`rejects` (the checks' and identity's refusals); identity's are `skipped` too."""
     connection.register(
@@ -450,31 +439,6 @@ def _register_refused(connection: duckdb.DuckDBPyConnection, refused: list[Rejec
     connection.execute(
         "INSERT INTO skipped SELECT message_id FROM identity_refused WHERE reason <> ''"
     )
-
-
-def _rewrite_refused_days(connection: duckdb.DuckDBPyConnection, staging: Path) -> int:
-    """Write again the staged days that hold a call identity refused; the rows now staged."""
-    days = [
-        row[0]
-        for row in connection.execute(
-            "SELECT DISTINCT CAST(timestamp AS DATE) FROM checked "
-            "SEMI JOIN identity_refused USING (message_id) WHERE reason IS NULL"
-        ).fetchall()
-    ]
-    for day in days:
-        shutil.rmtree(staging / f"day={day.isoformat()}", ignore_errors=True)
-    if days:
-        listing = ", ".join(f"DATE '{day.isoformat()}'" for day in days)
-        connection.execute(
-            f"COPY (SELECT * FROM ({_NEW_EVENTS}) WHERE day IN ({listing})) "  # noqa: S608
-            f"TO {sql_literal(staging)} "
-            f"({_WRITE_OPTIONS}, APPEND)"
-        )
-    files = sorted(staging.glob("day=*/*.parquet"))
-    if not files:
-        return 0
-    counted = f"SELECT count(*) FROM read_parquet({_listing(files)})"  # noqa: S608 - quoted paths
-    return int(_one(connection, counted)[0])
 
 
 def import_event_files(
@@ -532,36 +496,29 @@ def import_event_files(
         "CREATE OR REPLACE TEMP TABLE repeated AS SELECT message_id FROM checked "
         "WHERE reason IS NULL GROUP BY message_id HAVING count(*) > 1"
     )
+    mark = tick()
+    refused = resolve_identity(calls) if calls else []
+    report.seconds["identity"] = tick() - mark
+
+    # Identity runs before the write, not beside it: beside DuckDB's threads it was starved of
+    # CPU while holding SQLite's write lock, and agents' writes waited a second behind it.
+    mark = tick()
+    _register_refused(connection, refused)
     run = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
     root = events_root(data_dir)
     root.mkdir(parents=True, exist_ok=True)
     staging = root / f".import-{run}"
-    mark = tick()
-    # Identity resolution (Python and the database, one core) runs beside the write (DuckDB,
-    # which leaves the GIL): the files stay in staging until it is done, and the days holding
-    # a call it refused are written again without it.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cxhub-import-identity") as pool:
-        resolving = pool.submit(
-            contextvars.copy_context().run, _timed, resolve_identity, calls, tick
+    try:
+        written_row = _one(
+            connection, f"COPY ({_NEW_EVENTS}) TO {sql_literal(staging)} ({_WRITE_OPTIONS})"
         )
-        try:
-            written_row = _one(
-                connection,
-                f"COPY ({_NEW_EVENTS}) TO {sql_literal(staging)} ({_WRITE_OPTIONS})",
-            )
-            refused, report.seconds["identity"] = resolving.result()
-            _register_refused(connection, refused)
-            report.written = int(written_row[0])
-            if refused:
-                report.written = _rewrite_refused_days(connection, staging)
-            report.files = _fsync_and_move(
-                staging,
-                lambda day, part: (
-                    day_dir(data_dir, workspace_id, day) / import_file_name(run, part)
-                ),
-            )
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        report.written = int(written_row[0])
+        report.files = _fsync_and_move(
+            staging,
+            lambda day, part: day_dir(data_dir, workspace_id, day) / import_file_name(run, part),
+        )
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     report.seconds["write"] = tick() - mark
 
     counts = _one(
