@@ -388,16 +388,24 @@ def main() -> None:
             shutil.rmtree(base, ignore_errors=True)
 
 
-def warm_up(base_url: str, installation: Installation, rounds: int = 3) -> None:
+def warm_up(
+    base_url: str, installation: Installation, rounds: int = 3, connections: int = 8
+) -> None:
     """Each call of the mix a few times before anything is measured: a fresh server builds its
-    routes' handlers and caches on their first requests, which on a loaded machine can stall
-    the first seconds of traffic."""
-    rng = random.Random(0)
+    routes' handlers and caches (and loads its language models) on their first requests, which
+    on a loaded machine can stall the first seconds of traffic. Several connections at once,
+    so that every worker process is warmed, not only the one a single connection reaches."""
     headers = {"Authorization": f"Bearer {installation.token}"}
-    with httpx.Client(base_url=base_url, headers=headers, timeout=60) as client:
-        for number in range(rounds):
-            for _, call, _ in MIX:
-                call(client, rng, installation, 10**9 + number)
+
+    def one_connection(index: int) -> None:
+        rng = random.Random(index)
+        with httpx.Client(base_url=base_url, headers=headers, timeout=60) as client:
+            for number in range(rounds):
+                for _, call, _ in MIX:
+                    call(client, rng, installation, 10**9 + index * rounds + number)
+
+    with ThreadPoolExecutor(max_workers=connections) as pool:
+        list(pool.map(one_connection, range(connections)))
 
 
 def run(
