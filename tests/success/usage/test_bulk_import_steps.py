@@ -99,3 +99,28 @@ def test_accepted_calls_are_stored_with_the_rest(tmp_path: Path) -> None:
     assert (report.written, report.rejected) == (11, 0)
     assert _stored_ids(tmp_path) == sorted(["g1", "i1", *(f"t{n}" for n in range(9))])
     connection.close()
+
+
+def test_a_messageid_repeated_in_the_files_is_stored_once_and_not_again(tmp_path: Path) -> None:
+    """Repeats with nothing stored yet, then repeats with everything stored: the two plans of
+    the write that the simple tests (no repeats) do not reach."""
+    source = _source(tmp_path)
+    lines = source.read_text(encoding="utf-8").splitlines()
+    source.write_text("\n".join([*lines, lines[0], lines[-1]]) + "\n", encoding="utf-8")
+    paths = [source, source]  # the same file twice: every record repeated
+    outcomes = []
+    for _ in range(2):
+        with connect(temp_dir=tmp_path / "tmp") as connection:
+            report = import_event_files(
+                connection,
+                paths,
+                kind=EventFileFormat.NDJSON,
+                workspace_id=WORKSPACE,
+                data_dir=tmp_path / "data",
+                inbox_ids=lambda start, end: ["t3"],
+                resolve_identity=lambda calls: [],
+                received_at=datetime(2026, 5, 4, tzinfo=UTC),
+            )
+        outcomes.append((report.read, report.written, report.already_stored))
+    assert outcomes == [(26, 10, 16), (26, 0, 26)]
+    assert _stored_ids(tmp_path) == sorted(["g1", "i1", *(f"t{n}" for n in range(9) if n != 3)])

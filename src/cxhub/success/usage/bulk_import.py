@@ -409,15 +409,22 @@ _STORED_COLUMNS = (
     "NULL::BIGINT AS id, message_id, type, event, user_id, anonymous_id, group_id, timestamp, "
     "received_at, properties, context, CAST(timestamp AS DATE) AS day"
 )
-# The valid rows not stored yet, one per messageId. Only the (few) repeated messageIds go
-# through DISTINCT ON: de-duplicating every row costs three times the rest of the write.
-_NEW_EVENTS = (  # constants only
-    f"SELECT {_STORED_COLUMNS} FROM checked ANTI JOIN skipped USING (message_id) "  # noqa: S608
-    "ANTI JOIN repeated USING (message_id) WHERE reason IS NULL "
-    f"UNION ALL SELECT DISTINCT ON (message_id) {_STORED_COLUMNS} FROM checked "
-    "SEMI JOIN repeated USING (message_id) ANTI JOIN skipped USING (message_id) "
-    "WHERE reason IS NULL"
-)
+
+
+def _new_events(*, skip: bool, repeats: bool) -> str:
+    """The valid rows not stored yet, one per messageId. Only the (few) repeated messageIds go
+    through DISTINCT ON: de-duplicating every row costs three times the rest of the write. A
+    join whose other side is empty (a first import) is left out: each costs a pass over the
+    rows, 4 of the write's 22 CPU seconds at 10M events."""
+    unskipped = " ANTI JOIN skipped USING (message_id)" if skip else ""
+    if not repeats:
+        return f"SELECT {_STORED_COLUMNS} FROM checked{unskipped} WHERE reason IS NULL"  # noqa: S608
+    return (  # constants only
+        f"SELECT {_STORED_COLUMNS} FROM checked{unskipped} "  # noqa: S608
+        "ANTI JOIN repeated USING (message_id) WHERE reason IS NULL "
+        f"UNION ALL SELECT DISTINCT ON (message_id) {_STORED_COLUMNS} FROM checked "
+        f"SEMI JOIN repeated USING (message_id){unskipped} WHERE reason IS NULL"
+    )
 
 
 def _register_refused(connection: duckdb.DuckDBPyConnection, refused: list[RejectedEvent]) -> None:
@@ -491,7 +498,10 @@ def import_event_files(
 
     report.identify_calls = sum(1 for c in calls if c.type == "identify")
     report.group_calls = len(calls) - report.identify_calls
-    connection.execute("CREATE OR REPLACE TEMP TABLE skipped AS SELECT message_id FROM known")
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE skipped AS SELECT message_id FROM known "
+        "WHERE message_id <> ''"  # not the placeholder of an empty inbox
+    )
     connection.execute(
         "CREATE OR REPLACE TEMP TABLE repeated AS SELECT message_id FROM checked "
         "WHERE reason IS NULL GROUP BY message_id HAVING count(*) > 1"
@@ -509,8 +519,13 @@ def import_event_files(
     root.mkdir(parents=True, exist_ok=True)
     staging = root / f".import-{run}"
     try:
+        skip, repeats = _one(
+            connection,
+            "SELECT EXISTS (SELECT 1 FROM skipped), EXISTS (SELECT 1 FROM repeated)",
+        )
+        new_events = _new_events(skip=bool(skip), repeats=bool(repeats))
         written_row = _one(
-            connection, f"COPY ({_NEW_EVENTS}) TO {sql_literal(staging)} ({_WRITE_OPTIONS})"
+            connection, f"COPY ({new_events}) TO {sql_literal(staging)} ({_WRITE_OPTIONS})"
         )
         report.written = int(written_row[0])
         report.files = _fsync_and_move(
