@@ -212,3 +212,56 @@ def test_the_writer_itself_and_the_event_loop_never_wait(tmp_path: Path) -> None
         assert loop_waits[0] < 1.0
         transaction.commit()
     engine.dispose()
+
+
+def test_a_forked_child_gets_a_free_gate_while_a_parent_thread_holds_it(tmp_path: Path) -> None:
+    """The customers import forks its lookup worker while other threads may be writing: the
+    child must not inherit a gate held by a thread that does not exist there."""
+    import os
+
+    database = str(tmp_path / "forked.sqlite3")
+    gate = gate_for(database)
+    held, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        assert gate.acquire(1.0)
+        held.set()
+        release.wait(10)
+        gate.release()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    held.wait(5)
+    reading, writing = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report, never return into pytest
+        try:
+            child_gate = gate_for(database)
+            started = time.monotonic()
+            child_gate.yield_to_writer(1.0)
+            yielded = time.monotonic() - started
+            acquired = child_gate.acquire(5.0)  # the parent's file lock goes at ~0.3 s
+            verdict = (
+                f"{child_gate is not gate} {acquired} {yielded:.3f} "
+                f"{time.monotonic() - started:.3f}"
+            )
+        except BaseException as exc:
+            verdict = f"error {exc!r}"
+        os.write(writing, verdict.encode())
+        os._exit(0)
+    os.close(writing)
+    try:
+        time.sleep(0.3)
+        release.set()  # the parent's writer finishes: its file lock, shared with the child, goes
+        thread.join()
+        verdict = os.read(reading, 200).decode()
+        os.waitpid(pid, 0)
+    finally:
+        os.close(reading)
+        release.set()
+    fresh, acquired, yielded, seconds = verdict.split()
+    assert (fresh, acquired) == ("True", "True"), verdict
+    assert float(yielded) < 0.1  # no wait for a thread that is not in the child
+    assert float(seconds) < 2.5  # the file lock's wait, not GATE_TIMEOUT_SECONDS
+    assert gate.acquire(1.0)  # and the parent's own gate still works
+    gate.release()

@@ -128,6 +128,19 @@ _gates: dict[str, WriterGate] = {}
 _gates_guard = threading.Lock()
 
 
+def _forget_gates_in_child() -> None:
+    """A forked child starts with no gates. A parent thread that held one at the fork (or was
+    inside `gate_for`) does not exist in the child and would never let go: the child's writers
+    would wait out `GATE_TIMEOUT_SECONDS` and its readers `YIELD_SECONDS` per statement. A
+    connection carried across the fork keeps the old gate; SQLite forbids using one anyway."""
+    global _gates_guard
+    _gates_guard = threading.Lock()
+    _gates.clear()
+
+
+os.register_at_fork(after_in_child=_forget_gates_in_child)
+
+
 def gate_for(database: str) -> WriterGate:
     """The gate shared by every engine of this process that writes to `database`."""
     with _gates_guard:
