@@ -41,20 +41,24 @@ def _source(tmp_path: Path) -> Path:
 
 
 def _import(
-    tmp_path: Path, resolve: IdentityResolver
-) -> tuple[EventImportReport, duckdb.DuckDBPyConnection]:
-    connection = connect(temp_dir=tmp_path / "tmp")
-    report = import_event_files(
-        connection,
-        [_source(tmp_path)],
-        kind=EventFileFormat.NDJSON,
-        workspace_id=WORKSPACE,
-        data_dir=tmp_path / "data",
-        inbox_ids=lambda start, end: [],
-        resolve_identity=resolve,
-        received_at=datetime(2026, 5, 4, tzinfo=UTC),
-    )
-    return report, connection
+    tmp_path: Path,
+    resolve: IdentityResolver,
+    *,
+    paths: list[Path] | None = None,
+    inbox: tuple[str, ...] = (),
+) -> EventImportReport:
+    """One import (of `_source` unless `paths` are given), its DuckDB closed after it."""
+    with connect(temp_dir=tmp_path / "tmp") as connection:
+        return import_event_files(
+            connection,
+            paths or [_source(tmp_path)],
+            kind=EventFileFormat.NDJSON,
+            workspace_id=WORKSPACE,
+            data_dir=tmp_path / "data",
+            inbox_ids=lambda start, end: list(inbox),
+            resolve_identity=resolve,
+            received_at=datetime(2026, 5, 4, tzinfo=UTC),
+        )
 
 
 def _stored_ids(tmp_path: Path) -> list[str]:
@@ -85,20 +89,18 @@ def test_refused_calls_are_rejected_and_the_rest_of_their_days_stored(tmp_path: 
     def refuse_both(calls: list[IdentityCall]) -> list[RejectedEvent]:
         return [RejectedEvent(None, c.message_id, f"refused {c.type}") for c in calls]
 
-    report, connection = _import(tmp_path, refuse_both)
+    report = _import(tmp_path, refuse_both)
     assert (report.read, report.written, report.rejected) == (11, 9, 2)
     assert report.reasons == {"refused group": 1, "refused identify": 1}
     assert _stored_ids(tmp_path) == sorted(f"t{n}" for n in range(9))
     days = sorted(f.day.isoformat() for f in event_files(tmp_path / "data", WORKSPACE))
     assert days == ["2026-05-01", "2026-05-02", "2026-05-03"]
-    connection.close()
 
 
 def test_accepted_calls_are_stored_with_the_rest(tmp_path: Path) -> None:
-    report, connection = _import(tmp_path, lambda calls: [])
+    report = _import(tmp_path, lambda calls: [])
     assert (report.written, report.rejected) == (11, 0)
     assert _stored_ids(tmp_path) == sorted(["g1", "i1", *(f"t{n}" for n in range(9))])
-    connection.close()
 
 
 def test_a_messageid_repeated_in_the_files_is_stored_once_and_not_again(tmp_path: Path) -> None:
@@ -110,17 +112,7 @@ def test_a_messageid_repeated_in_the_files_is_stored_once_and_not_again(tmp_path
     paths = [source, source]  # the same file twice: every record repeated
     outcomes = []
     for _ in range(2):
-        with connect(temp_dir=tmp_path / "tmp") as connection:
-            report = import_event_files(
-                connection,
-                paths,
-                kind=EventFileFormat.NDJSON,
-                workspace_id=WORKSPACE,
-                data_dir=tmp_path / "data",
-                inbox_ids=lambda start, end: ["t3"],
-                resolve_identity=lambda calls: [],
-                received_at=datetime(2026, 5, 4, tzinfo=UTC),
-            )
+        report = _import(tmp_path, lambda calls: [], paths=paths, inbox=("t3",))
         outcomes.append((report.read, report.written, report.already_stored))
     assert outcomes == [(26, 10, 16), (26, 0, 26)]
     assert _stored_ids(tmp_path) == sorted(["g1", "i1", *(f"t{n}" for n in range(9) if n != 3)])

@@ -12,9 +12,9 @@ in DuckDB (`cxhub import events`, docs/tracking.md "Importing event files").
    per userId / groupId, go through the customers import in batches, not call by call.
 4. **Write**: the new valid rows, less the calls identity refused, are written with
    `COPY … (FORMAT PARQUET, PARTITION_BY (day))` into a staging folder next to the store, each
-   file fsynced and renamed into its
-   `day=<date>/import-<run>-<n>.parquet` place (ADR 0015): a file is there whole or not at all,
-   and a run stopped half-way is completed by running it again.
+   file fsynced and renamed into its `day=<date>/import-<run>-<n>.parquet` place (ADR 0015):
+   a file is there whole or not at all, and a run stopped half-way is completed by running it
+   again.
 
 No database access here: the caller passes the inbox's messageIds and the identity outcome.
 """
