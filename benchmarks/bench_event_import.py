@@ -119,12 +119,12 @@ def child_import(
     from cxhub.people import service as people
     from cxhub.success.usage import service as usage
     from cxhub.success.usage.bulk_import import (
-        EventFileFormat,
         IdentityCall,
         RejectedEvent,
         connect,
         import_event_files,
     )
+    from cxhub.success.usage.import_checks import EventFileFormat
     from cxhub.success.usage.import_identity import resolve_identity
 
     settings = _settings(data_dir)

@@ -285,9 +285,10 @@ def bulk_import(run_dir: Path, source: Path, slug: str) -> dict[str, Any]:
         result = pool.apply(import_child, (run_dir, source, slug))
     first = result["runs"][0]
     seconds = first["seconds"]["total"]
+    phases = ", ".join(f"{k} {v:.1f} s" for k, v in first["seconds"].items() if k != "total")
     return {"rate": first["read"] / seconds, "seconds": seconds, "cpu": result["cpu"],
             "ok": first["written"] > 0,
-            "note": f"CPU of the importing process; written {first['written']:,}"}  # fmt: skip
+            "note": f"CPU of the importing process; written {first['written']:,}; {phases}"}  # fmt: skip
 
 
 def rescore(run_dir: Path, workspace_id: int, seed: int) -> dict[str, Any]:

@@ -15,10 +15,9 @@ import typer
 
 from cxhub.cli.context import cli_runtime, fail, workspace_session
 from cxhub.core.db import unit_of_work
-from cxhub.success.usage import bulk_import
+from cxhub.success.usage import import_checks
 from cxhub.success.usage import service as usage
 from cxhub.success.usage.bulk_import import (
-    EventImportError,
     EventImportReport,
     IdentityCall,
     RejectedEvent,
@@ -26,6 +25,7 @@ from cxhub.success.usage.bulk_import import (
     first_rejects,
     import_event_files,
 )
+from cxhub.success.usage.import_checks import EventImportError
 from cxhub.success.usage.import_identity import resolve_identity
 
 USAGE_ERROR = 2
@@ -54,7 +54,7 @@ def import_events(
     if missing:
         raise fail(f"file not found: {', '.join(missing)}", USAGE_ERROR)
     try:
-        kind = bulk_import.file_format(files, file_format)
+        kind = import_checks.file_format(files, file_format)
     except EventImportError as exc:
         raise fail(str(exc), USAGE_ERROR) from None
     with cli_runtime() as runtime:

@@ -11,7 +11,6 @@ import duckdb
 import pytest
 
 from cxhub.success.usage.bulk_import import (
-    EventFileFormat,
     EventImportReport,
     IdentityCall,
     IdentityResolver,
@@ -19,6 +18,7 @@ from cxhub.success.usage.bulk_import import (
     connect,
     import_event_files,
 )
+from cxhub.success.usage.import_checks import EventFileFormat
 from cxhub.success.usage.storage import event_files, events_root
 
 WORKSPACE = 7
@@ -116,3 +116,34 @@ def test_a_messageid_repeated_in_the_files_is_stored_once_and_not_again(tmp_path
         outcomes.append((report.read, report.written, report.already_stored))
     assert outcomes == [(26, 10, 16), (26, 0, 26)]
     assert _stored_ids(tmp_path) == sorted(["g1", "i1", *(f"t{n}" for n in range(9) if n != 3)])
+
+
+def test_a_refused_call_among_repeats_leaves_one_copy_of_every_other_event(
+    tmp_path: Path,
+) -> None:
+    """The days rewritten without a refused call go through the plan for repeated messageIds."""
+    source = _source(tmp_path)
+    paths = [source, source]
+
+    def refuse_group(calls: list[IdentityCall]) -> list[RejectedEvent]:
+        return [RejectedEvent(None, c.message_id, "no") for c in calls if c.type == "group"]
+
+    report = _import(tmp_path, refuse_group, paths=paths)
+    assert (report.read, report.written, report.rejected) == (22, 10, 2)
+    assert _stored_ids(tmp_path) == sorted(["i1", *(f"t{n}" for n in range(9))])
+
+
+def test_the_write_leaves_duckdb_on_its_configured_threads(tmp_path: Path) -> None:
+    with connect(temp_dir=tmp_path / "tmp") as connection:
+        connection.execute("SET threads = 3")
+        import_event_files(
+            connection,
+            [_source(tmp_path)],
+            kind=EventFileFormat.NDJSON,
+            workspace_id=WORKSPACE,
+            data_dir=tmp_path / "data",
+            inbox_ids=lambda start, end: [],
+            resolve_identity=lambda calls: [],
+        )
+        threads = connection.execute("SELECT current_setting('threads')").fetchone()
+    assert threads == (3,)
