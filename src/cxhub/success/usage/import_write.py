@@ -36,7 +36,11 @@ from cxhub.success.usage.storage import sql_literal
 Result = TypeVar("Result")
 
 # ZSTD level 1, not 3: a seventh less CPU for the import's write, files 4 % larger (10M events).
-WRITE_OPTIONS = "FORMAT PARQUET, COMPRESSION ZSTD, COMPRESSION_LEVEL 1, PARTITION_BY (day)"
+# Parquet format version 2 (delta encodings): another seventh less CPU, files a fifth smaller;
+# DuckDB, pyarrow and Spark (3.3 and later) read it.
+WRITE_OPTIONS = (
+    "FORMAT PARQUET, COMPRESSION ZSTD, COMPRESSION_LEVEL 1, PARQUET_VERSION V2, PARTITION_BY (day)"
+)
 _STORED_COLUMNS = (
     "NULL::BIGINT AS id, message_id, type, event, user_id, anonymous_id, group_id, timestamp, "
     "received_at, properties, context, CAST(timestamp AS DATE) AS day"
