@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -101,6 +99,9 @@ def test_writers_of_two_threads_queue_and_both_commit(tmp_path: Path) -> None:
 def test_writers_of_another_process_wait_on_the_lock_file(tmp_path: Path) -> None:
     """The gate's file lock is shared across processes: while another process holds it, a
     writer here waits (polling in milliseconds), then goes on once it is released."""
+    import subprocess
+    import sys
+
     database = str(tmp_path / "gate.sqlite3")
     holder = subprocess.Popen(  # noqa: S603 - this interpreter, a fixed script
         [
@@ -264,88 +265,3 @@ def test_a_forked_child_gets_a_free_gate_while_a_parent_thread_holds_it(tmp_path
     assert float(seconds) < 2.5  # the file lock's wait, not GATE_TIMEOUT_SECONDS
     assert gate.acquire(1.0)  # and the parent's own gate still works
     gate.release()
-
-
-def _waiting_process(database: str, hold: float) -> subprocess.Popen[str]:
-    """Another process whose gate waits for the lock (this one holds it), then holds it."""
-    script = (
-        "import sys, time\n"
-        "from cxhub.core.sqlite_writers import gate_for\n"
-        "gate = gate_for(sys.argv[1])\n"
-        "print('waiting', flush=True)\n"
-        "assert gate.acquire(timeout=10)\n"
-        "print('got', time.monotonic(), flush=True)\n"
-        f"time.sleep({hold})\n"
-        "gate.release()\n"
-    )
-    return subprocess.Popen(  # noqa: S603 - this interpreter, a fixed script
-        [sys.executable, "-c", script, database], stdout=subprocess.PIPE, text=True
-    )
-
-
-def test_a_bulk_writer_gives_way_to_a_writer_of_another_process(tmp_path: Path) -> None:
-    """Without giving way the bulk writer takes the lock back at once (the waiter polls every
-    millisecond or two): `give_way` returns only once the waiter holds it."""
-    database = str(tmp_path / "bulk.sqlite3")
-    gate = gate_for(database)
-    assert not gate.others_waiting()
-    assert gate.acquire(timeout=1)
-    waiter = _waiting_process(database, hold=0.3)
-    assert waiter.stdout is not None
-    assert waiter.stdout.readline().strip() == "waiting"
-    deadline = time.monotonic() + 10
-    while not gate.others_waiting():  # it shows itself waiting once it has found the lock held
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
-    gate.release()
-    gate.give_way(limit=5)
-    assert not gate.others_waiting()
-    started = time.monotonic()
-    assert gate.acquire(timeout=5)  # the other process holds it now: this one waits its turn
-    assert time.monotonic() - started >= 0.15
-    gate.release()
-    assert waiter.wait(timeout=10) == 0
-    got = float(waiter.stdout.readline().split()[1])
-    assert got <= started + 0.05
-
-
-def test_a_bulk_writer_gives_way_to_a_thread_of_its_own_process(tmp_path: Path) -> None:
-    gate = gate_for(str(tmp_path / "threads.sqlite3"))
-    assert gate.acquire(timeout=1)
-    order: list[str] = []
-    waiter = threading.Thread(
-        target=lambda: (gate.acquire(timeout=5), order.append("waiter"), gate.release())
-    )
-    waiter.start()
-    deadline = time.monotonic() + 5
-    while not gate.others_waiting():
-        assert time.monotonic() < deadline
-        time.sleep(0.001)
-    gate.release()
-    gate.give_way(limit=5)
-    assert gate.acquire(timeout=5)
-    order.append("bulk")
-    gate.release()
-    waiter.join()
-    assert order == ["waiter", "bulk"]
-
-
-def test_giving_way_applies_to_commits_inside_it_only(tmp_path: Path) -> None:
-    engine = _engine(tmp_path)
-    gate = gate_for(str(tmp_path / "gate.sqlite3"))
-    calls: list[float] = []
-    original = gate.give_way
-    gate.give_way = lambda limit=0.25: calls.append(limit)  # type: ignore[method-assign]
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("INSERT INTO t VALUES (1)"))
-        with sqlite_writers.giving_way():
-            with engine.begin() as connection:
-                connection.execute(text("INSERT INTO t VALUES (2)"))
-            with reader_bind(engine).connect() as connection, connection.begin():
-                connection.execute(text("SELECT count(*) FROM t")).fetchall()
-        with engine.begin() as connection:
-            connection.execute(text("INSERT INTO t VALUES (3)"))
-    finally:
-        gate.give_way = original  # type: ignore[method-assign]
-    assert len(calls) == 1  # the write inside; not the read inside, nor the writes outside

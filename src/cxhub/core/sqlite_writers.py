@@ -12,12 +12,6 @@ waiting request can lose the lock to newer arrivals again and again (second-long
   shared with the other processes (web workers, `cxhub worker`, CLI commands), polled every
   millisecond or two rather than SQLite's up-to-100 ms. The kernel drops it if a process dies.
 
-A bulk job (an import, batch after batch) would take the gate back the moment it gave it:
-its next batch starts within a millisecond, while a waiter in another process polls every
-one or two. Inside `giving_way()`, a thread's commit therefore waits, briefly, until the
-writers already waiting have had their turn: those of this process are counted, those of
-other processes hold a shared `flock` on `<database>-writer.wait` while they poll.
-
 The gate is given back after COMMIT or ROLLBACK has finished, or when the pool closes the
 connection, so no path through SQLAlchemy can leave it held. The WAL checkpoint that SQLite
 would run inside a COMMIT (with the gate held) runs in a thread of its own instead
@@ -35,14 +29,12 @@ never waits.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import fcntl
 import logging
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 from cxhub.core.sqlite_checkpoints import checkpointer_for
@@ -55,9 +47,6 @@ _POLL_FIRST, _POLL_MAX = 0.0002, 0.002
 #: Longest a statement of another thread waits for this process's writer. About one write
 #: transaction at p99 (docs/benchmarks.md); a longer writer is left to share the CPU.
 YIELD_SECONDS = 0.02
-#: Longest a bulk job's commit waits for the writers that were waiting (`giving_way`).
-GIVE_WAY_SECONDS = 0.25
-_GIVE_WAY_POLL = 0.0005
 
 
 class WriterGate:
@@ -71,9 +60,6 @@ class WriterGate:
         self._file_held = False
         self._owner: int | None = None  # the thread holding both locks, once it has both
         self._released = threading.Condition()
-        self.wait_path = f"{database}-writer.wait"
-        self._waiting_threads = 0  # threads of this process queued for `_threads`
-        self._wait_descriptors: tuple[int, int, int] | None = None  # (pid, waiter, prober)
 
     def yield_to_writer(self, timeout: float) -> None:
         """Wait, at most `timeout`, while another thread of this process holds the gate and
@@ -94,15 +80,8 @@ class WriterGate:
 
     def acquire(self, timeout: float = GATE_TIMEOUT_SECONDS) -> bool:
         deadline = time.monotonic() + timeout
-        if not self._threads.acquire(blocking=False):
-            with self._released:
-                self._waiting_threads += 1
-            try:
-                if not self._threads.acquire(timeout=timeout):
-                    return False
-            finally:
-                with self._released:
-                    self._waiting_threads -= 1
+        if not self._threads.acquire(timeout=timeout):
+            return False
         try:
             self._file_held = self._lock_file(deadline)
         except OSError:  # no lock file here (a read-only directory): threads still queue
@@ -121,68 +100,16 @@ class WriterGate:
 
     def _lock_file(self, deadline: float) -> bool:
         descriptor = self._open()
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except BlockingIOError:
-            pass
-        with self._waiting_in_process():
-            pause = _POLL_FIRST
-            while True:
+        pause = _POLL_FIRST
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
                 time.sleep(pause)
                 pause = min(pause * 2, _POLL_MAX)
-                try:
-                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return True
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        return False
-
-    @contextlib.contextmanager
-    def _waiting_in_process(self) -> Iterator[None]:
-        """Shown as waiting to the other processes (a shared lock on the wait file)."""
-        try:
-            waiter = self._wait_files()[0]
-            fcntl.flock(waiter, fcntl.LOCK_SH)  # only a prober's instant LOCK_EX can delay it
-        except OSError:
-            yield
-            return
-        try:
-            yield
-        finally:
-            fcntl.flock(waiter, fcntl.LOCK_UN)
-
-    def others_waiting(self) -> bool:
-        """Whether a writer of this or another process waits for the gate now."""
-        if self._waiting_threads:
-            return True
-        try:
-            prober = self._wait_files()[1]
-            fcntl.flock(prober, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        except OSError:
-            return False
-        fcntl.flock(prober, fcntl.LOCK_UN)
-        return False
-
-    def give_way(self, limit: float = GIVE_WAY_SECONDS) -> None:
-        """Between two transactions of a bulk job: wait, at most `limit`, while writers wait."""
-        deadline = time.monotonic() + limit
-        while self.others_waiting() and time.monotonic() < deadline:
-            time.sleep(_GIVE_WAY_POLL)
-
-    def _wait_files(self) -> tuple[int, int]:
-        """This process's two descriptors of the wait file: flock treats two open files
-        independently, so a probe never converts this process's own waiter's lock."""
-        if self._wait_descriptors is None or self._wait_descriptors[0] != os.getpid():
-            flags = os.O_RDWR | os.O_CREAT
-            waiter, prober = (
-                os.open(self.wait_path, flags, 0o600),
-                os.open(self.wait_path, flags, 0o600),
-            )
-            self._wait_descriptors = (os.getpid(), waiter, prober)
-        return self._wait_descriptors[1], self._wait_descriptors[2]
 
     def _open(self) -> int:
         """This process's descriptor: a forked child must not share its parent's (flock locks
@@ -212,21 +139,6 @@ def _forget_gates_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_forget_gates_in_child)
-
-
-_giving_way = threading.local()
-
-
-@contextlib.contextmanager
-def giving_way() -> Iterator[None]:
-    """Inside: each write transaction this thread commits is followed by `give_way` (for bulk
-    jobs that commit batch after batch; see the module docstring)."""
-    before = getattr(_giving_way, "on", False)
-    _giving_way.on = True
-    try:
-        yield
-    finally:
-        _giving_way.on = before
 
 
 def gate_for(database: str) -> WriterGate:
@@ -275,8 +187,6 @@ class GatedConnection(sqlite3.Connection):
                 self._checkpointer.committed()  # the log's pages go back in the background
             except Exception:  # the commit stands; the writers' backstop checkpoints instead
                 log.warning("could not wake the checkpoint thread", exc_info=True)
-        if wrote and self._gate is not None and getattr(_giving_way, "on", False):
-            self._gate.give_way()
 
     def rollback(self) -> None:
         try:
