@@ -19,6 +19,7 @@ from cxhub.success.usage.bulk_import import (
     import_event_files,
 )
 from cxhub.success.usage.import_checks import EventFileFormat
+from cxhub.success.usage.import_write import day_chunks
 from cxhub.success.usage.storage import event_files, events_root
 
 WORKSPACE = 7
@@ -121,7 +122,7 @@ def test_a_messageid_repeated_in_the_files_is_stored_once_and_not_again(tmp_path
 def test_a_refused_call_among_repeats_leaves_one_copy_of_every_other_event(
     tmp_path: Path,
 ) -> None:
-    """The days rewritten without a refused call go through the plan for repeated messageIds."""
+    """Refused calls skipped and messageIds repeated: the write plan with both joins."""
     source = _source(tmp_path)
     paths = [source, source]
 
@@ -147,3 +148,26 @@ def test_the_write_leaves_duckdb_on_its_configured_threads(tmp_path: Path) -> No
         )
         threads = connection.execute("SELECT current_setting('threads')").fetchone()
     assert threads == (3,)
+
+
+def test_day_chunks_split_the_valid_rows_into_consecutive_ranges_of_similar_size() -> None:
+    counts = {"2026-05-01": 5, "2026-05-02": 1, "2026-05-03": 1, "2026-05-04": 5, "2026-05-06": 2}
+    with duckdb.connect() as connection:
+        connection.execute("CREATE TABLE checked (timestamp TIMESTAMP, reason VARCHAR)")
+        for day, count in counts.items():
+            connection.execute(
+                "INSERT INTO checked SELECT CAST(? AS TIMESTAMP) + INTERVAL 3 HOUR, NULL "
+                "FROM range(?)",
+                [day, count],
+            )
+        connection.execute(  # refused rows count for nothing
+            "INSERT INTO checked SELECT TIMESTAMP '2026-05-05 10:00', 'bad' FROM range(50)"
+        )
+        halves = day_chunks(connection, 2)
+        singles = day_chunks(connection, 14)  # a row per piece: every day alone
+        whole = day_chunks(connection, 1)
+    iso = [(a.isoformat(), b.isoformat()) for a, b in halves]
+    assert iso == [("2026-05-01", "2026-05-03"), ("2026-05-04", "2026-05-06")]  # 7 rows each
+    assert [a.isoformat() for a, b in singles] == list(counts)
+    assert all(a == b for a, b in singles)
+    assert [(a.isoformat(), b.isoformat()) for a, b in whole] == [("2026-05-01", "2026-05-06")]

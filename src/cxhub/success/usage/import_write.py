@@ -1,16 +1,11 @@
 """The event import's write: the new valid rows of `checked` into per-day Parquet files in a
-staging folder, later moved into the store (`bulk_import.py` step 4, ADR 0015).
+staging folder, later moved into the store (`bulk_import.py` step 4, ADR 0042).
 
-Why chunks of days, each written by its own COPY on one DuckDB thread: DuckDB's partitioned
-COPY spends most of its time sharing the open day files between its threads. At 10M events
-over 60 days, one COPY on two threads took 10.5 s and 20.6 CPU-s, on one thread 11.2 s and
-11.5 CPU-s; two COPYs of disjoint day ranges at once, one thread each, 5.7 s and 11.0 CPU-s.
-
-Why another job runs beside it (the import's identity resolution): that job is Python and
-SQLite, one core, and takes the place of one writer until it is done; it then writes chunks
-too. Neither starves the other, which matters because identity holds SQLite's write lock in
-its batches and agents' writes queue behind it (with DuckDB's two threads beside it, agents'
-write p99 was a second).
+Why chunks of days, each written by its own COPY on one DuckDB thread, as many at once as
+DuckDB has threads: DuckDB's partitioned COPY spends most of its time sharing the open day
+files between its threads. At 10M events over 60 days, one COPY on two threads took 10.5 s and
+20.6 CPU-s, on one thread 11.2 s and 11.5 CPU-s; two COPYs of disjoint day ranges at once, one
+thread each, 5.7 s and 11.0 CPU-s.
 
 The tables read (`checked`, `skipped`, `repeated`) are ordinary tables of the import's
 in-memory database, not TEMP ones: each writer has its own cursor (connection), and a TEMP
@@ -19,21 +14,17 @@ table is seen by its own connection only.
 
 from __future__ import annotations
 
-import contextvars
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Generic, TypeVar
 
 import duckdb
 
 from cxhub.success.usage.storage import sql_literal
-
-Result = TypeVar("Result")
 
 # ZSTD level 1, not 3: a seventh less CPU for the import's write, files 4 % larger (10M events).
 # Parquet format version 2 (delta encodings): another seventh less CPU, files a fifth smaller;
@@ -45,8 +36,8 @@ _STORED_COLUMNS = (
     "NULL::BIGINT AS id, message_id, type, event, user_id, anonymous_id, group_id, timestamp, "
     "received_at, properties, context, CAST(timestamp AS DATE) AS day"
 )
-# Chunks per writer: with one chunk each, a writer that starts late (after identity) finds
-# nothing left; several keep both busy to the end. Each chunk costs a scan of `timestamp`.
+# Chunks per writer: with one chunk each, a writer whose days hold more rows (or that gets less
+# CPU) finishes last alone; several keep all busy to the end. Each costs a scan of `timestamp`.
 CHUNKS_PER_WRITER = 4
 
 
@@ -145,68 +136,21 @@ def _writer(
         cursor.close()
 
 
-@dataclass
-class _Beside(Generic[Result]):
-    """The job run beside the writers, then a writer itself."""
-
-    job: Callable[[], Result]
-    result: Result | None = None
-
-    def __call__(
-        self, connection: duckdb.DuckDBPyConnection, select: str, staging: Path, chunks: _Chunks
-    ) -> None:
-        try:
-            self.result = self.job()
-        except BaseException:
-            chunks.fail()
-            raise
-        _writer(connection, select, staging, chunks)
-
-
-def write_beside(
-    connection: duckdb.DuckDBPyConnection,
-    staging: Path,
-    *,
-    skip: bool,
-    repeats: bool,
-    beside: Callable[[], Result],
-) -> tuple[int, Result]:
-    """Write the new events into `staging` (one folder per day) while `beside` runs in a
-    thread of its own; the rows written and what `beside` returned. If either fails, the
-    other stops at its next chunk (`beside` is not interrupted) and the error is raised."""
+def write_days(
+    connection: duckdb.DuckDBPyConnection, staging: Path, *, skip: bool, repeats: bool
+) -> int:
+    """Write the new events into `staging` (one folder per day); the rows written. If a
+    writer fails, the others stop at their next chunk and the error is raised."""
     select = new_events(skip=skip, repeats=repeats)
     with _threads(connection, 1) as configured:
         writers = max(configured, 1)
         chunks = _Chunks(day_chunks(connection, writers * CHUNKS_PER_WRITER))
-        job = _Beside(beside)
         with ThreadPoolExecutor(writers, thread_name_prefix="cxhub-import-write") as pool:
-            running = [pool.submit(_in_context(job), connection, select, staging, chunks)]
-            running += [
-                pool.submit(_in_context(_writer), connection, select, staging, chunks)
-                for _ in range(writers - 1)
+            running = [
+                pool.submit(_writer, connection, select, staging, chunks) for _ in range(writers)
             ]
             for future in running:
                 future.exception()  # wait for all before raising any
             for future in running:
                 future.result()
-    return chunks.written, job.result  # type: ignore[return-value]
-
-
-def _in_context(function: Callable[..., Any]) -> Callable[..., Any]:
-    """`function` run in a copy of the caller's context (the workspace scope, say)."""
-    context = contextvars.copy_context()
-    return lambda *arguments: context.run(function, *arguments)
-
-
-def rewrite_days(
-    connection: duckdb.DuckDBPyConnection, staging: Path, days: list[date], *, repeats: bool
-) -> None:
-    """Write the staged `days` again, leaving out what `skipped` now holds."""
-    for day in days:
-        for file in (staging / f"day={day.isoformat()}").glob("*.parquet"):
-            file.unlink()
-    listing = ", ".join(f"DATE '{day.isoformat()}'" for day in days)
-    connection.execute(
-        f"COPY (SELECT * FROM ({new_events(skip=True, repeats=repeats)}) "  # noqa: S608
-        f"WHERE day IN ({listing})) TO {sql_literal(staging)} ({WRITE_OPTIONS}, APPEND)"
-    )
+    return chunks.written
