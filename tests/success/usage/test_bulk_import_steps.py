@@ -171,3 +171,31 @@ def test_day_chunks_split_the_valid_rows_into_consecutive_ranges_of_similar_size
     assert [a.isoformat() for a, b in singles] == list(counts)
     assert all(a == b for a, b in singles)
     assert [(a.isoformat(), b.isoformat()) for a, b in whole] == [("2026-05-01", "2026-05-06")]
+
+
+def test_a_messageid_repeated_on_different_days_is_stored_once_on_its_first_day(
+    tmp_path: Path,
+) -> None:
+    """Each chunk of days is its own COPY of the de-duplicating query: the copy kept must be
+    the same one in every chunk, or two days would each keep theirs."""
+    records = [
+        {"type": "track", "messageId": "same", "userId": "u", "event": f"Seen {day}",
+         "timestamp": f"2026-05-{day:02d}T10:00:00Z"}
+        for day in (9, 3, 6, 1, 7)
+    ] + [
+        {"type": "track", "messageId": f"t{day}", "userId": "u", "event": "Seen",
+         "timestamp": f"2026-05-{day:02d}T12:00:00Z"}
+        for day in range(1, 10)
+    ]  # fmt: skip
+    path = tmp_path / "repeats.ndjson"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    report = _import(tmp_path, lambda calls: [], paths=[path])
+    assert (report.read, report.written, report.already_stored) == (14, 10, 4)
+    files = [str(f.path) for f in event_files(tmp_path / "data", WORKSPACE)]
+    with duckdb.connect() as connection:
+        kept = connection.execute(
+            "SELECT event, CAST(timestamp AS DATE)::VARCHAR FROM read_parquet(?) "
+            "WHERE message_id = 'same'",
+            [files],
+        ).fetchall()
+    assert kept == [("Seen 1", "2026-05-01")]
