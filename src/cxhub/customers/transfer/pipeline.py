@@ -31,6 +31,7 @@ from itertools import islice
 from multiprocessing.connection import Connection
 from typing import Any, overload
 
+from cxhub.core.heap import no_cyclic_gc
 from cxhub.customers.transfer.importer import RowImporter
 from cxhub.customers.transfer.outcomes import RowOutcome
 from cxhub.customers.transfer.owner_snapshot import KnownOwners, Snapshot, SnapshotLookup
@@ -184,13 +185,8 @@ def _context() -> Any:
 def _receive(receiver: Connection) -> Any:
     """One message; the cyclic GC is paused while it is unpickled: a batch is thousands of new
     containers, none garbage, and collecting during the load made it several times slower."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with no_cyclic_gc():
         return receiver.recv()
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def pipelined_batches(
