@@ -1,6 +1,6 @@
 """Deterministic usage events for the parity suite: a few thousand calls over 70 days in the
-store's layout (Parquet day partitions written by DuckDB, as compaction writes them) plus inbox
-rows, with the edge cases where engines tend to differ:
+store's layout (Parquet day partitions written by DuckDB with the store's `PARQUET_OPTIONS`, as
+compaction writes them) plus inbox rows, with the edge cases where engines tend to differ:
 
 - calls exactly on UTC midnights, on the window bounds (`as_of` minus 1, 7, 30 and 60 days:
   included) and at `as_of` itself (excluded), and with microseconds just before a bound;
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from cxhub.success.usage.storage import day_dir, import_file_name
+from cxhub.success.usage.storage import PARQUET_OPTIONS, day_dir, import_file_name
 
 AS_OF = datetime(2026, 3, 30, 9, 30, tzinfo=UTC)  # the end of March: a month boundary inside
 WORKSPACE_ID = 7
@@ -84,7 +84,7 @@ def write_usage_data(data_dir: Path, *, seed: int = 11, count: int = 4000) -> Us
             folder = day_dir(data_dir, WORKSPACE_ID, day)
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / import_file_name("20260330T000000-0000beef", part)
-            connection.execute(f"COPY staged TO '{path}' (FORMAT PARQUET)")
+            connection.execute(f"COPY staged TO '{path}' ({PARQUET_OPTIONS})")
             files.append((path, day))
     zones = [UTC, timezone(timedelta(hours=7)), timezone(timedelta(hours=-5))]
     inbox: list[Call] = [

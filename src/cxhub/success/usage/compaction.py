@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from cxhub.success.usage.models import UsageEvent
 from cxhub.success.usage.storage import (
     EVENT_COLUMNS,
+    PARQUET_OPTIONS,
     TIMESTAMP_COLUMNS,
     columns_to_arrays,
     day_dir,
@@ -112,7 +113,7 @@ def _write_day(
     connection.execute(
         f"COPY ({_PARQUET_SELECT} WHERE CAST(timestamp::TIMESTAMP AS DATE) = "
         f"DATE '{day.isoformat()}'{stored} "
-        f"ORDER BY id) TO {sql_literal(temporary)} (FORMAT PARQUET, COMPRESSION ZSTD)"
+        f"ORDER BY id) TO {sql_literal(temporary)} ({PARQUET_OPTIONS})"
     )
     with open(temporary, "rb") as handle:
         os.fsync(handle.fileno())

@@ -29,7 +29,7 @@ from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from cxhub.success.usage.models import UsageEvent
-from cxhub.success.usage.storage import event_files, sql_literal, workspace_dir
+from cxhub.success.usage.storage import PARQUET_OPTIONS, event_files, sql_literal, workspace_dir
 
 PSEUDONYM_PREFIX = "erased-"
 
@@ -126,9 +126,7 @@ def _replace_with(path: Path, connection: duckdb.DuckDBPyConnection, query: str)
     never lists), fsync it and move it over `path`; the temporary file never outlives a failure."""
     temporary = path.with_name(f".{path.name}.tmp-{secrets.token_hex(8)}")
     try:
-        connection.execute(
-            f"COPY ({query}) TO {sql_literal(temporary)} (FORMAT PARQUET, COMPRESSION ZSTD)"
-        )
+        connection.execute(f"COPY ({query}) TO {sql_literal(temporary)} ({PARQUET_OPTIONS})")
         with open(temporary, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary, path)

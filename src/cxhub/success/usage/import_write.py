@@ -24,14 +24,9 @@ from pathlib import Path
 
 import duckdb
 
-from cxhub.success.usage.storage import sql_literal
+from cxhub.success.usage.storage import PARQUET_OPTIONS, sql_literal
 
-# ZSTD level 1, not 3: a seventh less CPU for the import's write, files 4 % larger (10M events).
-# Parquet format version 2 (delta encodings): another seventh less CPU, files a fifth smaller;
-# DuckDB, pyarrow and Spark (3.3 and later) read it.
-WRITE_OPTIONS = (
-    "FORMAT PARQUET, COMPRESSION ZSTD, COMPRESSION_LEVEL 1, PARQUET_VERSION V2, PARTITION_BY (day)"
-)
+WRITE_OPTIONS = f"{PARQUET_OPTIONS}, PARTITION_BY (day)"
 _STORED_COLUMNS = (
     "NULL::BIGINT AS id, message_id, type, event, user_id, anonymous_id, group_id, timestamp, "
     "received_at, properties, context, CAST(timestamp AS DATE) AS day"

@@ -13,6 +13,12 @@ from typing import Any
 
 import numpy as np
 
+#: How every file of the store is written (compaction, `cxhub import events`, erasure): ZSTD at
+#: level 1 and Parquet format version 2 (delta encodings). Against ZSTD level 3, version 1: the
+#: import's write a quarter less CPU, files a sixth smaller, and reads 5–15 % faster (10M
+#: events, docs/benchmarks.md); DuckDB, pyarrow and Spark 3.3+ read it.
+PARQUET_OPTIONS = "FORMAT PARQUET, COMPRESSION ZSTD, COMPRESSION_LEVEL 1, PARQUET_VERSION V2"
+
 EVENT_COLUMNS = (
     "id",
     "message_id",
