@@ -163,23 +163,24 @@ def _write_rejects(connection: duckdb.DuckDBPyConnection, target: Path) -> None:
 
 def _register_refused(connection: duckdb.DuckDBPyConnection, refused: list[RejectedEvent]) -> None:
     """`rejects` (the checks' and identity's refusals); identity's are `skipped` too."""
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE rejects AS "
+        "SELECT filename, message_id, type, user_id, reason FROM checked WHERE reason IS NOT NULL"
+    )
+    if not refused:
+        return
     connection.register(
         "identity_refused",
         {
-            "message_id": np.array([r.message_id for r in refused] or [""], dtype=object),
-            "reason": np.array([r.reason for r in refused] or [""], dtype=object),
+            "message_id": np.array([r.message_id for r in refused], dtype=object),
+            "reason": np.array([r.reason for r in refused], dtype=object),
         },
     )
     connection.execute(
-        "CREATE OR REPLACE TEMP TABLE rejects AS "
-        "SELECT filename, message_id, type, user_id, reason FROM checked "
-        "WHERE reason IS NOT NULL UNION ALL "
-        "SELECT c.filename, c.message_id, c.type, c.user_id, r.reason FROM checked c "
-        "JOIN identity_refused r USING (message_id) WHERE c.reason IS NULL AND r.reason <> ''"
+        "INSERT INTO rejects SELECT c.filename, c.message_id, c.type, c.user_id, r.reason "
+        "FROM checked c JOIN identity_refused r USING (message_id) WHERE c.reason IS NULL"
     )
-    connection.execute(
-        "INSERT INTO skipped SELECT message_id FROM identity_refused WHERE reason <> ''"
-    )
+    connection.execute("INSERT INTO skipped SELECT message_id FROM identity_refused")
 
 
 def import_event_files(
