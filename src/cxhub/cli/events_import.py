@@ -25,7 +25,6 @@ from cxhub.success.usage.bulk_import import (
     first_rejects,
     import_event_files,
 )
-from cxhub.success.usage.import_checks import EventImportError
 from cxhub.success.usage.import_identity import resolve_identity
 
 USAGE_ERROR = 2
@@ -55,7 +54,7 @@ def import_events(
         raise fail(f"file not found: {', '.join(missing)}", USAGE_ERROR)
     try:
         kind = import_checks.file_format(files, file_format)
-    except EventImportError as exc:
+    except import_checks.EventImportError as exc:
         raise fail(str(exc), USAGE_ERROR) from None
     with cli_runtime() as runtime:
         with workspace_session(runtime, workspace) as (_, workspace_id):

@@ -33,13 +33,14 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from cxhub.success.usage.import_checks import EventFileFormat, check_sql, listing, reader
+from cxhub.success.usage.import_checks import EventFileFormat, check_sql, reader
 from cxhub.success.usage.import_write import write_days
 from cxhub.success.usage.storage import (
     day_dir,
     event_files,
     events_root,
     import_file_name,
+    sql_list,
     sql_literal,
 )
 
@@ -129,10 +130,12 @@ def _register_known(
         files = event_files(data_dir, workspace_id, start=days[0], end=days[1])
         start = datetime.combine(days[0], datetime.min.time(), UTC)
         inbox = inbox_ids(start, start + timedelta(days=(days[1] - days[0]).days + 1))
-    connection.register("inbox_ids", {"message_id": np.array(inbox or [""], dtype=object)})
-    sources = ["SELECT message_id FROM inbox_ids"]
+    sources = ["SELECT NULL::VARCHAR AS message_id WHERE false"]
+    if inbox:
+        connection.register("inbox_ids", {"message_id": np.array(inbox, dtype=object)})
+        sources.append("SELECT message_id FROM inbox_ids")
     if files:
-        stored = listing([f.path for f in files])  # paths through sql_literal
+        stored = sql_list([f.path for f in files])
         sources.append(f"SELECT message_id FROM read_parquet({stored})")  # noqa: S608
     connection.execute(f"CREATE OR REPLACE TEMP TABLE known AS {' UNION ALL '.join(sources)}")
 
@@ -231,10 +234,7 @@ def import_event_files(
 
     report.identify_calls = sum(1 for c in calls if c.type == "identify")
     report.group_calls = len(calls) - report.identify_calls
-    connection.execute(
-        "CREATE OR REPLACE TABLE skipped AS SELECT message_id FROM known "
-        "WHERE message_id <> ''"  # not the placeholder of an empty inbox
-    )
+    connection.execute("CREATE OR REPLACE TABLE skipped AS SELECT message_id FROM known")
     connection.execute(
         "CREATE OR REPLACE TABLE repeated AS SELECT message_id FROM checked "
         "WHERE reason IS NULL GROUP BY message_id HAVING count(*) > 1"

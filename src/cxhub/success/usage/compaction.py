@@ -31,6 +31,7 @@ from cxhub.success.usage.storage import (
     event_files,
     file_name,
     generation_name,
+    sql_list,
     sql_literal,
 )
 
@@ -108,8 +109,9 @@ def _write_day(
     temporary = target.with_name(target.name + ".tmp")
     stored = ""
     if existing:
-        listing = ", ".join(sql_literal(p) for p in existing)
-        stored = f" AND message_id NOT IN (SELECT message_id FROM read_parquet([{listing}]))"  # noqa: S608
+        stored = (
+            f" AND message_id NOT IN (SELECT message_id FROM read_parquet({sql_list(existing)}))"  # noqa: S608
+        )
     connection.execute(
         f"COPY ({_PARQUET_SELECT} WHERE CAST(timestamp::TIMESTAMP AS DATE) = "
         f"DATE '{day.isoformat()}'{stored} "

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from cxhub.customers.contacts.identifiers import PLACEHOLDER_EXTERNAL_ID
-from cxhub.success.usage.storage import sql_literal
+from cxhub.success.usage.storage import sql_list
 from cxhub.success.usage.validation import (
     EVENT_TYPES,
     MAX_EVENT_BYTES,
@@ -78,15 +78,11 @@ def file_format(paths: Sequence[Path], chosen: str | None) -> EventFileFormat:
     return found.pop()  # type: ignore[return-value]
 
 
-def listing(paths: Sequence[Path]) -> str:
-    return "[" + ", ".join(sql_literal(p) for p in paths) + "]"
-
-
 def reader(
     connection: duckdb.DuckDBPyConnection, paths: Sequence[Path], kind: EventFileFormat
 ) -> tuple[str, dict[str, str]]:
     """The table function reading the files, and the source type of each Segment field in it."""
-    files = listing(paths)
+    files = sql_list(paths)
     if kind is EventFileFormat.NDJSON:
         columns = dict.fromkeys(TEXT_FIELDS, "VARCHAR") | dict.fromkeys(OBJECT_FIELDS, "JSON")
         spec = "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"

@@ -6,6 +6,7 @@ without an inbox id), plus the columns both the files and the inbox expose to an
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -105,6 +106,11 @@ def event_files(
 def sql_literal(path: Path) -> str:
     """A file path as a DuckDB string literal (DuckDB's COPY takes no bound parameters)."""
     return "'" + str(path).replace("'", "''") + "'"
+
+
+def sql_list(paths: Sequence[Path]) -> str:
+    """File paths as a DuckDB list literal, for `read_parquet([...])` and friends."""
+    return "[" + ", ".join(sql_literal(p) for p in paths) + "]"
 
 
 def columns_to_arrays(
