@@ -44,6 +44,7 @@ DATABASE_FREE = (
     "analytics/test_health_backtest.py",
     "core/test_redaction.py",
     "success/usage/test_bulk_import_steps.py",
+    "success/usage/test_import_checks.py",
     "experience/journeys/test_formulas.py",
     "experience/journeys/test_metrics.py",
     "experience/journeys/test_rules.py",
