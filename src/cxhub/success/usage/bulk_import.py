@@ -234,11 +234,13 @@ def import_event_files(
 
     report.identify_calls = sum(1 for c in calls if c.type == "identify")
     report.group_calls = len(calls) - report.identify_calls
+    mark = tick()
     connection.execute("CREATE OR REPLACE TABLE skipped AS SELECT message_id FROM known")
     connection.execute(
         "CREATE OR REPLACE TABLE repeated AS SELECT message_id FROM checked "
         "WHERE reason IS NULL GROUP BY message_id HAVING count(*) > 1"
     )
+    report.seconds["repeats"] = tick() - mark
     mark = tick()
     refused = resolve_identity(calls) if calls else []
     report.seconds["identity"] = tick() - mark
@@ -266,6 +268,7 @@ def import_event_files(
         shutil.rmtree(staging, ignore_errors=True)
     report.seconds["write"] = tick() - mark
 
+    mark = tick()
     counts = _one(
         connection, "SELECT (SELECT count(*) FROM checked), (SELECT count(*) FROM rejects)"
     )
@@ -280,6 +283,7 @@ def import_event_files(
     if rejects_file is not None and report.rejected:
         _write_rejects(connection, rejects_file)
         report.rejects_file = rejects_file
+    report.seconds["summary"] = tick() - mark
     report.seconds["total"] = tick() - started
     return report
 
