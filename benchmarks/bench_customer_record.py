@@ -700,7 +700,7 @@ def _build_app(services: ServiceLayer) -> Any:
         from cxhub.core.heap import settle_heap
 
         app = create_app(services.settings, services.runtime)
-        # As `cxhub serve` does at startup (create_app(freeze_heap=True) runs it in the app's
+        # As `cxhub serve` does at startup (create_app(serving=True) runs it in the app's
         # lifespan, which TestClient without a `with` block never starts).
         settle_heap()
         return app

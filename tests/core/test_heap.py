@@ -12,6 +12,8 @@ from cxhub.api.app import create_app
 from cxhub.core.heap import settle_heap
 from cxhub.core.runtime import Runtime
 from cxhub.core.settings import Settings
+from cxhub.experience.text.artefact import bundled_models
+from cxhub.experience.text.language import _detector
 
 
 @pytest.fixture
@@ -37,12 +39,19 @@ def test_settle_heap_moves_every_live_object_out_of_the_oldest_generation(
     assert long_lived[4999] == {"ticket": 4999}
 
 
-def test_a_server_app_freezes_its_heap_at_startup_and_a_test_app_does_not(
+def test_a_server_app_loads_its_models_and_freezes_its_heap_at_startup_and_a_test_app_does_not(
     unfrozen: None, settings: Settings, runtime: Runtime
 ) -> None:
+    bundled_models.cache_clear()
+    _detector.cache_clear()
     with TestClient(create_app(settings, runtime)) as client:
         assert client.get("/healthz").json()["status"] == "ok"
         assert gc.get_freeze_count() == 0
-    with TestClient(create_app(settings, runtime, freeze_heap=True)) as client:
+        assert bundled_models.cache_info().currsize == 0
+        assert _detector.cache_info().currsize == 0
+    with TestClient(create_app(settings, runtime, serving=True)) as client:
         assert client.get("/healthz").json()["status"] == "ok"
         assert gc.get_freeze_count() > 10_000
+        # Loaded at startup, before the freeze.
+        assert bundled_models.cache_info().currsize == 1
+        assert _detector.cache_info().currsize == 2

@@ -33,6 +33,7 @@ from cxhub.experience.nextaction.api import router as next_action_router
 from cxhub.experience.surveys.api import router as surveys_router
 from cxhub.experience.surveys.public_api import router as surveys_public_router
 from cxhub.experience.text.api import router as text_router
+from cxhub.experience.text.service import load_models_now as load_text_models
 from cxhub.experience.topics.api import router as topics_router
 from cxhub.experience.topics.report_api import router as topic_reports_router
 from cxhub.experience.touchpoints.api import router as touchpoints_router
@@ -117,18 +118,20 @@ def api_routers() -> tuple[APIRouter, ...]:
 
 
 def create_app(
-    settings: Settings, runtime: Runtime | None = None, *, freeze_heap: bool = False
+    settings: Settings, runtime: Runtime | None = None, *, serving: bool = False
 ) -> FastAPI:
     """Build the app; when `runtime` is omitted the app owns (and closes) one built from settings.
 
-    `freeze_heap` (servers, not tests): at startup, exempt the objects alive then from garbage
+    `serving` (servers, not tests): at startup, load the text models (otherwise loaded by the
+    first analyses, beside the first requests), then exempt the objects alive from garbage
     collection (`core.heap.settle_heap`), so full collections stop pausing requests."""
     owns_runtime = runtime is None
     active = runtime or build_runtime(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if freeze_heap:
+        if serving:
+            load_text_models()  # before the freeze: off the first requests' path, out of GC
             settle_heap()
         # The pool behind sync handlers (AnyIO's default is 40 threads; docs/benchmarks.md).
         to_thread.current_default_thread_limiter().total_tokens = settings.web_threads

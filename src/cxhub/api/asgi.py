@@ -22,7 +22,7 @@ def app_from_environment() -> FastAPI:
     each submit every run (`cxhub serve --workers N` ticks in its supervisor instead)."""
     settings = load_settings()
     settings.check_safe_to_serve()
-    app = create_app(settings, freeze_heap=True)
+    app = create_app(settings, serving=True)
     runtime = app.state.runtime
     if settings.scheduler and runtime.scheduler is not None:
         if runtime.scheduler.lease is not None:

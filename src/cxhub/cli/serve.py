@@ -94,7 +94,7 @@ def serve(
                 **options,
             )
         else:
-            uvicorn.run(create_app(settings, runtime, freeze_heap=True), **options)
+            uvicorn.run(create_app(settings, runtime, serving=True), **options)
     except OSError as exc:
         raise fail(f"cannot listen on {host}:{port}: {exc}") from None
     finally:
