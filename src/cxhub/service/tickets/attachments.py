@@ -3,6 +3,12 @@
 Files are written to `<root>/<sha256[:2]>/<sha256>` before the row is added, so a row never
 points at a missing file; identical files are stored once. Uploads are bound to a message when
 the message is posted (the upload-then-reference flow most helpdesk APIs use).
+
+A stored file is deleted once no row references it (`erasure.purge_unreferenced_files`). An
+upload of the same bytes finds the file already there and references it only when its
+transaction commits, so both hold the files (`hold_files`) from before the upload looks at the
+file until they commit: a purge then either finishes before (and the upload writes the file
+again) or sees the new row.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from cxhub.core.errors import DomainError, NotFound, ValidationFailed
@@ -37,8 +43,13 @@ class AttachmentStore:
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
 
-    def put(self, content: bytes) -> str:
-        digest = hashlib.sha256(content).hexdigest()
+    @staticmethod
+    def digest_of(content: bytes) -> str:
+        return hashlib.sha256(content).hexdigest()
+
+    def put(self, content: bytes, digest: str | None = None) -> str:
+        """Store `content` (its `digest` when already computed); its digest."""
+        digest = digest or self.digest_of(content)
         target = self.path_for(digest)
         if target.exists():
             return digest
@@ -57,6 +68,27 @@ class AttachmentStore:
 
     def read(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()
+
+
+# The advisory lock key of the attachment files on PostgreSQL ("cxhub-attachment-files").
+_FILES_LOCK_KEY = 0x63786875622D6166
+
+
+def hold_files(session: Session, *, to_purge: bool = False) -> None:
+    """Hold the stored files for this transaction, until it commits: uploads share the hold,
+    a purge (`to_purge`) holds them alone, so it never checks a file between an upload finding
+    it and the upload's row being committed.
+
+    PostgreSQL: a transaction-scoped advisory lock, shared or exclusive (one key for all files:
+    a purge of a few files waits for the uploads in flight, and no two transactions can
+    deadlock over several files). SQLite: the transaction's write lock (writers begin with
+    BEGIN IMMEDIATE), taken here by its first statement if it has none yet: no other writer,
+    the purge included, holds it meanwhile."""
+    if session.get_bind().dialect.name == "postgresql":
+        function = "pg_advisory_xact_lock" if to_purge else "pg_advisory_xact_lock_shared"
+        session.execute(text(f"SELECT {function}(:key)"), {"key": _FILES_LOCK_KEY})
+    else:
+        session.execute(text("SELECT 1"))
 
 
 def safe_filename(name: str) -> str:
@@ -82,7 +114,9 @@ def store_attachment(
         )
     if not content:
         raise ValidationFailed("attachment is empty", field="file")
-    digest = store.put(content)
+    digest = store.digest_of(content)
+    hold_files(session)
+    store.put(content, digest)
     attachment = TicketAttachment(
         workspace_id=workspace_id,
         filename=safe_filename(filename),

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import CursorResult, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from cxhub.service.tickets.attachments import AttachmentStore
+from cxhub.service.tickets.attachments import AttachmentStore, hold_files
 from cxhub.service.tickets.models import Ticket, TicketAttachment, TicketMessage, TicketStatus
 from cxhub.service.tickets.search import reindex_ticket
 
@@ -187,8 +187,11 @@ def unreferenced_files(session: Session, *, sha256s: set[str]) -> list[str]:
 
 def purge_unreferenced_files(session: Session, *, store: AttachmentStore, sha256s: set[str]) -> int:
     """Delete the stored files of `sha256s` that no attachment row of any workspace still uses
-    (plain SQL on purpose: the workspace filter would hide other workspaces' references)."""
+    (plain SQL on purpose: the workspace filter would hide other workspaces' references). The
+    files are held (`hold_files`) while checked and deleted: an upload of the same bytes waits,
+    or is waited for and its row seen."""
     deleted = 0
+    hold_files(session, to_purge=True)
     for digest in sorted(sha256s):
         used = session.execute(
             text("SELECT 1 FROM ticket_attachments WHERE sha256 = :digest LIMIT 1"),
