@@ -1,7 +1,8 @@
 """Privacy background work (entry point `cxhub.domains: privacy`): the file part of each
-erasure, deleting attachment files the message retention unreferenced, and the periodic
+erasure, deleting attachment files the message retention unreferenced, the periodic
 retention run per workspace (which also finishes any erasure a crash
-left `files_pending`) and for the installation's failed-login counters."""
+left `files_pending`) and for the installation's failed-login counters, and a daily sweep of
+attachment files no row references (what a lost purge job left)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,13 @@ from cxhub.privacy.retention import (
     apply_login_failure_retention,
     apply_retention,
 )
-from cxhub.service.tickets.erasure import purge_unreferenced_files
+from cxhub.service.tickets.erasure import purge_unreferenced_files, sweep_unreferenced_files
 
 APPLY_RETENTION = "privacy.apply_retention"
 LOGIN_FAILURE_RETENTION = "privacy.login_failure_retention"
+SWEEP_ATTACHMENT_FILES = "privacy.sweep_attachment_files"
+#: The sweep of unreferenced attachment files (the purges' backstop) runs once a day.
+SWEEP_EVERY_SECONDS = 24 * 3600
 
 
 def _workspace_of(session: Session) -> int:
@@ -82,7 +86,12 @@ def install(runtime: Runtime) -> None:
             sha256s=set(payload.get("sha256", [])),
         )
 
+    # Installation-wide and in short units of work of its own, as the file part above.
+    def run_sweep(session: Session, payload: dict[str, Any]) -> None:
+        sweep_unreferenced_files(factory, store=attachment_store(settings.data_dir))
+
     runtime.jobs.register(FINISH_ERASURE)(run_finish)
+    runtime.jobs.register(SWEEP_ATTACHMENT_FILES)(run_sweep)
     runtime.jobs.register(PURGE_ATTACHMENT_FILES)(run_purge)
     runtime.jobs.register(APPLY_RETENTION)(run_retention)
     runtime.jobs.register(LOGIN_FAILURE_RETENTION)(run_login_retention)
@@ -91,3 +100,4 @@ def install(runtime: Runtime) -> None:
         runtime.scheduler.every(
             settings.retention_every_seconds, LOGIN_FAILURE_RETENTION, per_workspace=False
         )
+        runtime.scheduler.every(SWEEP_EVERY_SECONDS, SWEEP_ATTACHMENT_FILES, per_workspace=False)

@@ -4,13 +4,21 @@ upload's commit would delete the file the new row points at. They hold the files
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from pathlib import Path
+from unittest.mock import patch
 
 from cxhub.core.db import unit_of_work
 from cxhub.core.runtime import Runtime
+from cxhub.privacy.tasks import SWEEP_ATTACHMENT_FILES
 from cxhub.service.tickets.attachments import AttachmentStore, store_attachment
-from cxhub.service.tickets.erasure import purge_unreferenced_files
+from cxhub.service.tickets.erasure import (
+    STALE_UPLOAD_SECONDS,
+    purge_unreferenced_files,
+    sweep_unreferenced_files,
+)
 from tests.factories import Tenant, unique
 
 WAIT_SECONDS = 1.0
@@ -73,3 +81,54 @@ def test_a_purge_deletes_a_file_no_row_references(
     with unit_of_work(runtime.session_factory, tenant.workspace_id) as session:
         assert purge_unreferenced_files(session, store=store, sha256s={digest}) == 1
     assert not store.path_for(digest).exists()
+
+
+def test_the_sweep_deletes_unreferenced_files_and_stale_uploads_and_keeps_the_rest(
+    runtime: Runtime, tenant: Tenant, tmp_path: Path
+) -> None:
+    """What lost purge jobs leave behind goes; referenced files, uploads in progress and files
+    that are not the store's stay. Several chunks, so each chunk's check is exercised."""
+    store = AttachmentStore(tmp_path / "attachments")
+    referenced = [f"kept {n} {unique('bytes')}".encode() for n in range(3)]
+    orphans = [f"erased {n} {unique('bytes')}".encode() for n in range(4)]
+    with unit_of_work(runtime.session_factory, tenant.workspace_id) as session:
+        kept = [
+            store_attachment(
+                session,
+                store=store,
+                workspace_id=tenant.workspace_id,
+                filename=f"kept-{n}.txt",
+                content_type="text/plain",
+                content=content,
+                max_bytes=1_000_000,
+            ).sha256
+            for n, content in enumerate(referenced)
+        ]
+    gone = [store.put(content) for content in orphans]
+    now = time.time()
+    stale = store.root / gone[0][:2] / ".upload-crashed"
+    stale.write_bytes(b"half a file")
+    os.utime(stale, (now - STALE_UPLOAD_SECONDS - 60, now - STALE_UPLOAD_SECONDS - 60))
+    fresh = store.root / kept[0][:2] / ".upload-in-progress"
+    fresh.write_bytes(b"being written")
+    foreign = store.root / "README.txt"
+    foreign.write_text("not an attachment")
+
+    with patch("cxhub.service.tickets.erasure.SWEEP_CHUNK", 2):
+        deleted = sweep_unreferenced_files(runtime.session_factory, store=store, now=now)
+
+    assert deleted == len(gone)
+    assert not any(store.path_for(digest).exists() for digest in gone)
+    assert [store.read(digest) for digest in kept] == referenced
+    assert not stale.exists()
+    assert fresh.exists()
+    assert foreign.exists()
+    assert sweep_unreferenced_files(runtime.session_factory, store=store, now=now) == 0
+
+
+def test_the_sweep_is_a_daily_installation_wide_job(runtime: Runtime) -> None:
+    assert callable(runtime.jobs.get(SWEEP_ATTACHMENT_FILES))
+    assert runtime.scheduler is not None
+    (task,) = [t for t in runtime.scheduler.tasks if t.job_name == SWEEP_ATTACHMENT_FILES]
+    assert task.every_seconds == 24 * 3600
+    assert not task.per_workspace

@@ -12,13 +12,16 @@ references their checksum any more: `purge_unreferenced_files`.
 
 from __future__ import annotations
 
+import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CursorResult, delete, func, or_, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from cxhub.core.db import SYSTEM_SCOPE, unit_of_work
 from cxhub.service.tickets.attachments import AttachmentStore, hold_files
 from cxhub.service.tickets.models import Ticket, TicketAttachment, TicketMessage, TicketStatus
 from cxhub.service.tickets.search import reindex_ticket
@@ -201,4 +204,42 @@ def purge_unreferenced_files(session: Session, *, store: AttachmentStore, sha256
         if used is None and path.exists():
             path.unlink()
             deleted += 1
+    return deleted
+
+
+#: Stored files checked per transaction of a sweep; uploads wait for at most one chunk.
+SWEEP_CHUNK = 500
+#: An upload's temporary file this old was left by a crash in the middle of writing it.
+STALE_UPLOAD_SECONDS = 24 * 3600
+_STORED_NAME = re.compile(r"[0-9a-f]{64}")
+
+
+def sweep_unreferenced_files(
+    factory: sessionmaker[Session], *, store: AttachmentStore, now: float | None = None
+) -> int:
+    """Delete every stored file no attachment row references, and the temporary files of
+    uploads that crashed a day ago or more; the number of stored files deleted.
+
+    The backstop of the purges: a purge job is queued after the commit that unreferenced its
+    files, and a crash, or a restart of the in-process queue, loses it, leaving erased or
+    expired bytes on disk. Checked a chunk at a time, each chunk in its own transaction."""
+    if not store.root.is_dir():
+        return 0
+    stored = sorted(
+        path.name
+        for path in store.root.glob("??/*")
+        if _STORED_NAME.fullmatch(path.name) and path.parent.name == path.name[:2]
+    )
+    deleted = 0
+    for start in range(0, len(stored), SWEEP_CHUNK):
+        with unit_of_work(factory, SYSTEM_SCOPE) as session:
+            chunk = set(stored[start : start + SWEEP_CHUNK])
+            deleted += purge_unreferenced_files(session, store=store, sha256s=chunk)
+    cutoff = (time.time() if now is None else now) - STALE_UPLOAD_SECONDS
+    for temporary in store.root.glob("??/.upload-*"):
+        try:
+            if temporary.stat().st_mtime < cutoff:
+                temporary.unlink()
+        except FileNotFoundError:  # its upload finished meanwhile
+            continue
     return deleted
