@@ -74,7 +74,7 @@ def test_each_table_with_personal_columns_is_handled_by_the_erasure() -> None:
         "interactions": "timeline.anonymise_for_contacts",
         "tickets": "tickets.erase_for_contacts",
         "ticket_messages": "tickets.erase_for_contacts",
-        "ticket_attachments": "tickets.unreferenced_files",
+        "ticket_attachments": "tickets.purge_unreferenced_files",
         "csat_surveys": "csat.anonymise_surveys",
         "inbound_emails": "mail.erase_for_person",
         "outbound_emails": "mail.erase_for_person",

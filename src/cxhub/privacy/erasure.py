@@ -262,18 +262,9 @@ def pending_files(session: Session, *, erasure_id: int) -> PendingFiles | None:
     )
 
 
-def do_file_work(
-    files: PendingFiles, *, unreferenced_sha256: list[str], data_dir: Path
-) -> dict[str, int]:
-    """Delete the unreferenced attachment files and anonymise the compacted usage events; no
-    database access (run with no transaction open). Answers the counts to record."""
-    store = attachment_store(data_dir)
-    deleted = 0
-    for digest in unreferenced_sha256:
-        path = store.path_for(digest)
-        if path.exists():
-            path.unlink(missing_ok=True)
-            deleted += 1
+def anonymise_usage_files(files: PendingFiles, *, data_dir: Path) -> dict[str, int]:
+    """Anonymise the person's compacted usage events; no database access (run with no
+    transaction open: a Parquet rewrite takes seconds). Answers the counts to record."""
     compacted = usage.anonymise_files(
         data_dir,
         workspace_id=files.workspace_id,
@@ -281,11 +272,7 @@ def do_file_work(
         anonymous_ids=list(files.usage_anonymous_ids),
         pseudonym=files.pseudonym,
     )
-    return {
-        "attachment_files_deleted": deleted,
-        "usage_events_in_files": compacted.events,
-        "usage_files_rewritten": compacted.files,
-    }
+    return {"usage_events_in_files": compacted.events, "usage_files_rewritten": compacted.files}
 
 
 def record_files_done(
@@ -305,16 +292,23 @@ def finish_erasure(
     factory: sessionmaker[Session], *, workspace_id: int, erasure_id: int, data_dir: Path
 ) -> bool:
     """The file part, after the commit: delete attachment files no row uses any more and
-    anonymise the person's compacted usage events. The record is read in one short unit of
-    work, the files are rewritten with no transaction open (a Parquet rewrite takes seconds;
+    anonymise the person's compacted usage events. The record is read and the attachment files
+    deleted in one short unit of work, the usage files are rewritten with no transaction open (a Parquet rewrite takes seconds;
     SQLite's write lock must not wait on it), the status is written in another. Safe to run
     again (it finds nothing left); answers whether there was anything to do."""
     with unit_of_work(factory, workspace_id) as session:
         files = pending_files(session, erasure_id=erasure_id)
         if files is None:
             return False
-        unreferenced = tickets.unreferenced_files(session, sha256s=set(files.attachment_sha256))
-    counts = do_file_work(files, unreferenced_sha256=unreferenced, data_dir=data_dir)
+        # Checked and deleted while the files are held: an upload of the same bytes meanwhile
+        # waits, or is waited for and keeps its file (unlinking a few files is quick).
+        deleted = tickets.purge_unreferenced_files(
+            session, store=attachment_store(data_dir), sha256s=set(files.attachment_sha256)
+        )
+    counts = {
+        "attachment_files_deleted": deleted,
+        **anonymise_usage_files(files, data_dir=data_dir),
+    }
     with unit_of_work(factory, workspace_id) as session:
         record_files_done(session, erasure_id=erasure_id, counts=counts)
     return True

@@ -174,20 +174,6 @@ def count_closed_tickets_with_content(
     )
 
 
-def unreferenced_files(session: Session, *, sha256s: set[str]) -> list[str]:
-    """Which of `sha256s` no attachment row of any workspace still uses (read only; plain SQL
-    on purpose: the workspace filter would hide other workspaces' references)."""
-    return [
-        digest
-        for digest in sorted(sha256s)
-        if session.execute(
-            text("SELECT 1 FROM ticket_attachments WHERE sha256 = :digest LIMIT 1"),
-            {"digest": digest},
-        ).first()
-        is None
-    ]
-
-
 def purge_unreferenced_files(session: Session, *, store: AttachmentStore, sha256s: set[str]) -> int:
     """Delete the stored files of `sha256s` that no attachment row of any workspace still uses
     (plain SQL on purpose: the workspace filter would hide other workspaces' references). The
