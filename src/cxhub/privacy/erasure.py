@@ -293,9 +293,10 @@ def finish_erasure(
 ) -> bool:
     """The file part, after the commit: delete attachment files no row uses any more and
     anonymise the person's compacted usage events. The record is read and the attachment files
-    deleted in one short unit of work, the usage files are rewritten with no transaction open (a Parquet rewrite takes seconds;
-    SQLite's write lock must not wait on it), the status is written in another. Safe to run
-    again (it finds nothing left); answers whether there was anything to do."""
+    deleted in one short unit of work, the usage files are rewritten with no transaction open
+    (a Parquet rewrite takes seconds; SQLite's write lock must not wait on it), the status is
+    written in another. Safe to run again (it finds nothing left); answers whether there was
+    anything to do."""
     with unit_of_work(factory, workspace_id) as session:
         files = pending_files(session, erasure_id=erasure_id)
         if files is None:

@@ -163,8 +163,9 @@ def _object_test(source: str | None, expression: str) -> str:
 def _payload_test(types: dict[str, str]) -> str:
     """When `payload` (traits for identify/group, else properties) is a JSON object."""
     traits, properties = types.get("traits"), types.get("properties")
-    if _object_test(traits, "payload") == _object_test(properties, "payload"):
-        return _object_test(traits, "payload")
+    same = _object_test(traits, "payload")
+    if same == _object_test(properties, "payload"):
+        return same
     return (
         f"(CASE WHEN type IN ('identify', 'group') THEN {_object_test(traits, 'traits')} "
         f"ELSE {_object_test(properties, 'properties')} END)"
