@@ -20,12 +20,14 @@ from sqlalchemy import (
     DateTime,
     Engine,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     Select,
     Table,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
@@ -124,6 +126,21 @@ class WorkspaceScoped:
             index=cls.__workspace_index__,
             nullable=False,
         )
+
+
+def reference_index(table: str, column: str, *, optional: bool) -> Index:
+    """An index led by a foreign-key column, so deleting the referenced row finds its rows.
+
+    ON DELETE CASCADE / SET NULL / RESTRICT make the database look up the referencing rows by
+    that column alone; our composite indexes lead with `workspace_id`, which that lookup cannot
+    use, so without one it scanned the whole table under the write lock (ADR 0043). An optional
+    reference's index leaves out the rows without one: they cost no index write, and both
+    SQLite and PostgreSQL use a partial index `WHERE column IS NOT NULL` for `column = ?`.
+    """
+    if not optional:
+        return Index(f"ix_{table}_{column}", column)
+    present = text(f"{column} IS NOT NULL")
+    return Index(f"ix_{table}_{column}", column, sqlite_where=present, postgresql_where=present)
 
 
 class WorkspaceNotSet(RuntimeError):

@@ -103,7 +103,7 @@ def test_the_tickets_merged_into_one_are_found_through_a_partial_index(
     plans = _plans(runtime, path, lambda session: search.document_of(session, ticket=ticket))
     steps = _only(plans, "tickets")
     assert any(
-        "ix_tickets_merged_into (workspace_id=? AND merged_into_id=?)" in step for step in steps
+        "ix_tickets_merged_into (merged_into_id=? AND workspace_id=?)" in step for step in steps
     ), steps
 
 

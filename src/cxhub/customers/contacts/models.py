@@ -37,7 +37,7 @@ class Contact(IdMixin, WorkspaceScoped, TimestampMixin, Base):
             "name_key",
             "id",
         ),
-        Index("ix_contacts_account", "workspace_id", "account_id"),
+        Index("ix_contacts_account", "account_id", "workspace_id"),
     )
 
     first_name: Mapped[str | None] = mapped_column(String(120))

@@ -32,10 +32,10 @@ class Interaction(IdMixin, WorkspaceScoped, Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "external_id"),
         Index(
-            "ix_interactions_contact_timeline", "workspace_id", "contact_id", "occurred_at", "id"
+            "ix_interactions_contact_timeline", "contact_id", "workspace_id", "occurred_at", "id"
         ),
         Index(
-            "ix_interactions_account_timeline", "workspace_id", "account_id", "occurred_at", "id"
+            "ix_interactions_account_timeline", "account_id", "workspace_id", "occurred_at", "id"
         ),
         Index("ix_interactions_occurred", "workspace_id", "occurred_at", "id"),
         Index("ix_interactions_keyset", "workspace_id", "id"),  # 0031: the export's walk by id

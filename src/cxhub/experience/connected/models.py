@@ -13,15 +13,16 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cxhub.core.db import Base, IdMixin, IdType, WorkspaceScoped
+from cxhub.core.db import Base, IdMixin, IdType, WorkspaceScoped, reference_index
 
 
 class NpsAnswer(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "experience_nps_answers"
     __workspace_index__ = False
     __table_args__ = (
+        reference_index("experience_nps_answers", "contact_id", optional=True),
         Index("ix_experience_nps_answers_time", "workspace_id", "responded_at"),
-        Index("ix_experience_nps_answers_account", "workspace_id", "account_id"),
+        Index("ix_experience_nps_answers_account", "account_id", "workspace_id"),
     )
 
     account_id: Mapped[int] = mapped_column(IdType, ForeignKey("accounts.id", ondelete="CASCADE"))

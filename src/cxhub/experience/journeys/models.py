@@ -10,7 +10,15 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cxhub.core.db import Base, IdMixin, IdType, JSONType, TimestampMixin, WorkspaceScoped
+from cxhub.core.db import (
+    Base,
+    IdMixin,
+    IdType,
+    JSONType,
+    TimestampMixin,
+    WorkspaceScoped,
+    reference_index,
+)
 
 
 class Journey(IdMixin, WorkspaceScoped, TimestampMixin, Base):
@@ -31,7 +39,9 @@ class JourneyStageEntry(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "journey_stage_entries"
     __workspace_index__ = False
     __table_args__ = (
-        Index("ix_journey_stage_entries_contact", "workspace_id", "journey_id", "contact_id"),
+        reference_index("journey_stage_entries", "contact_id", optional=False),
+        reference_index("journey_stage_entries", "account_id", optional=True),
+        Index("ix_journey_stage_entries_contact", "journey_id", "workspace_id", "contact_id"),
         Index("ix_journey_stage_entries_entered", "workspace_id", "journey_id", "entered_at"),
     )
 
@@ -57,7 +67,7 @@ class JourneyPathPrefix(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "journey_path_prefixes"
     __workspace_index__ = False
     __table_args__ = (
-        Index("ix_journey_path_prefixes_contact", "workspace_id", "contact_id"),
+        Index("ix_journey_path_prefixes_contact", "contact_id", "workspace_id"),
         Index("ix_journey_path_prefixes_started", "workspace_id", "started_at"),
     )
 

@@ -13,13 +13,15 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cxhub.core.db import Base, IdMixin, IdType, WorkspaceScoped, utcnow
+from cxhub.core.db import Base, IdMixin, IdType, WorkspaceScoped, reference_index, utcnow
 
 
 class NextActionDecision(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "next_action_decisions"
     __workspace_index__ = False
     __table_args__ = (
+        reference_index("next_action_decisions", "account_id", optional=True),
+        reference_index("next_action_decisions", "contact_id", optional=True),
         UniqueConstraint("workspace_id", "customer_key", "action_key"),
         Index("ix_next_action_decisions_time", "workspace_id", "decided_at"),
     )

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cxhub.core.db import Base, IdMixin, IdType, JSONType, WorkspaceScoped, utcnow
+from cxhub.core.db import Base, IdMixin, IdType, JSONType, WorkspaceScoped, reference_index, utcnow
 
 
 class Survey(IdMixin, WorkspaceScoped, Base):
@@ -84,9 +84,10 @@ class SurveyInvitation(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "survey_invitations"
     __workspace_index__ = False
     __table_args__ = (
+        reference_index("survey_invitations", "account_id", optional=True),
         UniqueConstraint("token_sha256"),
-        Index("ix_survey_invitations_survey", "workspace_id", "survey_id", "sent_at"),
-        Index("ix_survey_invitations_contact", "workspace_id", "contact_id", "sent_at"),
+        Index("ix_survey_invitations_survey", "survey_id", "workspace_id", "sent_at"),
+        Index("ix_survey_invitations_contact", "contact_id", "workspace_id", "sent_at"),
     )
 
     survey_id: Mapped[int] = mapped_column(IdType, ForeignKey("surveys.id", ondelete="CASCADE"))
@@ -117,10 +118,13 @@ class SurveyResponse(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "survey_responses"
     __workspace_index__ = False
     __table_args__ = (
+        reference_index("survey_responses", "account_id", optional=True),
+        reference_index("survey_responses", "followup_task_id", optional=True),
+        reference_index("survey_responses", "followup_ticket_id", optional=True),
         UniqueConstraint("invitation_id"),
-        Index("ix_survey_responses_survey", "workspace_id", "survey_id", "responded_at"),
+        Index("ix_survey_responses_survey", "survey_id", "workspace_id", "responded_at"),
         Index("ix_survey_responses_time", "workspace_id", "kind", "responded_at"),
-        Index("ix_survey_responses_contact", "workspace_id", "contact_id", "responded_at"),
+        Index("ix_survey_responses_contact", "contact_id", "workspace_id", "responded_at"),
     )
 
     survey_id: Mapped[int] = mapped_column(IdType, ForeignKey("surveys.id", ondelete="CASCADE"))

@@ -26,9 +26,9 @@ class TextAnalysisRecord(IdMixin, WorkspaceScoped, Base):
     __workspace_index__ = False
     __table_args__ = (
         UniqueConstraint("workspace_id", "source_type", "source_id"),
-        Index("ix_text_analyses_ticket", "workspace_id", "ticket_id"),
-        Index("ix_text_analyses_contact", "workspace_id", "contact_id", "text_written_at"),
-        Index("ix_text_analyses_account", "workspace_id", "account_id", "text_written_at"),
+        Index("ix_text_analyses_ticket", "ticket_id", "workspace_id"),
+        Index("ix_text_analyses_contact", "contact_id", "workspace_id", "text_written_at"),
+        Index("ix_text_analyses_account", "account_id", "workspace_id", "text_written_at"),
     )
 
     source_type: Mapped[str] = mapped_column(String(32))

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cxhub.core.db import Base, IdMixin, IdType, WorkspaceScoped, utcnow
+from cxhub.core.db import Base, IdMixin, IdType, WorkspaceScoped, reference_index, utcnow
 
 
 class TopicStatus(StrEnum):
@@ -48,7 +48,10 @@ class TopicModel(IdMixin, WorkspaceScoped, Base):
 class Topic(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "topics"
     __workspace_index__ = False
-    __table_args__ = (Index("ix_topics_status", "workspace_id", "status"),)
+    __table_args__ = (
+        reference_index("topics", "merged_into_id", optional=True),
+        Index("ix_topics_status", "workspace_id", "status"),
+    )
 
     name: Mapped[str | None] = mapped_column(String(200))
     label: Mapped[str] = mapped_column(String(300))
@@ -73,11 +76,12 @@ class TopicAssignment(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "topic_assignments"
     __workspace_index__ = False
     __table_args__ = (
+        reference_index("topic_assignments", "account_id", optional=True),
         UniqueConstraint("workspace_id", "source_type", "source_id"),
-        Index("ix_topic_assignments_topic", "workspace_id", "topic_id", "written_at"),
+        Index("ix_topic_assignments_topic", "topic_id", "workspace_id", "written_at"),
         Index("ix_topic_assignments_written", "workspace_id", "written_at"),
-        Index("ix_topic_assignments_contact", "workspace_id", "contact_id"),
-        Index("ix_topic_assignments_ticket", "workspace_id", "ticket_id"),
+        Index("ix_topic_assignments_contact", "contact_id", "workspace_id"),
+        Index("ix_topic_assignments_ticket", "ticket_id", "workspace_id"),
     )
 
     topic_id: Mapped[int] = mapped_column(IdType, ForeignKey("topics.id", ondelete="CASCADE"))

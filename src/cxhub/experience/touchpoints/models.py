@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cxhub.core.db import Base, IdMixin, IdType, WorkspaceScoped, utcnow
+from cxhub.core.db import Base, IdMixin, IdType, WorkspaceScoped, reference_index, utcnow
 
 KIND_CALL = "call"
 KIND_MEETING = "meeting"
@@ -28,9 +28,10 @@ class Touchpoint(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "touchpoints"
     __workspace_index__ = False
     __table_args__ = (
+        reference_index("touchpoints", "account_id", optional=True),
         UniqueConstraint("workspace_id", "external_id"),
         Index("ix_touchpoints_occurred", "workspace_id", "occurred_at"),
-        Index("ix_touchpoints_contact", "workspace_id", "contact_id", "occurred_at"),
+        Index("ix_touchpoints_contact", "contact_id", "workspace_id", "occurred_at"),
     )
 
     contact_id: Mapped[int | None] = mapped_column(

@@ -48,7 +48,7 @@ class KnowledgeArticle(IdMixin, WorkspaceScoped, TimestampMixin, Base):
     __tablename__ = "kb_articles"
     __workspace_index__ = False
     __table_args__ = (
-        Index("ix_kb_articles_collection", "workspace_id", "collection_id"),
+        Index("ix_kb_articles_collection", "collection_id", "workspace_id"),
         Index("ix_kb_articles_verification", "workspace_id", "verification_due_at"),
     )
 
@@ -102,7 +102,7 @@ class ArticleRevision(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "kb_revisions"
     __workspace_index__ = False
     __table_args__ = (
-        Index("ix_kb_revisions_translation", "workspace_id", "translation_id", "number"),
+        Index("ix_kb_revisions_translation", "translation_id", "workspace_id", "number"),
     )
 
     translation_id: Mapped[int] = mapped_column(
@@ -122,7 +122,7 @@ class ArticleFile(IdMixin, WorkspaceScoped, Base):
 
     __tablename__ = "kb_files"
     __workspace_index__ = False
-    __table_args__ = (Index("ix_kb_files_article", "workspace_id", "article_id"),)
+    __table_args__ = (Index("ix_kb_files_article", "article_id", "workspace_id"),)
 
     article_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("kb_articles.id", ondelete="CASCADE")

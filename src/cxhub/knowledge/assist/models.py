@@ -17,7 +17,7 @@ class ArticleUse(IdMixin, WorkspaceScoped, Base):
     __workspace_index__ = False
     __table_args__ = (
         UniqueConstraint("ticket_id", "article_id", name="uq_kb_article_uses_ticket_article"),
-        Index("ix_kb_article_uses_article", "workspace_id", "article_id"),
+        Index("ix_kb_article_uses_article", "article_id", "workspace_id"),
     )
 
     article_id: Mapped[int] = mapped_column(

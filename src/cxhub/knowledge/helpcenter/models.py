@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cxhub.core.db import Base, IdMixin, IdType, WorkspaceScoped, utcnow
+from cxhub.core.db import Base, IdMixin, IdType, WorkspaceScoped, reference_index, utcnow
 
 
 class KnowledgeSearch(IdMixin, WorkspaceScoped, Base):
@@ -18,6 +18,7 @@ class KnowledgeSearch(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "kb_searches"
     __workspace_index__ = False
     __table_args__ = (
+        reference_index("kb_searches", "opened_article_id", optional=True),
         Index("ix_kb_searches_public", "public_id", unique=True),
         Index("ix_kb_searches_created", "workspace_id", "created_at"),
     )
@@ -41,7 +42,7 @@ class ArticleVote(IdMixin, WorkspaceScoped, Base):
 
     __tablename__ = "kb_votes"
     __workspace_index__ = False
-    __table_args__ = (Index("ix_kb_votes_article", "workspace_id", "article_id"),)
+    __table_args__ = (Index("ix_kb_votes_article", "article_id", "workspace_id"),)
 
     article_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("kb_articles.id", ondelete="CASCADE")

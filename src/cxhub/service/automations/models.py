@@ -10,7 +10,15 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cxhub.core.db import Base, IdMixin, IdType, TimestampMixin, WorkspaceScoped, utcnow
+from cxhub.core.db import (
+    Base,
+    IdMixin,
+    IdType,
+    TimestampMixin,
+    WorkspaceScoped,
+    reference_index,
+    utcnow,
+)
 
 
 class _RuleRecord(IdMixin, WorkspaceScoped, TimestampMixin):
@@ -44,7 +52,7 @@ class AutomationFiring(IdMixin, WorkspaceScoped, Base):
     __workspace_index__ = False
     __table_args__ = (
         UniqueConstraint("automation_id", "ticket_id"),
-        Index("ix_automation_firings_ticket", "workspace_id", "ticket_id"),
+        Index("ix_automation_firings_ticket", "ticket_id", "workspace_id"),
     )
 
     automation_id: Mapped[int] = mapped_column(
@@ -60,7 +68,7 @@ class TicketRuleRun(IdMixin, WorkspaceScoped, Base):
 
     __tablename__ = "ticket_rule_runs"
     __workspace_index__ = False
-    __table_args__ = (Index("ix_ticket_rule_runs_ticket", "workspace_id", "ticket_id", "id"),)
+    __table_args__ = (Index("ix_ticket_rule_runs_ticket", "ticket_id", "workspace_id", "id"),)
 
     ticket_id: Mapped[int] = mapped_column(IdType, ForeignKey("tickets.id", ondelete="CASCADE"))
     rule_kind: Mapped[str] = mapped_column(String(16))  # trigger | automation | macro
@@ -79,7 +87,10 @@ class UserNotification(IdMixin, WorkspaceScoped, Base):
 
     __tablename__ = "notifications"
     __workspace_index__ = False
-    __table_args__ = (Index("ix_notifications_user", "workspace_id", "user_id", "read_at", "id"),)
+    __table_args__ = (
+        reference_index("notifications", "ticket_id", optional=True),
+        Index("ix_notifications_user", "workspace_id", "user_id", "read_at", "id"),
+    )
 
     user_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
     email: Mapped[str | None] = mapped_column(String(320))

@@ -14,7 +14,15 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cxhub.core.db import Base, IdMixin, IdType, TimestampMixin, WorkspaceScoped, utcnow
+from cxhub.core.db import (
+    Base,
+    IdMixin,
+    IdType,
+    TimestampMixin,
+    WorkspaceScoped,
+    reference_index,
+    utcnow,
+)
 
 
 class ChannelKind(StrEnum):
@@ -54,8 +62,9 @@ class ChannelThread(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "channel_threads"
     __workspace_index__ = False
     __table_args__ = (
+        reference_index("channel_threads", "channel_source_id", optional=True),
         UniqueConstraint("workspace_id", "scope", "thread_key"),
-        Index("ix_channel_threads_ticket", "workspace_id", "ticket_id"),
+        Index("ix_channel_threads_ticket", "ticket_id", "workspace_id"),
     )
 
     scope: Mapped[str] = mapped_column(String(64))
@@ -72,7 +81,12 @@ class ChannelReceipt(IdMixin, WorkspaceScoped, Base):
 
     __tablename__ = "channel_receipts"
     __workspace_index__ = False
-    __table_args__ = (UniqueConstraint("workspace_id", "scope", "external_message_id"),)
+    __table_args__ = (
+        reference_index("channel_receipts", "channel_source_id", optional=True),
+        reference_index("channel_receipts", "message_id", optional=True),
+        reference_index("channel_receipts", "ticket_id", optional=True),
+        UniqueConstraint("workspace_id", "scope", "external_message_id"),
+    )
 
     scope: Mapped[str] = mapped_column(String(64))
     channel_source_id: Mapped[int | None] = mapped_column(

@@ -18,7 +18,7 @@ class CsatSurvey(IdMixin, WorkspaceScoped, Base):
     __table_args__ = (
         UniqueConstraint("ticket_id"),
         UniqueConstraint("token_sha256"),
-        Index("ix_csat_surveys_contact", "workspace_id", "contact_id", "requested_at"),
+        Index("ix_csat_surveys_contact", "contact_id", "workspace_id", "requested_at"),
         Index("ix_csat_surveys_rated", "workspace_id", "rated_at"),
     )
 

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String,
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cxhub.core.db import Base, IdMixin, IdType, WorkspaceScoped, utcnow
+from cxhub.core.db import Base, IdMixin, IdType, WorkspaceScoped, reference_index, utcnow
 
 
 def _enum(enum_type: type[StrEnum], name: str) -> SAEnum:
@@ -52,6 +52,7 @@ class InboundEmail(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "inbound_emails"
     __workspace_index__ = False
     __table_args__ = (
+        reference_index("inbound_emails", "ticket_id", optional=True),
         Index("ix_inbound_emails_status", "workspace_id", "status", "received_at", "id"),
         Index("ix_inbound_emails_received", "workspace_id", "received_at", "id"),
     )
@@ -79,9 +80,10 @@ class OutboundEmail(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "outbound_emails"
     __workspace_index__ = False
     __table_args__ = (
+        reference_index("outbound_emails", "ticket_id", optional=True),
         Index("ix_outbound_emails_due", "workspace_id", "status", "next_attempt_at"),
         Index("ix_outbound_emails_message_id", "workspace_id", "message_id"),
-        Index("ix_outbound_emails_ticket_message", "workspace_id", "ticket_message_id"),
+        Index("ix_outbound_emails_ticket_message", "ticket_message_id", "workspace_id"),
     )
 
     # Null for mail about no ticket (playbook notifications, queued by `queue_system_email`).

@@ -9,7 +9,15 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cxhub.core.db import Base, IdMixin, IdType, TimestampMixin, WorkspaceScoped, utcnow
+from cxhub.core.db import (
+    Base,
+    IdMixin,
+    IdType,
+    TimestampMixin,
+    WorkspaceScoped,
+    reference_index,
+    utcnow,
+)
 
 
 class BusinessCalendarRecord(IdMixin, WorkspaceScoped, TimestampMixin, Base):
@@ -26,6 +34,7 @@ class BusinessCalendarRecord(IdMixin, WorkspaceScoped, TimestampMixin, Base):
 
 class SlaPolicy(IdMixin, WorkspaceScoped, TimestampMixin, Base):
     __tablename__ = "sla_policies"
+    __table_args__ = (reference_index("sla_policies", "calendar_id", optional=True),)
 
     name: Mapped[str] = mapped_column(String(120))
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -47,7 +56,8 @@ class TicketSlaTarget(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "ticket_sla_targets"
     __workspace_index__ = False
     __table_args__ = (
-        Index("ix_ticket_sla_targets_ticket", "workspace_id", "ticket_id", "metric"),
+        reference_index("ticket_sla_targets", "policy_id", optional=True),
+        Index("ix_ticket_sla_targets_ticket", "ticket_id", "workspace_id", "metric"),
         Index("ix_ticket_sla_targets_due", "workspace_id", "closed", "due_at"),
         # 0009: SLA compliance in reports is by the target's start.
         Index("ix_ticket_sla_targets_started", "workspace_id", "started_at"),
@@ -75,7 +85,8 @@ class SlaEvent(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "sla_events"
     __workspace_index__ = False
     __table_args__ = (
-        Index("ix_sla_events_ticket", "workspace_id", "ticket_id", "occurred_at"),
+        reference_index("sla_events", "target_id", optional=False),
+        Index("ix_sla_events_ticket", "ticket_id", "workspace_id", "occurred_at"),
         Index("ix_sla_events_kind", "workspace_id", "kind", "occurred_at"),
     )
 

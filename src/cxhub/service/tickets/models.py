@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cxhub.core.db import Base, IdMixin, IdType, WorkspaceScoped, utcnow
+from cxhub.core.db import Base, IdMixin, IdType, WorkspaceScoped, reference_index, utcnow
 from cxhub.customers.timeline.models import Channel
 
 # "Live" tickets (not merged, not spam): every list, count and report filters on this, so the
@@ -78,12 +78,13 @@ class Ticket(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "tickets"
     __workspace_index__ = False
     __table_args__ = (
+        reference_index("tickets", "follow_up_of_id", optional=True),
         UniqueConstraint("workspace_id", "number"),
         Index("ix_tickets_status_updated", "workspace_id", "status", "updated_at", "id"),
         Index("ix_tickets_assignee_status", "workspace_id", "assignee_id", "status", "updated_at"),
-        Index("ix_tickets_team_status", "workspace_id", "team_id", "status", "updated_at"),
-        Index("ix_tickets_requester", "workspace_id", "requester_id", "created_at"),
-        Index("ix_tickets_account", "workspace_id", "account_id", "created_at"),
+        Index("ix_tickets_team_status", "team_id", "workspace_id", "status", "updated_at"),
+        Index("ix_tickets_requester", "requester_id", "workspace_id", "created_at"),
+        Index("ix_tickets_account", "account_id", "workspace_id", "created_at"),
         Index("ix_tickets_created", "workspace_id", "created_at", "id"),
         Index("ix_tickets_sla_due", "workspace_id", "next_sla_due_at"),
         # 0009: the list and a common word's search walk tickets in `-updated_at` order.
@@ -122,8 +123,8 @@ class Ticket(IdMixin, WorkspaceScoped, Base):
         # partial index, as few tickets are ever merged.
         Index(
             "ix_tickets_merged_into",
-            "workspace_id",
             "merged_into_id",
+            "workspace_id",
             sqlite_where=text("merged_into_id IS NOT NULL"),
             postgresql_where=text("merged_into_id IS NOT NULL"),
         ),
@@ -228,7 +229,8 @@ class TicketMessage(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "ticket_messages"
     __workspace_index__ = False
     __table_args__ = (
-        Index("ix_ticket_messages_thread", "workspace_id", "ticket_id", "created_at", "id"),
+        reference_index("ticket_messages", "author_contact_id", optional=True),
+        Index("ix_ticket_messages_thread", "ticket_id", "workspace_id", "created_at", "id"),
         UniqueConstraint("workspace_id", "email_message_id"),
         Index("ix_ticket_messages_delivery", "workspace_id", "delivery_status"),
     )

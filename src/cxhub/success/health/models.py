@@ -8,7 +8,15 @@ from typing import Any
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cxhub.core.db import Base, IdMixin, IdType, TimestampMixin, WorkspaceScoped, utcnow
+from cxhub.core.db import (
+    Base,
+    IdMixin,
+    IdType,
+    TimestampMixin,
+    WorkspaceScoped,
+    reference_index,
+    utcnow,
+)
 
 
 class HealthScorecard(IdMixin, WorkspaceScoped, TimestampMixin, Base):
@@ -31,14 +39,15 @@ class AccountHealthScore(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "account_health_scores"
     __workspace_index__ = False
     __table_args__ = (
+        reference_index("account_health_scores", "account_id", optional=False),
         UniqueConstraint(
             "workspace_id", "account_id", "scorecard_id", "day", name="uq_account_health_scores_day"
         ),
         # account_id last: the rescore deletes a day's rows by account-id range (migration 0032)
         Index(
             "ix_account_health_scores_scorecard_day",
-            "workspace_id",
             "scorecard_id",
+            "workspace_id",
             "day",
             "account_id",
         ),

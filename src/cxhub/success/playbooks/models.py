@@ -16,6 +16,7 @@ from cxhub.core.db import (
     JSONType,
     TimestampMixin,
     WorkspaceScoped,
+    reference_index,
     utcnow,
 )
 
@@ -50,8 +51,9 @@ class PlaybookEpisode(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "playbook_episodes"
     __workspace_index__ = False
     __table_args__ = (
+        reference_index("playbook_episodes", "account_id", optional=False),
         UniqueConstraint("workspace_id", "playbook_id", "account_id"),
-        Index("ix_playbook_episodes_open", "workspace_id", "playbook_id", "is_open"),
+        Index("ix_playbook_episodes_open", "playbook_id", "workspace_id", "is_open"),
     )
 
     playbook_id: Mapped[int] = mapped_column(IdType, ForeignKey("playbooks.id", ondelete="CASCADE"))
@@ -71,8 +73,8 @@ class PlaybookRun(IdMixin, WorkspaceScoped, Base):
     __tablename__ = "playbook_runs"
     __workspace_index__ = False
     __table_args__ = (
-        Index("ix_playbook_runs_playbook", "workspace_id", "playbook_id", "id"),
-        Index("ix_playbook_runs_account", "workspace_id", "account_id", "id"),
+        Index("ix_playbook_runs_playbook", "playbook_id", "workspace_id", "id"),
+        Index("ix_playbook_runs_account", "account_id", "workspace_id", "id"),
     )
 
     playbook_id: Mapped[int | None] = mapped_column(
@@ -94,7 +96,11 @@ class SurveyEnrolment(IdMixin, WorkspaceScoped, Base):
 
     __tablename__ = "survey_enrolments"
     __workspace_index__ = False
-    __table_args__ = (Index("ix_survey_enrolments_pending", "workspace_id", "status", "id"),)
+    __table_args__ = (
+        reference_index("survey_enrolments", "contact_id", optional=True),
+        reference_index("survey_enrolments", "account_id", optional=False),
+        Index("ix_survey_enrolments_pending", "workspace_id", "status", "id"),
+    )
 
     survey: Mapped[str] = mapped_column(String(64))
     account_id: Mapped[int] = mapped_column(IdType, ForeignKey("accounts.id", ondelete="CASCADE"))

@@ -31,7 +31,7 @@ class Subscription(IdMixin, WorkspaceScoped, TimestampMixin, Base):
     __workspace_index__ = False
     __table_args__ = (
         UniqueConstraint("workspace_id", "external_id"),
-        Index("ix_subscriptions_account", "workspace_id", "account_id"),
+        Index("ix_subscriptions_account", "account_id", "workspace_id"),
         Index("ix_subscriptions_renewal", "workspace_id", "renewal_on"),
     )
 
@@ -62,8 +62,8 @@ class SubscriptionMrrChange(IdMixin, WorkspaceScoped, Base):
     __table_args__ = (
         Index(
             "ix_subscription_mrr_changes_subscription",
-            "workspace_id",
             "subscription_id",
+            "workspace_id",
             "effective_on",
         ),
     )

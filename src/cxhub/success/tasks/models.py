@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cxhub.core.db import Base, IdMixin, IdType, TimestampMixin, WorkspaceScoped
+from cxhub.core.db import Base, IdMixin, IdType, TimestampMixin, WorkspaceScoped, reference_index
 
 
 class TaskStatus(StrEnum):
@@ -37,8 +37,9 @@ class CsmTask(IdMixin, WorkspaceScoped, TimestampMixin, Base):
     __tablename__ = "csm_tasks"
     __workspace_index__ = False
     __table_args__ = (
+        reference_index("csm_tasks", "contact_id", optional=True),
         Index("ix_csm_tasks_owner", "workspace_id", "owner_id", "status", "due_on"),
-        Index("ix_csm_tasks_account", "workspace_id", "account_id", "status"),
+        Index("ix_csm_tasks_account", "account_id", "workspace_id", "status"),
         Index("ix_csm_tasks_due", "workspace_id", "status", "due_on"),
     )
 
