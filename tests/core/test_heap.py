@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cxhub.api.app import create_app
-from cxhub.core.heap import settle_heap
+from cxhub.core.heap import settle_heap, young_collections_only
 from cxhub.core.runtime import Runtime
 from cxhub.core.settings import Settings
 from cxhub.experience.text.artefact import bundled_models
@@ -55,3 +55,22 @@ def test_a_server_app_loads_its_models_and_freezes_its_heap_at_startup_and_a_tes
         # Loaded at startup, before the freeze.
         assert bundled_models.cache_info().currsize == 1
         assert _detector.cache_info().currsize == 2
+
+
+def test_an_import_outside_a_server_freezes_the_heap_for_its_batches_and_thaws_it_after(
+    unfrozen: None,
+) -> None:
+    enabled = gc.isenabled()
+    with young_collections_only():
+        assert gc.get_freeze_count() > 1000  # the test process's heap, out of the batches' way
+        assert not gc.isenabled()
+    assert gc.get_freeze_count() == 0
+    assert gc.isenabled() == enabled
+
+
+def test_an_import_in_a_server_leaves_the_startup_freeze_as_it_was(unfrozen: None) -> None:
+    frozen = settle_heap()
+    with young_collections_only():
+        assert not gc.isenabled()
+    # Thawing here would hand the whole startup heap back to full collections.
+    assert gc.get_freeze_count() >= frozen * 0.9

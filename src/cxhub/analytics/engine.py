@@ -28,6 +28,7 @@ import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from cxhub.core.errors import ValidationFailed
+from cxhub.success.usage.storage import sql_list
 
 EngineName = Literal["duckdb", "pyspark", "ibis-url"]
 EVENT_SCHEMA = ibis.schema(
@@ -155,11 +156,10 @@ def parquet_table(
     known schema: Ibis's `read_parquet` would bind it again (reading every file's footer) for
     each schema lookup, which cost more than the metrics at page sizes."""
     if backend.name == "duckdb":
-        listing = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
         columns = ", ".join(f'"{c}"' for c in EVENT_SCHEMA.names)
         backend.con.execute(
             f"CREATE OR REPLACE TEMP VIEW {name} AS "  # noqa: S608 - quoted paths, fixed names
-            f"SELECT {columns} FROM read_parquet([{listing}])"
+            f"SELECT {columns} FROM read_parquet({sql_list(paths)})"
         )
         return ibis.table(EVENT_SCHEMA, name=name)
     if backend.name == "pyspark":

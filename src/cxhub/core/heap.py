@@ -43,3 +43,23 @@ def no_cyclic_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def young_collections_only() -> Iterator[None]:
+    """For a long loop of batches that calls `gc.collect(1)` itself: the automatic collector
+    is held and what exists before the loop is frozen, so neither the batches' allocations nor
+    those young collections walk the older heap.
+
+    In a process whose startup heap is already frozen (`settle_heap`, a server), that freeze
+    stands and is left as it is: `gc.unfreeze()` cannot tell our objects from startup's, and
+    calling it would hand the whole startup heap back to full collections."""
+    settled = gc.get_freeze_count() > 0
+    if not settled:
+        gc.freeze()
+    try:
+        with no_cyclic_gc():
+            yield
+    finally:
+        if not settled:
+            gc.unfreeze()

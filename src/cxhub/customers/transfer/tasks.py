@@ -34,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub.core.db import unit_of_work, workspace_session_info
+from cxhub.core.heap import young_collections_only
 from cxhub.customers.transfer.importer import ImportReport, RowImporter
 from cxhub.customers.transfer.mapping import Entity
 from cxhub.customers.transfer.outcomes import RowOutcome
@@ -126,35 +127,34 @@ def run_import(
         dry_run=dry_run,
         lookup=lambda: _owner_lookup(factory, importer, workspace_id),
     )
-    gc.freeze()  # nothing that exists before the import is its garbage: collections skip it
     collecting = gc.isenabled()
-    gc.disable()
     try:
-        # A batch's time runs from asking for it (reading, or waiting for the worker) to commit.
-        started = time.perf_counter()
-        for batch in batches:
-            try:
-                outcomes = attempt(batch, scope)
-            except SQLAlchemyError:
-                outcomes = []
-                for row in batch:
-                    try:
-                        outcomes.extend(attempt([row], scope))
-                    except SQLAlchemyError as exc:
-                        outcomes.append(RowOutcome.failed(row.number, None, _database_reason(exc)))
-            report.add(outcomes, batch)
-            report.batch_seconds.append(time.perf_counter() - started)
-            if on_batch is not None:
-                on_batch(report.rows)
-            if collecting and len(report.batch_seconds) % _COLLECT_EVERY == 0:
-                gc.collect(1)  # the batches' cyclic garbage, without walking older objects
+        # Nothing that exists before the import is its garbage: collections skip it.
+        with young_collections_only():
+            # A batch's time runs from asking for it (reading, or waiting for the worker) to commit.
             started = time.perf_counter()
+            for batch in batches:
+                try:
+                    outcomes = attempt(batch, scope)
+                except SQLAlchemyError:
+                    outcomes = []
+                    for row in batch:
+                        try:
+                            outcomes.extend(attempt([row], scope))
+                        except SQLAlchemyError as exc:
+                            outcomes.append(
+                                RowOutcome.failed(row.number, None, _database_reason(exc))
+                            )
+                report.add(outcomes, batch)
+                report.batch_seconds.append(time.perf_counter() - started)
+                if on_batch is not None:
+                    on_batch(report.rows)
+                if collecting and len(report.batch_seconds) % _COLLECT_EVERY == 0:
+                    gc.collect(1)  # the batches' cyclic garbage, without walking older objects
+                started = time.perf_counter()
     except ReadError as exc:  # e.g. undecodable bytes mid-file: keep what was imported, say so
         report.aborted = str(exc)
     finally:
-        gc.unfreeze()
-        if collecting:
-            gc.enable()
         close = getattr(batches, "close", None)
         if close is not None:
             close()  # stops the worker process, if any, whatever happened

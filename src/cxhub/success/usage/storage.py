@@ -103,12 +103,12 @@ def event_files(
     return found
 
 
-def sql_literal(path: Path) -> str:
-    """A file path as a DuckDB string literal (DuckDB's COPY takes no bound parameters)."""
+def sql_literal(path: Path | str) -> str:
+    """A file path or URI as a DuckDB string literal (DuckDB's COPY takes no bound parameters)."""
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def sql_list(paths: Sequence[Path]) -> str:
+def sql_list(paths: Sequence[Path] | Sequence[str]) -> str:
     """File paths as a DuckDB list literal, for `read_parquet([...])` and friends."""
     return "[" + ", ".join(sql_literal(p) for p in paths) + "]"
 
