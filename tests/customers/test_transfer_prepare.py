@@ -24,7 +24,9 @@ IDENTIFIER_SAMPLES = {
         "０８１２３４５６７８", "1234", "+1234567890123456", "12a45678", "+", "", "00",
         "  +44 20 7946 0958  ", "020/7946.0018", "+٣١٢٣٤٥٦٧", "0812\u00a03456 789",
     ],
-    IdentifierKind.EXTERNAL_ID: ["C00000001", "  42 ", "ABC-é", "", " ", "x" * 200, "x" * 201],
+    IdentifierKind.EXTERNAL_ID: [
+        "C00000001", "  42 ", "ABC-é", "", " ", "x" * 200, "x" * 201, "\x00", "a\tb", "é\x7f",
+    ],
     IdentifierKind.SOCIAL: ["twitter:@Acme", "X:ada", "nohandle", "ｔｗｉｔｔｅｒ:ada"],
 }  # fmt: skip
 
@@ -34,6 +36,19 @@ def _outcome(function: Any, *args: Any) -> tuple[str, Any]:
         return ("ok", function(*args))
     except InvalidIdentifier as exc:
         return ("error", str(exc))
+
+
+def test_an_external_id_with_a_control_character_is_refused() -> None:
+    # Accepted on SQLite, a NUL id was created once and then not found by the next import.
+    for value in ("\x00", "C\x1f1", "a\tb"):
+        assert _outcome(normalise, IdentifierKind.EXTERNAL_ID, value) == (
+            "error",
+            str(
+                InvalidIdentifier(
+                    IdentifierKind.EXTERNAL_ID, value, "must not contain control characters"
+                )
+            ),
+        )
 
 
 @pytest.mark.parametrize(

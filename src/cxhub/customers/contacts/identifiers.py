@@ -78,6 +78,12 @@ def normalise_external_id(value: str) -> str:
     cleaned = value.strip()
     if not cleaned or len(cleaned) > 200:
         raise InvalidIdentifier(IdentifierKind.EXTERNAL_ID, value, "must be 1-200 characters")
+    # A NUL or other control character is never part of a real id (PostgreSQL cannot even
+    # store NUL); accepted on SQLite, such a row was created once and then not found again.
+    if any(unicodedata.category(char) == "Cc" for char in cleaned):
+        raise InvalidIdentifier(
+            IdentifierKind.EXTERNAL_ID, value, "must not contain control characters"
+        )
     if cleaned == PLACEHOLDER_EXTERNAL_ID:
         raise ReservedIdentifier(
             IdentifierKind.EXTERNAL_ID, value, "reserved for the erased-contact placeholder"

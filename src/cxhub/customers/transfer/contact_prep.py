@@ -74,7 +74,12 @@ def fast_normalise(kind: IdentifierKind, value: str) -> str:
                 return "+" + digits if international else digits
     elif kind is IdentifierKind.EXTERNAL_ID:
         cleaned = value.strip()
-        if cleaned and len(cleaned) <= 200 and cleaned != PLACEHOLDER_EXTERNAL_ID:
+        if (
+            cleaned
+            and len(cleaned) <= 200
+            and cleaned != PLACEHOLDER_EXTERNAL_ID
+            and cleaned.isprintable()
+        ):
             return cleaned
     return normalise(kind, value)  # social handles, and every error message
 
