@@ -116,6 +116,12 @@ SCENARIOS: tuple[Scenario, ...] = (
         "bulk import of event files vs bare DuckDB COPY",
     ),
     Scenario(
+        "deletes",
+        "benchmarks.bench_deletes",
+        lambda s: ["--tickets", _n(s, 1_000_000, 5_000), "--deletes", "10"],
+        "erasure and deletes of referenced rows vs the same database at revision 0033",
+    ),
+    Scenario(
         "mail_intake",
         "benchmarks.bench_mail_intake",
         lambda s: ["--mails", _n(s, 2_000, 500)],
