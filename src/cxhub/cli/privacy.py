@@ -86,7 +86,10 @@ def apply_retention_command(
             if not dry_run:
                 # Each erasure on its own: one that fails is reported, retention still runs.
                 _, failed = finish_pending_erasures(
-                    runtime.session_factory, workspace_id=workspace_id, data_dir=settings.data_dir
+                    runtime.session_factory,
+                    workspace_id=workspace_id,
+                    data_dir=settings.data_dir,
+                    job_queue=runtime.job_queue,
                 )
                 if failed:
                     typer.echo(

@@ -69,10 +69,17 @@ def enqueue(
     session.info.setdefault(OUTBOX_KEY, []).append(JobRequest(name, workspace_id, payload or {}))
 
 
+#: Whether a failed job's record mentions someone: called with its payload and last error.
+FailureMatch = Callable[[dict[str, Any], str], bool]
+
+
 class JobQueue(Protocol):
     def submit(self, request: JobRequest) -> None: ...
     def drain(self, timeout: float = 30.0) -> None: ...
     def shutdown(self) -> None: ...
+    def forget_failed_jobs(self, workspace_id: int, mentions: FailureMatch) -> int:
+        """Delete the kept failed jobs of the workspace that `mentions` (erasure); how many."""
+        ...
 
 
 class _JobExecutor:
@@ -100,6 +107,10 @@ class _JobExecutor:
                 )
             self.failed += 1
             return None
+
+    def forget_failed_jobs(self, workspace_id: int, mentions: FailureMatch) -> int:
+        """In-process queues keep no failed jobs (a failure is only logged): nothing to do."""
+        return 0
 
 
 class SyncJobQueue(_JobExecutor):

@@ -35,7 +35,7 @@ from dramatiq.middleware import CurrentMessage, Retries
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub.core.db import unit_of_work
-from cxhub.core.jobs import JobRegistry, JobRequest
+from cxhub.core.jobs import FailureMatch, JobRegistry, JobRequest
 
 log = logging.getLogger(__name__)
 
@@ -253,6 +253,35 @@ class RedisJobQueue:
                 )
             )
         return found[:limit]
+
+    def forget_failed_jobs(self, workspace_id: int, mentions: FailureMatch) -> int:
+        """Delete the workspace's failed-job records that `mentions` (an erased person's ids or
+        identifiers in the payload or the error), with dramatiq's dead-letter copy of each, and
+        every record past `FAILED_KEPT_SECONDS` of any workspace. How many of the workspace's
+        were deleted."""
+        index, records = self._failure_keys
+        client: redis.Redis = self.broker.client
+        expired = [
+            _text(m) for m in client.zrangebyscore(index, 0, time.time() - FAILED_KEPT_SECONDS)
+        ]
+        matched = [
+            job
+            for job in self.failed_jobs(limit=SCANNED_FAILURES, workspace_id=workspace_id)
+            if mentions(job.payload, job.error)
+        ]
+        dead_letters = f"{self.namespace}:{QUEUE_NAME}.XQ"
+        pipe = client.pipeline()
+        for message_id in expired:
+            pipe.zrem(index, message_id)
+            pipe.hdel(records, message_id)
+        for job in matched:
+            pipe.zrem(index, job.message_id)
+            pipe.hdel(records, job.message_id)
+            if job.redis_message_id:
+                pipe.zrem(dead_letters, job.redis_message_id)
+                pipe.hdel(f"{dead_letters}.msgs", job.redis_message_id)
+        pipe.execute()
+        return len(matched)
 
     def retry_failed(self) -> int:
         """Put every failed job back on the queue for a fresh set of attempts."""

@@ -23,7 +23,7 @@ from cxhub.core.audit import record_audit, scrub_audit_details
 from cxhub.core.db import unit_of_work, utcnow
 from cxhub.core.errors import Conflict, NotFound
 from cxhub.core.events import publish
-from cxhub.core.jobs import enqueue
+from cxhub.core.jobs import JobQueue, enqueue
 from cxhub.core.redaction import ERASED_MARKER, scrub_json
 from cxhub.core.tenancy import Workspace
 from cxhub.customers.contacts import erasure as contacts
@@ -40,6 +40,7 @@ from cxhub.knowledge.assist import erasure as assist
 from cxhub.knowledge.helpcenter import erasure as knowledge_searches
 from cxhub.people.erasure import forget_login_failures
 from cxhub.privacy.events import ContactErased
+from cxhub.privacy.failed_jobs import PersonInJobs
 from cxhub.privacy.models import ErasureRecord, ErasureStatus
 from cxhub.service.automations import erasure as notifications
 from cxhub.service.channels import erasure as channels
@@ -208,6 +209,9 @@ def erase_contact(
             "usage_user_ids": user_ids,
             "usage_anonymous_ids": anonymous_ids,
             "pseudonym": pseudonym,
+            "failed_jobs": PersonInJobs.of(
+                contact_ids=person.contact_ids, ticket_ids=ticket_ids, tokens=person.tokens
+            ).to_pending(),
         },
     )
     session.add(record)
@@ -244,6 +248,9 @@ class PendingFiles:
     usage_user_ids: tuple[str, ...]
     usage_anonymous_ids: tuple[str, ...]
     pseudonym: str
+    #: Whom to look for in the job queue's failed-job records (None: an erasure recorded
+    #: before they were part of it).
+    person_in_jobs: PersonInJobs | None = None
 
 
 def pending_files(session: Session, *, erasure_id: int) -> PendingFiles | None:
@@ -259,6 +266,9 @@ def pending_files(session: Session, *, erasure_id: int) -> PendingFiles | None:
         usage_user_ids=tuple(pending.get("usage_user_ids", [])),
         usage_anonymous_ids=tuple(pending.get("usage_anonymous_ids", [])),
         pseudonym=str(pending.get("pseudonym") or usage.new_pseudonym()),
+        person_in_jobs=(
+            PersonInJobs.from_pending(pending["failed_jobs"]) if "failed_jobs" in pending else None
+        ),
     )
 
 
@@ -289,10 +299,16 @@ def record_files_done(
 
 
 def finish_erasure(
-    factory: sessionmaker[Session], *, workspace_id: int, erasure_id: int, data_dir: Path
+    factory: sessionmaker[Session],
+    *,
+    workspace_id: int,
+    erasure_id: int,
+    data_dir: Path,
+    job_queue: JobQueue | None = None,
 ) -> bool:
-    """The file part, after the commit: delete attachment files no row uses any more and
-    anonymise the person's compacted usage events. The record is read and the attachment files
+    """The file part, after the commit: delete attachment files no row uses any more,
+    anonymise the person's compacted usage events and delete the failed-job records of
+    `job_queue` that name them (`failed_jobs`). The record is read and the attachment files
     deleted in one short unit of work, the usage files are rewritten with no transaction open
     (a Parquet rewrite takes seconds; SQLite's write lock must not wait on it), the status is
     written in another. Safe to run again (it finds nothing left); answers whether there was
@@ -310,13 +326,21 @@ def finish_erasure(
         "attachment_files_deleted": deleted,
         **anonymise_usage_files(files, data_dir=data_dir),
     }
+    if job_queue is not None and files.person_in_jobs is not None:
+        counts["failed_jobs_deleted"] = job_queue.forget_failed_jobs(
+            workspace_id, files.person_in_jobs.mentioned_by
+        )
     with unit_of_work(factory, workspace_id) as session:
         record_files_done(session, erasure_id=erasure_id, counts=counts)
     return True
 
 
 def finish_pending_erasures(
-    factory: sessionmaker[Session], *, workspace_id: int, data_dir: Path
+    factory: sessionmaker[Session],
+    *,
+    workspace_id: int,
+    data_dir: Path,
+    job_queue: JobQueue | None = None,
 ) -> tuple[int, int]:
     """Finish every erasure of the workspace left `files_pending`, each on its own: one that
     fails is logged and stays pending (the next run retries it), the others and the caller's
@@ -327,7 +351,11 @@ def finish_pending_erasures(
     for erasure_id in erasure_ids:
         try:
             finish_erasure(
-                factory, workspace_id=workspace_id, erasure_id=erasure_id, data_dir=data_dir
+                factory,
+                workspace_id=workspace_id,
+                erasure_id=erasure_id,
+                data_dir=data_dir,
+                job_queue=job_queue,
             )
             finished += 1
         except Exception:

@@ -52,6 +52,7 @@ def install(runtime: Runtime) -> None:
             workspace_id=_workspace_of(session),
             erasure_id=int(payload["erasure_id"]),
             data_dir=settings.data_dir,
+            job_queue=runtime.job_queue,
         )
 
     def run_retention(session: Session, payload: dict[str, Any]) -> None:
@@ -59,7 +60,10 @@ def install(runtime: Runtime) -> None:
         # Each pending erasure in its own units of work: one that fails is logged and retried
         # next time, and never stops the retention below.
         finish_pending_erasures(
-            factory, workspace_id=_workspace_of(session), data_dir=settings.data_dir
+            factory,
+            workspace_id=_workspace_of(session),
+            data_dir=settings.data_dir,
+            job_queue=runtime.job_queue,
         )
         apply_retention(
             session,
