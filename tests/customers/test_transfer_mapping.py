@@ -81,6 +81,16 @@ def test_contact_record_reports_every_bad_cell_with_its_column() -> None:
     assert columns == {"Mail", "Land", "first_name"}
 
 
+def test_a_nul_character_in_a_text_cell_is_reported_not_stored() -> None:
+    # PostgreSQL cannot store NUL; on SQLite such a value was created and then never matched.
+    plan = plan_columns(Entity.CONTACTS, ["email", "first_name"], {})
+    with pytest.raises(RowInvalid) as caught:
+        contact_record(4, map_row(plan, {"email": "ada@example.com", "first_name": "A\x00da"}))
+    assert [(p.column, p.message) for p in caught.value.problems] == [
+        ("first_name", "first_name contains a NUL character")
+    ]
+
+
 def test_contact_without_identifier_is_rejected() -> None:
     plan = plan_columns(Entity.CONTACTS, ["first_name"], {})
     with pytest.raises(RowInvalid, match="needs an email"):

@@ -15,6 +15,7 @@ ADA = PersonInJobs.of(
     tokens=PersonalTokens.of(
         emails=["Ada@Example.test"],
         phones=["+44 20 7946 0958"],
+        other_identifiers=["u42", "user-00042"],
         full_names=["Ada Lovelace"],
         name_parts=["Ada"],
     ),
@@ -39,6 +40,14 @@ ADA = PersonInJobs.of(
         ({"n": 1}, "SMTPRecipientsRefused: ada@example.test", True),
         ({"n": 1}, "Lovelace, ADA LOVELACE not found", True),
         ({"flag": True, "ratio": 7.0, "none": None}, "", False),
+        ({"winner_id": 3, "loser_id": 8}, "", True),  # a contact merge's survey clocks
+        # Whole words only: another person's address or id that merely contains theirs.
+        ({"query": "write to xada@example.test"}, "", False),
+        ({"n": 1}, "no user user-000421", False),
+        ({"n": 1}, "no user user-00042.", True),
+        # A short identifier names them only as a whole value, never inside text.
+        ({"user_id": "u42"}, "", True),
+        ({"search_id": "ab-u42-cd"}, "retry u42 later", False),
     ],
 )
 def test_a_record_names_the_person_by_id_under_its_key_or_by_identifier(

@@ -47,6 +47,7 @@ def erase(
                 actor_user_id=None,
                 data_dir=runtime.settings.data_dir,
                 reason=reason,
+                failed_jobs_kept=runtime.settings.jobs_backend == "redis",
             )
             erasure_id = record.id
         runtime.job_queue.drain()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -226,12 +227,16 @@ class RedisJobQueue:
     def _failure_keys(self) -> tuple[str, str]:
         return f"{self.namespace}:failed", f"{self.namespace}:failed.records"
 
-    def failed_jobs(self, limit: int = 100, *, workspace_id: int | None = None) -> list[FailedJob]:
+    def failed_jobs(
+        self, limit: int = 100, *, workspace_id: int | None = None, scan_all: bool = False
+    ) -> list[FailedJob]:
         """Jobs that failed their last attempt, newest first (only `workspace_id`'s, if given,
-        among the newest `SCANNED_FAILURES`)."""
+        among the newest `SCANNED_FAILURES`, or among all with `scan_all`)."""
         index, records = self._failure_keys
         client: redis.Redis = self.broker.client
         last = limit - 1 if workspace_id is None else SCANNED_FAILURES - 1
+        if scan_all:
+            last = -1
         ids = [_text(member) for member in client.zrevrange(index, 0, last)]
         found: list[FailedJob] = []
         for message_id, data in zip(ids, client.hmget(records, ids) if ids else [], strict=True):
@@ -266,7 +271,7 @@ class RedisJobQueue:
         ]
         matched = [
             job
-            for job in self.failed_jobs(limit=SCANNED_FAILURES, workspace_id=workspace_id)
+            for job in self.failed_jobs(limit=sys.maxsize, workspace_id=workspace_id, scan_all=True)
             if mentions(job.payload, job.error)
         ]
         dead_letters = f"{self.namespace}:{QUEUE_NAME}.XQ"

@@ -68,6 +68,7 @@ def erase_contact(
         actor_user_id=principal.user_id,
         data_dir=get_runtime(request).settings.data_dir,
         reason=data.reason,
+        failed_jobs_kept=get_runtime(request).settings.jobs_backend == "redis",
     )
     return ErasureOut.model_validate(record)
 

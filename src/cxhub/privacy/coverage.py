@@ -293,7 +293,9 @@ COLUMN_TREATMENT: dict[str, dict[str, Treatment]] = {
     "login_failures": {"email": E},  # deleted unless it still locks the address
     "workspaces": {"slug": C, "name": C, "default_locale": C, "default_time_zone": C},
     "audit_entries": {"detail": E, "action": Y, "target_type": Y},  # details scrubbed
-    "privacy_erasures": {"contact_ids": P, "reason": P, "status": P, "counts": P, "pending": P},
+    # `pending`: what the file part still has to find (product user ids; with the Redis queue,
+    # the person's identifiers for its failed jobs), emptied when the erasure completes.
+    "privacy_erasures": {"contact_ids": P, "reason": P, "status": P, "counts": P, "pending": E},
 }
 
 #: Stored outside the tables above, and what erasure does there.

@@ -105,9 +105,12 @@ def erase_contact(
     actor_user_id: int | None,
     data_dir: Path,
     reason: str | None = None,
+    failed_jobs_kept: bool = False,
 ) -> ErasureRecord:
     """Erase the contact everywhere; 409 `already-erased` when it was erased before, 404 when
-    it never existed (or belongs to another workspace)."""
+    it never existed (or belongs to another workspace). `failed_jobs_kept`: the job queue keeps
+    failed jobs (Redis), so the file part looks for the person in them, and the erasure record
+    holds what identifies them until then."""
     _serialise_erasures(session)
     earlier = find_erasure(session, contact_id=contact_id)
     if earlier is not None:
@@ -209,11 +212,12 @@ def erase_contact(
             "usage_user_ids": user_ids,
             "usage_anonymous_ids": anonymous_ids,
             "pseudonym": pseudonym,
-            "failed_jobs": PersonInJobs.of(
-                contact_ids=person.contact_ids, ticket_ids=ticket_ids, tokens=person.tokens
-            ).to_pending(),
         },
     )
+    if failed_jobs_kept:
+        record.pending["failed_jobs"] = PersonInJobs.of(
+            contact_ids=person.contact_ids, ticket_ids=ticket_ids, tokens=person.tokens
+        ).to_pending()
     session.add(record)
     session.flush()
     record_audit(

@@ -11,16 +11,22 @@ file part completes, so the identifiers do not outlive it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
-from cxhub.core.redaction import PersonalTokens, mentions
+from cxhub.core.redaction import PersonalTokens
 
 #: Payload keys that hold contact ids / ticket ids (a job's own naming: `contact_id`,
-#: `contact_ids`, `forget` of merged contacts; `ticket_id`, `followup_ticket_id`, ...).
-_CONTACT_KEYS = ("contact", "forget")
+#: `contact_ids`, `forget` of merged contacts, `winner_id`/`loser_id` of a contact merge's
+#: survey clocks; `ticket_id`, `followup_ticket_id`, ...).
+_CONTACT_KEYS = ("contact", "forget", "winner", "loser")
 _TICKET_KEYS = ("ticket",)
+#: Identifiers shorter than this ("42") are looked for as whole payload values only: found
+#: inside text they would match ids, counts and times of other people's jobs.
+_SHORTEST_IN_TEXT = 5
 
 
 @dataclass(frozen=True)
@@ -61,19 +67,51 @@ class PersonInJobs:
 
     def mentioned_by(self, payload: dict[str, Any], error: str) -> bool:
         """Whether a failed job's payload or error names the person: one of their contact or
-        ticket ids under a contact/ticket key, or an identifier or full name in any text."""
-        return mentions(error, self.tokens) or self._in_value(payload, key="")
+        ticket ids under a contact/ticket key, an identifier as a whole payload value, or an
+        identifier or full name as a whole word in any text (`ada@x.test` names them,
+        `xada@x.test` does not). Deleting another person's record would lose their job."""
+        return self._in_text(error) or self._in_value(payload, key="")
+
+    @cached_property
+    def _identifiers(self) -> frozenset[str]:
+        tokens = self.tokens
+        return frozenset(
+            value.casefold()
+            for value in (*tokens.emails, *tokens.phones, *tokens.other_identifiers)
+        )
+
+    @cached_property
+    def _text_pattern(self) -> re.Pattern[str] | None:
+        in_text = replace(
+            self.tokens,
+            other_identifiers=frozenset(
+                i for i in self.tokens.other_identifiers if len(i) >= _SHORTEST_IN_TEXT
+            ),
+        )
+        alternatives = in_text.pattern(identifying_only=True)
+        if alternatives is None:
+            return None
+        return re.compile(rf"(?<!\w)(?:{alternatives.pattern})(?!\w)", re.IGNORECASE)
+
+    def _in_text(self, text: str) -> bool:
+        return (
+            bool(text) and self._text_pattern is not None and bool(self._text_pattern.search(text))
+        )
 
     def _in_value(self, value: Any, *, key: str) -> bool:
         if isinstance(value, dict):
             return any(
-                mentions(str(k), self.tokens) or self._in_value(v, key=str(k).lower())
+                self._in_text(str(k)) or self._in_value(v, key=str(k).lower())
                 for k, v in value.items()
             )
         if isinstance(value, list | tuple):
             return any(self._in_value(v, key=key) for v in value)
         if isinstance(value, str):
-            return mentions(value, self.tokens) or self._is_own_id(value, key)
+            return (
+                value.strip().casefold() in self._identifiers
+                or self._in_text(value)
+                or self._is_own_id(value, key)
+            )
         if isinstance(value, int) and not isinstance(value, bool):
             return self._is_own_id(value, key)
         return False

@@ -21,9 +21,10 @@ class ErasureStatus(StrEnum):
 class ErasureRecord(IdMixin, WorkspaceScoped, Base):
     """That a contact was erased: who asked, when, and how many rows of each kind were touched.
 
-    No personal data: ids of rows that no longer exist and counts. `pending` holds, only until
-    the file part has run, the product user ids whose Parquet events are still to anonymise;
-    it is emptied when the record becomes `complete`.
+    No personal data once complete: ids of rows that no longer exist and counts. `pending`
+    holds, only until the file part has run, the product user ids whose Parquet events are
+    still to anonymise and, with the Redis job queue, the identifiers and names its failed-job
+    records are searched for; it is emptied when the record becomes `complete`.
     """
 
     __tablename__ = "privacy_erasures"

@@ -106,6 +106,7 @@ def erase_from_page(
             actor_user_id=_actor(viewer),
             data_dir=get_runtime(request).settings.data_dir,
             reason=reason.strip() or None,
+            failed_jobs_kept=get_runtime(request).settings.jobs_backend == "redis",
         )
     except Conflict:
         response = RedirectResponse("/privacy", status_code=303)

@@ -92,6 +92,7 @@ def test_the_file_part_deletes_the_failed_jobs_that_name_the_person(
     kept = [
         JobRequest("no.such.job", ws, {"ticket_id": other_ticket}),
         JobRequest("no.such.job", ws, {"contact_id": other_contact, "count": contact_id}),
+        JobRequest("no.such.job", ws, {"search": {"query": f"write to x{email}"}}),
         JobRequest("no.such.job", elsewhere, {"search": {"query": email}}),
     ]
     for request in naming + kept:
@@ -104,7 +105,11 @@ def test_the_file_part_deletes_the_failed_jobs_that_name_the_person(
 
     with tenant.session() as session:
         record = erase_contact(
-            session, contact_id=contact_id, actor_user_id=None, data_dir=settings.data_dir
+            session,
+            contact_id=contact_id,
+            actor_user_id=None,
+            data_dir=settings.data_dir,
+            failed_jobs_kept=True,
         )
         erasure_id = record.id
         session.info.pop("cxhub_pending_jobs", None)  # the file part runs below, with Redis
@@ -126,3 +131,16 @@ def test_the_file_part_deletes_the_failed_jobs_that_name_the_person(
         done = get_erasure(session, erasure_id=erasure_id)
         assert done.counts["failed_jobs_deleted"] == len(naming)
         assert done.pending == {}  # the identifiers looked for do not outlive the file part
+
+
+def test_without_a_queue_that_keeps_failures_the_record_holds_no_identifiers(
+    tenant: Tenant, settings: Settings
+) -> None:
+    email = f"{unique('ada')}@example.test"
+    contact_id, _ticket_id = _person(tenant, email)
+    with tenant.session() as session:
+        record = erase_contact(
+            session, contact_id=contact_id, actor_user_id=None, data_dir=settings.data_dir
+        )
+        assert "failed_jobs" not in record.pending
+        assert email not in str(record.pending)

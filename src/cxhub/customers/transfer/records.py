@@ -74,6 +74,9 @@ class MappedRow:
         if len(cleaned) > max_length:
             self.problems.append(RowProblem(column, f"{name} is longer than {max_length}"))
             return None
+        if "\x00" in cleaned:  # PostgreSQL cannot store it; on SQLite it would not match again
+            self.problems.append(RowProblem(column, f"{name} contains a NUL character"))
+            return None
         return cleaned
 
     def column(self, name: str) -> str:

@@ -82,7 +82,8 @@ class SurveyInvitation(IdMixin, WorkspaceScoped, Base):
     is stored only as its hash; the invitation is answered at most once."""
 
     __tablename__ = "survey_invitations"
-    __workspace_index__ = False
+    # The default workspace index stays (0034): the composites lead by a parent key, and
+    # workspace-wide reads (KPIs, lists) need one led by the workspace.
     __table_args__ = (
         reference_index("survey_invitations", "account_id", optional=True),
         UniqueConstraint("token_sha256"),

@@ -14,7 +14,8 @@ class ArticleUse(IdMixin, WorkspaceScoped, Base):
     """An article used in a reply on a ticket (once per ticket and article)."""
 
     __tablename__ = "kb_article_uses"
-    __workspace_index__ = False
+    # The default workspace index stays (0034): the composites lead by a parent key, and
+    # workspace-wide reads (KPIs, lists) need one led by the workspace.
     __table_args__ = (
         UniqueConstraint("ticket_id", "article_id", name="uq_kb_article_uses_ticket_article"),
         Index("ix_kb_article_uses_article", "article_id", "workspace_id"),

@@ -41,7 +41,8 @@ class ArticleVote(IdMixin, WorkspaceScoped, Base):
     """A "was this helpful?" answer on a public article page (anonymous, rate-limited)."""
 
     __tablename__ = "kb_votes"
-    __workspace_index__ = False
+    # The default workspace index stays (0034): the composites lead by a parent key, and
+    # workspace-wide reads (KPIs, lists) need one led by the workspace.
     __table_args__ = (Index("ix_kb_votes_article", "article_id", "workspace_id"),)
 
     article_id: Mapped[int] = mapped_column(

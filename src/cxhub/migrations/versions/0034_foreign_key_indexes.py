@@ -156,6 +156,15 @@ _NEW: list[tuple[str, str, bool]] = [
     ("topics", "merged_into_id", True),
     ("touchpoints", "account_id", True),
 ]
+# Tables whose only indexes led by `workspace_id` were re-led: a plain one for workspace-wide
+# reads (survey KPIs, knowledge KPIs, playbook run lists, MRR history).
+_WORKSPACE: list[str] = [
+    "kb_article_uses",
+    "kb_votes",
+    "playbook_runs",
+    "subscription_mrr_changes",
+    "survey_invitations",
+]
 _PARTIAL = {"ix_tickets_merged_into": "merged_into_id IS NOT NULL"}
 
 
@@ -172,6 +181,8 @@ def upgrade() -> None:
         _create(
             table, f"ix_{table}_{column}", [column], f"{column} IS NOT NULL" if optional else None
         )
+    for table in _WORKSPACE:
+        op.create_index(f"ix_{table}_workspace_id", table, ["workspace_id"])
     _refresh_sqlite_statistics()
 
 
@@ -189,8 +200,11 @@ def _refresh_sqlite_statistics() -> None:
 
 
 def downgrade() -> None:
+    for table in reversed(_WORKSPACE):
+        op.drop_index(f"ix_{table}_workspace_id", table_name=table)
     for table, column, _optional in reversed(_NEW):
         op.drop_index(f"ix_{table}_{column}", table_name=table)
     for table, name, columns in reversed(_RELED):
         op.drop_index(name, table_name=table)
         _create(table, name, columns, _PARTIAL.get(name))
+    _refresh_sqlite_statistics()

@@ -71,7 +71,8 @@ class PlaybookRun(IdMixin, WorkspaceScoped, Base):
     `{"index", "type", "status", "detail", "ref"}`). Kept when the playbook is deleted."""
 
     __tablename__ = "playbook_runs"
-    __workspace_index__ = False
+    # The default workspace index stays (0034): the composites lead by a parent key, and
+    # workspace-wide reads (KPIs, lists) need one led by the workspace.
     __table_args__ = (
         Index("ix_playbook_runs_playbook", "playbook_id", "workspace_id", "id"),
         Index("ix_playbook_runs_account", "account_id", "workspace_id", "id"),

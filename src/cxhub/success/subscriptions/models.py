@@ -58,7 +58,8 @@ class SubscriptionMrrChange(IdMixin, WorkspaceScoped, Base):
     A start writes the first row, a cancellation a row with 0 on `ended_on`."""
 
     __tablename__ = "subscription_mrr_changes"
-    __workspace_index__ = False
+    # The default workspace index stays (0034): the composites lead by a parent key, and
+    # workspace-wide reads (KPIs, lists) need one led by the workspace.
     __table_args__ = (
         Index(
             "ix_subscription_mrr_changes_subscription",
