@@ -323,33 +323,59 @@ def similarity_key(facts: AccountFacts, rules: ExpansionRules) -> tuple[str, str
     )
 
 
+@dataclass(frozen=True)
+class GroupAdoption:
+    """One similarity group counted once: its accounts and how many of them use each add-on.
+
+    Each account's add-on rule compares it with the rest of its group; counting the group per
+    account made the rule quadratic in the group's size (100,000 accounts in a few dozen groups:
+    billions of membership tests), counted once it is linear."""
+
+    account_ids: frozenset[int]
+    adopters: Mapping[str, int]
+
+    @classmethod
+    def of(cls, group: Iterable[AccountFacts]) -> GroupAdoption:
+        members = list(group)
+        adopters: dict[str, int] = defaultdict(int)
+        for member in members:
+            for add_on in member.add_ons:
+                adopters[add_on] += 1
+        return cls(frozenset(m.account_id for m in members), dict(adopters))
+
+    def peers_of(self, facts: AccountFacts) -> int:
+        return len(self.account_ids) - (facts.account_id in self.account_ids)
+
+
 def add_on_opportunities(
-    facts: AccountFacts, similar: Sequence[AccountFacts], catalogue: PlanCatalogue
+    facts: AccountFacts,
+    similar: Sequence[AccountFacts] | GroupAdoption,
+    catalogue: PlanCatalogue,
 ) -> list[Opportunity]:
     """Add-ons adopted by at least `add_on_adoption_threshold` of `similar` (the other accounts
     of the same similarity key; at least `min_similar_accounts` of them) and not by `facts`."""
     rules = catalogue.rules
-    peers = [p for p in similar if p.account_id != facts.account_id]
-    if len(peers) < rules.min_similar_accounts:
+    group = similar if isinstance(similar, GroupAdoption) else GroupAdoption.of(similar)
+    peers = group.peers_of(facts)
+    if peers < rules.min_similar_accounts:
         return []
     segment, plan, band = similarity_key(facts, rules)
     found = []
     for add_on in catalogue.add_ons:
         if add_on.name in facts.add_ons:
             continue
-        adopters = sum(1 for p in peers if add_on.name in p.add_ons)
-        share = adopters / len(peers)
+        # `facts` does not use it, so every adopter of the group is one of its peers.
+        adopters = group.adopters.get(add_on.name, 0)
+        share = adopters / peers
         if share < rules.add_on_adoption_threshold:
             continue
         price = add_on.mrr_for(facts.seats)
         reason = Reason(
             code=ADD_ON_ADOPTED_BY_SIMILAR,
-            message=(
-                f"{adopters} of {len(peers)} similar accounts ({share:.0%}) use {add_on.name}"
-            ),
+            message=(f"{adopters} of {peers} similar accounts ({share:.0%}) use {add_on.name}"),
             evidence={
                 "add_on": add_on.name,
-                "similar_accounts": len(peers),
+                "similar_accounts": peers,
                 "adopters": adopters,
                 "share": share,
                 "threshold": rules.add_on_adoption_threshold,
@@ -394,9 +420,10 @@ def find_opportunities(
 ) -> list[Opportunity]:
     """Every rule over `accounts` (the whole population, so add-ons compare with similar
     accounts), for the accounts in `only` (all when None), ranked."""
-    groups: dict[tuple[str, str, str], list[AccountFacts]] = defaultdict(list)
+    members: dict[tuple[str, str, str], list[AccountFacts]] = defaultdict(list)
     for facts in accounts:
-        groups[similarity_key(facts, catalogue.rules)].append(facts)
+        members[similarity_key(facts, catalogue.rules)].append(facts)
+    groups = {key: GroupAdoption.of(group) for key, group in members.items()}
     found: list[Opportunity] = []
     for facts in accounts:
         if only is not None and facts.account_id not in only:
