@@ -36,7 +36,12 @@ from tests.factories import Tenant, unique
 from tests.success.usage.test_compaction import add_events
 
 API = "/api/v1"
-TODAY = datetime.now(UTC).date()
+
+
+def today() -> date:
+    """Read when used, not at import: a run that crosses midnight UTC compares with the code's
+    own clock, so a date taken at collection would be a day behind."""
+    return datetime.now(UTC).date()
 
 
 def _post(client: TestClient, tenant: Tenant, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -77,7 +82,7 @@ def _start(
 
 
 def _renews(days: int) -> str:
-    return (TODAY + timedelta(days=days)).isoformat()
+    return (today() + timedelta(days=days)).isoformat()
 
 
 def _score(tenant: Tenant, account: int, score: float, band: str) -> None:

@@ -5,7 +5,7 @@ arrives in the contact's language with working links; the portal lists pending s
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -14,7 +14,11 @@ from cxhub.experience.surveys import triggers
 from tests.service.mail.conftest import Mx
 from tests.service.portal.conftest import Portal, form_field, mails_to, wait_for_mail
 
-TODAY = datetime.now(UTC).date()
+
+def today() -> date:
+    """Read when used, not at import: a run that crosses midnight UTC compares with the code's
+    own clock, so a date taken at collection would be a day behind."""
+    return datetime.now(UTC).date()
 
 
 def _survey(portal: Portal, **body: Any) -> dict[str, Any]:
@@ -141,8 +145,8 @@ def test_renewal_surveys_go_out_once_per_renewal(portal: Portal) -> None:
             "plan": "Pro",
             "currency": "EUR",
             "mrr_cents": 10_000,
-            "started_on": (TODAY - timedelta(days=300)).isoformat(),
-            "renewal_on": (TODAY + timedelta(days=30)).isoformat(),
+            "started_on": (today() - timedelta(days=300)).isoformat(),
+            "renewal_on": (today() + timedelta(days=30)).isoformat(),
         },
     )
     far = portal.api("POST", "/accounts", json={"name": "Later Co"})
@@ -155,8 +159,8 @@ def test_renewal_surveys_go_out_once_per_renewal(portal: Portal) -> None:
             "plan": "Pro",
             "currency": "EUR",
             "mrr_cents": 10_000,
-            "started_on": (TODAY - timedelta(days=10)).isoformat(),
-            "renewal_on": (TODAY + timedelta(days=200)).isoformat(),
+            "started_on": (today() - timedelta(days=10)).isoformat(),
+            "renewal_on": (today() + timedelta(days=200)).isoformat(),
         },
     )
     with portal.desk.tenant.session() as session:

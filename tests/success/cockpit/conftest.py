@@ -16,7 +16,11 @@ from tests.factories import Tenant, unique
 from tests.web.browser import browser, live_server  # noqa: F401 - fixtures
 from tests.web.conftest import MakeUser, WebUser, api, make_user, web  # noqa: F401 - fixtures
 
-TODAY = datetime.now(UTC).date()
+
+def today() -> date:
+    """Read when used, not at import: a run that crosses midnight UTC compares with the code's
+    own clock, so a date taken at collection would be a day behind."""
+    return datetime.now(UTC).date()
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,7 @@ def _task(
         "account_id": account_id,
         "title": title,
         "owner_id": owner,
-        "due_on": (TODAY + timedelta(days=days)).isoformat(),
+        "due_on": (today() + timedelta(days=days)).isoformat(),
     }
     return int(api(client, tenant, "POST", "/tasks", **body)["id"])
 
@@ -75,10 +79,10 @@ def portfolio(client: TestClient, tenant: Tenant, make_user: MakeUser) -> Portfo
         for key, name in names.items()
     }
     api(client, tenant, "POST", "/accounts", name=unique("Not mine "))
-    _score(tenant, ids["risk"], 60.0, "fair", TODAY - timedelta(days=7))
-    _score(tenant, ids["risk"], 22.5, "poor", TODAY)  # the latest score counts
-    _score(tenant, ids["healthy"], 85.0, "good", TODAY)
-    _score(tenant, ids["unscored"], None, None, TODAY)  # insufficient data: no band
+    _score(tenant, ids["risk"], 60.0, "fair", today() - timedelta(days=7))
+    _score(tenant, ids["risk"], 22.5, "poor", today())  # the latest score counts
+    _score(tenant, ids["healthy"], 85.0, "good", today())
+    _score(tenant, ids["unscored"], None, None, today())  # insufficient data: no band
     for key, days in (("risk", 20), ("healthy", 70), ("unscored", 200)):
         api(
             client,
@@ -89,8 +93,8 @@ def portfolio(client: TestClient, tenant: Tenant, make_user: MakeUser) -> Portfo
             plan="pro",
             currency="EUR",
             mrr_cents=10_000,
-            started_on=(TODAY - timedelta(days=300)).isoformat(),
-            renewal_on=(TODAY + timedelta(days=days)).isoformat(),
+            started_on=(today() - timedelta(days=300)).isoformat(),
+            renewal_on=(today() + timedelta(days=days)).isoformat(),
         )
     other = tenant.user_ids[Role.ADMIN]
     return Portfolio(

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from cxhub.core.permissions import Role
 from tests.factories import Tenant
-from tests.success.cockpit.conftest import TODAY, Portfolio
+from tests.success.cockpit.conftest import Portfolio, today
 from tests.web.conftest import MakeUser, form_token, sign_in
 
 
@@ -45,7 +45,7 @@ def test_the_cockpit_shows_my_accounts_at_risk_first_with_renewals_and_tasks(
     assert 'data-arr="30-EUR">ARR €1,200.00' in html
     assert f"/accounts/{portfolio.healthy}" in html.split('data-renewals="90"')[1]
     # A renewal beyond 90 days is the account's next renewal, but in no renewal window.
-    later = format_date(TODAY + timedelta(days=200), "medium", locale="en")
+    later = format_date(today() + timedelta(days=200), "medium", locale="en")
     unscored_row = html.split(f'<tr data-account="{portfolio.unscored}"')[1].split("</tr>")[0]
     assert later in unscored_row
     windows = html.split('data-section="renewals"')[1]

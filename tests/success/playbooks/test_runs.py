@@ -37,7 +37,11 @@ from tests.success.playbooks.conftest import (
     runs,
 )
 
-TODAY = datetime.now(UTC).date()
+
+def today() -> date:
+    """Read when used, not at import: a run that crosses midnight UTC compares with the code's
+    own clock, so a date taken at collection would be a day behind."""
+    return datetime.now(UTC).date()
 
 
 def _default_card(tenant: Tenant) -> int:
@@ -56,7 +60,7 @@ def _band(
         workspace_id=tenant.workspace_id,
         account_id=account_id,
         scorecard_id=scorecard_id or _default_card(tenant),
-        day=TODAY,
+        day=today(),
         previous_band=previous,
         band=band,
         previous_score=55.0,
@@ -137,7 +141,7 @@ def test_health_band_fires_once_per_episode_and_re_arms(client: TestClient, tena
     tasks = _tasks(tenant, acme)
     assert len(tasks) == 1
     assert tasks[0].owner_id == csm
-    assert tasks[0].due_on == TODAY + timedelta(days=2)
+    assert tasks[0].due_on == today() + timedelta(days=2)
     assert tasks[0].priority == "high"
     assert (tasks[0].source, tasks[0].playbook_run_id) == ("playbook", run["id"])
     assert tasks[0].title.endswith("is at risk")
@@ -310,7 +314,7 @@ def _subscription(
             "currency": "EUR",
             "mrr_cents": 10_000,
             "seats": seats,
-            "started_on": (TODAY - timedelta(days=300)).isoformat(),
+            "started_on": (today() - timedelta(days=300)).isoformat(),
             "renewal_on": renewal_on.isoformat(),
         },
     )
@@ -322,8 +326,8 @@ def test_renewal_due_is_checked_on_the_clock_idempotently_and_mails_the_owner(
     csm = tenant.user_ids[Role.CSM]
     soon = account(client, tenant, owner_id=csm)
     later = account(client, tenant, owner_id=csm)
-    _subscription(client, tenant, soon, TODAY + timedelta(days=20))
-    _subscription(client, tenant, later, TODAY + timedelta(days=200))
+    _subscription(client, tenant, soon, today() + timedelta(days=20))
+    _subscription(client, tenant, later, today() + timedelta(days=200))
     book = playbook(
         client,
         tenant,
@@ -384,7 +388,7 @@ def test_disabled_playbooks_and_unmet_conditions_do_not_fire(
     client: TestClient, runtime: Runtime, tenant: Tenant
 ) -> None:
     acme = account(client, tenant, tier="free")
-    _subscription(client, tenant, acme, TODAY + timedelta(days=5))
+    _subscription(client, tenant, acme, today() + timedelta(days=5))
     off = playbook(client, tenant, trigger={"type": "renewal_due", "days": 30}, enabled=False)
     picky = playbook(
         client,
