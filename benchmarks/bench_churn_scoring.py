@@ -102,10 +102,15 @@ def main() -> None:
         _, *phases["  ranking"] = timed(
             lambda: top_drivers(effects, features, model.schema.features, 3)
         )
+    if hasattr(model, "score_features"):  # what scoring runs: risk and drivers from one walk
+        _, *phases["one walk"] = timed(lambda: model.score_features(features))
     for name, (cpu, wall) in phases.items():
         print(f"{name:<15} CPU {cpu:7.2f} s   wall {wall:7.2f} s")
     total = sum(phases[p][0] for p in ("encode", "probabilities", "drivers"))
     print(f"{'score total':<15} CPU {total:7.2f} s   ({args.accounts:,} accounts)")
+    if "one walk" in phases:
+        walked = phases["encode"][0] + phases["one walk"][0]
+        print(f"{'score, one walk':<15} CPU {walked:7.2f} s   (encode + risk and drivers together)")
 
     details: dict[str, Any] = {p.strip(): round(c, 3) for p, (c, _) in phases.items()}
     baseline_seconds = None

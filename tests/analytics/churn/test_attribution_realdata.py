@@ -74,6 +74,10 @@ def test_contributions_add_up_to_the_models_raw_score(
     log_odds = attribution.bias + attribution.contributions.sum(axis=1)
     np.testing.assert_allclose(log_odds, attribution.log_odds, rtol=0, atol=1e-9)
     np.testing.assert_allclose(expit(log_odds), model.risk(features), rtol=0, atol=1e-9)
+    # So scoring takes the risk from the same walk as the drivers, with the same drivers.
+    risk, drivers = model.score_features(features)
+    np.testing.assert_allclose(risk, model.risk(features), rtol=0, atol=1e-9)
+    assert drivers == model.customer_drivers(features)
     # Columns no tree splits on get nothing; the others get something somewhere.
     used = {c for c in range(features.shape[1]) if np.abs(contributions[:, c]).max() > 0}
     assert used == set(model.split_columns(features.shape[1]))
