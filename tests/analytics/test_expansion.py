@@ -327,3 +327,13 @@ def test_the_add_on_rule_counts_each_group_once_with_the_same_verdicts() -> None
     }  # fmt: skip
     assert len(expected) > 20  # the sample has verdicts both ways, not an empty comparison
     assert found == expected
+
+
+def test_a_group_counts_each_account_once() -> None:
+    from cxhub.analytics.expansion import GroupAdoption
+
+    group = GroupAdoption.of([_peer(1, "sso"), _peer(1, "sso"), _peer(2), _peer(3, "audit")])
+    assert group.account_ids == frozenset({1, 2, 3})
+    assert dict(group.adopters) == {"sso": 1, "audit": 1}
+    assert group.peers_of(_peer(1)) == 2
+    assert group.peers_of(_peer(9)) == 3  # an account outside the group compares with all

@@ -336,7 +336,7 @@ class GroupAdoption:
 
     @classmethod
     def of(cls, group: Iterable[AccountFacts]) -> GroupAdoption:
-        members = list(group)
+        members = list({m.account_id: m for m in group}.values())  # one entry per account
         adopters: dict[str, int] = defaultdict(int)
         for member in members:
             for add_on in member.add_ons:
@@ -353,7 +353,8 @@ def add_on_opportunities(
     catalogue: PlanCatalogue,
 ) -> list[Opportunity]:
     """Add-ons adopted by at least `add_on_adoption_threshold` of `similar` (the other accounts
-    of the same similarity key; at least `min_similar_accounts` of them) and not by `facts`."""
+    of the same similarity key, or their `GroupAdoption`; at least `min_similar_accounts` of
+    them) and not by `facts`."""
     rules = catalogue.rules
     group = similar if isinstance(similar, GroupAdoption) else GroupAdoption.of(similar)
     peers = group.peers_of(facts)

@@ -182,3 +182,27 @@ def test_an_obviously_driven_churn_points_at_the_right_column() -> None:
     assert all(drivers[r][0].value in {"3", "4", "5"} for r in late_rows)
     on_time = np.flatnonzero(features[:, column] == 0)
     assert not any(d.column == "late_payments" for r in on_time for d in drivers[r])
+
+
+def test_scoring_without_readable_trees_falls_back_to_predictions_per_column(
+    model: ChurnModel, table: dict[str, list[object]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cxhub.analytics.churn.model as model_module
+    from cxhub.analytics.churn.attribution import AttributionUnavailable
+    from cxhub.analytics.churn.drivers import top_drivers
+
+    customers = as_table({k: v[:60] for k, v in table.items() if k != "churned"})
+    features = model.schema.encode(customers)
+
+    def unreadable(*args: object) -> object:
+        raise AttributionUnavailable("other scikit-learn internals")
+
+    monkeypatch.setattr(model_module, "path_attribution", unreadable)
+    risk, drivers = model.score_features(features, top=2)
+    np.testing.assert_allclose(risk, model.risk(features), rtol=0, atol=0)
+    expected = top_drivers(model.perturbation_effects(features), features, model.schema.features, 2)
+    assert drivers == expected
+    assert any(drivers)  # some customer has a driver: the comparison is not of empty lists
+    empty_risk, empty_drivers = model.score_features(features[:0])
+    assert empty_risk.shape == (0,)
+    assert empty_drivers == []

@@ -5,8 +5,9 @@ and the drivers of a prediction (ADR 0014, docs/metrics.md "Churn risk").
   (a blank is routed to whichever side of each split fits the training data best, which is the
   imputation: learned, not a constant), a small learning rate, shallow trees, L2 leaf
   regularisation and early stopping on an internal 10 % validation split;
-- wrapped in `CalibratedClassifierCV` (sigmoid / Platt scaling, 5 stratified folds, the five
-  calibrated models averaged) so a predicted 0.30 means about 30 % of such customers churn;
+- wrapped in `CalibratedClassifierCV` (sigmoid / Platt scaling fitted over 5 stratified folds,
+  one model refitted on every row: `ensemble=False`) so a predicted 0.30 means about 30 % of
+  such customers churn;
   sigmoid rather than isotonic because it has two parameters, so it does not overfit small
   tables, and it scored the same or better Brier on all three evaluation sets;
 - global drivers: permutation importance (drop in ROC AUC when one column is shuffled) on held-out
@@ -14,7 +15,9 @@ and the drivers of a prediction (ADR 0014, docs/metrics.md "Churn risk").
 - per-customer drivers: path attribution over the fitted trees (`drivers.py`, ADR 0032): the
   calibrated log-odds split exactly into a bias and one contribution per column, shown as
   `risk − risk without that column's contribution`; positive means this column's value raises
-  this customer's risk above the model's average customer. When the trees cannot be read (a
+  this customer's risk above the model's average customer. Scoring takes the risk from the
+  same walk (`score_features`: the attribution's calibrated log-odds, equal to
+  `predict_proba` to 1e-9). When the trees cannot be read (a
   scikit-learn with other internals) the drivers fall back to `risk(customer) − risk(customer
   with the column at its typical value)` (median of numbers and dates, most frequent category
   or yes/no), one prediction per column.
@@ -129,12 +132,13 @@ class ChurnModel:
         calibrated log-odds are the model's risk (to 1e-9, tested on the real churn tables),
         so the trees are not evaluated a second time for the probabilities."""
         if features.shape[0] == 0:
-            return self.risk(features), []
+            return np.zeros(0, dtype=np.float64), []
         try:
             with one_thread():
                 attribution = path_attribution(self.estimator, features)
         except AttributionUnavailable:
-            return self.risk(features), self.customer_drivers(features, top)
+            effects = self.perturbation_effects(features)
+            return self.risk(features), top_drivers(effects, features, self.schema.features, top)
         risk = np.asarray(expit(attribution.log_odds), dtype=np.float64)
         return risk, top_drivers(attribution.effects, features, self.schema.features, top)
 

@@ -73,7 +73,8 @@ _LOOKUP_CHUNK = 500
 def _previous(
     session: Session, *, scorecard_id: int, day: date, account_ids: Sequence[int]
 ) -> dict[int, tuple[str | None, float | None]]:
-    """Each of `account_ids`' (band, score) on its latest scored day before `day`.
+    """Each of `account_ids`' (band, score) on its latest scored day before `day` (and those of
+    other accounts scored on the scorecard's latest day: harmless extras).
 
     Read from the scorecard's latest scored day, then, for the accounts that day lacks (new,
     or a run that stopped part-way), by account. Grouping the scorecard's whole history by
