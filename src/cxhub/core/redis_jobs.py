@@ -214,11 +214,10 @@ class RedisJobQueue:
         index, records = self._failure_keys
         client: redis.Redis = self.broker.client
         now = time.time()
-        expired = [_text(m) for m in client.zrangebyscore(index, 0, now - FAILED_KEPT_SECONDS)]
         pipe = client.pipeline()
-        if expired:  # errors may quote personal data: records do not outlive dramatiq's copy
-            pipe.zrem(index, *expired)
-            pipe.hdel(records, *expired)
+        # Errors may quote personal data: records do not outlive dramatiq's copy.
+        for expired in self._expired_ids(now):
+            self._forget(pipe, expired)
         pipe.hset(records, message_id, json.dumps(record, default=str))
         pipe.zadd(index, {message_id: now})
         pipe.execute()
@@ -226,6 +225,23 @@ class RedisJobQueue:
     @property
     def _failure_keys(self) -> tuple[str, str]:
         return f"{self.namespace}:failed", f"{self.namespace}:failed.records"
+
+    def _expired_ids(self, now: float) -> list[str]:
+        index, _ = self._failure_keys
+        client: redis.Redis = self.broker.client
+        return [_text(m) for m in client.zrangebyscore(index, 0, now - FAILED_KEPT_SECONDS)]
+
+    def _forget(
+        self, pipe: redis.client.Pipeline, message_id: str, redis_message_id: str | None = None
+    ) -> None:
+        """Queue on `pipe` the deletion of one failure record and of dramatiq's dead letter."""
+        index, records = self._failure_keys
+        pipe.zrem(index, message_id)
+        pipe.hdel(records, message_id)
+        if redis_message_id:
+            dead_letters = f"{self.namespace}:{QUEUE_NAME}.XQ"
+            pipe.zrem(dead_letters, redis_message_id)
+            pipe.hdel(f"{dead_letters}.msgs", redis_message_id)
 
     def failed_jobs(
         self, limit: int = 100, *, workspace_id: int | None = None, scan_all: bool = False
@@ -264,44 +280,29 @@ class RedisJobQueue:
         identifiers in the payload or the error), with dramatiq's dead-letter copy of each, and
         every record past `FAILED_KEPT_SECONDS` of any workspace. How many of the workspace's
         were deleted."""
-        index, records = self._failure_keys
         client: redis.Redis = self.broker.client
-        expired = [
-            _text(m) for m in client.zrangebyscore(index, 0, time.time() - FAILED_KEPT_SECONDS)
-        ]
+        expired = self._expired_ids(time.time())
         matched = [
             job
             for job in self.failed_jobs(limit=sys.maxsize, workspace_id=workspace_id, scan_all=True)
             if mentions(job.payload, job.error)
         ]
-        dead_letters = f"{self.namespace}:{QUEUE_NAME}.XQ"
         pipe = client.pipeline()
         for message_id in expired:
-            pipe.zrem(index, message_id)
-            pipe.hdel(records, message_id)
+            self._forget(pipe, message_id)
         for job in matched:
-            pipe.zrem(index, job.message_id)
-            pipe.hdel(records, job.message_id)
-            if job.redis_message_id:
-                pipe.zrem(dead_letters, job.redis_message_id)
-                pipe.hdel(f"{dead_letters}.msgs", job.redis_message_id)
+            self._forget(pipe, job.message_id, job.redis_message_id)
         pipe.execute()
         return len(matched)
 
     def retry_failed(self) -> int:
         """Put every failed job back on the queue for a fresh set of attempts."""
         failed = self.failed_jobs(limit=1_000_000)
-        index, records = self._failure_keys
-        dead_letters = f"{self.namespace}:{QUEUE_NAME}.XQ"
         client: redis.Redis = self.broker.client
         for job in failed:
             self.submit(JobRequest(job.name, job.workspace_id, job.payload))
             pipe = client.pipeline()
-            pipe.zrem(index, job.message_id)
-            pipe.hdel(records, job.message_id)
-            if job.redis_message_id:
-                pipe.zrem(dead_letters, job.redis_message_id)
-                pipe.hdel(f"{dead_letters}.msgs", job.redis_message_id)
+            self._forget(pipe, job.message_id, job.redis_message_id)
             pipe.execute()
         return len(failed)
 
