@@ -71,7 +71,11 @@ from cxhub.service.tickets.models import (
     TicketTag,
 )
 from cxhub.service.views.models import SavedView
-from cxhub.success.expansion.models import PlanCatalogueRecord
+from cxhub.success.expansion.models import (
+    ExpansionOpportunityRecord,
+    ExpansionSnapshot,
+    PlanCatalogueRecord,
+)
 from cxhub.success.health.models import AccountHealthScore, HealthScorecard
 from cxhub.success.playbooks.models import (
     Playbook,
@@ -108,6 +112,8 @@ __all__ = [
     "CsatSurvey",
     "CsmTask",
     "ErasureRecord",
+    "ExpansionOpportunityRecord",
+    "ExpansionSnapshot",
     "HealthScorecard",
     "InboundEmail",
     "Interaction",

@@ -85,7 +85,7 @@ def _track(user: str, event: str, hours_before: float) -> dict[str, Any]:
 
 
 @pytest.fixture
-def scenario(client: TestClient, tenant: Tenant) -> dict[str, int]:
+def scenario(client: TestClient, tenant: Tenant) -> dict[str, Any]:
     users = [unique("busy") for _ in range(4)]
     busy = _customer(client, tenant, "Busy ", users)
     peers = [
@@ -96,7 +96,7 @@ def scenario(client: TestClient, tenant: Tenant) -> dict[str, int]:
     add_events(tenant, calls)
     response = client.put(f"{API}/expansion/catalogue", json=CATALOGUE, headers=tenant.admin)
     assert response.status_code == 200, response.text
-    return {"busy": busy, "peer_without_sso": peers[2]}
+    return {"busy": busy, "peer_without_sso": peers[2], "busy_user": users[0]}
 
 
 def test_an_accounts_opportunities_with_reasons_and_upside(

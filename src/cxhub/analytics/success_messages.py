@@ -101,6 +101,12 @@ _ROWS: tuple[tuple[str, str, str, str], ...] = (
         "Peluang mengikuti katalog paket (GET dan PUT /api/v1/expansion/catalogue) dan 30 hari penggunaan produk.",
     ),
     (
+        "Computed {moment}; computed again every six hours and when a subscription or the plan catalogue changes.",
+        "Calcolate il {moment}; ricalcolate ogni sei ore e quando cambia un abbonamento o il catalogo dei piani.",
+        "计算于 {moment}；每六小时以及订阅或套餐目录变更时重新计算。",
+        "Dihitung {moment}; dihitung ulang setiap enam jam dan saat langganan atau katalog paket berubah.",
+    ),
+    (
         "Health of {account}",
         "Salute di {account}",
         "{account} 的健康度",

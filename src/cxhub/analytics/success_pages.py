@@ -269,22 +269,26 @@ def expansion_list(
     if action and action not in ACTION_LABELS:
         context["error"] = "Choose a kind of opportunity from the list."
         return render(request, "success/expansion.html", context, status_code=400)
+    runtime = get_runtime(request)
     try:
         report = expansion.opportunities(
             session,
             workspace_id=principal.workspace_id,
             as_of=datetime.now(UTC),
-            data_dir=get_runtime(request).settings.data_dir,
+            data_dir=runtime.settings.data_dir,
+            actions={action} if action else None,
+            limit=EXPANSION_PAGE_SIZE,
+            stored=True,  # the snapshot of the day (ADR 0044)
+            writer=runtime.session_factory,
         )
     except ValidationFailed as error:
         context["error"] = error.detail
         return render(request, "success/expansion.html", context, status_code=400)
-    found = [o for o in report.opportunities if not action or o.action == action]
     context |= {
         "report": report,
-        "opportunities": found[:EXPANSION_PAGE_SIZE],
-        "total": len(found),
-        "upside": sum(o.arr_upside_cents or 0 for o in found),
+        "opportunities": report.opportunities,
+        "total": report.total,
+        "upside": report.arr_upside_cents,
         "amount": lambda cents: money(viewer.fmt, cents, report.currency),
     }
     return render(request, "success/expansion.html", context)

@@ -40,6 +40,7 @@ def _actions(
         customer=customer,
         now=utcnow(),
         data_dir=get_runtime(request).settings.data_dir,
+        writer=get_runtime(request).session_factory,
         limit=limit,
     )
     return NextActionsOut(items=[NextActionOut.of(a) for a in found])
@@ -53,7 +54,7 @@ def workspace_queue(
     principal: Principal = require(Permission.CUSTOMERS_READ),
 ) -> NextActionsOut:
     """The workspace's best actions across customers (tickets, detractors, renewals,
-    sentiment; usage-based actions appear on the account's own list)."""
+    sentiment, and seats and add-on guides from the 500 largest expansion opportunities)."""
     return _actions(request, session, principal, service.Customer(), limit)
 
 

@@ -71,6 +71,7 @@ def _panel(
         customer=customer,
         now=utcnow(),
         data_dir=get_runtime(request).settings.data_dir,
+        writer=get_runtime(request).session_factory,
         limit=PANEL_SIZE,
     )
     context: dict[str, Any] = {

@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub.core.errors import NotFound, ValidationFailed
 from cxhub.customers.accounts import service as accounts
@@ -76,7 +76,9 @@ def gather_signals(
     customer: Customer,
     now: datetime,
     data_dir: Path,
+    writer: sessionmaker[Session] | None = None,
 ) -> list[Signal]:
+    """`writer`: a session factory the expansion snapshot may be stored through (reads)."""
     person_only = customer.contact_id is not None
     # A contact's own service/experience signals; an account's cover all its contacts.
     scope = {
@@ -93,7 +95,7 @@ def gather_signals(
             now=now,
             account_id=customer.account_id,
             data_dir=data_dir,
-            with_usage=not whole_workspace,
+            writer=writer,
         )
     return found
 
@@ -118,9 +120,15 @@ def next_actions(
     now: datetime,
     data_dir: Path,
     limit: int = QUEUE_LIMIT,
+    writer: sessionmaker[Session] | None = None,
 ) -> list[NextAction]:
     signals = gather_signals(
-        session, workspace_id=workspace_id, customer=customer, now=now, data_dir=data_dir
+        session,
+        workspace_id=workspace_id,
+        customer=customer,
+        now=now,
+        data_dir=data_dir,
+        writer=writer,
     )
     keys = {customer_key(s.kind, s.contact_id, s.account_id) for s in signals}
     return rank(signals, _decisions(session, keys), now=now)[:limit]

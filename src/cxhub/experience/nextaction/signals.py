@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub.analytics import revenue_kpis
 from cxhub.analytics.expansion import ADD_ON_ADOPTED_BY_SIMILAR, SEATS_NEAR_LIMIT
 from cxhub.analytics.experience_signals import negative_sentiment_trends, tickets_at_risk
-from cxhub.core.errors import NotFound
+from cxhub.core.errors import NotFound, ValidationFailed
 from cxhub.experience.connected import service as nps
 from cxhub.experience.nextaction.rules import (
     DETRACTOR_MAX,
@@ -29,6 +29,10 @@ from cxhub.success.health import service as health
 
 DETRACTOR_DAYS = 90
 SENTIMENT_DAYS = 30
+#: Expansion actions that become next best actions (seats, and a guide to an add-on).
+USAGE_ACTIONS = frozenset({"add_seats", "add_on"})
+#: The workspace queue's share of them: the largest by ARR upside.
+WORKSPACE_EXPANSIONS = 500
 
 
 def service_signals(
@@ -130,32 +134,35 @@ def success_signals(
     now: datetime,
     account_id: int | None,
     data_dir: Path,
-    with_usage: bool,
+    writer: sessionmaker[Session] | None = None,
 ) -> list[Signal]:
-    """Renewals due within the window; with `with_usage`, the expansion domain's seat and
-    add-on opportunities (they read usage events, so the workspace queue leaves them out)."""
+    """Renewals due within the window, and the expansion domain's seat and add-on
+    opportunities from its stored snapshot (ADR 0044; computed, and stored with a `writer`,
+    when it is not usable). The workspace queue takes the largest WORKSPACE_EXPANSIONS."""
     today = now.date()
     _, due = revenue_kpis.renewals(
         session, workspace_id=workspace_id, today=today, windows=(RENEWAL_WINDOW_DAYS,)
     )
     due = [r for r in due if account_id is None or r.candidate.account_id == account_id]
     accounts = {r.candidate.account_id for r in due}
-    opportunities = []
-    if with_usage and account_id is not None:
-        try:
-            report = expansion.opportunities(
-                session,
-                workspace_id=workspace_id,
-                as_of=now,
-                data_dir=data_dir,
-                account_id=account_id,
-            )
-            opportunities = report.opportunities
-        except NotFound:
-            opportunities = []
-        accounts |= {o.account_id for o in opportunities}
+    try:
+        opportunities = expansion.opportunities(
+            session,
+            workspace_id=workspace_id,
+            as_of=now,
+            data_dir=data_dir,
+            account_id=account_id,
+            actions=USAGE_ACTIONS,
+            limit=WORKSPACE_EXPANSIONS if account_id is None else None,
+            stored=True,
+            writer=writer,
+        ).opportunities
+    except (NotFound, ValidationFailed):  # a deleted account; several currencies, no catalogue
+        opportunities = []
+    accounts |= {o.account_id for o in opportunities}
     latest = health.latest_scores(session, on=today, account_ids=accounts) if accounts else None
     found = []
+    guides: dict[str, tuple[int, str] | None] = {}  # one search per add-on
     for renewal in due:
         candidate = renewal.candidate
         band = latest.scores.get(candidate.account_id, (None, None))[1] if latest else None
@@ -204,7 +211,9 @@ def success_signals(
                 )
             elif reason.code == ADD_ON_ADOPTED_BY_SIMILAR:
                 feature = str(reason.evidence.get("add_on") or opportunity.target or "")
-                guide = _guide(session, workspace_id=workspace_id, feature=feature)
+                if feature not in guides:
+                    guides[feature] = _guide(session, workspace_id=workspace_id, feature=feature)
+                guide = guides[feature]
                 if guide is not None:
                     found.append(
                         Signal(

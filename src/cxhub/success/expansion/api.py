@@ -4,13 +4,14 @@ account's (docs/expansion.md)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
 from cxhub.analytics import adoption
 from cxhub.analytics.expansion import PlanCatalogue
 from cxhub.api.deps import DbSession, Principal, TransactionalRoute, get_runtime, require
+from cxhub.core.db import utcnow
 from cxhub.core.errors import ValidationFailed
 from cxhub.core.permissions import Permission
 from cxhub.success.expansion import service
@@ -19,16 +20,30 @@ from cxhub.success.expansion.schemas import (
     CatalogueOut,
     ExpansionListOut,
     OpportunityOut,
+    SnapshotOut,
 )
 
 router = APIRouter(route_class=TransactionalRoute, tags=["expansion"])
 
-AsOf = Annotated[datetime | None, Query(description="End of the 30-day usage window; default now.")]
+AsOf = Annotated[
+    datetime | None,
+    Query(
+        description="End of the 30-day usage window. Default: now, answered from the "
+        "workspace's stored snapshot of the day (ADR 0044); a given moment is computed."
+    ),
+]
 ACTIONS = ("add_seats", "upgrade_plan", "add_on")
 
 
-def _moment(as_of: datetime | None) -> datetime:
-    return adoption.usage_moment(as_of)
+def _source(request: Request, as_of: datetime | None) -> dict[str, Any]:
+    """No `as_of`: now, from the stored snapshot (ADR 0044); a given moment is computed."""
+    runtime = get_runtime(request)
+    return {
+        "as_of": adoption.usage_moment(as_of),
+        "data_dir": runtime.settings.data_dir,
+        "stored": as_of is None,
+        "writer": runtime.session_factory,
+    }
 
 
 @router.get("/expansion/catalogue", response_model=CatalogueOut)
@@ -71,19 +86,21 @@ def list_opportunities(
         raise ValidationFailed(f"action is one of {', '.join(ACTIONS)}", field="action")
     report = service.opportunities(
         session,
+        **_source(request, as_of),
         workspace_id=principal.workspace_id,
-        as_of=_moment(as_of),
-        data_dir=get_runtime(request).settings.data_dir,
+        actions=None if action is None else {action},
+        limit=limit,
     )
-    found = [o for o in report.opportunities if action is None or o.action == action]
     return ExpansionListOut(
         as_of=report.as_of,
+        computed_at=report.computed_at,
         currency=report.currency,
         accounts_considered=report.accounts_considered,
-        total=len(found),
-        arr_upside_cents=sum(o.arr_upside_cents or 0 for o in found),
+        total=report.total,
+        arr_upside_cents=report.arr_upside_cents,
         opportunities=[
-            OpportunityOut.of(o, report.account_names.get(o.account_id, "")) for o in found[:limit]
+            OpportunityOut.of(o, report.account_names.get(o.account_id, ""))
+            for o in report.opportunities
         ],
     )
 
@@ -99,18 +116,42 @@ def account_opportunities(
     """One account's opportunities (its similar accounts are found in the whole workspace)."""
     report = service.opportunities(
         session,
+        **_source(request, as_of),
         workspace_id=principal.workspace_id,
-        as_of=_moment(as_of),
-        data_dir=get_runtime(request).settings.data_dir,
         account_id=account_id,
     )
     return AccountExpansionOut(
         account_id=account_id,
         as_of=report.as_of,
+        computed_at=report.computed_at,
         currency=report.currency,
         arr_upside_cents=report.arr_upside_cents,
         opportunities=[
             OpportunityOut.of(o, report.account_names.get(o.account_id, ""))
             for o in report.opportunities
         ],
+    )
+
+
+@router.post("/expansion/refresh", response_model=SnapshotOut)
+def refresh_snapshot(
+    request: Request, session: DbSession, principal: Principal = require(Permission.SUCCESS_WRITE)
+) -> SnapshotOut:
+    """Compute and store the workspace's opportunities now (the `expansion.refresh` job does
+    it every six hours; reads compute it when the day or the subscriptions changed)."""
+    runtime = get_runtime(request)
+    with runtime.reading(session.info) as reader:  # inputs read without the write lock
+        computed = service.refresh(
+            session,
+            reader=reader,
+            workspace_id=principal.workspace_id,
+            now=utcnow(),
+            data_dir=runtime.settings.data_dir,
+        )
+    return SnapshotOut(
+        as_of=computed.as_of,
+        currency=computed.currency,
+        accounts_considered=computed.accounts_considered,
+        opportunities=len(computed.opportunities),
+        compute_seconds=computed.seconds,
     )

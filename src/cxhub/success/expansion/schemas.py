@@ -51,6 +51,10 @@ class OpportunityOut(BaseModel):
 class AccountExpansionOut(BaseModel):
     account_id: int
     as_of: datetime
+    computed_at: datetime | None = Field(
+        description="When the stored snapshot answering was computed (its usage window ends at "
+        "`as_of`); null: computed for this request (an explicit `as_of`)."
+    )
     currency: str
     arr_upside_cents: int = Field(description="Sum of the opportunities' known upsides.")
     opportunities: list[OpportunityOut]
@@ -58,8 +62,20 @@ class AccountExpansionOut(BaseModel):
 
 class ExpansionListOut(BaseModel):
     as_of: datetime
+    computed_at: datetime | None = Field(
+        description="When the stored snapshot answering was computed (its usage window ends at "
+        "`as_of`); null: computed for this request (an explicit `as_of`)."
+    )
     currency: str
     accounts_considered: int = Field(description="Accounts with a live subscription.")
     total: int = Field(description="Opportunities found before `limit`.")
     arr_upside_cents: int
     opportunities: list[OpportunityOut]
+
+
+class SnapshotOut(BaseModel):
+    as_of: datetime = Field(description="End of the usage window the snapshot was computed for.")
+    currency: str
+    accounts_considered: int
+    opportunities: int = Field(description="Opportunities stored.")
+    compute_seconds: float

@@ -1,23 +1,32 @@
 """Expansion use cases: the workspace's plan catalogue, and the opportunities of one account
-or of the whole workspace. No commits: the request edge commits (ADR 0002)."""
+or of the whole workspace, computed or read from the stored snapshot (ADR 0044). No commits
+of the caller's session: the request edge commits (ADR 0002)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import time
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub.analytics import revenue_kpis
 from cxhub.analytics.expansion import Opportunity, PlanCatalogue, find_opportunities
 from cxhub.analytics.expansion_inputs import account_facts
+from cxhub.core.db import unit_of_work, utcnow
 from cxhub.core.errors import ValidationFailed
 from cxhub.customers.accounts import service as accounts
-from cxhub.success.expansion.models import PlanCatalogueRecord
+from cxhub.success.expansion import snapshot
+from cxhub.success.expansion.models import ExpansionSnapshot, PlanCatalogueRecord
 
 FALLBACK_CURRENCY = "USD"
+
+log = logging.getLogger(__name__)
 
 
 def stored_catalogue(session: Session) -> PlanCatalogueRecord | None:
@@ -58,15 +67,98 @@ def save_catalogue(
 
 @dataclass(frozen=True)
 class ExpansionReport:
+    """Opportunities (after the filters and the limit) with the totals of all that matched.
+    `computed_at`: when the snapshot answering was stored; None: computed for this call only.
+    `as_of` is the end of the usage window either way."""
+
     as_of: datetime
     currency: str
     accounts_considered: int
     opportunities: list[Opportunity]
     account_names: dict[int, str]
+    total: int
+    arr_upside_cents: int
+    computed_at: datetime | None = None
 
-    @property
-    def arr_upside_cents(self) -> int:
-        return sum(o.arr_upside_cents or 0 for o in self.opportunities)
+
+def compute(
+    session: Session, *, workspace_id: int, as_of: datetime, data_dir: Path
+) -> snapshot.Computed:
+    """Every account's opportunities against the whole workspace, ranked."""
+    started = time.perf_counter()
+    catalogue, _ = catalogue_of(session, workspace_id=workspace_id)
+    facts, _ = account_facts(
+        session, workspace_id=workspace_id, catalogue=catalogue, as_of=as_of, data_dir=data_dir
+    )
+    found = find_opportunities(facts, catalogue)
+    return snapshot.Computed(
+        as_of, catalogue.currency, len(facts), found, time.perf_counter() - started
+    )
+
+
+def refresh(
+    session: Session, *, reader: Session, workspace_id: int, now: datetime, data_dir: Path
+) -> snapshot.Computed:
+    """Compute from `reader` and store the snapshot through `session` (which commits)."""
+    inputs = snapshot.inputs_fingerprint(reader, workspace_id=workspace_id)
+    computed = compute(reader, workspace_id=workspace_id, as_of=now, data_dir=data_dir)
+    snapshot.store(session, workspace_id=workspace_id, computed=computed, inputs=inputs, now=now)
+    return computed
+
+
+def _names(session: Session, found: list[Opportunity]) -> dict[int, str]:
+    profiles = accounts.account_profiles(session, account_ids={o.account_id for o in found})
+    return {account_id: profile.name for account_id, profile in profiles.items()}
+
+
+def _report(
+    session: Session,
+    computed: snapshot.Computed,
+    *,
+    account_id: int | None,
+    actions: Collection[str] | None,
+    limit: int | None,
+) -> ExpansionReport:
+    found = [
+        o
+        for o in computed.opportunities
+        if (account_id is None or o.account_id == account_id)
+        and (actions is None or o.action in actions)
+    ]
+    page = found if limit is None else found[:limit]
+    return ExpansionReport(
+        computed.as_of,
+        computed.currency,
+        computed.accounts_considered,
+        page,
+        _names(session, page),
+        len(found),
+        sum(o.arr_upside_cents or 0 for o in found),
+    )
+
+
+def _stored_report(
+    session: Session,
+    stored: ExpansionSnapshot,
+    *,
+    account_id: int | None,
+    actions: Collection[str] | None,
+    limit: int | None,
+) -> ExpansionReport:
+    page = snapshot.stored_opportunities(
+        session, stored, account_id=account_id, actions=actions, limit=limit
+    )
+    total, upside = snapshot.stored_totals(session, stored, account_id=account_id, actions=actions)
+    return ExpansionReport(
+        stored.as_of,
+        stored.currency,
+        stored.accounts_considered,
+        page,
+        _names(session, page),
+        total,
+        upside,
+        stored.computed_at,
+    )
 
 
 def opportunities(
@@ -76,15 +168,44 @@ def opportunities(
     as_of: datetime,
     data_dir: Path,
     account_id: int | None = None,
+    actions: Collection[str] | None = None,
+    limit: int | None = None,
+    stored: bool = False,
+    writer: sessionmaker[Session] | None = None,
 ) -> ExpansionReport:
     """Ranked opportunities of the workspace, or of one account (compared with the whole
-    workspace's similar accounts)."""
-    only = None
+    workspace's similar accounts), optionally of some actions only and the first `limit`.
+
+    `stored`: `as_of` is the present, and the stored snapshot answers when it is usable
+    (`snapshot.usable`); else the opportunities are computed and, with a `writer`, stored
+    through a session of it (a request's session may only read; a writing one holds SQLite's
+    write lock, so it passes none). Not `stored`: computed for `as_of`, nothing stored (a past
+    moment, a what-if)."""
     if account_id is not None:
-        only = {accounts.get_account(session, account_id=account_id).id}
-    catalogue, _ = catalogue_of(session, workspace_id=workspace_id)
-    facts, names = account_facts(
-        session, workspace_id=workspace_id, catalogue=catalogue, as_of=as_of, data_dir=data_dir
-    )
-    found = find_opportunities(facts, catalogue, only=only)
-    return ExpansionReport(as_of, catalogue.currency, len(facts), found, names)
+        accounts.get_account(session, account_id=account_id)  # 404 for an unknown account
+    if not stored:
+        computed = compute(session, workspace_id=workspace_id, as_of=as_of, data_dir=data_dir)
+        return _report(session, computed, account_id=account_id, actions=actions, limit=limit)
+    catalogue_of(session, workspace_id=workspace_id)  # the currency problem before any work
+    inputs = snapshot.inputs_fingerprint(session, workspace_id=workspace_id)
+    usable = snapshot.usable(session, workspace_id=workspace_id, now=as_of, inputs=inputs)
+    if usable is not None:
+        return _stored_report(session, usable, account_id=account_id, actions=actions, limit=limit)
+    computed = compute(session, workspace_id=workspace_id, as_of=as_of, data_dir=data_dir)
+    if writer is None:
+        return _report(session, computed, account_id=account_id, actions=actions, limit=limit)
+    now = utcnow()
+    stored_at: datetime | None = now
+    try:
+        with unit_of_work(writer, workspace_id) as writing:
+            if not snapshot.store(
+                writing, workspace_id=workspace_id, computed=computed, inputs=inputs, now=now
+            ):
+                stored_at = None  # a later snapshot was stored meanwhile
+    except IntegrityError:  # another process stored its first snapshot meanwhile
+        stored_at = None
+    except OperationalError as problem:  # the database stayed busy: the next read stores it
+        log.info("expansion snapshot of workspace %s not stored: %s", workspace_id, problem.orig)
+        stored_at = None
+    report = _report(session, computed, account_id=account_id, actions=actions, limit=limit)
+    return replace(report, computed_at=stored_at)
