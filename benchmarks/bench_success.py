@@ -29,11 +29,19 @@ from typing import Any
 
 import duckdb
 import numpy as np
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub.analytics.expansion import AddOn, FeatureLimit, Plan, PlanCatalogue
 from cxhub.analytics.revenue import add_months, month_of
 from cxhub.analytics.success_kpis import SuccessGroupBy, success_metrics
-from cxhub.core.db import SYSTEM_SCOPE, make_engine, make_session_factory, unit_of_work
+from cxhub.core.db import (
+    SYSTEM_SCOPE,
+    make_engine,
+    make_session_factory,
+    reader_bind,
+    unit_of_work,
+)
 from cxhub.core.migrate import upgrade_database
 from cxhub.customers.accounts.models import Account
 from cxhub.customers.contacts.models import Contact, ContactIdentifier, IdentifierKind
@@ -215,6 +223,71 @@ def timed(action: Any, runs: int) -> tuple[float, Any]:
     return statistics.median(seconds), result
 
 
+def stored_reads(
+    factory: sessionmaker[Session],
+    engine: Engine,
+    workspace_id: int,
+    data_dir: Path,
+    now: datetime,
+    args: argparse.Namespace,
+    computed_seconds: float,
+) -> None:
+    """The same reads answered from the stored snapshot (ADR 0044): the refresh that stores
+    it, then `--reads` reads of the first page of the list and of random accounts'
+    opportunities, in read-only sessions as requests have; baseline: the computation above."""
+    started = time.perf_counter()
+    with (
+        unit_of_work(factory, workspace_id) as session,
+        unit_of_work(reader_factory(engine), workspace_id) as reader,
+    ):
+        computed = expansion.refresh(
+            session, reader=reader, workspace_id=workspace_id, now=now, data_dir=data_dir
+        )
+    print(
+        f"refresh (compute and store {len(computed.opportunities):,} opportunities): "
+        f"{time.perf_counter() - started:,.2f} s"
+    )
+    reading = reader_factory(engine)
+    with unit_of_work(reading, workspace_id) as session:
+        ids = list(session.scalars(select(Account.id)))
+    rng = random.Random(7)
+
+    def read(**options: Any) -> float:
+        started = time.perf_counter()
+        with unit_of_work(reading, workspace_id) as session:
+            report = expansion.opportunities(
+                session,
+                workspace_id=workspace_id,
+                as_of=now + timedelta(seconds=1),
+                data_dir=data_dir,
+                stored=True,
+                writer=factory,
+                **options,
+            )
+        assert report.computed_at is not None, "the snapshot did not answer"
+        return time.perf_counter() - started
+
+    for label, options in (
+        ("expansion list, first 100 (stored)", lambda: {"limit": 100}),
+        (
+            "expansion list, add_on only, first 100 (stored)",
+            lambda: {"actions": {"add_on"}, "limit": 100},
+        ),
+        ("an account's expansion (stored)", lambda: {"account_id": rng.choice(ids)}),
+    ):
+        latencies = sorted(read(**options()) for _ in range(args.reads))
+        p50 = latencies[len(latencies) // 2]
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        print(
+            f"{label}: p50 {p50 * 1000:,.1f} ms, p99 {p99 * 1000:,.1f} ms over {args.reads} reads; "
+            f"computed {computed_seconds * 1000:,.0f} ms: {computed_seconds / p50:,.0f}x at p50"
+        )
+
+
+def reader_factory(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(reader_bind(engine))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--accounts", type=int, default=5_000)
@@ -222,6 +295,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--events-per-user-day", type=int, default=3)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--reads", type=int, default=200)
     args = parser.parse_args()
     now = datetime.now(UTC)
     with tempfile.TemporaryDirectory() as folder:
@@ -270,6 +344,7 @@ def main() -> None:
             f"expansion list: {seconds * 1000:,.0f} ms median, {len(report.opportunities):,} "
             f"opportunities over {report.accounts_considered:,} accounts"
         )
+        stored_reads(factory, engine, workspace_id, data_dir, now, args, seconds)
         for group_by in (SuccessGroupBy.NONE, SuccessGroupBy.PLAN, SuccessGroupBy.MONTH):
             seconds, _ = timed(summary(group_by), args.runs)
             print(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +182,12 @@ def test_the_expansion_list(
     body = web.get("/api/v1/expansion", headers=tenant.admin).json()
     rows = re.findall(r'data-opportunity="([a-z_]+)" data-account="(\d+)"', page.text)
     assert rows == [(o["action"], str(o["account_id"])) for o in body["opportunities"]]
+    assert rows  # the add-on rule finds Busy and three peers without sso
+    # Page and API read the same stored snapshot of the day (ADR 0044).
+    computed = re.findall(r'data-computed-at="([^"]+)"', page.text)
+    assert [datetime.fromisoformat(c) for c in computed] == [
+        datetime.fromisoformat(body["computed_at"])
+    ]
     seats = web.get("/success/expansion", params={"action": "add_seats"}).text
     assert set(re.findall(r'data-opportunity="([a-z_]+)"', seats)) <= {"add_seats"}
     account_page = web.get(f"/accounts/{scenario['busy']}").text

@@ -172,6 +172,9 @@ COLUMN_TREATMENT: dict[str, dict[str, Treatment]] = {
     "subscription_mrr_changes": {"plan": A, "reason": A},
     "health_scorecards": {"name": C, "definition": C},
     "plan_catalogues": {"definition": C},  # plans, limits and add-ons the workspace sells
+    "expansion_snapshots": {"inputs": Y, "currency": A},
+    # an account's opportunity: plan, add-on, seat and feature counts; no contact is named
+    "expansion_opportunities": {"kind": Y, "action": Y, "target": A, "reasons": A},
     "account_health_scores": {"band": A, "components": A},
     # per-day aggregates: counts and duration lists, no row names a contact
     "service_kpi_rollups": {
