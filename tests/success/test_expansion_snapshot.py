@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from cxhub.core.db import workspace_session_info
 from cxhub.core.jobs import JobRequest
@@ -59,6 +60,16 @@ def _upgrade_use(report: service.ExpansionReport, account_id: int) -> int:
     return int(upgrade.reasons[0].evidence["used"])
 
 
+@pytest.fixture
+def no_snapshot(tenant: Tenant, scenario: dict[str, Any]) -> dict[str, Any]:
+    """The scenario without the snapshot its subscription events stored (of today, which is
+    later than the scenario's moment and so would be kept over it)."""
+    with tenant.session() as session:
+        session.execute(delete(ExpansionOpportunityRecord))
+        session.execute(delete(ExpansionSnapshot))
+    return scenario
+
+
 def _stored_rows(tenant: Tenant) -> int:
     with tenant.session() as session:
         return int(
@@ -72,8 +83,9 @@ def _stored_rows(tenant: Tenant) -> int:
 
 
 def test_the_snapshot_answers_as_computed_for_the_rest_of_the_day(
-    runtime: Runtime, tenant: Tenant, scenario: dict[str, Any]
+    runtime: Runtime, tenant: Tenant, no_snapshot: dict[str, Any]
 ) -> None:
+    scenario = no_snapshot
     first = _read(runtime, tenant, as_of=AS_OF)
     live = _compute(runtime, tenant, as_of=AS_OF)
     assert first.computed_at is not None
@@ -133,7 +145,7 @@ def test_the_snapshot_answers_as_computed_for_the_rest_of_the_day(
 
 
 def test_the_later_computation_is_kept(
-    runtime: Runtime, tenant: Tenant, scenario: dict[str, Any]
+    runtime: Runtime, tenant: Tenant, no_snapshot: dict[str, Any]
 ) -> None:
     with tenant.session() as session:
         late = service.compute(
@@ -162,23 +174,49 @@ def test_the_later_computation_is_kept(
     assert _stored_rows(tenant) == len(late.opportunities)
 
 
-def test_deleting_an_account_takes_its_stored_opportunities(
+def test_subscription_changes_refresh_the_snapshot_and_deletions_take_its_rows(
     client: TestClient, runtime: Runtime, tenant: Tenant, scenario: dict[str, Any]
 ) -> None:
-    _read(runtime, tenant, as_of=AS_OF)
+    """A subscription sold through the API refreshes the snapshot through its event, before
+    anyone reads it. Today only the add-on rule finds anything (the usage is months old)."""
     busy = scenario["busy"]
-    with tenant.session() as session:
-        before = session.scalar(
-            select(func.count()).where(ExpansionOpportunityRecord.account_id == busy)
-        )
-    assert before == 3
-    response = client.delete(f"{API}/accounts/{busy}", headers=tenant.admin)
+
+    def header() -> ExpansionSnapshot:
+        with tenant.session() as session:
+            found = session.scalar(select(ExpansionSnapshot))
+            inputs = snapshot.inputs_fingerprint(session, workspace_id=tenant.workspace_id)
+        assert found is not None
+        assert found.inputs == inputs  # it reflects every subscription
+        return found
+
+    def rows_of(account_id: int) -> int:
+        with tenant.session() as session:
+            return int(
+                session.scalar(
+                    select(func.count()).where(ExpansionOpportunityRecord.account_id == account_id)
+                )
+                or 0
+            )
+
+    assert client.get(f"{API}/expansion", headers=tenant.admin).json()["total"] == 4
+    stored = header()
+    assert stored.opportunities == 4
+    assert rows_of(busy) == 1
+    sold = {"account_id": busy, "currency": "EUR", "started_on": "2026-01-01", "plan": "sso"}
+    response = client.post(
+        f"{API}/subscriptions", json=sold | {"mrr_cents": 2_000}, headers=tenant.admin
+    )
+    assert response.status_code == 201, response.text
+    refreshed = header()
+    assert refreshed.computed_at > stored.computed_at
+    assert refreshed.opportunities == 3
+    assert rows_of(busy) == 0
+
+    peer = scenario["peer_without_sso"]
+    assert rows_of(peer) == 1
+    response = client.delete(f"{API}/accounts/{peer}", headers=tenant.admin)
     assert response.status_code == 204, response.text
-    with tenant.session() as session:
-        after = session.scalar(
-            select(func.count()).where(ExpansionOpportunityRecord.account_id == busy)
-        )
-    assert after == 0
+    assert rows_of(peer) == 0
 
 
 def test_routes_read_the_snapshot_until_a_subscription_changes(
@@ -230,6 +268,9 @@ def test_the_periodic_job_stores_the_snapshot(
         t.job_name == REFRESH and t.every_seconds == REFRESH_SECONDS
         for t in runtime.scheduler.tasks
     )
+    with tenant.session() as session:  # the one the scenario's subscription events stored
+        session.execute(delete(ExpansionOpportunityRecord))
+        session.execute(delete(ExpansionSnapshot))
     runtime.job_queue.submit(JobRequest(REFRESH, tenant.workspace_id, {}))
     with tenant.session() as session:
         header = session.scalar(select(ExpansionSnapshot))

@@ -93,7 +93,11 @@ def upgrade() -> None:
         ["workspace_id", "action", "position"],
     )
 
+    # a snapshot's validity check reads the last change of the subscriptions: one seek
+    op.create_index("ix_subscriptions_changed", "subscriptions", ["workspace_id", "updated_at"])
+
 
 def downgrade() -> None:
+    op.drop_index("ix_subscriptions_changed", table_name="subscriptions")
     op.drop_table("expansion_opportunities")
     op.drop_table("expansion_snapshots")

@@ -186,10 +186,9 @@ def opportunities(
     if not stored:
         computed = compute(session, workspace_id=workspace_id, as_of=as_of, data_dir=data_dir)
         return _report(session, computed, account_id=account_id, actions=actions, limit=limit)
-    catalogue_of(session, workspace_id=workspace_id)  # the currency problem before any work
     inputs = snapshot.inputs_fingerprint(session, workspace_id=workspace_id)
     usable = snapshot.usable(session, workspace_id=workspace_id, now=as_of, inputs=inputs)
-    if usable is not None:
+    if usable is not None:  # its computation passed the currency check on the same inputs
         return _stored_report(session, usable, account_id=account_id, actions=actions, limit=limit)
     computed = compute(session, workspace_id=workspace_id, as_of=as_of, data_dir=data_dir)
     if writer is None:

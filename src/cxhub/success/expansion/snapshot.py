@@ -46,20 +46,18 @@ class Computed:
 
 def inputs_fingerprint(session: Session, *, workspace_id: int) -> str:
     """What a snapshot's validity hangs on besides the day: the catalogue's last save and the
-    subscriptions' count, newest id and last change. Account records and product users are
-    not in it (tracking `group` calls touch accounts all day); they count from the next
-    computation."""
+    subscriptions' count and last change (a new or changed row has the latest `updated_at`,
+    a deleted one lowers the count). Account records and product users are not in it
+    (tracking `group` calls touch accounts all day); they count from the next computation."""
     catalogue_saved = session.scalar(
         select(PlanCatalogueRecord.updated_at).where(
             PlanCatalogueRecord.workspace_id == workspace_id
         )
     )
-    count, newest, changed = session.execute(
-        select(func.count(), func.max(Subscription.id), func.max(Subscription.updated_at)).where(
-            Subscription.workspace_id == workspace_id
-        )
-    ).one()
-    marker = f"{catalogue_saved}|{count}|{newest}|{changed}"
+    scope = Subscription.workspace_id == workspace_id
+    count = session.scalar(select(func.count()).where(scope))
+    changed = session.scalar(select(func.max(Subscription.updated_at)).where(scope))
+    marker = f"{catalogue_saved}|{count}|{changed}"
     return hashlib.sha256(marker.encode()).hexdigest()
 
 

@@ -33,6 +33,8 @@ class Subscription(IdMixin, WorkspaceScoped, TimestampMixin, Base):
         UniqueConstraint("workspace_id", "external_id"),
         Index("ix_subscriptions_account", "account_id", "workspace_id"),
         Index("ix_subscriptions_renewal", "workspace_id", "renewal_on"),
+        # the last change of a workspace's subscriptions, by one seek (expansion snapshot)
+        Index("ix_subscriptions_changed", "workspace_id", "updated_at"),
     )
 
     account_id: Mapped[int] = mapped_column(IdType, ForeignKey("accounts.id", ondelete="CASCADE"))
