@@ -102,7 +102,13 @@ def refresh(
     """Compute from `reader` and store the snapshot through `session` (which commits)."""
     inputs = snapshot.inputs_fingerprint(reader, workspace_id=workspace_id)
     computed = compute(reader, workspace_id=workspace_id, as_of=now, data_dir=data_dir)
-    snapshot.store(session, workspace_id=workspace_id, computed=computed, inputs=inputs, now=now)
+    try:
+        with session.begin_nested():
+            snapshot.store(
+                session, workspace_id=workspace_id, computed=computed, inputs=inputs, now=now
+            )
+    except IntegrityError:
+        pass  # another process stored the workspace's first snapshot meanwhile; it stands
     return computed
 
 
