@@ -7,11 +7,12 @@ statement names its workspace explicitly.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from cxhub.analytics import adoption
 from cxhub.analytics.expansion import AccountFacts, FeatureUse, PlanCatalogue
@@ -22,14 +23,29 @@ from cxhub.success.subscriptions.models import ENDED_STATUSES, Subscription
 MEMBER_BATCH = 500
 
 
+@dataclass(frozen=True, slots=True)
+class LiveSubscription:
+    """What the rules read of a subscription (plain columns: thousands are read per call)."""
+
+    id: int
+    plan: str
+    mrr_cents: int
+    seats: int
+
+
 def live_subscriptions(
     session: Session, *, workspace_id: int, currency: str, today: date
-) -> dict[int, list[Subscription]]:
+) -> dict[int, list[LiveSubscription]]:
     """Each account's subscriptions in `currency` that are in service on `today`."""
-    found: dict[int, list[Subscription]] = defaultdict(list)
-    for subscription in session.scalars(
-        select(Subscription)
-        .options(lazyload(Subscription.mrr_changes))  # history not needed here
+    found: dict[int, list[LiveSubscription]] = defaultdict(list)
+    rows = session.execute(
+        select(
+            Subscription.account_id,
+            Subscription.id,
+            Subscription.plan,
+            Subscription.mrr_cents,
+            Subscription.seats,
+        )
         .where(
             Subscription.workspace_id == workspace_id,
             Subscription.currency == currency,
@@ -38,12 +54,15 @@ def live_subscriptions(
             Subscription.status.not_in([s.value for s in ENDED_STATUSES]),
         )
         .order_by(Subscription.id)
-    ):
-        found[subscription.account_id].append(subscription)
+    )
+    for account_id, subscription_id, plan, mrr_cents, seats in rows:
+        found[int(account_id)].append(
+            LiveSubscription(int(subscription_id), plan, int(mrr_cents), int(seats))
+        )
     return found
 
 
-def _base_plan(subscriptions: list[Subscription], catalogue: PlanCatalogue) -> str | None:
+def _base_plan(subscriptions: list[LiveSubscription], catalogue: PlanCatalogue) -> str | None:
     """The highest catalogue plan among the account's subscriptions, else its biggest one's."""
     ranked = [
         (index, s.plan)
@@ -77,9 +96,11 @@ def account_facts(
         members |= contacts.external_ids_by_account(
             session, account_ids=set(ids[start : start + MEMBER_BATCH])
         )
-    window_start, window_end = adoption.usage_window(as_of)
+    # The rules read MAU and feature use: 30 days, not the 60 of `adoption.usage_window` (whose
+    # earlier month only feeds the trend), so the materialised window is half as large.
+    window_start = as_of - timedelta(days=adoption.MONTH_DAYS)
     with adoption.open_events(
-        session, workspace_id=workspace_id, data_dir=data_dir, start=window_start, end=window_end
+        session, workspace_id=workspace_id, data_dir=data_dir, start=window_start, end=as_of
     ) as connection:
         activity = adoption.accounts_activity(connection, members=members, as_of=as_of)
     facts = []
