@@ -122,7 +122,12 @@ def _usage(
     as_of: datetime,
 ) -> dict[int, AccountUsage]:
     chosen = {user: account for user, account in members.items() if account in population}
-    activity = adoption.accounts_activity(connection, members=chosen, as_of=as_of)
+    activity = adoption.accounts_activity(
+        connection,
+        members=chosen,
+        as_of=as_of,
+        with_features=False,  # not in the summary
+    )
     empty = adoption.AccountActivity()
     return {
         account_id: AccountUsage(
