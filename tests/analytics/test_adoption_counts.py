@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from cxhub.analytics import engine
 from cxhub.analytics import usage_metrics as metrics
-from cxhub.analytics.adoption import members_table, rows_of
+from cxhub.analytics.adoption import accounts_activity_at, members_table, rows_of
 
 AS_OF = datetime(2026, 6, 1, 6, 30)
 W = metrics.Windows.before(AS_OF)
@@ -94,3 +95,40 @@ def test_distinct_counts_per_account_equal_counting_by_hand(seed: int) -> None:
         figures = wanted[int(row["account_id"])]
         assert {k: int(row[k]) for k in figures} == figures, row["account_id"]
         assert int(row["features_available"]) == len(month_features)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_activity_at_several_ends_equals_adoption_at_each(seed: int) -> None:
+    """`accounts_activity_at` (one scan, the success summary by month) gives, at each end,
+    the MAU and event counts `adoption_by_account` gives at that end alone; a repeated end is
+    counted once."""
+    rng = random.Random(seed)
+    users = [f"u{n}" for n in range(12)]
+    members = {user: 1 + n % 4 for n, user in enumerate(users)}  # one account a user here
+    events = _events(rng, users, 400)
+    columns = dict(zip(engine.EVENT_SCHEMA.names, zip(*events, strict=True), strict=True))
+    connection = duckdb.connect()
+    connection.register("calls", pa.table(columns))
+    connection.execute("CREATE TABLE events AS SELECT * FROM calls")
+    backend = engine.on_duckdb(connection)
+    ends = [(AS_OF - timedelta(days=days)).replace(tzinfo=UTC) for days in (0, 3, 17, 30, 0)]
+    found = accounts_activity_at(connection, members=members, ends=ends)
+    assert set(found) == set(ends)
+    for end in ends:
+        alone = rows_of(
+            backend,
+            metrics.adoption_by_account(
+                backend.table("events"), members_table(backend, members.items()), as_of=end
+            ),
+        )
+        wanted = {
+            int(r["account_id"]): (
+                int(r["mau"]),
+                int(r["events_last_30_days"]),
+                int(r["events_previous_30_days"]),
+            )
+            for r in alone
+        }
+        got = {a: (v.active_users, v.events, v.previous_events) for a, v in found[end].items()}
+        assert got == wanted, end
+        assert any(v[1] for v in got.values())  # not trivially empty

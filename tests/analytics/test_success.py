@@ -3,15 +3,17 @@ risk windows, adoption summary, and the period revenue summary."""
 
 from __future__ import annotations
 
-from datetime import date
+import random
+from datetime import date, timedelta
 
 import pytest
 
-from cxhub.analytics.revenue import MrrChange, Renewal, RenewalCandidate
+from cxhub.analytics.revenue import MrrChange, Renewal, RenewalCandidate, months_between
 from cxhub.analytics.success import (
     AccountUsage,
     adoption_summary,
     health_distribution,
+    monthly_revenue_summaries,
     renewal_risk,
     revenue_summary,
 )
@@ -82,3 +84,25 @@ def test_revenue_summary_sums_months_and_follows_the_starting_cohort() -> None:
     assert february.retention.nrr == pytest.approx(100 * 150 / 150)
     assert february.retention.logo_churn == pytest.approx(50.0)
     assert february.paying_at_end == frozenset({1, 3})
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_monthly_summaries_equal_each_months_own_summary(seed: int) -> None:
+    """`monthly_revenue_summaries` (one pass, the success summary by month) gives for every
+    month what `revenue_summary` gives for that month alone, on random histories with
+    restarts, downgrades to zero and changes before the period."""
+    rng = random.Random(seed)
+    joined = {account: rng.randint(0, 500) for account in range(1, 16)}  # days after 2025-01-01
+    changes = []
+    for sequence in range(300):
+        account = rng.randint(1, 15)
+        day = date(2025, 1, 1) + timedelta(days=joined[account] + rng.randint(0, 200))
+        cents = rng.choice([0, 0, 100, 250, 900, 4_000])
+        changes.append(MrrChange(rng.randint(1, 40), account, day, cents, sequence))
+    first, last = date(2025, 9, 1), date(2026, 6, 1)
+    found = monthly_revenue_summaries(changes, first=first, last=last)
+    assert list(found) == months_between(first, last)
+    for month, summary in found.items():
+        assert summary == revenue_summary(changes, first=month, last=month), month
+    for movement in ("new", "expansion", "contraction", "churn"):  # not trivial
+        assert any(getattr(s.totals, movement) for s in found.values()), movement

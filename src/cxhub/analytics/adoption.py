@@ -33,6 +33,9 @@ from cxhub.analytics.usage_events import open_events as open_events  # callers f
 from cxhub.core.errors import ValidationFailed
 
 MONTH_DAYS = metrics.MONTH_DAYS
+ENDS_SCHEMA = ibis.schema(
+    dict.fromkeys(("window_end", "month_start", "previous_start"), "timestamp")
+)
 TREND_SCHEMA = ibis.schema(
     dict.fromkeys(("window_end", "day_start", "week_start", "month_start"), "timestamp")
 )
@@ -319,6 +322,32 @@ def accounts_activity(
         )
         for row in rows_of(backend, metrics.adoption_by_account(events, pairs, as_of=as_of))
     }
+
+
+def accounts_activity_at(
+    connection: duckdb.DuckDBPyConnection, *, members: dict[str, int], ends: list[datetime]
+) -> dict[datetime, dict[int, AccountActivity]]:
+    """`accounts_activity`'s MAU and event counts (features empty) at each moment of `ends`,
+    in one scan (`usage_metrics.activity_at_ends`) instead of one per moment; keyed by the
+    moments as given. The `events` view must cover the 60 days before the earliest."""
+    found: dict[datetime, dict[int, AccountActivity]] = {end: {} for end in ends}
+    if not members or not ends:
+        return found
+    backend, events = _on_events(connection)
+    pairs = members_table(backend, members.items())
+    moments: dict[datetime, list[datetime]] = {}  # naive UTC end -> the moments given
+    for end in ends:
+        moments.setdefault(metrics.Windows.before(end).end, []).append(end)
+    # each end once: a repeated one would count its events twice
+    windows = metrics.month_end_windows(sorted(moments))
+    table = ibis.memtable(windows, schema=ENDS_SCHEMA)
+    for row in rows_of(backend, metrics.activity_at_ends(events, pairs, table)):
+        activity = AccountActivity(
+            _int(row["mau"]), _int(row["events_last_30_days"]), _int(row["events_previous_30_days"])
+        )
+        for end in moments[row["window_end"]]:
+            found[end][int(row["account_id"])] = activity
+    return found
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,23 @@ def revenue_summary(changes: Iterable[MrrChange], *, first: date, last: date) ->
     history = list(changes)
     months = monthly_movements(history, first=first, last=last)
     ends = account_mrr_by_month(history, first=add_months(first, -1), last=last)
+    return _summary(months, ends[add_months(first, -1)], ends[last])
+
+
+def monthly_revenue_summaries(
+    changes: Iterable[MrrChange], *, first: date, last: date
+) -> dict[date, RevenueSummary]:
+    """`revenue_summary` of each month from `first` to `last` on its own (the success summary
+    by month), from one pass over the history instead of one per month."""
+    history = list(changes)
+    months = monthly_movements(history, first=first, last=last)
+    ends = account_mrr_by_month(history, first=add_months(first, -1), last=last)
+    return {m.month: _summary([m], ends[add_months(m.month, -1)], ends[m.month]) for m in months}
+
+
+def _summary(
+    months: list[MonthMovements], at_start: dict[int, int], at_end: dict[int, int]
+) -> RevenueSummary:
     sums: dict[str, int] = {}
     for name in ("new", "reactivation", "expansion", "contraction", "churn"):
         sums[name] = sum(getattr(m.movements, name) for m in months)
@@ -60,8 +77,8 @@ def revenue_summary(changes: Iterable[MrrChange], *, first: date, last: date) ->
     return RevenueSummary(
         months=months,
         totals=totals,
-        retention=period_retention(ends[add_months(first, -1)], ends[last]),
-        paying_at_end=frozenset(ends[last]),
+        retention=period_retention(at_start, at_end),
+        paying_at_end=frozenset(at_end),
     )
 
 

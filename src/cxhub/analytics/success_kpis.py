@@ -20,7 +20,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -40,6 +39,7 @@ from cxhub.analytics.success import (
     RevenueSummary,
     adoption_summary,
     health_distribution,
+    monthly_revenue_summaries,
     renewal_risk,
     revenue_summary,
 )
@@ -115,19 +115,10 @@ def _plans(session: Session, *, workspace_id: int, currency: str | None) -> dict
 
 
 def _usage(
-    connection: duckdb.DuckDBPyConnection,
-    members: dict[str, int],
+    activity: dict[int, adoption.AccountActivity],
     seats: dict[int, int | None],
     population: frozenset[int],
-    as_of: datetime,
 ) -> dict[int, AccountUsage]:
-    chosen = {user: account for user, account in members.items() if account in population}
-    activity = adoption.accounts_activity(
-        connection,
-        members=chosen,
-        as_of=as_of,
-        with_features=False,  # not in the summary
-    )
     empty = adoption.AccountActivity()
     return {
         account_id: AccountUsage(
@@ -234,6 +225,11 @@ def success_metrics(
     with adoption.open_events(
         session, workspace_id=workspace_id, data_dir=data_dir, start=window_start, end=end
     ) as connection:
+        # Every moment's activity in one scan: the period's end and each month's end.
+        month_ends = [_end_of(month, now) for month in months]
+        activity = adoption.accounts_activity_at(
+            connection, members=members, ends=[end, *month_ends]
+        )
         seats = _seats(
             session,
             workspace_id=workspace_id,
@@ -241,7 +237,7 @@ def success_metrics(
             account_ids=set(total_revenue.paying_at_end),
             on=health_day,
         )
-        usage = _usage(connection, members, seats, total_revenue.paying_at_end, end)
+        usage = _usage(activity[end], seats, total_revenue.paying_at_end)
         total = SuccessGroup(
             None,
             "total",
@@ -252,10 +248,10 @@ def success_metrics(
         )
         groups: list[SuccessGroup] = []
         if group_by == SuccessGroupBy.MONTH:
-            for month in months:
-                month_end = _end_of(month, now)
+            by_month = monthly_revenue_summaries(history, first=months[0], last=months[-1])
+            for month, month_end in zip(months, month_ends, strict=True):
                 day = min((month_end - timedelta(microseconds=1)).date(), today)
-                summary = revenue_summary(history, first=month, last=month)
+                summary = by_month[month]
                 month_scores = health.latest_scores(session, on=day)
                 month_seats = _seats(
                     session,
@@ -264,9 +260,7 @@ def success_metrics(
                     account_ids=set(summary.paying_at_end),
                     on=day,
                 )
-                month_usage = _usage(
-                    connection, members, month_seats, summary.paying_at_end, month_end
-                )
+                month_usage = _usage(activity[month_end], month_seats, summary.paying_at_end)
                 groups.append(
                     SuccessGroup(
                         month.strftime("%Y-%m"),

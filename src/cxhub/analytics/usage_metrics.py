@@ -195,6 +195,39 @@ def trend_windows(as_of: datetime, days: int) -> dict[str, list[datetime]]:
     }
 
 
+def activity_at_ends(events: ir.Table, members: ir.Table, ends: ir.Table) -> ir.Table:
+    """Per account and `window_end` of `ends` (columns window_end, month_start,
+    previous_start; see `month_end_windows`): `adoption_by_account`'s MAU,
+    events_last_30_days and events_previous_30_days at that end, for many ends in one scan
+    (the success summary by month). Each end once in `ends` (a repeated one counts its events
+    twice). Windows without activity are absent."""
+    pairs = members.select("user_id", "account_id").distinct()
+    calls = events.filter(events.type.isin(ACTIVITY_TYPES)).join(pairs, "user_id")
+    joined = ends.join(
+        calls, [calls.timestamp < ends.window_end, calls.timestamp >= ends.previous_start]
+    )
+    in_month = joined.timestamp >= joined.month_start
+    users = joined.group_by(["window_end", "account_id", "user_id"]).aggregate(
+        in_month=joined.count(where=in_month), before_month=joined.count(where=~in_month)
+    )
+    return users.group_by(["window_end", "account_id"]).aggregate(
+        mau=users.count(where=users.in_month > 0),
+        events_last_30_days=users.in_month.sum(),
+        events_previous_30_days=users.before_month.sum(),
+    )
+
+
+def month_end_windows(ends: list[datetime]) -> dict[str, list[datetime]]:
+    """The `ends` columns of `activity_at_ends` for the given moments (naive UTC after
+    `Windows.before`)."""
+    windows = [Windows.before(end) for end in ends]
+    return {
+        "window_end": [w.end for w in windows],
+        "month_start": [w.month for w in windows],
+        "previous_start": [w.previous_month for w in windows],
+    }
+
+
 def workspace_totals(events: ir.Table) -> ir.Table:
     """One row: activity events and distinct active users of the whole table."""
     calls = events.filter(events.type.isin(ACTIVITY_TYPES))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import ibis
@@ -27,6 +28,12 @@ def _trend(events: ir.Table, members: ir.Table, data: UsageData) -> ir.Table:
     return metrics.active_users_trend(events, members, ends)
 
 
+def _at_ends(events: ir.Table, members: ir.Table, data: UsageData) -> ir.Table:
+    moments = [data.as_of - timedelta(days=offset) for offset in (0, 9, 30)]
+    ends = ibis.memtable(metrics.month_end_windows(moments), schema=adoption.ENDS_SCHEMA)
+    return metrics.activity_at_ends(events, members, ends)
+
+
 METRICS: dict[str, Metric] = {
     "adoption (daily)": lambda e, m, d: metrics.adoption_by_account(
         e, m, as_of=d.as_of, daily=True
@@ -36,6 +43,7 @@ METRICS: dict[str, Metric] = {
     "features available": lambda e, m, d: metrics.features_available(e, as_of=d.as_of),
     "feature depth": lambda e, m, d: metrics.feature_depth_by_account(e, m, as_of=d.as_of),
     "active users trend": _trend,
+    "activity at month ends": _at_ends,
     "workspace totals": lambda e, m, d: metrics.workspace_totals(e),
     "daily activity": lambda e, m, d: metrics.daily_activity(e),
     "top features": lambda e, m, d: metrics.top_features(e, top=5),
