@@ -20,8 +20,6 @@ from cxhub.customers.accounts import service as accounts
 from cxhub.customers.contacts import service as contacts
 from cxhub.success.subscriptions.models import ENDED_STATUSES, Subscription
 
-MEMBER_BATCH = 500
-
 
 @dataclass(frozen=True, slots=True)
 class LiveSubscription:
@@ -91,11 +89,7 @@ def account_facts(
     )
     ids = sorted(live)
     records = accounts.account_profiles(session, account_ids=set(ids))
-    members: dict[str, int] = {}
-    for start in range(0, len(ids), MEMBER_BATCH):
-        members |= contacts.external_ids_by_account(
-            session, account_ids=set(ids[start : start + MEMBER_BATCH])
-        )
+    members = contacts.external_ids_by_account(session, account_ids=set(ids))
     # The rules read MAU and feature use: 30 days, not the 60 of `adoption.usage_window` (whose
     # earlier month only feeds the trend), so the materialised window is half as large.
     window_start = as_of - timedelta(days=adoption.MONTH_DAYS)

@@ -51,7 +51,6 @@ from cxhub.success.health import service as health
 from cxhub.success.subscriptions.models import Subscription
 
 RENEWAL_WINDOWS = (30, 60, 90)
-MEMBER_BATCH = 500
 
 
 class SuccessGroupBy(StrEnum):
@@ -151,13 +150,7 @@ def _seats(
 
 
 def _members(session: Session, account_ids: set[int]) -> dict[str, int]:
-    ordered = sorted(account_ids)
-    members: dict[str, int] = {}
-    for start in range(0, len(ordered), MEMBER_BATCH):
-        members |= contacts.external_ids_by_account(
-            session, account_ids=set(ordered[start : start + MEMBER_BATCH])
-        )
-    return members
+    return contacts.external_ids_by_account(session, account_ids=account_ids)
 
 
 def _labeller(session: Session, group_by: SuccessGroupBy) -> Callable[[str | None], str]:

@@ -10,7 +10,14 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cxhub.core.db import Base, IdMixin, IdType, TimestampMixin, WorkspaceScoped
+from cxhub.core.db import (
+    Base,
+    IdMixin,
+    IdType,
+    TimestampMixin,
+    WorkspaceScoped,
+    reference_index,
+)
 from cxhub.customers.search_keys import SearchKeyType
 
 
@@ -38,6 +45,9 @@ class Contact(IdMixin, WorkspaceScoped, TimestampMixin, Base):
             "id",
         ),
         Index("ix_contacts_account", "account_id", "workspace_id"),
+        # Partial: "the live contacts of …" (`merged_into_id IS NULL`) must not read it, which
+        # SQLite without statistics did (every live contact; migration 0036).
+        reference_index("contacts", "merged_into_id", optional=True),
     )
 
     first_name: Mapped[str | None] = mapped_column(String(120))
@@ -53,7 +63,7 @@ class Contact(IdMixin, WorkspaceScoped, TimestampMixin, Base):
     custom_attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Set on the losing side of a merge; the row stays as a tombstone so old ids still resolve.
     merged_into_id: Mapped[int | None] = mapped_column(
-        IdType, ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+        IdType, ForeignKey("contacts.id", ondelete="SET NULL")
     )
     merged_at: Mapped[datetime | None] = mapped_column()
     identifiers: Mapped[list[ContactIdentifier]] = relationship(

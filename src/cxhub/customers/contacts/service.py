@@ -358,10 +358,21 @@ def external_ids_of_accounts(session: Session, *, account_ids: list[int]) -> dic
     return found
 
 
+#: From this many accounts on, one pass over the workspace's product user ids, filtered here:
+#: each query by a batch of accounts is driven from the identifiers' (workspace, kind) index
+#: by SQLite's planner (it cannot know the batch is small), so batches re-read them all.
+WHOLE_WORKSPACE_ACCOUNTS = 1_000
+
+
 def external_ids_by_account(session: Session, *, account_ids: set[int]) -> dict[str, int]:
-    """Product user id → account id, for the surviving contacts of `account_ids`."""
+    """Product user id → account id, for the surviving contacts of `account_ids` (any number:
+    a few are looked up by account, many by one pass over the workspace)."""
     if not account_ids:
         return {}
+    if len(account_ids) >= WHOLE_WORKSPACE_ACCOUNTS:
+        return {
+            user: account for user, account in external_id_pairs(session) if account in account_ids
+        }
     return dict(external_id_pairs(session, account_ids=sorted(account_ids)))
 
 
