@@ -48,6 +48,7 @@ from cxhub.customers.contacts.models import Contact, ContactIdentifier, Identifi
 from cxhub.customers.search_keys import search_key
 from cxhub.people import service as people
 from cxhub.success.expansion import service as expansion
+from cxhub.success.expansion.models import ExpansionSnapshot
 from cxhub.success.subscriptions.models import Subscription, SubscriptionMrrChange
 from cxhub.success.usage.storage import day_dir, file_name
 
@@ -240,16 +241,20 @@ def stored_reads(
         unit_of_work(factory, workspace_id) as session,
         unit_of_work(reader_factory(engine), workspace_id) as reader,
     ):
-        computed = expansion.refresh(
+        refreshed = expansion.refresh(
             session, reader=reader, workspace_id=workspace_id, now=now, data_dir=data_dir
         )
+    assert refreshed.stored
     print(
-        f"refresh (compute and store {len(computed.opportunities):,} opportunities): "
+        f"refresh (compute and store {len(refreshed.computed.opportunities):,} opportunities): "
         f"{time.perf_counter() - started:,.2f} s"
     )
     reading = reader_factory(engine)
     with unit_of_work(reading, workspace_id) as session:
         ids = list(session.scalars(select(Account.id)))
+        header = session.scalar(select(ExpansionSnapshot))
+        assert header is not None
+        refreshed_at = header.computed_at
     rng = random.Random(7)
 
     def read(**options: Any) -> float:
@@ -264,7 +269,7 @@ def stored_reads(
                 writer=factory,
                 **options,
             )
-        assert report.computed_at is not None, "the snapshot did not answer"
+        assert report.computed_at == refreshed_at, "the stored snapshot did not answer"
         return time.perf_counter() - started
 
     for label, options in (

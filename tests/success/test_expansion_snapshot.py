@@ -23,9 +23,10 @@ from cxhub.experience.nextaction import service as next_actions
 from cxhub.experience.nextaction.rules import ActionKind
 from cxhub.success.expansion import service, snapshot
 from cxhub.success.expansion.models import ExpansionOpportunityRecord, ExpansionSnapshot
-from cxhub.success.expansion.tasks import REFRESH, REFRESH_SECONDS
+from cxhub.success.expansion.tasks import CHANGED_AT, REFRESH, REFRESH_SECONDS
 from cxhub.success.subscriptions.models import Subscription
 from tests.factories import Tenant
+from tests.knowledge.helpers import article
 from tests.success.test_expansion_api import API, AS_OF, _track, scenario
 from tests.success.usage.test_compaction import add_events
 
@@ -277,6 +278,118 @@ def test_the_periodic_job_stores_the_snapshot(
     assert header is not None
     assert header.opportunities == 4 == _stored_rows(tenant)
     assert header.accounts_considered == 6
+
+
+def _store_at(runtime: Runtime, tenant: Tenant, as_of: Any) -> None:
+    with tenant.session() as session:
+        computed = service.compute(
+            session,
+            workspace_id=tenant.workspace_id,
+            as_of=as_of,
+            data_dir=runtime.settings.data_dir,
+        )
+        inputs = snapshot.inputs_fingerprint(session, workspace_id=tenant.workspace_id)
+        assert snapshot.store(
+            session, workspace_id=tenant.workspace_id, computed=computed, inputs=inputs, now=as_of
+        )
+
+
+def test_the_workspace_queue_offers_seats_and_guides_from_the_snapshot(
+    client: TestClient, runtime: Runtime, tenant: Tenant, no_snapshot: dict[str, Any]
+) -> None:
+    """Busy uses 4 of 4 seats and lacks the sso add-on 2 of its 5 similar accounts use; a
+    published article about SSO is the guide. The queue reads the stored rows: once Busy's
+    seat row is gone from them, so is its seat action."""
+    found = article(client, tenant, title="Set up SSO single sign-on", body="<p>sso steps</p>")
+    _store_at(runtime, tenant, AS_OF)
+    busy = no_snapshot["busy"]
+
+    def queue() -> list[Any]:
+        with runtime.reading(workspace_session_info(tenant.workspace_id)) as session:
+            return next_actions.next_actions(
+                session,
+                workspace_id=tenant.workspace_id,
+                customer=next_actions.Customer(),
+                now=AS_OF + timedelta(hours=1),
+                data_dir=runtime.settings.data_dir,
+                writer=runtime.session_factory,
+            )
+
+    actions = queue()
+    seats = [a for a in actions if a.kind == ActionKind.OFFER_EXPANSION]
+    assert [(a.account_id, a.facts["active"], a.facts["licensed"]) for a in seats] == [(busy, 4, 4)]
+    guides = [a for a in actions if a.kind == ActionKind.SEND_GUIDE]
+    assert sorted(a.account_id for a in guides) == sorted(
+        [busy, *(a for a in _sso_peers(tenant) if a != busy)]
+    )
+    assert {a.facts["article_id"] for a in guides} == {found["id"]}
+    with tenant.session() as session:
+        session.execute(
+            delete(ExpansionOpportunityRecord).where(
+                ExpansionOpportunityRecord.account_id == busy,
+                ExpansionOpportunityRecord.action == "add_seats",
+            )
+        )
+    assert not [a for a in queue() if a.kind == ActionKind.OFFER_EXPANSION]
+
+
+def _sso_peers(tenant: Tenant) -> list[int]:
+    with tenant.session() as session:
+        return list(
+            session.scalars(
+                select(ExpansionOpportunityRecord.account_id).where(
+                    ExpansionOpportunityRecord.target == "sso"
+                )
+            )
+        )
+
+
+def test_another_workspace_never_reads_the_snapshot(
+    client: TestClient, tenant: Tenant, other_tenant: Tenant, scenario: dict[str, Any]
+) -> None:
+    mine = client.get(f"{API}/expansion", headers=tenant.admin).json()
+    assert mine["total"] == 4
+    theirs = client.get(f"{API}/expansion", headers=other_tenant.admin).json()
+    assert (theirs["total"], theirs["accounts_considered"], theirs["opportunities"]) == (0, 0, [])
+    gone = client.get(f"{API}/accounts/{scenario['busy']}/expansion", headers=other_tenant.admin)
+    assert gone.status_code == 404
+
+
+def test_an_event_refresh_is_skipped_when_the_snapshot_is_newer(
+    runtime: Runtime, tenant: Tenant, no_snapshot: dict[str, Any]
+) -> None:
+    _store_at(runtime, tenant, AS_OF)
+
+    def stored_as_of() -> Any:
+        with tenant.session() as session:
+            header = snapshot.stored(session, workspace_id=tenant.workspace_id)
+            assert header is not None
+            return header.as_of
+
+    older = (AS_OF - timedelta(minutes=1)).isoformat()
+    runtime.job_queue.submit(JobRequest(REFRESH, tenant.workspace_id, {CHANGED_AT: older}))
+    assert stored_as_of() == AS_OF  # the snapshot already saw that change
+    later = (AS_OF + timedelta(minutes=1)).isoformat()
+    runtime.job_queue.submit(JobRequest(REFRESH, tenant.workspace_id, {CHANGED_AT: later}))
+    assert stored_as_of() > AS_OF + timedelta(days=100)  # computed again, now
+
+
+def test_readers_get_the_outdated_snapshot_while_this_process_computes(
+    runtime: Runtime, tenant: Tenant, no_snapshot: dict[str, Any]
+) -> None:
+    _store_at(runtime, tenant, AS_OF)
+    later = AS_OF + timedelta(days=1)  # the stored one is outdated
+    computing = service._computing(tenant.workspace_id)
+    assert computing.acquire(blocking=False)
+    try:
+        meanwhile = _read(runtime, tenant, as_of=later)
+    finally:
+        computing.release()
+    assert meanwhile.as_of == AS_OF
+    assert meanwhile.total == 6
+    after = _read(runtime, tenant, as_of=later)
+    assert after.as_of == later
+    assert after.computed_at is not None
 
 
 def test_the_workspace_queue_offers_seats_and_guides(

@@ -292,23 +292,18 @@ class AccountActivity:
 
 
 def accounts_activity(
-    connection: duckdb.DuckDBPyConnection,
-    *,
-    members: dict[str, int],
-    as_of: datetime,
-    with_features: bool = True,
+    connection: duckdb.DuckDBPyConnection, *, members: dict[str, int], as_of: datetime
 ) -> dict[int, AccountActivity]:
     """`account_adoption`'s MAU, 30-day event counts and feature depth for many accounts in
-    two scans (one without `with_features`: the features stay empty): `members` maps product
-    user id → account id; the `events` view must cover the 60 days before `as_of` (30 days
-    when only MAU and features are read). Accounts without activity are absent."""
+    two scans: `members` maps product user id → account id; the `events` view must cover the
+    60 days before `as_of` (30 days when only MAU and features are read: the expansion facts).
+    Accounts without activity are absent."""
     if not members:
         return {}
     backend, events = _on_events(connection)
     pairs = members_table(backend, members.items())
     features: dict[int, dict[str, tuple[int, int]]] = {}
-    depth = metrics.feature_depth_by_account(events, pairs, as_of=as_of)
-    for row in rows_of(backend, depth) if with_features else ():
+    for row in rows_of(backend, metrics.feature_depth_by_account(events, pairs, as_of=as_of)):
         features.setdefault(int(row["account_id"]), {})[str(row["event"])] = (
             int(row["events"]),
             int(row["users"]),

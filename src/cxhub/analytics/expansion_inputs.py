@@ -88,10 +88,13 @@ def account_facts(
         session, workspace_id=workspace_id, currency=catalogue.currency, today=as_of.date()
     )
     ids = sorted(live)
+    if not ids:  # nobody pays in this currency: no usage to read
+        return [], {}
     records = accounts.account_profiles(session, account_ids=set(ids))
     members = contacts.external_ids_by_account(session, account_ids=set(ids))
     # The rules read MAU and feature use: 30 days, not the 60 of `adoption.usage_window` (whose
-    # earlier month only feeds the trend), so the materialised window is half as large.
+    # earlier month only feeds the trend), so the materialised window is half as large; the
+    # activity's `previous_events` is therefore 0 here, and unused.
     window_start = as_of - timedelta(days=adoption.MONTH_DAYS)
     with adoption.open_events(
         session, workspace_id=workspace_id, data_dir=data_dir, start=window_start, end=as_of

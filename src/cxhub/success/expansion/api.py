@@ -138,17 +138,20 @@ def refresh_snapshot(
     request: Request, session: DbSession, principal: Principal = require(Permission.SUCCESS_WRITE)
 ) -> SnapshotOut:
     """Compute and store the workspace's opportunities now (the `expansion.refresh` job does
-    it every six hours; reads compute it when the day or the subscriptions changed)."""
+    it every six hours and after subscription changes; a read computes it when it finds the
+    stored one outdated)."""
     runtime = get_runtime(request)
     with runtime.reading(session.info) as reader:  # inputs read without the write lock
-        computed = service.refresh(
+        refreshed = service.refresh(
             session,
             reader=reader,
             workspace_id=principal.workspace_id,
             now=utcnow(),
             data_dir=runtime.settings.data_dir,
         )
+    computed = refreshed.computed
     return SnapshotOut(
+        stored=refreshed.stored,
         as_of=computed.as_of,
         currency=computed.currency,
         accounts_considered=computed.accounts_considered,

@@ -53,7 +53,8 @@ class AccountExpansionOut(BaseModel):
     as_of: datetime
     computed_at: datetime | None = Field(
         description="When the stored snapshot answering was computed (its usage window ends at "
-        "`as_of`); null: computed for this request (an explicit `as_of`)."
+        "`as_of`); null: computed for this request only (an explicit `as_of`, or it could not "
+        "be stored)."
     )
     currency: str
     arr_upside_cents: int = Field(description="Sum of the opportunities' known upsides.")
@@ -64,7 +65,8 @@ class ExpansionListOut(BaseModel):
     as_of: datetime
     computed_at: datetime | None = Field(
         description="When the stored snapshot answering was computed (its usage window ends at "
-        "`as_of`); null: computed for this request (an explicit `as_of`)."
+        "`as_of`); null: computed for this request only (an explicit `as_of`, or it could not "
+        "be stored)."
     )
     currency: str
     accounts_considered: int = Field(description="Accounts with a live subscription.")
@@ -74,6 +76,10 @@ class ExpansionListOut(BaseModel):
 
 
 class SnapshotOut(BaseModel):
+    stored: bool = Field(
+        description="false: computed but not stored (a later snapshot was stored meanwhile, "
+        "or an account was deleted during the computation); the next refresh stores it."
+    )
     as_of: datetime = Field(description="End of the usage window the snapshot was computed for.")
     currency: str
     accounts_considered: int

@@ -5,6 +5,7 @@ of the caller's session: the request edge commits (ADR 0002)."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, replace
@@ -96,20 +97,31 @@ def compute(
     )
 
 
+@dataclass(frozen=True)
+class Refreshed:
+    computed: snapshot.Computed
+    stored: bool  # False: a later snapshot was stored meanwhile, or the write failed
+
+
 def refresh(
     session: Session, *, reader: Session, workspace_id: int, now: datetime, data_dir: Path
-) -> snapshot.Computed:
-    """Compute from `reader` and store the snapshot through `session` (which commits)."""
-    inputs = snapshot.inputs_fingerprint(reader, workspace_id=workspace_id)
-    computed = compute(reader, workspace_id=workspace_id, as_of=now, data_dir=data_dir)
+) -> Refreshed:
+    """Compute from `reader` and store the snapshot through `session` (which commits).
+    Readers of this process meanwhile get the previous snapshot (`opportunities`)."""
+    with _computing(workspace_id):
+        inputs = snapshot.inputs_fingerprint(reader, workspace_id=workspace_id)
+        computed = compute(reader, workspace_id=workspace_id, as_of=now, data_dir=data_dir)
     try:
         with session.begin_nested():
-            snapshot.store(
+            stored = snapshot.store(
                 session, workspace_id=workspace_id, computed=computed, inputs=inputs, now=now
             )
-    except IntegrityError:
-        pass  # another process stored the workspace's first snapshot meanwhile; it stands
-    return computed
+    except IntegrityError as problem:
+        # Another process stored the workspace's first snapshot meanwhile, or an account was
+        # deleted during the computation (its rows' foreign key): the next refresh stores.
+        log.info("expansion snapshot of workspace %s not stored: %s", workspace_id, problem.orig)
+        stored = False
+    return Refreshed(computed, stored)
 
 
 def _names(session: Session, found: list[Opportunity]) -> dict[int, str]:
@@ -196,6 +208,54 @@ def opportunities(
     usable = snapshot.usable(session, workspace_id=workspace_id, now=as_of, inputs=inputs)
     if usable is not None:  # its computation passed the currency check on the same inputs
         return _stored_report(session, usable, account_id=account_id, actions=actions, limit=limit)
+    computing = _computing(workspace_id)
+    if not computing.acquire(blocking=False):
+        # This process is computing it already: the outdated snapshot (its `computed_at` says
+        # how old) rather than one more computation per reader meanwhile.
+        outdated = snapshot.stored(session, workspace_id=workspace_id)
+        if outdated is not None:
+            return _stored_report(
+                session, outdated, account_id=account_id, actions=actions, limit=limit
+            )
+        computing.acquire()  # none yet: wait for that first one, then compute as it did
+    try:
+        return _computed_and_stored(
+            session,
+            workspace_id=workspace_id,
+            as_of=as_of,
+            data_dir=data_dir,
+            inputs=inputs,
+            writer=writer,
+            account_id=account_id,
+            actions=actions,
+            limit=limit,
+        )
+    finally:
+        computing.release()
+
+
+_COMPUTING: dict[int, threading.Lock] = {}
+_COMPUTING_GUARD = threading.Lock()
+
+
+def _computing(workspace_id: int) -> threading.Lock:
+    """The lock a reader of this process holds while computing the workspace's snapshot."""
+    with _COMPUTING_GUARD:
+        return _COMPUTING.setdefault(workspace_id, threading.Lock())
+
+
+def _computed_and_stored(
+    session: Session,
+    *,
+    workspace_id: int,
+    as_of: datetime,
+    data_dir: Path,
+    inputs: str,
+    writer: sessionmaker[Session] | None,
+    account_id: int | None,
+    actions: Collection[str] | None,
+    limit: int | None,
+) -> ExpansionReport:
     computed = compute(session, workspace_id=workspace_id, as_of=as_of, data_dir=data_dir)
     if writer is None:
         return _report(session, computed, account_id=account_id, actions=actions, limit=limit)

@@ -61,14 +61,19 @@ def inputs_fingerprint(session: Session, *, workspace_id: int) -> str:
     return hashlib.sha256(marker.encode()).hexdigest()
 
 
+def stored(session: Session, *, workspace_id: int) -> ExpansionSnapshot | None:
+    """The workspace's stored snapshot, usable or not."""
+    return session.scalar(
+        select(ExpansionSnapshot).where(ExpansionSnapshot.workspace_id == workspace_id)
+    )
+
+
 def usable(
     session: Session, *, workspace_id: int, now: datetime, inputs: str
 ) -> ExpansionSnapshot | None:
     """The stored snapshot if it answers for `now`: computed earlier on the same UTC day from
     the same inputs."""
-    found = session.scalar(
-        select(ExpansionSnapshot).where(ExpansionSnapshot.workspace_id == workspace_id)
-    )
+    found = stored(session, workspace_id=workspace_id)
     if found is None or found.inputs != inputs:
         return None
     if found.as_of.date() != now.date() or found.as_of > now:
