@@ -26,8 +26,8 @@ class ExpansionSnapshot(IdMixin, WorkspaceScoped, Base):
     """The workspace's expansion opportunities as computed at `as_of` (ADR 0044): one row per
     workspace, replaced with its `ExpansionOpportunityRecord` rows in one transaction.
 
-    `inputs` fingerprints the catalogue, subscriptions and accounts it was computed from; a
-    snapshot answers while it is from the current UTC day and the fingerprint still matches."""
+    `inputs` fingerprints the catalogue and subscriptions it was computed from; a snapshot
+    answers while it is from the current UTC day and the fingerprint still matches."""
 
     __tablename__ = "expansion_snapshots"
     __workspace_index__ = False
