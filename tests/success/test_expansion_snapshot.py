@@ -374,19 +374,36 @@ def test_an_event_refresh_is_skipped_when_the_snapshot_is_newer(
     assert stored_as_of() > AS_OF + timedelta(days=100)  # computed again, now
 
 
-def test_readers_get_the_outdated_snapshot_while_this_process_computes(
+def test_readers_get_a_snapshot_outdated_by_the_day_while_this_process_computes(
     runtime: Runtime, tenant: Tenant, no_snapshot: dict[str, Any]
 ) -> None:
+    """Midnight: the stored snapshot is only a day old, and while this process computes the
+    new one, readers get it. After a subscription change they compute: what was just sold
+    must not be offered."""
     _store_at(runtime, tenant, AS_OF)
-    later = AS_OF + timedelta(days=1)  # the stored one is outdated
+    later = AS_OF + timedelta(days=1)
     computing = service._computing(tenant.workspace_id)
     assert computing.acquire(blocking=False)
     try:
         meanwhile = _read(runtime, tenant, as_of=later)
+        assert meanwhile.as_of == AS_OF
+        assert meanwhile.total == 6
+        with tenant.session() as session:
+            session.add(
+                Subscription(
+                    workspace_id=tenant.workspace_id, account_id=no_snapshot["busy"], plan="sso",
+                    currency="EUR", mrr_cents=2_000, started_on=AS_OF.date() - timedelta(days=9),
+                )
+            )  # fmt: skip
+        sold = _read(runtime, tenant, as_of=AS_OF + timedelta(hours=1))
+        assert sold.as_of == AS_OF + timedelta(hours=1)  # computed, not the stored one
+        assert not [
+            o
+            for o in sold.opportunities
+            if o.target == "sso" and o.account_id == no_snapshot["busy"]
+        ]
     finally:
         computing.release()
-    assert meanwhile.as_of == AS_OF
-    assert meanwhile.total == 6
     after = _read(runtime, tenant, as_of=later)
     assert after.as_of == later
     assert after.computed_at is not None

@@ -4,6 +4,7 @@ of the caller's session: the request edge commits (ADR 0002)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -208,30 +209,34 @@ def opportunities(
     usable = snapshot.usable(session, workspace_id=workspace_id, now=as_of, inputs=inputs)
     if usable is not None:  # its computation passed the currency check on the same inputs
         return _stored_report(session, usable, account_id=account_id, actions=actions, limit=limit)
+    computed_and_stored = functools.partial(
+        _computed_and_stored,
+        session,
+        workspace_id=workspace_id,
+        as_of=as_of,
+        data_dir=data_dir,
+        inputs=inputs,
+        writer=writer,
+        account_id=account_id,
+        actions=actions,
+        limit=limit,
+    )
     computing = _computing(workspace_id)
-    if not computing.acquire(blocking=False):
-        # This process is computing it already: the outdated snapshot (its `computed_at` says
-        # how old) rather than one more computation per reader meanwhile.
-        outdated = snapshot.stored(session, workspace_id=workspace_id)
-        if outdated is not None:
-            return _stored_report(
-                session, outdated, account_id=account_id, actions=actions, limit=limit
-            )
-        computing.acquire()  # none yet: wait for that first one, then compute as it did
-    try:
-        return _computed_and_stored(
-            session,
-            workspace_id=workspace_id,
-            as_of=as_of,
-            data_dir=data_dir,
-            inputs=inputs,
-            writer=writer,
-            account_id=account_id,
-            actions=actions,
-            limit=limit,
+    if computing.acquire(blocking=False):
+        try:
+            return computed_and_stored()
+        finally:
+            computing.release()
+    # This process is computing it already. A snapshot outdated only by the day (same inputs)
+    # answers meanwhile, labelled by its `computed_at`, rather than one more computation per
+    # reader (midnight). After a subscription or catalogue change the reader computes: what
+    # was just sold must not be offered. Never waits: a caller may hold the write lock.
+    outdated = snapshot.stored(session, workspace_id=workspace_id)
+    if outdated is not None and outdated.inputs == inputs:
+        return _stored_report(
+            session, outdated, account_id=account_id, actions=actions, limit=limit
         )
-    finally:
-        computing.release()
+    return computed_and_stored()
 
 
 _COMPUTING: dict[int, threading.Lock] = {}
