@@ -100,7 +100,8 @@ def test_monthly_summaries_equal_each_months_own_summary(seed: int) -> None:
         cents = rng.choice([0, 0, 100, 250, 900, 4_000])
         changes.append(MrrChange(rng.randint(1, 40), account, day, cents, sequence))
     first, last = date(2025, 9, 1), date(2026, 6, 1)
-    found = monthly_revenue_summaries(changes, first=first, last=last)
+    period, found = monthly_revenue_summaries(changes, first=first, last=last)
+    assert period == revenue_summary(changes, first=first, last=last)
     assert list(found) == months_between(first, last)
     for month, summary in found.items():
         assert summary == revenue_summary(changes, first=month, last=month), month

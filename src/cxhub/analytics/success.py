@@ -44,13 +44,16 @@ def revenue_summary(changes: Iterable[MrrChange], *, first: date, last: date) ->
 
 def monthly_revenue_summaries(
     changes: Iterable[MrrChange], *, first: date, last: date
-) -> dict[date, RevenueSummary]:
-    """`revenue_summary` of each month from `first` to `last` on its own (the success summary
-    by month), from one pass over the history instead of one per month."""
+) -> tuple[RevenueSummary, dict[date, RevenueSummary]]:
+    """`revenue_summary` of the period and of each of its months on its own (the success
+    summary by month), from one pass over the history instead of one per month."""
     history = list(changes)
     months = monthly_movements(history, first=first, last=last)
     ends = account_mrr_by_month(history, first=add_months(first, -1), last=last)
-    return {m.month: _summary([m], ends[add_months(m.month, -1)], ends[m.month]) for m in months}
+    by_month = {
+        m.month: _summary([m], ends[add_months(m.month, -1)], ends[m.month]) for m in months
+    }
+    return _summary(months, ends[add_months(first, -1)], ends[last]), by_month
 
 
 def _summary(

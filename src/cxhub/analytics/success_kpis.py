@@ -209,7 +209,11 @@ def success_metrics(
         windows=RENEWAL_WINDOWS,
         at_risk=_risk_hook(today_scores),
     )
-    total_revenue = revenue_summary(history, first=first, last=last)
+    by_month: dict[date, RevenueSummary] = {}
+    if group_by == SuccessGroupBy.MONTH:
+        total_revenue, by_month = monthly_revenue_summaries(history, first=first, last=last)
+    else:
+        total_revenue = revenue_summary(history, first=first, last=last)
     everyone = {c.account_id for c in history}
     members = _members(session, everyone)
     months = months_between(first, last) if group_by == SuccessGroupBy.MONTH else []
@@ -241,7 +245,6 @@ def success_metrics(
         )
         groups: list[SuccessGroup] = []
         if group_by == SuccessGroupBy.MONTH:
-            by_month = monthly_revenue_summaries(history, first=months[0], last=months[-1])
             for month, month_end in zip(months, month_ends, strict=True):
                 day = min((month_end - timedelta(microseconds=1)).date(), today)
                 summary = by_month[month]
