@@ -71,6 +71,14 @@ def test_upgraded_database_matches_the_models(database_url: str) -> None:
     assert _differences(database_url) == []
 
 
+def test_revision_ids_fit_alembic_version() -> None:
+    """`alembic_version.version_num` is VARCHAR(32): PostgreSQL refuses a longer revision id
+    when the upgrade records it (SQLite does not check, so only the PostgreSQL pass failed)."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    too_long = [r.revision for r in script.walk_revisions() if len(r.revision) > 32]
+    assert too_long == []
+
+
 def test_database_is_at_the_single_head(database_url: str) -> None:
     script = ScriptDirectory.from_config(alembic_config(database_url))
     heads = script.get_heads()

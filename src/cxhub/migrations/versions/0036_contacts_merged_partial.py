@@ -8,7 +8,7 @@ every live contact of the database read per query; the success summary's member 
 NULL`, ADR 0043's form for optional references) it cannot serve `IS NULL`, still serves the
 foreign-key lookup of a deleted contact's merged tombstones, and holds only the merged rows.
 
-Revision ID: 0036_contacts_merged_partial_index
+Revision ID: 0036_contacts_merged_partial
 Revises: 0035_expansion_snapshots
 Create Date: 2026-11-28 03:00:00
 """
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0036_contacts_merged_partial_index"
+revision: str = "0036_contacts_merged_partial"
 down_revision: str | None = "0035_expansion_snapshots"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
