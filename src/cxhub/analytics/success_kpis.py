@@ -149,10 +149,6 @@ def _seats(
     return seats
 
 
-def _members(session: Session, account_ids: set[int]) -> dict[str, int]:
-    return contacts.external_ids_by_account(session, account_ids=account_ids)
-
-
 def _labeller(session: Session, group_by: SuccessGroupBy) -> Callable[[str | None], str]:
     def label_of(key: str | None) -> str:
         if key is None:
@@ -215,7 +211,7 @@ def success_metrics(
     else:
         total_revenue = revenue_summary(history, first=first, last=last)
     everyone = {c.account_id for c in history}
-    members = _members(session, everyone)
+    members = contacts.external_ids_by_account(session, account_ids=everyone)
     months = months_between(first, last) if group_by == SuccessGroupBy.MONTH else []
     earliest = _end_of(months[0], now) if months else end
     window_start, _ = adoption.usage_window(min(earliest, end))

@@ -108,21 +108,33 @@ def refresh(
     session: Session, *, reader: Session, workspace_id: int, now: datetime, data_dir: Path
 ) -> Refreshed:
     """Compute from `reader` and store the snapshot through `session` (which commits).
-    Readers of this process meanwhile get the previous snapshot (`opportunities`)."""
+    Meanwhile this process's readers of a snapshot outdated by the day get that one."""
     with _computing(workspace_id):
         inputs = snapshot.inputs_fingerprint(reader, workspace_id=workspace_id)
         computed = compute(reader, workspace_id=workspace_id, as_of=now, data_dir=data_dir)
+    stored = _store(session, workspace_id=workspace_id, computed=computed, inputs=inputs, now=now)
+    return Refreshed(computed, stored)
+
+
+def _store(
+    session: Session,
+    *,
+    workspace_id: int,
+    computed: snapshot.Computed,
+    inputs: str,
+    now: datetime,
+) -> bool:
+    """`snapshot.store` in a savepoint: False when a later snapshot is stored, or when
+    another process stored the workspace's first one meanwhile or an account was deleted
+    during the computation (its rows' foreign key); the next refresh stores then."""
     try:
         with session.begin_nested():
-            stored = snapshot.store(
+            return snapshot.store(
                 session, workspace_id=workspace_id, computed=computed, inputs=inputs, now=now
             )
     except IntegrityError as problem:
-        # Another process stored the workspace's first snapshot meanwhile, or an account was
-        # deleted during the computation (its rows' foreign key): the next refresh stores.
         log.info("expansion snapshot of workspace %s not stored: %s", workspace_id, problem.orig)
-        stored = False
-    return Refreshed(computed, stored)
+        return False
 
 
 def _names(session: Session, found: list[Opportunity]) -> dict[int, str]:
@@ -265,17 +277,13 @@ def _computed_and_stored(
     if writer is None:
         return _report(session, computed, account_id=account_id, actions=actions, limit=limit)
     now = utcnow()
-    stored_at: datetime | None = now
     try:
         with unit_of_work(writer, workspace_id) as writing:
-            if not snapshot.store(
+            stored = _store(
                 writing, workspace_id=workspace_id, computed=computed, inputs=inputs, now=now
-            ):
-                stored_at = None  # a later snapshot was stored meanwhile
-    except IntegrityError:  # another process stored its first snapshot meanwhile
-        stored_at = None
+            )
     except OperationalError as problem:  # the database stayed busy: the next read stores it
         log.info("expansion snapshot of workspace %s not stored: %s", workspace_id, problem.orig)
-        stored_at = None
+        stored = False
     report = _report(session, computed, account_id=account_id, actions=actions, limit=limit)
-    return replace(report, computed_at=stored_at)
+    return replace(report, computed_at=now if stored else None)

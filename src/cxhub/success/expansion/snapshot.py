@@ -54,9 +54,11 @@ def inputs_fingerprint(session: Session, *, workspace_id: int) -> str:
             PlanCatalogueRecord.workspace_id == workspace_id
         )
     )
-    scope = Subscription.workspace_id == workspace_id
-    count = session.scalar(select(func.count()).where(scope))
-    changed = session.scalar(select(func.max(Subscription.updated_at)).where(scope))
+    count, changed = session.execute(
+        select(func.count(), func.max(Subscription.updated_at)).where(
+            Subscription.workspace_id == workspace_id
+        )
+    ).one()
     marker = f"{catalogue_saved}|{count}|{changed}"
     return hashlib.sha256(marker.encode()).hexdigest()
 
