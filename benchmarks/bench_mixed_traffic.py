@@ -14,7 +14,10 @@ bare Starlette app on uvicorn answering every path with a small JSON body and th
 mix expects, driven by the same generator) with the ratio between the two.
 
 The issue 7 target: >= 300 requests/s with p99 < 100 ms on 2 cores. The generator competes with
-the server for the same 2 cores; the baseline run shows how much of the machine it takes.
+the server for the same 2 cores, so it is lean: `http.client` over kept-alive connections
+(`benchmarks/light_http.py`, ~0.13 ms of CPU per request; `--generator httpx` for the httpx
+client earlier runs used, ~0.47 ms). Printed for each run: the generator's and the server's CPU
+per request (the server's from `/proc`: every worker process, in-process jobs included).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from typing import Any
 
 import httpx
 
+from benchmarks import light_http
 from benchmarks.bench_customer_record import fresh_database
 from benchmarks.results import Figure, record
 from benchmarks.soak import MIX, Installation, prepare, rss_kib, serving
@@ -48,7 +52,12 @@ def _percentile(ordered: list[float], share: float) -> float:
 
 
 def _client(
-    base_url: str, installation: Installation, deadline: float, seed: int, start: int
+    base_url: str,
+    installation: Installation,
+    deadline: float,
+    seed: int,
+    start: int,
+    generator: str = "stdlib",
 ) -> tuple[dict[str, list[float]], Counter[str], dict[str, str]]:
     rng = random.Random(seed)
     kinds, weights = [m[0] for m in MIX], [m[2] for m in MIX]
@@ -58,17 +67,18 @@ def _client(
     examples: dict[str, str] = {}
     number = start
     headers = {"Authorization": f"Bearer {installation.token}"}
-    with httpx.Client(base_url=base_url, headers=headers, timeout=30) as client:
+    opened = light_http.Client if generator == "stdlib" else httpx.Client
+    with opened(base_url=base_url, headers=headers, timeout=30) as client:
         while time.monotonic() < deadline:
             kind = rng.choices(kinds, weights)[0]
             number += 1
             started = time.perf_counter()
             try:
-                response, expected = calls[kind](client, rng, installation, number)
+                response, expected = calls[kind](client, rng, installation, number)  # type: ignore[arg-type]
                 if response.status_code != expected:
                     errors[kind] += 1
                     examples.setdefault(kind, f"{response.status_code}: {response.text[:200]}")
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, *light_http.TransportError) as exc:
                 errors[kind] += 1
                 examples.setdefault(kind, repr(exc))
             latencies[kind].append(time.perf_counter() - started)
@@ -76,15 +86,21 @@ def _client(
 
 
 def generate_load(
-    base_url: str, installation: Installation, seconds: float, clients: int, seed: int
+    base_url: str,
+    installation: Installation,
+    seconds: float,
+    clients: int,
+    seed: int,
+    generator: str = "stdlib",
 ) -> dict[str, Any]:
     """Runs in the generator process: `clients` threads, closed loop, for `seconds`."""
     deadline = time.monotonic() + seconds
+    cpu = time.process_time()
     results: list[tuple[dict[str, list[float]], Counter[str], dict[str, str]]] = []
     lock = threading.Lock()
 
     def worker(n: int) -> None:
-        outcome = _client(base_url, installation, deadline, seed + n, n * 10**7)
+        outcome = _client(base_url, installation, deadline, seed + n, n * 10**7, generator)
         with lock:
             results.append(outcome)
 
@@ -104,16 +120,22 @@ def generate_load(
         errors.update(errs)
         for kind, text in ex.items():
             examples.setdefault(kind, text)
-    return {"latencies": merged, "errors": errors, "examples": examples, "elapsed": elapsed}
+    return {"latencies": merged, "errors": errors, "examples": examples, "elapsed": elapsed,
+            "generator_cpu": time.process_time() - cpu}  # fmt: skip
 
 
 def in_second_process(
-    base_url: str, installation: Installation, seconds: float, clients: int, seed: int
+    base_url: str,
+    installation: Installation,
+    seconds: float,
+    clients: int,
+    seed: int,
+    generator: str = "stdlib",
 ) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     with context.Pool(1) as pool:
         result: dict[str, Any] = pool.apply(
-            generate_load, (base_url, installation, seconds, clients, seed)
+            generate_load, (base_url, installation, seconds, clients, seed, generator)
         )
     return result
 
@@ -134,10 +156,12 @@ def summarise(label: str, outcome: dict[str, Any]) -> dict[str, float]:
         "p99_ms": _percentile(everything, 0.99) * 1000,
         "errors": float(sum(outcome["errors"].values())),
     }
+    figures["generator_cpu_ms"] = outcome["generator_cpu"] / max(total, 1) * 1000
     print(
         f"{label}: {total} requests in {elapsed:.1f} s = {figures['per_second']:.1f}/s, "
         f"p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "
-        f"errors {int(figures['errors'])}"
+        f"errors {int(figures['errors'])}; generator CPU {figures['generator_cpu_ms']:.2f} ms "
+        f"per request ({outcome['generator_cpu'] / elapsed:.2f} cores)"
     )
     return figures
 
@@ -208,23 +232,41 @@ def measure_cxhub(
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        in_second_process(base_url, installation, min(10.0, args.seconds), args.clients, 1)  # warm
-        outcome = in_second_process(base_url, installation, args.seconds, args.clients, args.seed)
+        warm = min(10.0, args.seconds)
+        in_second_process(base_url, installation, warm, args.clients, 1, args.generator)
+        cpu = _tree_cpu_seconds(server.pid)
+        outcome = in_second_process(
+            base_url, installation, args.seconds, args.clients, args.seed, args.generator
+        )
+        cpu = _tree_cpu_seconds(server.pid) - cpu
         stop.set()
         figures = summarise(f"cxhub ({workers} worker(s))", outcome)
         print_kinds(outcome)
+        answered = max(figures["requests"], 1.0)
+        print(
+            f"  server CPU {cpu / answered * 1000:.2f} ms per request "
+            f"({cpu / outcome['elapsed']:.2f} cores; every process, jobs included)"
+        )
         print(f"  server peak RSS (all its processes): {peak[0] / 1024:.0f} MiB")
-        return {**figures, "peak_mb": peak[0] / 1024}
+        return {**figures, "peak_mb": peak[0] / 1024, "server_cpu_ms": cpu / answered * 1000}
+
+
+def _children(pid: int) -> list[int]:
+    listed = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in listed.read_text().split()] if listed.exists() else []
+
+
+def _tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its descendants (uvicorn's workers, which run the
+    in-process jobs), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(_tree_cpu_seconds(child) for child in _children(pid))
 
 
 def _tree_rss_kib(pid: int) -> int:
-    """RSS of a process and its children (uvicorn's workers)."""
-    total = rss_kib(pid)
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        for child in children.read_text().split():
-            total += _tree_rss_kib(int(child))
-    return total
+    """RSS of a process and its descendants (uvicorn's workers)."""
+    return rss_kib(pid) + sum(_tree_rss_kib(child) for child in _children(pid))
 
 
 def measure_baseline(
@@ -245,7 +287,9 @@ def measure_baseline(
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        outcome = in_second_process(base_url, installation, args.seconds, args.clients, args.seed)
+        outcome = in_second_process(
+            base_url, installation, args.seconds, args.clients, args.seed, args.generator
+        )
         figures = summarise(f"baseline: bare Starlette ({workers} worker(s))", outcome)
         return figures
     finally:
@@ -268,6 +312,12 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=2000)
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--generator",
+        choices=("stdlib", "httpx"),
+        default="stdlib",
+        help="The load generator's HTTP client (httpx: as runs before 2026-11-28 measured).",
+    )
     args = parser.parse_args()
     worker_counts = [int(n) for n in str(args.workers).split(",")]
     setup = f"{args.db}, jobs {args.jobs}"
@@ -308,7 +358,10 @@ def main() -> None:
                     target=">= 300 requests/s with p99 < 100 ms",
                     target_met=met,
                     details={"clients": args.clients, "seconds": args.seconds,
-                             "errors": ours["errors"], "tickets": args.tickets},
+                             "errors": ours["errors"], "tickets": args.tickets,
+                             "generator": args.generator,
+                             "generator_cpu_ms": ours["generator_cpu_ms"],
+                             "server_cpu_ms": ours["server_cpu_ms"]},
                 )
             )  # fmt: skip
     if len(rates) > 1:

@@ -7,6 +7,7 @@ relying on the session's tenancy filter, so jobs and the CLI read the same rows 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from cxhub.core.audit import record_audit
 from cxhub.core.errors import NotFound, ValidationFailed
 from cxhub.experience.topics.centroids import Signature, TopicClassifier, merge_signatures
-from cxhub.experience.topics.corpus import text_of
+from cxhub.experience.topics.corpus import CustomerText, text_of
 from cxhub.experience.topics.models import Topic, TopicAssignment, TopicModel, TopicStatus
 
 CLASSIFIED_STATUSES = (TopicStatus.ACTIVE.value, TopicStatus.IGNORED.value)
@@ -187,36 +188,74 @@ def classify_texts(
     ]
 
 
+@dataclass(frozen=True)
+class Classification:
+    """A stored customer text's nearest topic (`topic_id` None: none is near), and whether the
+    text has an assignment already: what `store_classification` writes, computed beforehand."""
+
+    workspace_id: int
+    source_type: str
+    text: CustomerText
+    topic_id: int | None
+    score: float
+    assigned: bool
+
+    @property
+    def changes_anything(self) -> bool:
+        return self.topic_id is not None or self.assigned
+
+
 def classify_source(
     session: Session, *, workspace_id: int, source_type: str, source_id: int
-) -> TopicAssignment | None:
-    """Classify one stored customer text (a new message or CSAT comment) and record its topic;
-    None when it is not a customer's text, the workspace has no topics yet, or none is near."""
+) -> Classification | None:
+    """Classify one stored customer text (a new message or CSAT comment), reading only; None
+    when it is not a customer's text or the workspace has no topics yet. The job runs this in a
+    read-only session and stores the result only when it changes anything, so on SQLite the
+    write lock is taken by few of these jobs and for a short while (ADR 0035)."""
     text = text_of(session, workspace_id=workspace_id, source_type=source_type, source_id=source_id)
     model = classifier(session, workspace_id=workspace_id) if text is not None else None
     if text is None or model is None:
         return None
     [(topic_id, score)] = model.classify([text.text])
-    existing = session.scalar(
+    return Classification(
+        workspace_id=workspace_id,
+        source_type=source_type,
+        text=text,
+        topic_id=topic_id,
+        score=score,
+        assigned=_assignment(session, workspace_id, source_type, text.source_id) is not None,
+    )
+
+
+def _assignment(
+    session: Session, workspace_id: int, source_type: str, source_id: int
+) -> TopicAssignment | None:
+    return session.scalar(
         select(TopicAssignment).where(
             TopicAssignment.workspace_id == workspace_id,
             TopicAssignment.source_type == source_type,
             TopicAssignment.source_id == source_id,
         )
     )
-    if topic_id is None:
+
+
+def store_classification(session: Session, found: Classification) -> TopicAssignment | None:
+    """Record (or, when no topic is near any more, remove) a text's topic assignment."""
+    text = found.text
+    existing = _assignment(session, found.workspace_id, found.source_type, text.source_id)
+    if found.topic_id is None:
         if existing is not None:
             session.delete(existing)
             session.flush()
         return None
     row = existing or TopicAssignment(
-        workspace_id=workspace_id, source_type=source_type, source_id=source_id
+        workspace_id=found.workspace_id, source_type=found.source_type, source_id=text.source_id
     )
-    row.topic_id = topic_id
+    row.topic_id = found.topic_id
     row.ticket_id = text.ticket_id
     row.contact_id = text.contact_id
     row.account_id = text.account_id
-    row.score = score
+    row.score = found.score
     row.written_at = text.written_at
     try:
         with session.begin_nested():

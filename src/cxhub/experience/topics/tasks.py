@@ -16,7 +16,7 @@ from cxhub.experience.text.models import SOURCE_CSAT_COMMENT, SOURCE_TICKET_MESS
 from cxhub.experience.text.service import CUSTOMER_AUTHOR
 from cxhub.experience.topics.discovery import DiscoveryParams
 from cxhub.experience.topics.runs import run_discovery
-from cxhub.experience.topics.service import classify_source
+from cxhub.experience.topics.service import classify_source, store_classification
 from cxhub.service.csat.events import CsatRated
 from cxhub.service.csat.service import ticket_csat
 from cxhub.service.tickets.events import TicketMessageAdded
@@ -38,24 +38,24 @@ def run_discover(session: Session, payload: dict[str, Any]) -> None:
     )
 
 
-def run_classify(session: Session, payload: dict[str, Any]) -> None:
-    source_type = str(payload["source_type"])
-    if source_type == SOURCE_CSAT_COMMENT:  # the event names the ticket; one survey per ticket
-        survey = ticket_csat(session, ticket_id=int(payload["ticket_id"]))
-        if survey is None:
-            return
-        source_id = survey.id
-    else:
-        source_id = int(payload["source_id"])
-    classify_source(
-        session,
-        workspace_id=int(payload["workspace_id"]),
-        source_type=source_type,
-        source_id=source_id,
-    )
-
-
 def install(runtime: Runtime) -> None:
+    def run_classify(session: Session, payload: dict[str, Any]) -> None:
+        # Read and classify in a read-only session; only a change takes the write lock.
+        workspace_id, source_type = int(payload["workspace_id"]), str(payload["source_type"])
+        with runtime.reading(session.info) as reader:
+            if source_type == SOURCE_CSAT_COMMENT:  # the event names the ticket; one survey each
+                survey = ticket_csat(reader, ticket_id=int(payload["ticket_id"]))
+                if survey is None:
+                    return
+                source_id = survey.id
+            else:
+                source_id = int(payload["source_id"])
+            found = classify_source(
+                reader, workspace_id=workspace_id, source_type=source_type, source_id=source_id
+            )
+        if found is not None and found.changes_anything:
+            store_classification(session, found)
+
     runtime.jobs.register(DISCOVER)(run_discover)
     runtime.jobs.register(CLASSIFY)(run_classify)
 

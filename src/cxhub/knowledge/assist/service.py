@@ -9,6 +9,7 @@ changed for this: the knowledge domain reacts to its `ticket.message_added` even
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -88,19 +89,45 @@ def linked_article_ids(body: str) -> list[int]:
     return list(dict.fromkeys(int(match) for match in ARTICLE_LINK.findall(body)))
 
 
-def record_uses_in_message(session: Session, *, workspace_id: int, message_id: int) -> int:
-    """Record a use for each article an agent's message links; answers how many were new."""
-    message = session.scalar(select(TicketMessage).where(TicketMessage.id == message_id))
-    if message is None or message.author_kind != AuthorKind.AGENT:
-        return 0
-    body = f"{message.body_text}\n{message.body_html or ''}"
-    recorded = 0
-    for article_id in linked_article_ids(body):
-        recorded += record_article_use(
+@dataclass(frozen=True)
+class LinkedArticles:
+    """The articles an agent's message links, with what a use records."""
+
+    ticket_id: int
+    author_user_id: int | None
+    article_ids: list[int]
+
+
+def articles_linked_by(session: Session, *, message_id: int) -> LinkedArticles | None:
+    """The articles an agent's message links; None for another author's message or one that
+    links none (most replies). Split from the recording so that the job can read this in a
+    read-only session: a message linking nothing then never takes SQLite's write lock."""
+    row = session.execute(
+        select(
+            TicketMessage.author_kind,
+            TicketMessage.body_text,
+            TicketMessage.body_html,
+            TicketMessage.ticket_id,
+            TicketMessage.author_user_id,
+        ).where(TicketMessage.id == message_id)
+    ).one_or_none()
+    if row is None or row.author_kind != AuthorKind.AGENT:
+        return None
+    article_ids = linked_article_ids(f"{row.body_text}\n{row.body_html or ''}")
+    if not article_ids:
+        return None
+    return LinkedArticles(row.ticket_id, row.author_user_id, article_ids)
+
+
+def record_linked_uses(session: Session, *, workspace_id: int, linked: LinkedArticles) -> int:
+    """Record a use for each article a message links; answers how many were new."""
+    return sum(
+        record_article_use(
             session,
             workspace_id=workspace_id,
-            ticket_id=message.ticket_id,
+            ticket_id=linked.ticket_id,
             article_id=article_id,
-            used_by_id=message.author_user_id,
+            used_by_id=linked.author_user_id,
         )
-    return recorded
+        for article_id in linked.article_ids
+    )

@@ -9,7 +9,11 @@ from sqlalchemy.orm import Session
 
 from cxhub.core.jobs import JobRequest
 from cxhub.core.runtime import Runtime
-from cxhub.knowledge.assist.service import record_uses_in_message, ticket_question
+from cxhub.knowledge.assist.service import (
+    articles_linked_by,
+    record_linked_uses,
+    ticket_question,
+)
 from cxhub.knowledge.assist.similar import SOLVED
 from cxhub.knowledge.assist.ticket_vectors import store_vector
 from cxhub.knowledge.search import semantic
@@ -18,12 +22,6 @@ from cxhub.service.tickets.service import get_ticket
 
 RECORD_USES = "knowledge.record_article_uses"
 EMBED_SOLVED_TICKET = "knowledge.embed_solved_ticket"
-
-
-def run_record_uses(session: Session, payload: dict[str, Any]) -> None:
-    record_uses_in_message(
-        session, workspace_id=int(payload["workspace_id"]), message_id=int(payload["message_id"])
-    )
 
 
 def run_embed_solved_ticket(session: Session, payload: dict[str, Any]) -> None:
@@ -46,6 +44,14 @@ def run_embed_solved_ticket(session: Session, payload: dict[str, Any]) -> None:
 
 
 def install(runtime: Runtime) -> None:
+    def run_record_uses(session: Session, payload: dict[str, Any]) -> None:
+        # Read in a read-only session: most messages link no article, and their job then
+        # never takes SQLite's write lock (ADR 0035).
+        with runtime.reading(session.info) as reader:
+            linked = articles_linked_by(reader, message_id=int(payload["message_id"]))
+        if linked is not None:
+            record_linked_uses(session, workspace_id=int(payload["workspace_id"]), linked=linked)
+
     runtime.jobs.register(RECORD_USES)(run_record_uses)
     runtime.jobs.register(EMBED_SOLVED_TICKET)(run_embed_solved_ticket)
 

@@ -222,6 +222,21 @@ EVENT_TRIGGERS = {
 }
 
 
+def any_playbook_reacts_to(session: Session, *, workspace_id: int, event_name: str) -> bool:
+    """Whether an enabled playbook's trigger reacts to the event: most workspaces enable none
+    for most events, and the job asks this in a read-only session first, so such an event never
+    takes SQLite's write lock (ADR 0035)."""
+    trigger_type = EVENT_TRIGGERS.get(event_name)
+    if trigger_type is None:
+        return False
+    enabled = select(Playbook.id).where(
+        Playbook.workspace_id == workspace_id,
+        Playbook.enabled.is_(True),
+        Playbook.trigger_type == trigger_type,
+    )
+    return session.scalar(select(enabled.exists())) is True
+
+
 def _observation_for(
     session: Session,
     definition: PlaybookDefinition,

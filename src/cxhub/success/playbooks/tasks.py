@@ -25,7 +25,7 @@ from cxhub.success.health.events import HealthBandChanged
 from cxhub.success.playbooks.actions import DELIVER_WEBHOOK, RunContext
 from cxhub.success.playbooks.evaluation import evaluate_workspace
 from cxhub.success.playbooks.events import NpsResponseRecorded
-from cxhub.success.playbooks.runner import handle_event
+from cxhub.success.playbooks.runner import any_playbook_reacts_to, handle_event
 from cxhub.success.playbooks.webhooks import deliver_webhook, requeue_stuck_webhooks
 
 ON_EVENT = "playbooks.on_event"
@@ -53,6 +53,10 @@ def install(runtime: Runtime) -> None:
         )
 
     def run_on_event(session: Session, payload: dict[str, Any]) -> None:
+        with runtime.reading(session.info) as reader:
+            event_name, workspace_id = str(payload["event"]), _workspace_of(session)
+            if not any_playbook_reacts_to(reader, workspace_id=workspace_id, event_name=event_name):
+                return
         handle_event(
             session,
             event_name=str(payload["event"]),
