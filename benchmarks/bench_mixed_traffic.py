@@ -17,7 +17,8 @@ The issue 7 target: >= 300 requests/s with p99 < 100 ms on 2 cores. The generato
 the server for the same 2 cores, so it is lean: `http.client` over kept-alive connections
 (`benchmarks/light_http.py`, ~0.13 ms of CPU per request; `--generator httpx` for the httpx
 client earlier runs used, ~0.47 ms). Printed for each run: the generator's and the server's CPU
-per request (the server's from `/proc`: every worker process, in-process jobs included).
+per request (the server's from `/proc`: its web workers and jobs — in-process, or the
+`cxhub worker run` beside them with `--jobs redis` — not PostgreSQL's or Redis's).
 """
 
 from __future__ import annotations
@@ -195,10 +196,10 @@ def production_env(args: argparse.Namespace, database_url: str | None) -> dict[s
 
 
 @contextmanager
-def job_worker(installation: Installation, env_extra: dict[str, str]) -> Iterator[None]:
-    """A `cxhub worker run` process beside the web tier when jobs go through Redis."""
+def job_worker(installation: Installation, env_extra: dict[str, str]) -> Iterator[int | None]:
+    """A `cxhub worker run` process beside the web tier when jobs go through Redis (its pid)."""
     if env_extra.get("CXHUB_JOBS_BACKEND") != "redis":
-        yield
+        yield None
         return
     env = {**os.environ, "CXHUB_DATA_DIR": str(installation.data_dir), "CXHUB_LOG_LEVEL": "WARNING"}
     env |= env_extra
@@ -207,7 +208,7 @@ def job_worker(installation: Installation, env_extra: dict[str, str]) -> Iterato
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        yield
+        yield worker.pid
     finally:
         worker.terminate()
         try:
@@ -220,9 +221,10 @@ def measure_cxhub(
     args: argparse.Namespace, installation: Installation, workers: int, env_extra: dict[str, str]
 ) -> dict[str, float]:
     with (
-        job_worker(installation, env_extra),
+        job_worker(installation, env_extra) as worker_pid,
         serving(installation.data_dir, workers=workers, env_extra=env_extra) as (server, base_url),
     ):
+        processes = [server.pid] if worker_pid is None else [server.pid, worker_pid]
         peak = [0]
         stop = threading.Event()
 
@@ -234,32 +236,39 @@ def measure_cxhub(
         sampler.start()
         warm = min(10.0, args.seconds)
         in_second_process(base_url, installation, warm, args.clients, 1, args.generator)
-        cpu = _tree_cpu_seconds(server.pid)
+        cpu = sum(_tree_cpu_seconds(pid) for pid in processes)
         outcome = in_second_process(
             base_url, installation, args.seconds, args.clients, args.seed, args.generator
         )
-        cpu = _tree_cpu_seconds(server.pid) - cpu
+        cpu = sum(_tree_cpu_seconds(pid) for pid in processes) - cpu
         stop.set()
         figures = summarise(f"cxhub ({workers} worker(s))", outcome)
         print_kinds(outcome)
         answered = max(figures["requests"], 1.0)
         print(
             f"  server CPU {cpu / answered * 1000:.2f} ms per request "
-            f"({cpu / outcome['elapsed']:.2f} cores; every process, jobs included)"
+            f"({cpu / outcome['elapsed']:.2f} cores; web workers and jobs, not the database)"
         )
         print(f"  server peak RSS (all its processes): {peak[0] / 1024:.0f} MiB")
         return {**figures, "peak_mb": peak[0] / 1024, "server_cpu_ms": cpu / answered * 1000}
 
 
 def _children(pid: int) -> list[int]:
-    listed = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(child) for child in listed.read_text().split()] if listed.exists() else []
+    try:
+        return [
+            int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        ]
+    except FileNotFoundError:
+        return []
 
 
 def _tree_cpu_seconds(pid: int) -> float:
     """User + system CPU of a process and its descendants (uvicorn's workers, which run the
-    in-process jobs), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    in-process jobs), from /proc; a process gone meanwhile counts nothing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
     own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return own + sum(_tree_cpu_seconds(child) for child in _children(pid))
 
@@ -321,6 +330,8 @@ def main() -> None:
     args = parser.parse_args()
     worker_counts = [int(n) for n in str(args.workers).split(",")]
     setup = f"{args.db}, jobs {args.jobs}"
+    if args.generator != "stdlib":  # not comparable with the default generator's figures
+        setup += f", {args.generator} generator"
     rates: dict[int, float] = {}
     with (
         tempfile.TemporaryDirectory(prefix="cxhub-mixed-") as tmp,

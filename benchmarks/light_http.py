@@ -2,11 +2,12 @@
 soak mix uses (`get`, `post`, `patch` with `params`, `json`, `content`, `headers`, `auth`),
 on the standard library's `http.client` over one kept-alive connection.
 
-Why: the generator shares the machine's two cores with the server it measures. httpx spent
-0.46–0.49 ms of CPU per request against the bare baseline server, `http.client` 0.12–0.15 ms
-(`docs/benchmarks.md`); at ~300 requests/s that is a fifth of a core handed back to the server,
-which is what a compiled load generator (wrk, k6) would leave it. The requests and the checks
-of their answers are the same.
+Why: the generator shares the machine's two cores with the server it measures. One thread
+sending to the bare baseline server, httpx spent 0.46–0.49 ms of CPU per request and
+`http.client` 0.12–0.15 ms; in the 8-thread mix against cxhub 0.74 ms against 0.24–0.29 ms
+(`docs/benchmarks.md`, 2026-11-28): a sixth of a core handed back to the server at ~300
+requests/s, as a compiled load generator (wrk, k6) would leave it. The requests and the
+checks of their answers are the same.
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ from __future__ import annotations
 import base64
 import http.client
 import json as jsonlib
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 #: What a failed exchange raises; the generators count it as an error, as they do httpx's.
 TransportError = (OSError, http.client.HTTPException)
+#: A connection idle this long is not reused: uvicorn closes idle ones after 5 s, and a request
+#: on one it closed would fail (httpx's keep-alive expiry is 5 s for the same reason).
+IDLE_SECONDS = 4.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class Client:
         self._timeout = timeout
         self._headers = dict(headers or {})
         self._connection: http.client.HTTPConnection | None = None
+        self._used = 0.0
 
     def __enter__(self) -> Client:
         return self
@@ -88,6 +94,8 @@ class Client:
             sent["Authorization"] = f"Basic {pair}"
         if params:
             url = f"{url}?{urlencode(params)}"
+        if self._connection is not None and time.monotonic() - self._used >= IDLE_SECONDS:
+            self.close()
         connection = self._connection or http.client.HTTPConnection(
             self._host, self._port, timeout=self._timeout
         )
@@ -99,6 +107,7 @@ class Client:
         except BaseException:
             self.close()  # the next request starts on a new connection
             raise
+        self._used = time.monotonic()
         if answer.will_close:
             self.close()
         return Response(answer.status, data)

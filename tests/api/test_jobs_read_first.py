@@ -1,7 +1,8 @@
 """Jobs that usually find nothing to do read in a read-only session first (ADR 0035): the job's
-own (writing) session is then never used, so on SQLite it never takes the write lock. Each case
-checks both sides: with nothing to do the writing session has not begun a transaction, and with
-something to do the job still does it."""
+own (writing) session is then never used, so on SQLite it never takes the write lock. With
+nothing to do the writing session has not begun a transaction; with something to do the job
+still does it (article uses and playbooks here; topic assignments in
+`tests/experience/topics/test_api.py` and `test_classify_job.py`)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from tests.factories import Tenant, unique
 from tests.knowledge.helpers import article
 
 API = "/api/v1"
+ACTION = {"type": "create_task", "title": "t"}
 
 
 @contextmanager
@@ -94,16 +96,18 @@ def test_a_message_in_a_workspace_without_topics_is_classified_without_writing(
 ) -> None:
     ticket = _ticket(client, tenant)
     messages = client.get(f"{API}/tickets/{ticket['id']}/messages", headers=tenant.admin).json()
+    [first] = messages["items"]
+    assert first["author_kind"] == "customer"  # a text the job classifies once topics exist
     payload = {
         "workspace_id": tenant.workspace_id,
         "source_type": SOURCE_TICKET_MESSAGE,
-        "source_id": messages["items"][0]["id"],
+        "source_id": first["id"],
     }
     assert _run(runtime, tenant, CLASSIFY, payload) is False
 
 
 def test_an_event_no_playbook_reacts_to_never_writes(
-    client: TestClient, runtime: Runtime, tenant: Tenant
+    client: TestClient, runtime: Runtime, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     ticket = _ticket(client, tenant)
     event = TicketCreated(
@@ -118,17 +122,18 @@ def test_an_event_no_playbook_reacts_to_never_writes(
     payload = {"event": event.name, "data": event.model_dump(mode="json")}
     assert _run(runtime, tenant, ON_EVENT, payload) is False
 
-    # a playbook of another trigger does not count; one reacting to the event does
-    for trigger in ({"type": "renewal_due", "days": 30}, {"type": "repeated_tickets"}):
+    # another workspace's playbook, a disabled one and one of another trigger do not count;
+    # an enabled one reacting to the event does
+    body = {"name": "", "trigger": {"type": "repeated_tickets"}, "actions": [ACTION]}
+    cases: list[tuple[Tenant, dict[str, Any], bool]] = [
+        (other_tenant, body, False),
+        (tenant, {**body, "enabled": False}, False),
+        (tenant, {**body, "trigger": {"type": "renewal_due", "days": 30}}, False),
+        (tenant, body, True),
+    ]
+    for owner, playbook, reacts in cases:
         created = client.post(
-            f"{API}/playbooks",
-            json={
-                "name": unique("pb "),
-                "trigger": trigger,
-                "actions": [{"type": "create_task", "title": "t"}],
-            },
-            headers=tenant.admin,
+            f"{API}/playbooks", json={**playbook, "name": unique("pb ")}, headers=owner.admin
         )
         assert created.status_code == 201, created.text
-        reacts = trigger["type"] == "repeated_tickets"
         assert _run(runtime, tenant, ON_EVENT, payload) is reacts

@@ -190,8 +190,9 @@ def classify_texts(
 
 @dataclass(frozen=True)
 class Classification:
-    """A stored customer text's nearest topic (`topic_id` None: none is near), and whether the
-    text has an assignment already: what `store_classification` writes, computed beforehand."""
+    """A stored customer text's nearest topic (`topic_id` None: none is near), whether the text
+    has an assignment already, and what the classification read (the model's discovery and the
+    topics' last change): what `store_classification` writes, computed beforehand."""
 
     workspace_id: int
     source_type: str
@@ -199,10 +200,25 @@ class Classification:
     topic_id: int | None
     score: float
     assigned: bool
+    inputs: tuple[object, ...]
 
     @property
     def changes_anything(self) -> bool:
         return self.topic_id is not None or self.assigned
+
+
+def _classifier_inputs(session: Session, workspace_id: int) -> tuple[object, ...]:
+    """What a classification depends on besides the text: a discovery replaces the model, a
+    merge, rename or ignore changes a topic's `updated_at`."""
+    discovered = session.scalar(
+        select(TopicModel.discovered_at).where(TopicModel.workspace_id == workspace_id)
+    )
+    changed, count = session.execute(
+        select(func.max(Topic.updated_at), func.count(Topic.id)).where(
+            Topic.workspace_id == workspace_id
+        )
+    ).one()
+    return discovered, changed, count
 
 
 def classify_source(
@@ -224,6 +240,7 @@ def classify_source(
         topic_id=topic_id,
         score=score,
         assigned=_assignment(session, workspace_id, source_type, text.source_id) is not None,
+        inputs=_classifier_inputs(session, workspace_id),
     )
 
 
@@ -240,7 +257,28 @@ def _assignment(
 
 
 def store_classification(session: Session, found: Classification) -> TopicAssignment | None:
-    """Record (or, when no topic is near any more, remove) a text's topic assignment."""
+    """Record (or, when no topic is near any more, remove) a text's topic assignment. When the
+    topics or the text changed after `found` was read (a discovery, a merge, a re-rated
+    comment), the text is classified again here, under the write transaction."""
+    if (
+        found.inputs != _classifier_inputs(session, found.workspace_id)
+        or text_of(
+            session,
+            workspace_id=found.workspace_id,
+            source_type=found.source_type,
+            source_id=found.text.source_id,
+        )
+        != found.text
+    ):
+        again = classify_source(
+            session,
+            workspace_id=found.workspace_id,
+            source_type=found.source_type,
+            source_id=found.text.source_id,
+        )
+        if again is None:
+            return None
+        found = again
     text = found.text
     existing = _assignment(session, found.workspace_id, found.source_type, text.source_id)
     if found.topic_id is None:
