@@ -115,6 +115,17 @@ def test_the_snapshot_answers_as_computed_for_the_rest_of_the_day(
             computed.total,
             computed.arr_upside_cents,
         )
+        # the next-best-action panels' read: the same page, no names, the page's totals
+        for page_only in (
+            _read(runtime, tenant, as_of=AS_OF + timedelta(minutes=5), page_only=True, **options),
+            _compute(runtime, tenant, as_of=AS_OF, page_only=True, **options),
+        ):
+            assert page_only.opportunities == computed.opportunities, options
+            assert page_only.account_names == {}
+            assert page_only.total == len(computed.opportunities)
+            assert page_only.arr_upside_cents == sum(
+                o.arr_upside_cents or 0 for o in computed.opportunities
+            )
 
     # Usage that arrives later that day is not in it (the window moves by days) ...
     busy, user = scenario["busy"], scenario["busy_user"]

@@ -142,50 +142,56 @@ def _names(session: Session, found: list[Opportunity]) -> dict[int, str]:
     return {account_id: profile.name for account_id, profile in profiles.items()}
 
 
-def _report(
-    session: Session,
-    computed: snapshot.Computed,
-    *,
-    account_id: int | None,
-    actions: Collection[str] | None,
-    limit: int | None,
-) -> ExpansionReport:
+@dataclass(frozen=True)
+class _Wanted:
+    """What a caller asked for: the filters, the page, and whether it shows account names and
+    the totals of everything that matched (`page_only`: neither; the next-best-action panels
+    use only the opportunities)."""
+
+    account_id: int | None
+    actions: Collection[str] | None
+    limit: int | None
+    page_only: bool = False
+
+
+def _report(session: Session, computed: snapshot.Computed, wanted: _Wanted) -> ExpansionReport:
     found = [
         o
         for o in computed.opportunities
-        if (account_id is None or o.account_id == account_id)
-        and (actions is None or o.action in actions)
+        if (wanted.account_id is None or o.account_id == wanted.account_id)
+        and (wanted.actions is None or o.action in wanted.actions)
     ]
-    page = found if limit is None else found[:limit]
+    page = found if wanted.limit is None else found[: wanted.limit]
+    counted = page if wanted.page_only else found
     return ExpansionReport(
         computed.as_of,
         computed.currency,
         computed.accounts_considered,
         page,
-        _names(session, page),
-        len(found),
-        sum(o.arr_upside_cents or 0 for o in found),
+        {} if wanted.page_only else _names(session, page),
+        len(counted),
+        sum(o.arr_upside_cents or 0 for o in counted),
     )
 
 
-def _stored_report(
-    session: Session,
-    stored: ExpansionSnapshot,
-    *,
-    account_id: int | None,
-    actions: Collection[str] | None,
-    limit: int | None,
-) -> ExpansionReport:
+def _stored_report(session: Session, stored: ExpansionSnapshot, wanted: _Wanted) -> ExpansionReport:
     page = snapshot.stored_opportunities(
-        session, stored, account_id=account_id, actions=actions, limit=limit
+        session, stored, account_id=wanted.account_id, actions=wanted.actions, limit=wanted.limit
     )
-    total, upside = snapshot.stored_totals(session, stored, account_id=account_id, actions=actions)
+    if wanted.page_only:
+        names: dict[int, str] = {}
+        total, upside = len(page), sum(o.arr_upside_cents or 0 for o in page)
+    else:
+        names = _names(session, page)
+        total, upside = snapshot.stored_totals(
+            session, stored, account_id=wanted.account_id, actions=wanted.actions
+        )
     return ExpansionReport(
         stored.as_of,
         stored.currency,
         stored.accounts_considered,
         page,
-        _names(session, page),
+        names,
         total,
         upside,
         stored.computed_at,
@@ -203,6 +209,7 @@ def opportunities(
     limit: int | None = None,
     stored: bool = False,
     writer: sessionmaker[Session] | None = None,
+    page_only: bool = False,
 ) -> ExpansionReport:
     """Ranked opportunities of the workspace, or of one account (compared with the whole
     workspace's similar accounts), optionally of some actions only and the first `limit`.
@@ -211,16 +218,17 @@ def opportunities(
     (`snapshot.usable`); else the opportunities are computed and, with a `writer`, stored
     through a session of it (a request's session may only read; a writing one holds SQLite's
     write lock, so it passes none). Not `stored`: computed for `as_of`, nothing stored (a past
-    moment, a what-if)."""
+    moment, a what-if). `page_only`: no account names, and the totals are the page's."""
+    wanted = _Wanted(account_id, actions, limit, page_only)
     if account_id is not None:
         accounts.get_account(session, account_id=account_id)  # 404 for an unknown account
     if not stored:
         computed = compute(session, workspace_id=workspace_id, as_of=as_of, data_dir=data_dir)
-        return _report(session, computed, account_id=account_id, actions=actions, limit=limit)
+        return _report(session, computed, wanted)
     inputs = snapshot.inputs_fingerprint(session, workspace_id=workspace_id)
     usable = snapshot.usable(session, workspace_id=workspace_id, now=as_of, inputs=inputs)
     if usable is not None:  # its computation passed the currency check on the same inputs
-        return _stored_report(session, usable, account_id=account_id, actions=actions, limit=limit)
+        return _stored_report(session, usable, wanted)
     computed_and_stored = functools.partial(
         _computed_and_stored,
         session,
@@ -229,9 +237,7 @@ def opportunities(
         data_dir=data_dir,
         inputs=inputs,
         writer=writer,
-        account_id=account_id,
-        actions=actions,
-        limit=limit,
+        wanted=wanted,
     )
     computing = _computing(workspace_id)
     if computing.acquire(blocking=False):
@@ -245,9 +251,7 @@ def opportunities(
     # was just sold must not be offered. Never waits: a caller may hold the write lock.
     outdated = snapshot.stored(session, workspace_id=workspace_id)
     if outdated is not None and outdated.inputs == inputs:
-        return _stored_report(
-            session, outdated, account_id=account_id, actions=actions, limit=limit
-        )
+        return _stored_report(session, outdated, wanted)
     return computed_and_stored()
 
 
@@ -269,13 +273,11 @@ def _computed_and_stored(
     data_dir: Path,
     inputs: str,
     writer: sessionmaker[Session] | None,
-    account_id: int | None,
-    actions: Collection[str] | None,
-    limit: int | None,
+    wanted: _Wanted,
 ) -> ExpansionReport:
     computed = compute(session, workspace_id=workspace_id, as_of=as_of, data_dir=data_dir)
     if writer is None:
-        return _report(session, computed, account_id=account_id, actions=actions, limit=limit)
+        return _report(session, computed, wanted)
     now = utcnow()
     try:
         with unit_of_work(writer, workspace_id) as writing:
@@ -285,5 +287,5 @@ def _computed_and_stored(
     except OperationalError as problem:  # the database stayed busy: the next read stores it
         log.info("expansion snapshot of workspace %s not stored: %s", workspace_id, problem.orig)
         stored = False
-    report = _report(session, computed, account_id=account_id, actions=actions, limit=limit)
+    report = _report(session, computed, wanted)
     return replace(report, computed_at=now if stored else None)
