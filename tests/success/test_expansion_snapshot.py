@@ -270,6 +270,9 @@ def test_routes_read_the_snapshot_until_a_subscription_changes(
     listed = client.get(f"{API}/expansion", headers=tenant.admin).json()
     assert listed["computed_at"] > after["computed_at"]
     assert listed["total"] == 3
+    # what the refresh cost, as it reported it, read back from the snapshot
+    assert listed["compute_seconds"] == round(body["compute_seconds"], 3) > 0
+    assert explicit["compute_seconds"] > 0  # an explicit moment: this request's computation
 
 
 def test_the_periodic_job_stores_the_snapshot(

@@ -96,6 +96,7 @@ def list_opportunities(
         computed_at=report.computed_at,
         currency=report.currency,
         accounts_considered=report.accounts_considered,
+        compute_seconds=round(report.compute_seconds, 3),
         total=report.total,
         arr_upside_cents=report.arr_upside_cents,
         opportunities=[

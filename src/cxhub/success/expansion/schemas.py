@@ -70,6 +70,10 @@ class ExpansionListOut(BaseModel):
     )
     currency: str
     accounts_considered: int = Field(description="Accounts with a live subscription.")
+    compute_seconds: float = Field(
+        description="How long the computation answering took (the stored snapshot's, or this "
+        "request's): what each refresh costs the server."
+    )
     total: int = Field(description="Opportunities found before `limit`.")
     arr_upside_cents: int
     opportunities: list[OpportunityOut]

@@ -71,6 +71,7 @@ def save_catalogue(
 class ExpansionReport:
     """Opportunities (after the filters and the limit) with the totals of all that matched.
     `computed_at`: when the snapshot answering was stored; None: computed for this call only.
+    `compute_seconds`: how long that computation took (what a refresh costs).
     `as_of` is the end of the usage window either way."""
 
     as_of: datetime
@@ -80,6 +81,7 @@ class ExpansionReport:
     account_names: dict[int, str]
     total: int
     arr_upside_cents: int
+    compute_seconds: float
     computed_at: datetime | None = None
 
 
@@ -171,6 +173,7 @@ def _report(session: Session, computed: snapshot.Computed, wanted: _Wanted) -> E
         {} if wanted.page_only else _names(session, page),
         len(counted),
         sum(o.arr_upside_cents or 0 for o in counted),
+        computed.seconds,
     )
 
 
@@ -194,6 +197,7 @@ def _stored_report(session: Session, stored: ExpansionSnapshot, wanted: _Wanted)
         names,
         total,
         upside,
+        stored.compute_seconds,
         stored.computed_at,
     )
 
