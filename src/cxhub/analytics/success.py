@@ -36,9 +36,7 @@ class RevenueSummary:
 
 
 def revenue_summary(changes: Iterable[MrrChange], *, first: date, last: date) -> RevenueSummary:
-    history = list(changes)
-    months = monthly_movements(history, first=first, last=last)
-    ends = account_mrr_by_month(history, first=add_months(first, -1), last=last)
+    months, ends = _months_and_ends(changes, first=first, last=last)
     return _summary(months, ends[add_months(first, -1)], ends[last])
 
 
@@ -47,13 +45,21 @@ def monthly_revenue_summaries(
 ) -> tuple[RevenueSummary, dict[date, RevenueSummary]]:
     """`revenue_summary` of the period and of each of its months on its own (the success
     summary by month), from one pass over the history instead of one per month."""
-    history = list(changes)
-    months = monthly_movements(history, first=first, last=last)
-    ends = account_mrr_by_month(history, first=add_months(first, -1), last=last)
+    months, ends = _months_and_ends(changes, first=first, last=last)
     by_month = {
         m.month: _summary([m], ends[add_months(m.month, -1)], ends[m.month]) for m in months
     }
     return _summary(months, ends[add_months(first, -1)], ends[last]), by_month
+
+
+def _months_and_ends(
+    changes: Iterable[MrrChange], *, first: date, last: date
+) -> tuple[list[MonthMovements], dict[date, dict[int, int]]]:
+    """The movements of each month from `first` to `last`, and every account's MRR at the end
+    of each month from the one before `first` (the period's start) to `last`."""
+    history = list(changes)
+    months = monthly_movements(history, first=first, last=last)
+    return months, account_mrr_by_month(history, first=add_months(first, -1), last=last)
 
 
 def _summary(
