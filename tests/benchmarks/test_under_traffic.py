@@ -3,30 +3,23 @@ agent traffic from a second process, each job alone and under traffic, every fig
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from benchmarks.results import RESULTS_ENV, read_results
+from tests.benchmarks.runner import run_benchmark
 
 JOBS = ("ingest /v1/batch", "bulk import", "rescore health + churn")
 
 
 def test_tiny_run_prints_and_records_each_job_alone_and_under_traffic(tmp_path: Path) -> None:
-    results = tmp_path / "figures.jsonl"
-    command = [
-        sys.executable, "-m", "benchmarks.bench_under_traffic", "--accounts", "300",
-        "--events", "3000", "--ingest-events", "2000", "--import-events", "2000",
-        "--traffic-rate", "20", "--traffic-seconds", "3", "--contacts", "20", "--tickets", "10",
-        "--data-dir", str(tmp_path / "data"),
+    arguments = [
+        "--accounts", "300", "--events", "3000", "--ingest-events", "2000",
+        "--import-events", "2000", "--traffic-rate", "20", "--traffic-seconds", "3",
+        "--contacts", "20", "--tickets", "10", "--data-dir", str(tmp_path / "data"),
     ]  # fmt: skip
-    done = subprocess.run(  # noqa: S603 - our own module
-        command, capture_output=True, text=True, timeout=240, check=False,
-        env={**os.environ, RESULTS_ENV: str(results)}, cwd=Path(__file__).resolve().parents[2],
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    figures = {f["scenario"]: f for f in read_results(results)}
+    output, recorded = run_benchmark(
+        "bench_under_traffic", arguments, tmp_path / "figures.jsonl", timeout=240
+    )
+    figures = {f["scenario"]: f for f in recorded}
     for job in JOBS:
         alone = figures[f"under traffic: {job} alone"]
         busy = figures[f"under traffic: {job} under traffic"]
@@ -37,7 +30,7 @@ def test_tiny_run_prints_and_records_each_job_alone_and_under_traffic(tmp_path: 
         during = figures[f"under traffic: agent mix at 20/s during {job}"]
         assert during["throughput"] > 0
         assert during["p99_ms"] >= during["p50_ms"] > 0
-        assert f"{job}: under traffic" in done.stdout
+        assert f"{job}: under traffic" in output
     quiet = figures["under traffic: agent mix at 20/s alone"]
     assert quiet["throughput"] > 0
     assert quiet["details"]["errors"] == 0
@@ -47,19 +40,15 @@ def test_tiny_run_prints_and_records_each_job_alone_and_under_traffic(tmp_path: 
 
 
 def test_one_job_on_two_web_workers(tmp_path: Path) -> None:
-    results = tmp_path / "figures.jsonl"
-    command = [
-        sys.executable, "-m", "benchmarks.bench_under_traffic", "--accounts", "300",
-        "--events", "3000", "--ingest-events", "2000", "--traffic-rate", "20",
-        "--traffic-seconds", "2", "--contacts", "20", "--tickets", "10", "--workers", "2",
-        "--only", "ingest", "--data-dir", str(tmp_path / "data"),
+    arguments = [
+        "--accounts", "300", "--events", "3000", "--ingest-events", "2000",
+        "--traffic-rate", "20", "--traffic-seconds", "2", "--contacts", "20", "--tickets", "10",
+        "--workers", "2", "--only", "ingest", "--data-dir", str(tmp_path / "data"),
     ]  # fmt: skip
-    done = subprocess.run(  # noqa: S603 - our own module
-        command, capture_output=True, text=True, timeout=240, check=False,
-        env={**os.environ, RESULTS_ENV: str(results)}, cwd=Path(__file__).resolve().parents[2],
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    figures = {f["scenario"]: f for f in read_results(results)}
+    _, recorded = run_benchmark(
+        "bench_under_traffic", arguments, tmp_path / "figures.jsonl", timeout=240
+    )
+    figures = {f["scenario"]: f for f in recorded}
     ingested = figures["under traffic: ingest /v1/batch under traffic"]
     assert ingested["throughput"] > 0
     assert ingested["details"]["workers"] == 2
