@@ -15,8 +15,8 @@ mix expects, driven by the same generator) with the ratio between the two.
 
 The issue 7 target: >= 300 requests/s with p99 < 100 ms on 2 cores. The generator competes with
 the server for the same 2 cores, so it is lean: `http.client` over kept-alive connections
-(`benchmarks/light_http.py`, ~0.13 ms of CPU per request; `--generator httpx` for the httpx
-client earlier runs used, ~0.47 ms). Printed for each run: the generator's and the server's CPU
+(`benchmarks/light_http.py`, 0.24–0.29 ms of CPU per request in this mix; `--generator httpx`
+for the httpx client earlier runs used, 0.74 ms). Printed for each run: the generator's and the server's CPU
 per request (the server's from `/proc`: its web workers and jobs — in-process, or the
 `cxhub worker run` beside them with `--jobs redis` — not PostgreSQL's or Redis's).
 """
@@ -75,7 +75,7 @@ def _client(
             number += 1
             started = time.perf_counter()
             try:
-                response, expected = calls[kind](client, rng, installation, number)  # type: ignore[arg-type]
+                response, expected = calls[kind](client, rng, installation, number)
                 if response.status_code != expected:
                     errors[kind] += 1
                     examples.setdefault(kind, f"{response.status_code}: {response.text[:200]}")

@@ -112,7 +112,7 @@ def traffic(
         error: str | None = None
         try:
             response, expected = calls[kind](local.client, random.Random(call_seed), installation,
-                                              number)  # type: ignore[arg-type]  # fmt: skip
+                                              number)  # fmt: skip
             if response.status_code != expected:
                 error = f"{response.status_code}: {response.text[:200]}"
         except light_http.TransportError as exc:

@@ -6,14 +6,12 @@ still does it (article uses and playbooks here; topic assignments in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from cxhub.core.db import unit_of_work
 from cxhub.core.permissions import Role
 from cxhub.core.runtime import Runtime
 from cxhub.experience.text.models import SOURCE_TICKET_MESSAGE
@@ -29,21 +27,10 @@ API = "/api/v1"
 ACTION = {"type": "create_task", "title": "t"}
 
 
-@contextmanager
-def job_session(runtime: Runtime, tenant: Tenant) -> Iterator[Session]:
-    """The writing session a job gets (as `core.jobs` opens it), committed afterwards."""
-    session = runtime.session_factory()
-    session.info["workspace_id"] = tenant.workspace_id
-    try:
-        yield session
-        session.commit()
-    finally:
-        session.close()
-
-
 def _run(runtime: Runtime, tenant: Tenant, name: str, payload: dict[str, Any]) -> bool:
-    """Run job `name` and answer whether it used its writing session."""
-    with job_session(runtime, tenant) as session:
+    """Run job `name` in the writing session a job gets (`core.jobs`: a unit of work) and
+    answer whether it used it."""
+    with unit_of_work(runtime.session_factory, tenant.workspace_id) as session:
         runtime.jobs.get(name)(session, payload)
         return session.in_transaction()
 

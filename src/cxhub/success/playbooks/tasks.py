@@ -53,13 +53,14 @@ def install(runtime: Runtime) -> None:
         )
 
     def run_on_event(session: Session, payload: dict[str, Any]) -> None:
+        event_name = str(payload["event"])
         with runtime.reading(session.info) as reader:
-            event_name, workspace_id = str(payload["event"]), _workspace_of(session)
+            workspace_id = _workspace_of(session)
             if not any_playbook_reacts_to(reader, workspace_id=workspace_id, event_name=event_name):
                 return
         handle_event(
             session,
-            event_name=str(payload["event"]),
+            event_name=event_name,
             data=dict(payload["data"]),
             context=context(session, utcnow()),
         )
