@@ -4,6 +4,7 @@ resolution fails or refuses."""
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -199,3 +200,24 @@ def test_a_messageid_repeated_on_different_days_is_stored_once_on_its_first_day(
             [files],
         ).fetchall()
     assert kept == [("Seen 1", "2026-05-01")]
+
+
+@pytest.mark.parametrize("memory_limit", [None, "1GB"])
+def test_the_import_keeps_freed_blocks_up_to_its_memory_limit(
+    tmp_path: Path, memory_limit: str | None
+) -> None:
+    def setting(connection: duckdb.DuckDBPyConnection, name: str) -> str:
+        return str(connection.execute(f"SELECT current_setting('{name}')").fetchall()[0][0])
+
+    with duckdb.connect() as plain:
+        assert setting(plain, "block_allocator_memory") == "0 bytes"  # DuckDB's default
+    with connect(temp_dir=tmp_path / "tmp", memory_limit=memory_limit) as connection:
+        limit = setting(connection, "memory_limit")
+        kept = setting(connection, "block_allocator_memory")
+    if memory_limit is not None:
+        assert limit == "953.6 MiB"
+    # DuckDB prints both rounded, and its own parse of the limit can end a digit lower.
+    number, unit = kept.split()
+    limit_number, limit_unit = limit.split()
+    assert unit == limit_unit
+    assert math.isclose(float(number), float(limit_number), rel_tol=0.01)
