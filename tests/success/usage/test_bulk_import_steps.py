@@ -202,6 +202,38 @@ def test_a_messageid_repeated_on_different_days_is_stored_once_on_its_first_day(
     assert kept == [("Seen 1", "2026-05-01")]
 
 
+def test_identity_runs_with_duckdb_on_one_thread_for_the_repeats_scan_beside_it(
+    tmp_path: Path,
+) -> None:
+    """Identity takes one core; DuckDB gets the other (one thread) for the repeats scan, and
+    its thread setting is back afterwards. The repeats are still found (a record twice)."""
+    source = _source(tmp_path)
+    lines = source.read_text(encoding="utf-8").splitlines()
+    source.write_text("\n".join([*lines, lines[0]]) + "\n", encoding="utf-8")
+    seen: list[object] = []
+    with connect(temp_dir=tmp_path / "tmp") as connection:
+        connection.execute("SET threads = 3")
+
+        def resolve(calls: list[IdentityCall]) -> list[RejectedEvent]:
+            seen.append(connection.execute("SELECT current_setting('threads')").fetchone())
+            return []
+
+        report = import_event_files(
+            connection,
+            [source],
+            kind=EventFileFormat.NDJSON,
+            workspace_id=WORKSPACE,
+            data_dir=tmp_path / "data",
+            inbox_ids=lambda start, end: [],
+            resolve_identity=resolve,
+        )
+        after = connection.execute("SELECT current_setting('threads')").fetchone()
+    assert seen == [(1,)]
+    assert after == (3,)
+    assert (report.read, report.written, report.already_stored) == (12, 11, 1)
+    assert set(report.seconds) >= {"identity", "repeats"}
+
+
 @pytest.mark.parametrize("memory_limit", [None, "1GB"])
 def test_the_import_keeps_freed_blocks_up_to_its_memory_limit(
     tmp_path: Path, memory_limit: str | None

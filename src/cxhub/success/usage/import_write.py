@@ -88,7 +88,7 @@ def _chunk_sql(select: str, chunk: tuple[date, date], staging: Path) -> str:
 
 
 @contextmanager
-def _threads(connection: duckdb.DuckDBPyConnection, threads: int) -> Iterator[int]:
+def on_threads(connection: duckdb.DuckDBPyConnection, threads: int) -> Iterator[int]:
     """DuckDB on `threads` threads inside the block; yields the number configured before."""
     configured = int(connection.execute("SELECT current_setting('threads')").fetchall()[0][0])
     connection.execute(f"SET threads = {int(threads)}")
@@ -141,7 +141,7 @@ def write_days(
     """Write the new events into `staging` (one folder per day); the rows written. If a
     writer fails, the others stop at their next chunk and the error is raised."""
     select = new_events(skip=skip, repeats=repeats)
-    with _threads(connection, 1) as configured:
+    with on_threads(connection, 1) as configured:
         writers = max(configured, 1)
         chunks = _Chunks(day_chunks(connection, writers * CHUNKS_PER_WRITER))
         with ThreadPoolExecutor(writers, thread_name_prefix="cxhub-import-write") as pool:
