@@ -273,7 +273,8 @@ def ingest(
 
 def import_child(run_dir: Path, source: Path, slug: str) -> dict[str, Any]:
     """In the importing child process: `bench_event_import.child_import` and its CPU seconds
-    (all its threads, DuckDB's included; the interpreter's start-up excluded)."""
+    (all its threads, DuckDB's included; the interpreter's start-up excluded), with the
+    kernel's share of them (`system`: page faults of fresh memory show there)."""
     before = os.times()
     result = bench_event_import.child_import(run_dir, [source], "ndjson", 1, None, slug=slug)
     after = os.times()

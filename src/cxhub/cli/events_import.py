@@ -82,7 +82,10 @@ def import_events(
                     rejects_file=rejects,
                 )
             except duckdb.Error as exc:
-                raise fail(f"cannot read the files: {exc}", USAGE_ERROR) from None
+                raise fail(
+                    f"the import stopped: {exc} (no event was stored; running it again is safe)",
+                    USAGE_ERROR,
+                ) from None
             shown = first_rejects(db) if report.rejected and rejects is None else []
     typer.echo(_summary(report))
     for reason, count in report.reasons.items():

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import math
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -202,42 +204,86 @@ def test_a_messageid_repeated_on_different_days_is_stored_once_on_its_first_day(
     assert kept == [("Seen 1", "2026-05-01")]
 
 
-def test_identity_runs_with_duckdb_on_one_thread_for_the_repeats_scan_beside_it(
+def _threads(connection: duckdb.DuckDBPyConnection) -> int:
+    return int(connection.execute("SELECT current_setting('threads')").fetchall()[0][0])
+
+
+def _import_on_three_threads(
     tmp_path: Path,
-) -> None:
-    """Identity takes one core; DuckDB gets the other (one thread) for the repeats scan, and
-    its thread setting is back afterwards. The repeats are still found (a record twice)."""
+    resolve: Callable[[duckdb.DuckDBPyConnection], IdentityResolver],
+    threads_after: list[int],
+) -> EventImportReport:
+    """An import of `_source` plus one repeated record, DuckDB set to 3 threads; the thread
+    setting afterwards goes to `threads_after`, failed or not. `resolve(connection)` makes
+    the identity resolver."""
     source = _source(tmp_path)
     lines = source.read_text(encoding="utf-8").splitlines()
     source.write_text("\n".join([*lines, lines[0]]) + "\n", encoding="utf-8")
-    seen: list[object] = []
     with connect(temp_dir=tmp_path / "tmp") as connection:
         connection.execute("SET threads = 3")
+        try:
+            report = import_event_files(
+                connection,
+                [source],
+                kind=EventFileFormat.NDJSON,
+                workspace_id=WORKSPACE,
+                data_dir=tmp_path / "data",
+                inbox_ids=lambda start, end: [],
+                resolve_identity=resolve(connection),
+            )
+        finally:
+            threads_after.append(_threads(connection))
+    return report
 
+
+def test_the_repeats_scan_runs_beside_identity_on_one_duckdb_thread(tmp_path: Path) -> None:
+    """Identity takes one core, the repeats scan the other: while identity runs, DuckDB is on
+    one thread and the scan finishes (identity waits for its table: done one after the other,
+    it would never appear). The setting is back afterwards and the repeat is found."""
+    during: list[tuple[int, bool]] = []
+
+    def resolving(connection: duckdb.DuckDBPyConnection) -> IdentityResolver:
         def resolve(calls: list[IdentityCall]) -> list[RejectedEvent]:
-            seen.append(connection.execute("SELECT current_setting('threads')").fetchone())
+            deadline, found = time.monotonic() + 30, False
+            while not found and time.monotonic() < deadline:
+                found = connection.execute(
+                    "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'repeated'"
+                ).fetchall() == [(1,)]
+                time.sleep(0.01)
+            during.append((_threads(connection), found))
             return []
 
-        report = import_event_files(
-            connection,
-            [source],
-            kind=EventFileFormat.NDJSON,
-            workspace_id=WORKSPACE,
-            data_dir=tmp_path / "data",
-            inbox_ids=lambda start, end: [],
-            resolve_identity=resolve,
-        )
-        after = connection.execute("SELECT current_setting('threads')").fetchone()
-    assert seen == [(1,)]
-    assert after == (3,)
+        return resolve
+
+    after: list[int] = []
+    report = _import_on_three_threads(tmp_path, resolving, after)
+    assert during == [(1, True)]
+    assert after == [3]
     assert (report.read, report.written, report.already_stored) == (12, 11, 1)
-    assert set(report.seconds) >= {"identity", "repeats"}
+    assert list(report.seconds)[:4] == ["read_and_check", "known_events", "identity", "repeats"]
+
+
+def test_a_failing_identity_leaves_duckdb_on_its_configured_threads(tmp_path: Path) -> None:
+    def failing(connection: duckdb.DuckDBPyConnection) -> IdentityResolver:
+        def resolve(calls: list[IdentityCall]) -> list[RejectedEvent]:
+            raise RuntimeError("the database went away")
+
+        return resolve
+
+    after: list[int] = []
+    with pytest.raises(RuntimeError, match="went away"):
+        _import_on_three_threads(tmp_path, failing, after)
+    assert after == [3]
+    assert event_files(tmp_path / "data", WORKSPACE) == []
 
 
 @pytest.mark.parametrize("memory_limit", [None, "1GB"])
 def test_the_import_keeps_freed_blocks_up_to_its_memory_limit(
     tmp_path: Path, memory_limit: str | None
 ) -> None:
+    """The import's DuckDB keeps freed blocks (not DuckDB's default) up to the memory limit,
+    the default one or the one given."""
+
     def setting(connection: duckdb.DuckDBPyConnection, name: str) -> str:
         return str(connection.execute(f"SELECT current_setting('{name}')").fetchall()[0][0])
 

@@ -47,6 +47,8 @@ from cxhub.success.usage.storage import (
 )
 
 REJECTS_SHOWN = 20
+# DuckDB's block allocator setting (newer releases only; without it the import works as well).
+_KEEP_BLOCKS = "block_allocator_memory"
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class EventImportReport:
     files: list[Path] = field(default_factory=list)
     reasons: dict[str, int] = field(default_factory=dict)
     rejects_file: Path | None = None
+    # Per step: read_and_check, known_events, identity, repeats (the repeats scan's time left
+    # after identity, which it runs beside), write, summary, total.
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -92,11 +96,10 @@ KnownIds = Callable[[datetime, datetime], list[str]]
 def connect(*, temp_dir: Path, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for one import; it spills to `temp_dir` past `memory_limit`.
 
-    Its block allocator keeps the blocks a step frees for the next step, up to the memory
-    limit, instead of handing them back to the OS to be faulted in again: at 10M events that
-    was a third of the import's page faults, 0.5–1 s of kernel time and 0.3–0.6 s of wall
-    (docs/benchmarks.md). The peak is unchanged (blocks are buffer-managed, within the
-    limit); the memory is kept until the connection closes, i.e. for this import only."""
+    Its block allocator keeps the blocks one step frees for the next, up to the memory limit,
+    instead of handing them back to the OS to be faulted in again (a third of the page faults
+    at 10M events; ADR 0042, 2026-11-28). DuckDB cannot lower that later, so it is set only
+    here: the memory is kept until this connection, i.e. this import, closes."""
     temp_dir.mkdir(parents=True, exist_ok=True)
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")
@@ -104,8 +107,10 @@ def connect(*, temp_dir: Path, memory_limit: str | None = None) -> duckdb.DuckDB
     connection.execute(f"SET temp_directory = {sql_literal(temp_dir)}")
     if memory_limit:
         connection.execute("SET memory_limit = ?", [memory_limit])
-    limit = connection.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-    connection.execute("SET block_allocator_memory = ?", [limit])
+    settings = "SELECT count(*) FROM duckdb_settings() WHERE name = ?"
+    if connection.execute(settings, [_KEEP_BLOCKS]).fetchall() == [(1,)]:
+        limit = _one(connection, "SELECT current_setting('memory_limit')")[0]
+        connection.execute(f"SET {_KEEP_BLOCKS} = ?", [limit])
     return connection
 
 
@@ -151,16 +156,51 @@ def _register_known(
 
 
 def _find_repeats(connection: duckdb.DuckDBPyConnection) -> None:
-    """`repeated`: the messageIds of more than one valid row (on a cursor of its own: it may
-    run in another thread, beside identity)."""
-    cursor = connection.cursor()
+    """`repeated`: the messageIds of more than one valid row. An ordinary table, not a TEMP
+    one: it may be made on a cursor in another thread and read on the import's connection."""
+    connection.execute(
+        "CREATE OR REPLACE TABLE repeated AS SELECT message_id FROM checked "
+        "WHERE reason IS NULL GROUP BY message_id HAVING count(*) > 1"
+    )
+
+
+def _identity_and_repeats(
+    connection: duckdb.DuckDBPyConnection,
+    calls: list[IdentityCall],
+    resolve_identity: IdentityResolver,
+    seconds: dict[str, float],
+    tick: Callable[[], float],
+) -> list[RejectedEvent]:
+    """Identity resolution (Python and SQLite: one core) with the repeats scan beside it on one
+    DuckDB thread, so that the other core does not idle (ADR 0042, 2026-11-28); the calls
+    identity refused. `seconds`: "identity", and "repeats", the scan's time after identity
+    (all of it when there are no calls). A failing identity interrupts the scan; a failing
+    scan leaves identity's committed batches, which a re-run finds filled (blanks only)."""
+    mark = tick()
+    if not calls:
+        seconds["identity"] = 0.0
+        _find_repeats(connection)
+        seconds["repeats"] = tick() - mark
+        return []
+    cursor = connection.cursor()  # made here: a connection object belongs to one thread
     try:
-        cursor.execute(
-            "CREATE OR REPLACE TABLE repeated AS SELECT message_id FROM checked "
-            "WHERE reason IS NULL GROUP BY message_id HAVING count(*) > 1"
-        )
+        with (
+            on_threads(connection, 1),
+            ThreadPoolExecutor(1, thread_name_prefix="cxhub-import-repeats") as pool,
+        ):
+            finding = pool.submit(_find_repeats, cursor)
+            try:
+                refused = resolve_identity(calls)
+            except BaseException:
+                cursor.interrupt()
+                raise
+            done = tick()
+            seconds["identity"] = done - mark
+            finding.result()
+        seconds["repeats"] = tick() - done
     finally:
         cursor.close()
+    return refused
 
 
 def _fsync_and_move(staging: Path, target_for: Callable[[date, int], Path]) -> list[Path]:
@@ -253,27 +293,15 @@ def import_event_files(
             "SELECT DISTINCT ON (message_id) * FROM identity_calls ORDER BY timestamp"
         ).fetchall()
     ]
+    connection.execute("CREATE OR REPLACE TABLE skipped AS SELECT message_id FROM known")
     report.seconds["known_events"] = tick() - mark
 
     report.identify_calls = sum(1 for c in calls if c.type == "identify")
     report.group_calls = len(calls) - report.identify_calls
-    mark = tick()
-    connection.execute("CREATE OR REPLACE TABLE skipped AS SELECT message_id FROM known")
-    refused: list[RejectedEvent] = []
-    if calls:
-        # Identity keeps one core busy and leaves the other idle: the repeats scan runs there,
-        # on one DuckDB thread (ADR 0042, 2026-11-28). `repeats` = the wait for it afterwards.
-        with on_threads(connection, 1), ThreadPoolExecutor(1, "cxhub-import-repeats") as pool:
-            finding = pool.submit(_find_repeats, connection)
-            refused = resolve_identity(calls)
-            report.seconds["identity"] = tick() - mark
-            finding.result()
-    else:
-        _find_repeats(connection)
-    report.seconds["repeats"] = tick() - mark - report.seconds.get("identity", 0.0)
+    refused = _identity_and_repeats(connection, calls, resolve_identity, report.seconds, tick)
 
     # Identity runs before the write, not beside it: beside DuckDB's writers, agents' writes
-    # waited behind it (p99 254 ms against 75 ms during a 10M-event import under traffic).
+    # waited behind it (p99 254 ms against 75 ms, 10M events under traffic; ADR 0042).
     mark = tick()
     _register_refused(connection, refused)
     run = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)

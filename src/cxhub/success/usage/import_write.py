@@ -89,7 +89,9 @@ def _chunk_sql(select: str, chunk: tuple[date, date], staging: Path) -> str:
 
 @contextmanager
 def on_threads(connection: duckdb.DuckDBPyConnection, threads: int) -> Iterator[int]:
-    """DuckDB on `threads` threads inside the block; yields the number configured before."""
+    """DuckDB on `threads` threads inside the block; yields the number configured before.
+    The setting is the database's, not a cursor's: a step that shares the cores with other
+    work (a writer among writers, the repeats scan beside identity) sets it for its time."""
     configured = int(connection.execute("SELECT current_setting('threads')").fetchall()[0][0])
     connection.execute(f"SET threads = {int(threads)}")
     try:
