@@ -137,6 +137,36 @@ def test_a_refused_call_among_repeats_leaves_one_copy_of_every_other_event(
     assert _stored_ids(tmp_path) == sorted(["i1", *(f"t{n}" for n in range(9))])
 
 
+def test_refusals_name_their_file_and_stored_rows_carry_none(tmp_path: Path) -> None:
+    """A record the checks refuse and a call identity refuses both name their file; the rows
+    that can be refused by neither do not keep a copy of the path (memory: 45 bytes each)."""
+    source = _source(tmp_path)
+    with source.open("a", encoding="utf-8") as handle:
+        handle.write('{"type": "track", "messageId": "bad", "userId": "u"}\n')  # no event name
+
+    def refuse_identify(calls: list[IdentityCall]) -> list[RejectedEvent]:
+        return [RejectedEvent(None, c.message_id, "refused") for c in calls if c.type == "identify"]
+
+    with connect(temp_dir=tmp_path / "tmp") as connection:
+        import_event_files(
+            connection,
+            [source],
+            kind=EventFileFormat.NDJSON,
+            workspace_id=WORKSPACE,
+            data_dir=tmp_path / "data",
+            inbox_ids=lambda start, end: [],
+            resolve_identity=refuse_identify,
+        )
+        refused = connection.execute(
+            "SELECT message_id, filename FROM rejects ORDER BY 1"
+        ).fetchall()
+        named = connection.execute(
+            "SELECT type, count(filename) FROM checked WHERE reason IS NULL GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    assert refused == [("bad", str(source)), ("i1", str(source))]
+    assert named == [("group", 1), ("identify", 1), ("track", 0)]
+
+
 def test_the_write_leaves_duckdb_on_its_configured_threads(tmp_path: Path) -> None:
     with connect(temp_dir=tmp_path / "tmp") as connection:
         connection.execute("SET threads = 3")

@@ -252,8 +252,15 @@ def _reason_rules(all_null: str, payload_object: str, context_object: str) -> li
     return rules
 
 
+# The file a row came from is kept where a refusal may name it: a record the checks refuse, an
+# identify or group call (identity may refuse it). Every other row's copy of the path cost about
+# 45 bytes (425 MB at 10M events, a seventh of the table) and 0.15 s of the reading.
+_KEPT_FILENAME = "CASE WHEN reason IS NOT NULL OR type IN ('identify', 'group') THEN filename END"
+
+
 def check_sql(reader: str, types: dict[str, str], received_at: datetime) -> str:
-    """The read-and-check statement: one row per record with the inbox columns and `reason`."""
+    """The read-and-check statement: one row per record with the inbox columns and `reason`;
+    `filename` only on the rows a refusal may name (`_KEPT_FILENAME`)."""
     texts = ", ".join(f"{_text_expression(n, types)} AS {n}" for n in TEXT_FIELDS)
     objects = ", ".join(f"{_object_expression(n, types)} AS {n}" for n in OBJECT_FIELDS)
     filename = "filename" if "filename" in types else "NULL::VARCHAR AS filename"
@@ -276,7 +283,8 @@ def check_sql(reader: str, types: dict[str, str], received_at: datetime) -> str:
                 CASE WHEN type IN ('identify', 'group') THEN traits ELSE properties END
                     AS payload
             FROM source
-        )
+        ),
+        judged AS (
         SELECT
             filename,
             CASE WHEN NOT ({all_null}) THEN coalesce(messageId, {content_id}) END AS message_id,
@@ -294,4 +302,6 @@ def check_sql(reader: str, types: dict[str, str], received_at: datetime) -> str:
             coalesce(context, '{{}}') AS context,
             {reason} AS reason
         FROM parsed
+        )
+        SELECT * REPLACE ({_KEPT_FILENAME} AS filename) FROM judged
     """  # noqa: S608 - paths through sql_literal, the rest is built from constants here
