@@ -83,7 +83,7 @@ def import_events(
                 )
             except duckdb.Error as exc:
                 raise fail(
-                    f"the import stopped: {exc} (no event was stored; running it again is safe)",
+                    f"the import stopped: {exc} (running it again is safe: what it stored is skipped)",
                     USAGE_ERROR,
                 ) from None
             shown = first_rejects(db) if report.rejected and rejects is None else []

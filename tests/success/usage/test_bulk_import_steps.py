@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cxhub.success.usage import bulk_import
 from cxhub.success.usage.bulk_import import (
     EventImportReport,
     IdentityCall,
@@ -167,6 +168,34 @@ def test_refusals_name_their_file_and_stored_rows_carry_none(tmp_path: Path) -> 
     assert named == [("group", 1), ("identify", 1), ("track", 0)]
 
 
+def test_a_track_row_refused_with_a_call_of_its_messageid_names_the_calls_file(
+    tmp_path: Path,
+) -> None:
+    """A refused call refuses every row of its messageId; one of another type kept no file
+    name of its own and takes the call's."""
+    path = tmp_path / "shared.ndjson"
+    records = [
+        {"type": "identify", "messageId": "same", "userId": "u", "traits": {"email": "x"},
+         "timestamp": "2026-05-02T11:00:00Z"},
+        {"type": "track", "messageId": "same", "userId": "u", "event": "Seen",
+         "timestamp": "2026-05-02T12:00:00Z"},
+    ]  # fmt: skip
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    with connect(temp_dir=tmp_path / "tmp") as connection:
+        report = import_event_files(
+            connection,
+            [path],
+            kind=EventFileFormat.NDJSON,
+            workspace_id=WORKSPACE,
+            data_dir=tmp_path / "data",
+            inbox_ids=lambda start, end: [],
+            resolve_identity=lambda calls: [RejectedEvent(None, "same", "refused")],
+        )
+        refused = connection.execute("SELECT type, filename FROM rejects ORDER BY 1").fetchall()
+    assert (report.rejected, report.written) == (2, 0)
+    assert refused == [("identify", str(path)), ("track", str(path))]
+
+
 def test_the_write_leaves_duckdb_on_its_configured_threads(tmp_path: Path) -> None:
     with connect(temp_dir=tmp_path / "tmp") as connection:
         connection.execute("SET threads = 3")
@@ -307,6 +336,35 @@ def test_a_failing_identity_leaves_duckdb_on_its_configured_threads(tmp_path: Pa
     assert event_files(tmp_path / "data", WORKSPACE) == []
 
 
+def test_a_failing_identity_stops_the_repeats_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scan beside identity is interrupted, not waited for, when identity fails — here
+    before the scan's query starts (DuckDB forgets an interrupt that comes before its query),
+    and the scan would run for minutes."""
+    outcomes: list[str] = []
+
+    def endless_scan(cursor: duckdb.DuckDBPyConnection) -> None:
+        time.sleep(0.2)  # identity fails meanwhile
+        try:
+            cursor.execute("SELECT count(*) FROM range(100000000000) t(i) WHERE i % 7 = 3")
+            outcomes.append("finished")
+        except duckdb.InterruptException:
+            outcomes.append("interrupted")
+
+    monkeypatch.setattr(bulk_import, "_find_repeats", endless_scan)
+
+    def failing(connection: duckdb.DuckDBPyConnection) -> IdentityResolver:
+        def resolve(calls: list[IdentityCall]) -> list[RejectedEvent]:
+            raise RuntimeError("the database went away")
+
+        return resolve
+
+    with pytest.raises(RuntimeError, match="went away"):
+        _import_on_three_threads(tmp_path, failing, [])
+    assert outcomes == ["interrupted"]
+
+
 @pytest.mark.parametrize("memory_limit", [None, "1GB"])
 def test_the_import_keeps_freed_blocks_up_to_its_memory_limit(
     tmp_path: Path, memory_limit: str | None
@@ -318,6 +376,9 @@ def test_the_import_keeps_freed_blocks_up_to_its_memory_limit(
         return str(connection.execute(f"SELECT current_setting('{name}')").fetchall()[0][0])
 
     with duckdb.connect() as plain:
+        listed = "SELECT count(*) FROM duckdb_settings() WHERE name = 'block_allocator_memory'"
+        if plain.execute(listed).fetchall() != [(1,)]:
+            pytest.skip(f"DuckDB {duckdb.__version__} has no block allocator setting")
         assert setting(plain, "block_allocator_memory") == "0 bytes"  # DuckDB's default
     with connect(temp_dir=tmp_path / "tmp", memory_limit=memory_limit) as connection:
         limit = setting(connection, "memory_limit")

@@ -26,7 +26,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -174,8 +174,8 @@ def _identity_and_repeats(
     """Identity resolution (Python and SQLite: one core) with the repeats scan beside it on one
     DuckDB thread, so that the other core does not idle (ADR 0042, 2026-11-28); the calls
     identity refused. `seconds`: "identity", and "repeats", the scan's time after identity
-    (all of it when there are no calls). A failing identity interrupts the scan; a failing
-    scan leaves identity's committed batches, which a re-run finds filled (blanks only)."""
+    (all of it when there are no calls). A failing identity stops the scan; a failing scan
+    leaves identity's committed batches, which a re-run finds filled (blanks only)."""
     mark = tick()
     if not calls:
         seconds["identity"] = 0.0
@@ -192,7 +192,10 @@ def _identity_and_repeats(
             try:
                 refused = resolve_identity(calls)
             except BaseException:
-                cursor.interrupt()
+                # DuckDB forgets an interrupt that comes before its query starts: repeat it.
+                while not finding.done():
+                    cursor.interrupt()
+                    wait([finding], timeout=0.05)
                 raise
             done = tick()
             seconds["identity"] = done - mark
@@ -242,9 +245,14 @@ def _register_refused(connection: duckdb.DuckDBPyConnection, refused: list[Rejec
             "reason": np.array([r.reason for r in refused], dtype=object),
         },
     )
+    # Every valid row of a refused call's messageId is refused with it; a row of another type
+    # under that id kept no file name (check_sql), so it takes the call's.
     connection.execute(
-        "INSERT INTO rejects SELECT c.filename, c.message_id, c.type, c.user_id, r.reason "
-        "FROM checked c JOIN identity_refused r USING (message_id) WHERE c.reason IS NULL"
+        "INSERT INTO rejects SELECT coalesce(c.filename, named.filename), c.message_id, c.type, "
+        "c.user_id, r.reason FROM checked c JOIN identity_refused r USING (message_id) "
+        "LEFT JOIN (SELECT message_id, min(filename) AS filename FROM checked "
+        "WHERE filename IS NOT NULL AND message_id IN (SELECT message_id FROM identity_refused) "
+        "GROUP BY message_id) named USING (message_id) WHERE c.reason IS NULL"
     )
     connection.execute("INSERT INTO skipped SELECT message_id FROM identity_refused")
 
