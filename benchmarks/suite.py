@@ -80,8 +80,11 @@ SCENARIOS: tuple[Scenario, ...] = (
             _n(s, 2_000, 300),
             "--contacts",
             _n(s, 2_000, 300),
+            "--workers",  # the target's machine: 2 cores, one web worker per core
+            "2",
         ],
-        "agent + ingestion traffic against `cxhub serve` from a second process vs bare Starlette",
+        "agent + ingestion traffic against `cxhub serve` (2 workers) from a second process vs "
+        "bare Starlette",
     ),
     Scenario(
         "mixed_traffic_production",
