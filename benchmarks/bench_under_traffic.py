@@ -66,6 +66,9 @@ from benchmarks.soak import MIX, Installation, prepare, serving
 LEAD_IN_SECONDS = 2.0
 SERVER_ENV = {"CXHUB_SCHEDULER": "off"}
 INGEST_TARGET, IMPORT_TARGET, RESCORE_TARGET = 20_000.0, 500_000.0, 10.0
+# The sizes the success issue states the import and rescore targets for.
+IMPORT_SIZE = 10_000_000
+SIZES = {"import": "10,000,000 events", "rescore": "100,000 accounts / 10M events"}
 # The MIX calls that only read; the others write to the database (tickets, notes, events, mail).
 READS = frozenset({"tickets", "ticket", "search", "timeline"})
 SHARED = "same SQLite file and event store as the server"
@@ -445,7 +448,7 @@ def run(
     jobs: list[tuple[str, str, str, float, bool, Callable[[int], Callable[[], dict[str, Any]]]]] = [
         ("ingest", "ingest /v1/batch", "events", INGEST_TARGET, True,
          lambda n: ingest_job(base_url, installation.write_key, args.ingest_events, pid)),
-        ("import", "bulk import", "events", IMPORT_TARGET, True,
+        ("import", "bulk import", "events", IMPORT_TARGET, args.import_events >= IMPORT_SIZE,
          lambda n: lambda: bulk_import(run_dir, source, f"import-{n}")),
         ("rescore", "rescore health + churn", "accounts", RESCORE_TARGET, full,
          lambda n: lambda: rescore(run_dir, workspace_id, args.seed)),
@@ -464,7 +467,7 @@ def run(
         ]
         goal = f"< {target:g} s" if rescoring else f">= {target:,.0f} {unit}/s"
         verdict = ("held" if held[0] else "NOT held", "held" if held[1] else "NOT held")
-        scope = "" if applies else " (the target is for 100,000 accounts / 10M events)"
+        scope = "" if applies else f" (the target is for {SIZES[key]}; not judged here)"
         print(
             f"  {name}: under traffic {loaded['rate'] / result['rate']:.2f}x the throughput "
             f"alone; traffic p99 {during['p99_ms'] / max(quiet['p99_ms'], 1e-9):.2f}x its p99 "
