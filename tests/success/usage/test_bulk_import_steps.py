@@ -54,16 +54,27 @@ def _import(
 ) -> EventImportReport:
     """One import (of `_source` unless `paths` are given), its DuckDB closed after it."""
     with connect(temp_dir=tmp_path / "tmp") as connection:
-        return import_event_files(
-            connection,
-            paths or [_source(tmp_path)],
-            kind=EventFileFormat.NDJSON,
-            workspace_id=WORKSPACE,
-            data_dir=tmp_path / "data",
-            inbox_ids=lambda start, end: list(inbox),
-            resolve_identity=resolve,
-            received_at=datetime(2026, 5, 4, tzinfo=UTC),
-        )
+        return _import_into(connection, tmp_path, paths or [_source(tmp_path)], resolve, inbox)
+
+
+def _import_into(
+    connection: duckdb.DuckDBPyConnection,
+    tmp_path: Path,
+    paths: list[Path],
+    resolve: IdentityResolver,
+    inbox: tuple[str, ...] = (),
+) -> EventImportReport:
+    """One import of `paths` through `connection` (left open: its tables can be read after)."""
+    return import_event_files(
+        connection,
+        paths,
+        kind=EventFileFormat.NDJSON,
+        workspace_id=WORKSPACE,
+        data_dir=tmp_path / "data",
+        inbox_ids=lambda start, end: list(inbox),
+        resolve_identity=resolve,
+        received_at=datetime(2026, 5, 4, tzinfo=UTC),
+    )
 
 
 def _stored_ids(tmp_path: Path) -> list[str]:
@@ -149,15 +160,7 @@ def test_refusals_name_their_file_and_stored_rows_carry_none(tmp_path: Path) -> 
         return [RejectedEvent(None, c.message_id, "refused") for c in calls if c.type == "identify"]
 
     with connect(temp_dir=tmp_path / "tmp") as connection:
-        import_event_files(
-            connection,
-            [source],
-            kind=EventFileFormat.NDJSON,
-            workspace_id=WORKSPACE,
-            data_dir=tmp_path / "data",
-            inbox_ids=lambda start, end: [],
-            resolve_identity=refuse_identify,
-        )
+        _import_into(connection, tmp_path, [source], refuse_identify)
         refused = connection.execute(
             "SELECT message_id, filename FROM rejects ORDER BY 1"
         ).fetchall()
@@ -182,14 +185,8 @@ def test_a_track_row_refused_with_a_call_of_its_messageid_names_the_calls_file(
     ]  # fmt: skip
     path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
     with connect(temp_dir=tmp_path / "tmp") as connection:
-        report = import_event_files(
-            connection,
-            [path],
-            kind=EventFileFormat.NDJSON,
-            workspace_id=WORKSPACE,
-            data_dir=tmp_path / "data",
-            inbox_ids=lambda start, end: [],
-            resolve_identity=lambda calls: [RejectedEvent(None, "same", "refused")],
+        report = _import_into(
+            connection, tmp_path, [path], lambda calls: [RejectedEvent(None, "same", "refused")]
         )
         refused = connection.execute("SELECT type, filename FROM rejects ORDER BY 1").fetchall()
     assert (report.rejected, report.written) == (2, 0)
@@ -199,15 +196,7 @@ def test_a_track_row_refused_with_a_call_of_its_messageid_names_the_calls_file(
 def test_the_write_leaves_duckdb_on_its_configured_threads(tmp_path: Path) -> None:
     with connect(temp_dir=tmp_path / "tmp") as connection:
         connection.execute("SET threads = 3")
-        import_event_files(
-            connection,
-            [_source(tmp_path)],
-            kind=EventFileFormat.NDJSON,
-            workspace_id=WORKSPACE,
-            data_dir=tmp_path / "data",
-            inbox_ids=lambda start, end: [],
-            resolve_identity=lambda calls: [],
-        )
+        _import_into(connection, tmp_path, [_source(tmp_path)], lambda calls: [])
         threads = connection.execute("SELECT current_setting('threads')").fetchone()
     assert threads == (3,)
 
@@ -281,15 +270,7 @@ def _import_on_three_threads(
     with connect(temp_dir=tmp_path / "tmp") as connection:
         connection.execute("SET threads = 3")
         try:
-            report = import_event_files(
-                connection,
-                [source],
-                kind=EventFileFormat.NDJSON,
-                workspace_id=WORKSPACE,
-                data_dir=tmp_path / "data",
-                inbox_ids=lambda start, end: [],
-                resolve_identity=resolve(connection),
-            )
+            report = _import_into(connection, tmp_path, [source], resolve(connection))
         finally:
             threads_after.append(_threads(connection))
     return report
@@ -322,16 +303,17 @@ def test_the_repeats_scan_runs_beside_identity_on_one_duckdb_thread(tmp_path: Pa
     assert list(report.seconds)[:4] == ["read_and_check", "known_events", "identity", "repeats"]
 
 
+def _failing_identity(connection: duckdb.DuckDBPyConnection) -> IdentityResolver:
+    def resolve(calls: list[IdentityCall]) -> list[RejectedEvent]:
+        raise RuntimeError("the database went away")
+
+    return resolve
+
+
 def test_a_failing_identity_leaves_duckdb_on_its_configured_threads(tmp_path: Path) -> None:
-    def failing(connection: duckdb.DuckDBPyConnection) -> IdentityResolver:
-        def resolve(calls: list[IdentityCall]) -> list[RejectedEvent]:
-            raise RuntimeError("the database went away")
-
-        return resolve
-
     after: list[int] = []
     with pytest.raises(RuntimeError, match="went away"):
-        _import_on_three_threads(tmp_path, failing, after)
+        _import_on_three_threads(tmp_path, _failing_identity, after)
     assert after == [3]
     assert event_files(tmp_path / "data", WORKSPACE) == []
 
@@ -354,14 +336,8 @@ def test_a_failing_identity_stops_the_repeats_scan(
 
     monkeypatch.setattr(bulk_import, "_find_repeats", endless_scan)
 
-    def failing(connection: duckdb.DuckDBPyConnection) -> IdentityResolver:
-        def resolve(calls: list[IdentityCall]) -> list[RejectedEvent]:
-            raise RuntimeError("the database went away")
-
-        return resolve
-
     with pytest.raises(RuntimeError, match="went away"):
-        _import_on_three_threads(tmp_path, failing, [])
+        _import_on_three_threads(tmp_path, _failing_identity, [])
     assert outcomes == ["interrupted"]
 
 

@@ -246,13 +246,12 @@ def _register_refused(connection: duckdb.DuckDBPyConnection, refused: list[Rejec
         },
     )
     # Every valid row of a refused call's messageId is refused with it; a row of another type
-    # under that id kept no file name (check_sql), so it takes the call's.
+    # under that id kept no file name (check_sql), so it takes the call's (joined here too).
     connection.execute(
-        "INSERT INTO rejects SELECT coalesce(c.filename, named.filename), c.message_id, c.type, "
-        "c.user_id, r.reason FROM checked c JOIN identity_refused r USING (message_id) "
-        "LEFT JOIN (SELECT message_id, min(filename) AS filename FROM checked "
-        "WHERE filename IS NOT NULL AND message_id IN (SELECT message_id FROM identity_refused) "
-        "GROUP BY message_id) named USING (message_id) WHERE c.reason IS NULL"
+        "INSERT INTO rejects SELECT coalesce(c.filename, "
+        "min(c.filename) OVER (PARTITION BY c.message_id)), c.message_id, c.type, c.user_id, "
+        "r.reason FROM checked c JOIN identity_refused r USING (message_id) "
+        "WHERE c.reason IS NULL"
     )
     connection.execute("INSERT INTO skipped SELECT message_id FROM identity_refused")
 
